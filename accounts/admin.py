@@ -1,0 +1,140 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import services
+from .models import User
+from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "avatar_thumb",
+        "username",
+        "display_name",
+        "email",
+        "phone",
+        "role",
+        "is_active",
+        "date_joined",
+    ]
+    list_display_links = ["avatar_thumb", "username"]
+    list_filter = ["is_staff", "is_active", "groups", "preferred_language"]
+    search_fields = ["username", "display_name", "email", "phone"]
+    ordering = ["-date_joined"]
+    actions = ["promote_to_doctor", "demote_from_doctor", "deactivate"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (
+            _("Profile"),
+            {"fields": ["display_name", "email", "phone", "preferred_language"]},
+        ),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    # Doctors may look after accounts (promote, deactivate) but never grant
+    # themselves more rights, edit an operator, or set somebody's password.
+    PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += self.PRIVILEGE_FIELDS
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="")
+    def avatar_thumb(self, user):
+        if not user.avatar_thumbnail:
+            return format_html(
+                '<span class="avatar avatar-sm {}">{}</span>',
+                user.avatar_color,
+                user.initials,
+            )
+        return format_html(
+            '<img class="avatar avatar-sm" src="{}" alt="">',
+            reverse("accounts:avatar-thumbnail", args=[user.pk]),
+        )
+
+    @admin.display(description=_("role"))
+    def role(self, user):
+        names = {group.name for group in user.groups.all()}
+        if user.is_superuser:
+            return _("operator")
+        if user.is_staff and DOCTORS_GROUP in names:
+            return _("doctor")
+        if TRANSLATORS_GROUP in names:
+            return _("translator")
+        return _("customer")
+
+    @admin.action(description=_("Promote to doctor"), permissions=["change"])
+    def promote_to_doctor(self, request, queryset):
+        count = 0
+        for user in queryset.filter(is_active=True):
+            services.user_promote_to_doctor(user=user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user is now a doctor.",
+                "%(count)d users are now doctors.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Remove the doctor role"), permissions=["change"])
+    def demote_from_doctor(self, request, queryset):
+        count = 0
+        for user in queryset.exclude(pk=request.user.pk).filter(is_superuser=False):
+            services.user_demote_from_doctor(user=user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user is no longer a doctor.",
+                "%(count)d users are no longer doctors.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Deactivate"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = 0
+        # Nobody locks themselves out by accident.
+        for user in queryset.exclude(pk=request.user.pk).filter(is_superuser=False):
+            services.user_deactivate(user=user)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d user deactivated.", "%(count)d users deactivated.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

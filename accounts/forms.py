@@ -1,0 +1,90 @@
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.conf import settings
+from django.urls import reverse_lazy
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .images import ALLOWED_CONTENT_TYPES, validate_image
+from .models import User
+from .validators import USERNAME_MAX_LENGTH
+
+ACCEPT_RULES_REQUIRED_ERROR = _("Please accept the terms of use to create an account.")
+
+
+class ImageUploadField(forms.FileField):
+    """A file field that lets through only what accounts.images accepts.
+
+    The browser gets the same limits (accept, data-max-bytes) for an immediate
+    message; the server checks again by decoding the image.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(
+                attrs={
+                    "accept": ",".join(ALLOWED_CONTENT_TYPES),
+                    "data-max-bytes": settings.IMAGE_UPLOAD_MAX_BYTES,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is not None:
+            validate_image(upload)
+        return upload
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's signup plus the accept-rules box and live-check hooks."""
+
+    accept_rules = forms.BooleanField(
+        error_messages={"required": ACCEPT_RULES_REQUIRED_ERROR},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.max_length = USERNAME_MAX_LENGTH
+        username.widget.attrs.update(
+            {"maxlength": USERNAME_MAX_LENGTH, "data-live-check": "username"}
+        )
+        self.fields["email"].widget.attrs["data-live-check"] = "email"
+        # Last, after the passwords, where a reader expects it.
+        self.fields["accept_rules"] = self.fields.pop("accept_rules")
+        # Built per request: the link and the words follow the active language.
+        self.fields["accept_rules"].label = format_html(
+            '{} <a href="{}">{}</a>',
+            _("I accept the hospital's"),
+            reverse_lazy("terms"),
+            _("terms of use and privacy notice"),
+        )
+
+    def validate_unique_email(self, value):
+        """Say plainly that an address is taken.
+
+        The product asks for this hint at signup (and the live check gives it
+        anyway), so signup does not hide it; password reset still does
+        (ACCOUNT_PREVENT_ENUMERATION).
+        """
+        email = super().validate_unique_email(value)
+        if self.account_already_exists:
+            raise get_adapter().validation_error("email_taken")
+        return email
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["display_name", "phone", "preferred_language"]
+        widgets = {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        }
+
+
+class AvatarForm(forms.Form):
+    avatar = ImageUploadField(label=_("New avatar"))

@@ -1,0 +1,109 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from .validators import USERNAME_MAX_LENGTH, phone_validator, username_validator
+
+
+class TimeStampedModel(models.Model):
+    """Adds created/updated times; the base of every domain model."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class UserQuerySet(models.QuerySet):
+    def doctors(self):
+        from .roles import DOCTORS_GROUP
+
+        return self.filter(is_active=True, is_staff=True, groups__name=DOCTORS_GROUP)
+
+    def customers(self):
+        return self.filter(is_staff=False, is_superuser=False)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person with an account: customer, doctor or translator (see roles.py)."""
+
+    username = models.CharField(
+        _("username"),
+        max_length=USERNAME_MAX_LENGTH,
+        unique=True,
+        validators=[username_validator],
+        error_messages={"unique": _("This username is already taken.")},
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    display_name = models.CharField(
+        _("display name"),
+        max_length=60,
+        blank=True,
+        help_text=_("How the hospital and other people see you."),
+    )
+    phone = models.CharField(
+        _("phone"), max_length=24, blank=True, validators=[phone_validator]
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
+    # Both files are re-encoded by accounts.images and served by accounts.views.
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
+    avatar_thumbnail = models.ImageField(upload_to="avatars/", blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"), name="accounts_user_username_ci_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def name(self):
+        """The name shown to people: display name, else username."""
+        return self.display_name or self.username
+
+    @property
+    def initials(self):
+        words = self.name.replace("_", " ").split()
+        if not words:
+            return "?"
+        if len(words) == 1:
+            # A Chinese name reads best as its first character, a Latin one as two.
+            word = words[0]
+            return word[:1].upper() if ord(word[0]) > 0x2E7F else word[:2].upper()
+        return (words[0][:1] + words[-1][:1]).upper()
+
+    @property
+    def avatar_color(self):
+        """One of eight CSS classes, stable per user (the CSP forbids inline style)."""
+        return f"avatar-color-{self.pk % 8 if self.pk else 0}"
+
+    @property
+    def is_doctor(self):
+        from .roles import is_doctor
+
+        return is_doctor(self)
+
+
+def user_display(user):
+    """ACCOUNT_USER_DISPLAY: allauth shows this in its pages and e-mails."""
+    return user.name

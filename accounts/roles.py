@@ -1,0 +1,52 @@
+"""
+Who is who. Roles are Django groups so that the admin can show and change them.
+
+- doctor: active staff member of the "Doctors" group (permissions come from a
+  data migration); never needs to be superuser.
+- translator: member of the "translators" group; reaches /rosetta/ only.
+- customer: everybody else.
+"""
+
+from django.conf import settings
+
+DOCTORS_GROUP = "Doctors"
+TRANSLATORS_GROUP = "translators"
+
+
+def is_doctor(user):
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    # Cached on the instance: templates ask several times per page.
+    if not hasattr(user, "_is_doctor"):
+        user._is_doctor = user.groups.filter(name=DOCTORS_GROUP).exists()
+    return user._is_doctor
+
+
+def is_translator(user):
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.groups.filter(name=TRANSLATORS_GROUP).exists()
+    )
+
+
+def can_translate(user):
+    """ROSETTA_ACCESS_CONTROL_FUNCTION: translators and superusers only.
+
+    Doctors are staff, which rosetta's default would not tell from translators.
+    """
+    return is_translator(user) or (user.is_authenticated and user.is_superuser)
+
+
+def is_listed_doctor_email(email):
+    return bool(email) and email.strip().lower() in settings.HEALINGPAWS_DOCTOR_EMAILS
+
+
+def can_view_avatar(viewer, owner):
+    """Avatars are personal data: the owner and doctors see a customer's; any
+    signed-in user sees a doctor's (they appear beside replies)."""
+    if not viewer.is_authenticated:
+        return False
+    return viewer.pk == owner.pk or is_doctor(viewer) or is_doctor(owner)

@@ -1,0 +1,135 @@
+"""Writes to accounts: roles, profile, avatar. Views, admin and commands call these."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .images import process_image
+from .models import User
+from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP, is_listed_doctor_email
+
+
+@transaction.atomic
+def user_promote_to_doctor(*, user: User) -> User:
+    """Make a user a doctor: staff and member of the Doctors group."""
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get(name=DOCTORS_GROUP))
+    user._is_doctor = True
+    return user
+
+
+@transaction.atomic
+def user_demote_from_doctor(*, user: User) -> User:
+    user.groups.remove(Group.objects.get(name=DOCTORS_GROUP))
+    if not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    user._is_doctor = False
+    return user
+
+
+def user_sync_doctor_role(*, user: User) -> bool:
+    """Promote a user whose verified e-mail is listed in HEALINGPAWS_DOCTOR_EMAILS.
+
+    Only a verified address counts: otherwise anybody could sign up with a
+    doctor's address and wait. Removing an address from the list does not
+    demote anybody (an operator does that in the admin). Returns True when the
+    user was promoted now.
+    """
+    if user.is_doctor:
+        return False
+    verified = EmailAddress.objects.filter(user=user, verified=True).values_list(
+        "email", flat=True
+    )
+    if any(is_listed_doctor_email(email) for email in verified):
+        user_promote_to_doctor(user=user)
+        return True
+    return False
+
+
+def user_deactivate(*, user: User) -> User:
+    """Stop a user from logging in; their records stay for the hospital."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_add_to_translators(*, user: User) -> User:
+    user.groups.add(Group.objects.get(name=TRANSLATORS_GROUP))
+    return user
+
+
+@transaction.atomic
+def user_create_verified(
+    *, username: str, email: str, password: str | None, **fields
+) -> User:
+    """Create a user whose e-mail is already verified (operators, demo data).
+
+    Users made outside allauth have no EmailAddress row, and mandatory
+    verification would lock them out.
+    """
+    user = User(username=username, email=email, **fields)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+def user_update_profile(
+    *, user: User, display_name: str, phone: str, preferred_language: str
+) -> User:
+    user.display_name = display_name
+    user.phone = phone
+    user.preferred_language = preferred_language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["display_name", "phone", "preferred_language"])
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    user.preferred_language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["preferred_language"])
+    return user
+
+
+def user_set_avatar(*, user: User, upload) -> User:
+    """Store a re-encoded avatar and its thumbnail; the old files are deleted."""
+    processed = process_image(upload, max_side=512, thumbnail_side=96)
+    old_names = _file_names(user)
+    with transaction.atomic():
+        user.avatar.save(processed.original.name, processed.original, save=False)
+        user.avatar_thumbnail.save(
+            processed.thumbnail.name, processed.thumbnail, save=False
+        )
+        user.save(update_fields=["avatar", "avatar_thumbnail"])
+        # Files go only once the row no longer points at them.
+        transaction.on_commit(lambda: _delete_files(old_names))
+    return user
+
+
+def user_remove_avatar(*, user: User) -> User:
+    old_names = _file_names(user)
+    with transaction.atomic():
+        user.avatar = ""
+        user.avatar_thumbnail = ""
+        user.save(update_fields=["avatar", "avatar_thumbnail"])
+        transaction.on_commit(lambda: _delete_files(old_names))
+    return user
+
+
+def _file_names(user):
+    # Names, not FieldFile objects: FieldFile.save() renames the object in place.
+    return [field.name for field in (user.avatar, user.avatar_thumbnail) if field]
+
+
+def _delete_files(names):
+    storage = User._meta.get_field("avatar").storage
+    for name in names:
+        storage.delete(name)

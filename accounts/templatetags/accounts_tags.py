@@ -1,0 +1,43 @@
+from django import template
+from django.urls import reverse
+
+register = template.Library()
+
+AVATAR_SIZES = {"sm": 32, "md": 48, "lg": 96}
+
+
+@register.inclusion_tag("includes/avatar.html")
+def avatar(user, size="sm"):
+    """The user's avatar, or generated initials until they upload one."""
+    url = None
+    if user.avatar_thumbnail:
+        route = "accounts:avatar" if size == "lg" else "accounts:avatar-thumbnail"
+        # The random file name doubles as a cache-busting version.
+        version = user.avatar_thumbnail.name.rsplit("/", 1)[-1][:8]
+        url = f"{reverse(route, args=[user.pk])}?v={version}"
+    return {
+        "person": user,
+        "url": url,
+        "size": size,
+        "pixels": AVATAR_SIZES.get(size, AVATAR_SIZES["sm"]),
+    }
+
+
+@register.filter
+def bootstrap(field):
+    """Render a bound field's widget with Bootstrap classes and error state."""
+    widget = field.field.widget
+    input_type = getattr(widget, "input_type", None)
+    if input_type == "checkbox":
+        css = "form-check-input"
+    elif input_type == "select" or widget.__class__.__name__.endswith("Select"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    attrs = {"aria-describedby": f"{field.auto_id}_feedback"}
+    if field.errors:
+        css += " is-invalid"
+        attrs["aria-invalid"] = "true"
+    existing = widget.attrs.get("class", "")
+    attrs["class"] = f"{existing} {css}".strip()
+    return field.as_widget(attrs=attrs)

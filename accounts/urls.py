@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("profile/", views.profile, name="profile"),
+    path("profile/avatar/", views.avatar_upload, name="avatar-upload"),
+    path("profile/avatar/remove/", views.avatar_remove, name="avatar-remove"),
+    path("avatars/<int:pk>/", views.avatar, name="avatar"),
+    path(
+        "avatars/<int:pk>/thumbnail/",
+        views.avatar,
+        {"size": "thumbnail"},
+        name="avatar-thumbnail",
+    ),
+    path("check/", views.live_check, name="live-check"),
+]

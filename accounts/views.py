@@ -1,0 +1,100 @@
+from allauth.core import ratelimit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import AvatarForm, ProfileForm, SignupForm
+from .models import User
+from .roles import can_view_avatar
+
+LIVE_CHECK_FIELDS = ("username", "email")
+LIVE_CHECK_MAX_LENGTH = 254
+
+
+@login_required
+def profile(request):
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=request.user)
+        if form.is_valid():
+            services.user_update_profile(user=request.user, **form.cleaned_data)
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("accounts:profile")
+    else:
+        form = ProfileForm(instance=request.user)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "avatar_form": AvatarForm()},
+    )
+
+
+@login_required
+@require_POST
+def avatar_upload(request):
+    form = AvatarForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.user_set_avatar(
+                user=request.user, upload=form.cleaned_data["avatar"]
+            )
+        except ValidationError as error:
+            form.add_error("avatar", error)
+    if form.errors:
+        return render(
+            request,
+            "accounts/profile.html",
+            {"form": ProfileForm(instance=request.user), "avatar_form": form},
+            status=400,
+        )
+    messages.success(request, _("Your new avatar is in place."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def avatar_remove(request):
+    services.user_remove_avatar(user=request.user)
+    messages.success(request, _("Your avatar has been removed."))
+    return redirect("accounts:profile")
+
+
+@login_required
+def avatar(request, pk, size="full"):
+    owner = get_object_or_404(User, pk=pk, is_active=True)
+    if not can_view_avatar(request.user, owner):
+        raise Http404
+    image = owner.avatar_thumbnail if size == "thumbnail" else owner.avatar
+    if not image:
+        raise Http404
+    with image.open("rb") as stored:
+        content = stored.read()
+    response = HttpResponse(content, content_type="image/webp")
+    # The URL carries the file's name as a version, so the browser may keep it.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@require_POST
+def live_check(request):
+    """Validate one signup field as the server will, for hints while typing.
+
+    Answers {"field", "valid", "errors"} using the signup form's own messages;
+    rate-limited per IP like allauth's own endpoints.
+    """
+    if not ratelimit.consume(request, action="signup_check"):
+        return JsonResponse(
+            {"errors": [_("Too many checks; please wait a minute.")]}, status=429
+        )
+    field = request.POST.get("field", "")
+    value = request.POST.get("value", "")
+    if field not in LIVE_CHECK_FIELDS or len(value) > LIVE_CHECK_MAX_LENGTH:
+        return JsonResponse({"errors": [_("Unknown field.")]}, status=400)
+    form = SignupForm(data={field: value})
+    form.is_valid()
+    errors = [str(error) for error in form.errors.get(field, [])]
+    return JsonResponse({"field": field, "valid": not errors, "errors": errors})

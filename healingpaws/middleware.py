@@ -1,0 +1,63 @@
+import logging
+import time
+
+from django.conf import settings
+from django.db import connections
+
+logger = logging.getLogger("healingpaws.slow")
+
+
+class SlowRequestLogMiddleware:
+    """Log requests slower than SLOW_REQUEST_SECONDS and queries slower than
+    SLOW_QUERY_SECONDS, with the request path, in any environment."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        timer = _QueryTimer(request.path)
+        with _wrap_all_connections(timer):
+            response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        if elapsed > settings.SLOW_REQUEST_SECONDS:
+            logger.warning(
+                "slow request: %s %s took %.3fs (status %s)",
+                request.method,
+                request.path,
+                elapsed,
+                response.status_code,
+            )
+        return response
+
+
+class _QueryTimer:
+    def __init__(self, path):
+        self.path = path
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            elapsed = time.perf_counter() - started
+            if elapsed > settings.SLOW_QUERY_SECONDS:
+                logger.warning(
+                    "slow query on %s: %.3fs: %s", self.path, elapsed, sql[:500]
+                )
+
+
+class _wrap_all_connections:
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+        self.contexts = []
+
+    def __enter__(self):
+        for alias in connections:
+            context = connections[alias].execute_wrapper(self.wrapper)
+            context.__enter__()
+            self.contexts.append(context)
+
+    def __exit__(self, *exc):
+        for context in reversed(self.contexts):
+            context.__exit__(*exc)

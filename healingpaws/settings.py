@@ -1,0 +1,370 @@
+"""
+Settings for Healing Paws: one module, driven by environment variables.
+
+Without any variable the site runs for development: SQLite, the in-memory channel
+layer, local-memory cache and console e-mail. Production switches parts on by
+setting variables (README "Configuration"); with DEBUG off, a missing required
+variable stops start-up with a message naming it.
+"""
+
+from pathlib import Path
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# ---------------------------------------------------------------------------
+# Core
+# ---------------------------------------------------------------------------
+
+DEBUG = env.bool("DEBUG", default=True)
+
+
+def _required(name):
+    """Return an env var that production cannot run without."""
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DEBUG is off (see README, Configuration)."
+        )
+    return value
+
+
+if DEBUG:
+    SECRET_KEY = env.str(
+        "SECRET_KEY", default="django-insecure-dev-only-key-never-use-in-production"
+    )
+    ALLOWED_HOSTS = env.list(
+        "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
+    )
+else:
+    SECRET_KEY = _required("SECRET_KEY")
+    ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",")]
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    # whitenoise must come before daphne so that runserver leaves static to it.
+    "whitenoise.runserver_nostatic",
+    # daphne replaces runserver with its ASGI server (WebSockets in development).
+    "daphne",
+    "healingpaws.apps.HealingPawsAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "allauth",
+    "allauth.account",
+    "admin_reorder",
+    "rosetta",
+    "csp",
+    "accounts",
+    "consultation",
+]
+
+MIDDLEWARE = [
+    "healingpaws.middleware.SlowRequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PreferredLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "healingpaws.urls"
+WSGI_APPLICATION = "healingpaws.wsgi.application"
+ASGI_APPLICATION = "healingpaws.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ---------------------------------------------------------------------------
+# Database
+# ---------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI every request may run in another thread: a pool reuses
+    # connections where CONN_MAX_AGE would leak one per thread.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DATABASE_POOL_SIZE", default=10),
+        "timeout": 10,
+    }
+# Browser tests run daphne in a child process on the test database: it must be
+# able to find it by name (see e2e/conftest.py).
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# ---------------------------------------------------------------------------
+# Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise
+# ---------------------------------------------------------------------------
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "healingpaws",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "healingpaws"},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# ---------------------------------------------------------------------------
+# Authentication (django-allauth)
+# ---------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+ACCOUNT_USERNAME_VALIDATORS = "accounts.validators.USERNAME_VALIDATORS"
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# None: the login form shows the "remember me" box.
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Healing Paws] "
+ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
+# Password reset never tells whether an address has an account. Signup does
+# say "taken" (the product asks for it): see accounts.forms.SignupForm.
+ACCOUNT_PREVENT_ENUMERATION = True
+# Defaults are allauth's; the live signup check (accounts.views.live_check)
+# gets its own limit. All of them count in the shared cache (Redis in prod).
+ACCOUNT_RATE_LIMITS = {"signup_check": "30/m/ip"}
+# Reset links (Django's token generator) expire after two hours and die once used.
+PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+
+# Doctors are recognised by e-mail at signup and login (accounts/roles.py).
+HEALINGPAWS_DOCTOR_EMAILS = [
+    email.strip().lower()
+    for email in env.list("HEALINGPAWS_DOCTOR_EMAILS", default=[])
+    if email.strip()
+]
+
+# ---------------------------------------------------------------------------
+# Admin (the doctor dashboard)
+# ---------------------------------------------------------------------------
+
+DJANGO_ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
+if not DJANGO_ADMIN_URL.endswith("/"):
+    DJANGO_ADMIN_URL += "/"
+
+# Order of the index, the app pages and the sidebar (healingpaws/admin.py);
+# apps not named here follow in alphabetical order.
+ADMIN_REORDER = (
+    "reservations",
+    "consultation",
+    "pets",
+    "accounts",
+    "auth",
+)
+
+# ---------------------------------------------------------------------------
+# Internationalisation
+# ---------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+# The choice outlives the browser session; logged-in users also keep it in
+# their profile (accounts.middleware.PreferredLanguageMiddleware).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Translators reach /rosetta/ through the "translators" group; healingpaws/urls.py
+# keeps them to the project's own catalogs.
+ROSETTA_MESSAGES_PER_PAGE = 25
+ROSETTA_SHOW_AT_ADMIN_PANEL = False
+ROSETTA_LANGUAGES = [("zh-hans", "Simplified Chinese")]
+ROSETTA_ACCESS_CONTROL_FUNCTION = "accounts.roles.can_translate"
+
+# ---------------------------------------------------------------------------
+# Static files and uploads
+# ---------------------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Front-end libraries come from npm (package.json) and are served straight
+# from node_modules; nothing is copied into the repository.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Uploaded images are private: they are served by views that check who asks
+# (accounts.views.avatar), never straight from MEDIA_ROOT.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+# The largest image accepted anywhere (accounts/images.py); the request body may
+# be a little larger for the multipart envelope and the other fields.
+IMAGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_UPLOAD_MAX_PIXELS = 25_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# ---------------------------------------------------------------------------
+# E-mail
+# ---------------------------------------------------------------------------
+
+# EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... (django-environ idiom).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Healing Paws <no-reply@healingpaws.example>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# ---------------------------------------------------------------------------
+# Security
+# ---------------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # the live form checks read it from JavaScript
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+    )
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # The app runs behind a TLS-terminating proxy (Heroku router, nginx).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # /healthz is probed over plain HTTP by load balancers.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# No inline script anywhere: every script is a file under static/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# ---------------------------------------------------------------------------
+# Logging: everything to stdout; slow requests and queries with their path
+# ---------------------------------------------------------------------------
+
+SLOW_REQUEST_SECONDS = env.float("SLOW_REQUEST_SECONDS", default=1.0)
+SLOW_QUERY_SECONDS = env.float("SLOW_QUERY_SECONDS", default=0.2)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "healingpaws": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}

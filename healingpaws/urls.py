@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.http import Http404
+from django.urls import include, path, re_path
+from django.views.i18n import JavaScriptCatalog
+
+from . import views
+
+
+def _not_found(request, *args, **kwargs):
+    raise Http404
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("terms/", views.terms, name="terms"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path(settings.DJANGO_ADMIN_URL, admin.site.urls),
+    # Translators work on the project's own catalogs only: a msgstr is shown
+    # unescaped, and third-party catalogs are none of theirs.
+    re_path(r"^rosetta/files/(?!project/)[\w-]+/", _not_found),
+    path("rosetta/", include("rosetta.urls")),
+]
