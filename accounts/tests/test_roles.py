@@ -1,0 +1,273 @@
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+from accounts.tests.factories import UserFactory
+
+
+def test_the_role_groups_and_doctor_permissions_come_from_a_migration(db):
+    doctors = Group.objects.get(name=DOCTORS_GROUP)
+    codenames = set(doctors.permissions.values_list("codename", flat=True))
+
+    assert {"view_user", "change_user"} <= codenames
+    assert Group.objects.filter(name=TRANSLATORS_GROUP).exists()
+
+
+@pytest.fixture
+def doctor_emails(settings):
+    settings.HEALINGPAWS_DOCTOR_EMAILS = ["house@healingpaws.example"]
+
+
+@pytest.mark.django_db
+def test_a_listed_email_becomes_a_doctor_when_verified_at_signup(client, doctor_emails):
+    client.post(
+        reverse("account_signup"),
+        {
+            "username": "house",
+            "email": "House@healingpaws.example",
+            "password1": "vicodin-and-puzzles-42",
+            "password2": "vicodin-and-puzzles-42",
+            "accept_rules": "on",
+        },
+    )
+    user = User.objects.get(username="house")
+    assert not user.is_doctor  # not before the address is proven
+
+    link = re.search(r"/accounts/confirm-email/[^/\s]+/", mail.outbox[0].body)
+    client.post(link.group(0))
+
+    user.refresh_from_db()
+    assert user.is_staff
+    assert user.groups.filter(name=DOCTORS_GROUP).exists()
+    assert not user.is_superuser
+
+
+@pytest.mark.django_db
+def test_an_existing_account_becomes_a_doctor_at_its_next_login(
+    client, doctor_emails, password
+):
+    user = UserFactory(username="house", email="house@healingpaws.example")
+    assert not user.is_staff
+
+    response = client.post(
+        reverse("account_login"), {"login": "house", "password": password}
+    )
+
+    user.refresh_from_db()
+    assert user.is_staff
+    assert response["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+def test_an_unlisted_account_stays_a_customer_at_login(client, customer, password):
+    client.post(reverse("account_login"), {"login": "alice", "password": password})
+
+    customer.refresh_from_db()
+    assert not customer.is_staff
+
+
+@pytest.mark.django_db
+def test_create_doctor_makes_a_new_verified_doctor_without_a_password():
+    call_command("create_doctor", "Grey@HealingPaws.example")
+
+    user = User.objects.get(email="grey@healingpaws.example")
+    assert user.is_doctor
+    assert not user.has_usable_password()
+    assert EmailAddress.objects.get(user=user).verified
+
+
+@pytest.mark.django_db
+def test_create_doctor_promotes_an_existing_account(customer):
+    call_command("create_doctor", "alice@example.com")
+
+    customer.refresh_from_db()
+    assert customer.is_doctor
+
+
+@pytest.mark.django_db
+def test_create_doctor_dry_run_changes_nothing(customer, capsys):
+    call_command("create_doctor", "alice@example.com", "--dry-run")
+
+    customer.refresh_from_db()
+    assert not customer.is_staff
+    assert "Would promote alice" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_create_doctor_refuses_a_malformed_address():
+    with pytest.raises(CommandError):
+        call_command("create_doctor", "not-an-address")
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_every_role_once(settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert User.objects.get(username="dr_chen").is_doctor
+    assert User.objects.get(username="translator").groups.filter(name=TRANSLATORS_GROUP)
+    assert User.objects.customers().count() == 3  # alice, xiaoming, translator
+    assert "healingpaws-demo" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+# --- the admin is for doctors --------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_the_site_login(client):
+    response = client.get(reverse("admin:index"), follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_a_customer_never_reaches_the_admin(customer_client):
+    response = customer_client.get(reverse("admin:index"), follow=True)
+
+    assert response.status_code == 403
+    assert customer_client.get(
+        reverse("admin:accounts_user_changelist")
+    ).status_code in (
+        302,
+        403,
+    )
+
+
+@pytest.mark.django_db
+def test_a_translator_never_reaches_the_admin(client, translator):
+    client.force_login(translator)
+
+    response = client.get(reverse("admin:index"), follow=True)
+
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_doctor_reaches_the_dashboard_without_being_superuser(doctor_client, doctor):
+    response = doctor_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert not doctor.is_superuser
+    assert "Healing Paws — Doctor Dashboard" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_doctor_can_look_after_accounts(doctor_client, customer):
+    response = doctor_client.get(
+        reverse("admin:accounts_user_changelist"), {"q": "alice"}
+    )
+
+    assert response.status_code == 200
+    assert "alice@example.com" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_doctor_cannot_grant_themselves_superuser(doctor_client, doctor):
+    url = reverse("admin:accounts_user_change", args=[doctor.pk])
+    form = doctor_client.get(url).context["adminform"].form
+
+    assert "is_superuser" not in form.fields
+    assert "groups" not in form.fields
+
+
+@pytest.mark.django_db
+def test_a_doctor_cannot_set_another_users_password(doctor_client, customer):
+    url = reverse("admin:auth_user_password_change", args=[customer.pk])
+
+    assert doctor_client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_doctor_cannot_edit_an_operator(doctor_client):
+    operator = User.objects.create_superuser("root", "root@example.com", "x" * 12)
+
+    response = doctor_client.post(
+        reverse("admin:accounts_user_change", args=[operator.pk]),
+        {"username": "hijacked"},
+    )
+
+    operator.refresh_from_db()
+    assert response.status_code == 403
+    assert operator.username == "root"
+
+
+@pytest.mark.django_db
+def test_doctors_promote_and_deactivate_from_the_user_list(
+    doctor_client, customer, other_customer
+):
+    url = reverse("admin:accounts_user_changelist")
+    doctor_client.post(
+        url, {"action": "promote_to_doctor", "_selected_action": [customer.pk]}
+    )
+    doctor_client.post(
+        url, {"action": "deactivate", "_selected_action": [other_customer.pk]}
+    )
+
+    customer.refresh_from_db()
+    other_customer.refresh_from_db()
+    assert customer.is_doctor
+    assert not other_customer.is_active
+
+
+@pytest.mark.django_db
+def test_a_deactivated_user_is_logged_out(client, customer):
+    client.force_login(customer)
+    customer.is_active = False
+    customer.save()
+
+    response = client.get(reverse("accounts:profile"))
+
+    assert response.status_code == 302
+
+
+# --- rosetta is for translators ------------------------------------------------
+
+
+ROSETTA_URL = "/rosetta/files/project/"
+
+
+@pytest.mark.django_db
+def test_a_translator_reaches_the_project_catalogs(client, translator):
+    client.force_login(translator)
+
+    response = client.get(ROSETTA_URL)
+
+    assert response.status_code == 200
+    assert "zh_Hans" in response.content.decode() or "Simplified" in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["customer", "doctor"])
+def test_customers_and_doctors_do_not_reach_rosetta(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(ROSETTA_URL)
+
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("catalogs", ["all", "django", "third-party"])
+def test_translators_cannot_open_third_party_catalogs(client, translator, catalogs):
+    client.force_login(translator)
+
+    assert client.get(f"/rosetta/files/{catalogs}/").status_code == 404

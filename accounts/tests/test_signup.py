@@ -1,0 +1,116 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
+from accounts.models import User
+from accounts.validators import USERNAME_FORMAT_ERROR
+
+SIGNUP_URL = reverse("account_signup")
+
+
+def signup_data(**overrides):
+    data = {
+        "username": "newbie",
+        "email": "newbie@example.com",
+        "password1": "a-long-and-unusual-passphrase",
+        "password2": "a-long-and-unusual-passphrase",
+        "accept_rules": "on",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.mark.django_db
+def test_signup_creates_an_unverified_account_and_sends_the_verification_email(client):
+    response = client.post(SIGNUP_URL, signup_data())
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    user = User.objects.get(username="newbie")
+    assert not EmailAddress.objects.get(user=user).verified
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["newbie@example.com"]
+    assert "/accounts/confirm-email/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_accept_rules_box_is_required(client):
+    response = client.post(SIGNUP_URL, signup_data(accept_rules=None))
+
+    assert response.status_code == 200
+    assert str(ACCEPT_RULES_REQUIRED_ERROR) in response.content.decode()
+    assert not User.objects.filter(username="newbie").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["ab", "has space", "dash-ed", "x" * 31, "ünï"])
+def test_badly_formed_usernames_are_refused_with_a_clear_message(client, username):
+    response = client.post(SIGNUP_URL, signup_data(username=username))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["username"]
+    assert not User.objects.filter(email="newbie@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_the_username_format_message_names_the_rule(client):
+    response = client.post(SIGNUP_URL, signup_data(username="has space"))
+
+    assert str(USERNAME_FORMAT_ERROR) in response.context["form"].errors["username"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["王小明", "li_na", "Bob_2024", "小猫咪_01"])
+def test_chinese_characters_digits_and_underscores_are_fine(client, username):
+    response = client.post(SIGNUP_URL, signup_data(username=username))
+
+    assert response.status_code == 302
+    assert User.objects.filter(username__iexact=username).exists()
+
+
+@pytest.mark.django_db
+def test_a_taken_username_is_refused_whatever_its_case(client, customer):
+    response = client.post(SIGNUP_URL, signup_data(username="ALICE"))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert User.objects.filter(username__iexact="alice").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_taken_email_is_refused_with_a_message(client, customer):
+    response = client.post(SIGNUP_URL, signup_data(email="ALICE@example.com"))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"]
+    assert not User.objects.filter(username="newbie").exists()
+
+
+@pytest.mark.django_db
+def test_mismatched_passwords_are_refused(client):
+    response = client.post(SIGNUP_URL, signup_data(password2="something-else-123"))
+
+    assert response.status_code == 200
+    assert not User.objects.filter(username="newbie").exists()
+
+
+@pytest.mark.django_db
+def test_a_new_account_keeps_the_language_the_visitor_browsed_in(client):
+    client.post(SIGNUP_URL, signup_data(), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+
+    user = User.objects.get(username="newbie")
+    assert user.preferred_language == "zh-hans"
+    assert "确认" in mail.outbox[0].subject + mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_signup_form_works_without_javascript(client):
+    response = client.get(SIGNUP_URL)
+
+    html = response.content.decode()
+    assert 'name="accept_rules"' in html
+    assert 'data-live-check="username"' in html
+    assert f'data-live-check-url="{reverse("accounts:live-check")}"' in html

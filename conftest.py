@@ -1,0 +1,66 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.core.cache import cache
+
+from accounts.tests.factories import DoctorFactory, TranslatorFactory, UserFactory
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    # Uploaded files go to a fresh folder; static files need no manifest.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth's rate limits live in the cache: every test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(username="alice", email="alice@example.com")
+
+
+@pytest.fixture
+def other_customer(db):
+    return UserFactory(username="bob", email="bob@example.com")
+
+
+@pytest.fixture
+def doctor(db):
+    return DoctorFactory(username="dr_chen", email="chen@healingpaws.example")
+
+
+@pytest.fixture
+def translator(db):
+    return TranslatorFactory(username="lin", email="lin@healingpaws.example")
+
+
+@pytest.fixture
+def customer_client(client, customer):
+    client.force_login(customer)
+    return client
+
+
+@pytest.fixture
+def doctor_client(client, doctor):
+    client.force_login(doctor)
+    return client

@@ -1,0 +1,1 @@
+"""Browser journeys: Chromium, driven by Playwright, against the real ASGI stack."""

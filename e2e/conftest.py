@@ -1,0 +1,279 @@
+"""Fixtures for the browser journeys: daphne on the test database, Chromium, mail.
+
+Run them in their own invocation, ``pytest -m e2e e2e/``: sync Playwright keeps an
+event loop running in the main thread, which the async tests must not share.
+Nothing here runs in the ``-m "not e2e"`` suite; every fixture is lazy.
+"""
+
+import itertools
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from django.db import connections
+from playwright.sync_api import sync_playwright
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+
+HOST = "127.0.0.1"
+SERVER_START_SECONDS = 30
+POSTGRES_TEST_DATABASE = "test_healingpaws_e2e"
+
+# Debian's Chromium; `playwright install` is never run (see PITFALLS.md).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Django's file e-mail backend writes each message followed by this line.
+MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+
+# ---------------------------------------------------------------------------
+# The server: daphne in a child process, on the test database
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    mail_dir: Path
+    log_path: Path
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+):
+    """Name the test database so that a second process can open it.
+
+    SQLite's default test database lives in the memory of this process; on
+    PostgreSQL a name of its own keeps clear of the other suite's test database.
+    An explicit TEST_DATABASE_NAME wins.
+    """
+    db_settings = connections["default"].settings_dict
+    test_settings = db_settings.setdefault("TEST", {})
+    if not test_settings.get("NAME"):
+        if db_settings["ENGINE"] == "django.db.backends.sqlite3":
+            folder = tmp_path_factory.mktemp("e2e-db")
+            test_settings["NAME"] = str(folder / "test.sqlite3")
+        else:
+            test_settings["NAME"] = POSTGRES_TEST_DATABASE
+
+
+@pytest.fixture(scope="session")
+def daphne_server(django_db_setup, tmp_path_factory):
+    """The whole ASGI application served by daphne, as in production.
+
+    pytest-django's live_server speaks no WebSocket, so this does what
+    channels.testing.ChannelsLiveServerTestCase does: a child process on the
+    test database. The child sees only committed rows: use transactional_db.
+    It depends on django_db_setup so that it stops before the database is
+    dropped (PostgreSQL refuses to drop a database in use).
+    """
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    mail_dir = tmp_path_factory.mktemp("e2e-mail")
+    log_path = ARTIFACTS_DIR / "daphne.log"
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "healingpaws.settings",
+        # Static files come from the finders (whitenoise) only with DEBUG on.
+        "DEBUG": "true",
+        "DATABASE_URL": _database_url_of(connections["default"].settings_dict),
+        # django-environ drops the first "/" of the path: four slashes make
+        # an absolute EMAIL_FILE_PATH.
+        "EMAIL_URL": "filemail:///" + quote(str(mail_dir)),
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("e2e-media")),
+        "PYTHONUNBUFFERED": "1",
+    }
+    # REDIS_URL, if set, is inherited as it is; these two are the parent's own.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("TEST_DATABASE_NAME", None)
+    # daphne has no autoreloader: one process, started once.
+    command = [sys.executable, "-m", "daphne", "--bind", HOST, "--port", str(port)]
+    command.append("healingpaws.asgi:application")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            _wait_until_listening(process, port, log_path)
+            yield LiveServer(f"http://{HOST}:{port}", mail_dir, log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _database_url_of(db_settings):
+    """DATABASE_URL for the child: the test database, which the parent has made."""
+    name = db_settings["NAME"]  # django_db_setup has switched it to the test one
+    if db_settings["ENGINE"] == "django.db.backends.sqlite3":
+        if name == ":memory:" or "mode=memory" in str(name):
+            raise RuntimeError("The browser tests need a SQLite file, not :memory:.")
+        return "sqlite:///" + quote(str(Path(name).resolve()))
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + quote(name)))
+
+
+def _wait_until_listening(process, port, log_path):
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"daphne exited with code {process.returncode} before listening:\n"
+                + log_path.read_text(errors="replace")
+            )
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"daphne did not listen on {HOST}:{port} within "
+                    f"{SERVER_START_SECONDS}s:\n" + log_path.read_text(errors="replace")
+                ) from None
+            time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------
+# The browser
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by sync Playwright for the whole session.
+
+    Sync Playwright keeps an event loop running in this thread, and Django then
+    refuses ORM calls (the tests' own checks, the flush after each test) unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set: it is set here, for this session only.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, daphne_server):
+    """A fresh tab with no cookies, in English, pointed at the server."""
+    context = browser.new_context(
+        base_url=daphne_server.url,
+        locale="en-US",
+        viewport={"width": 1280, "height": 800},
+    )
+    context.set_default_timeout(5_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Lets the screenshot fixture know whether the test failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def screenshot(request, page):
+    """Save a full-page screenshot per step, numbered, one folder per test.
+
+    A journey that fails shows where it went wrong, and the pictures show
+    what a change looks like without running the site by hand. A failed test
+    also gets a last picture of the page as it was.
+    """
+    folder = ARTIFACTS_DIR / re.sub(r"[^\w.-]+", "-", request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    numbers = itertools.count(1)
+
+    def take(step):
+        slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
+        path = folder / f"{next(numbers):02d}-{slug}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    yield take
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed and not page.is_closed():
+        take("failed")
+
+
+# ---------------------------------------------------------------------------
+# E-mail
+# ---------------------------------------------------------------------------
+
+
+class Mailbox:
+    """The messages the server wrote to its filemail folder."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def clear(self):
+        for path in self.folder.iterdir():
+            path.unlink()
+
+    def messages(self):
+        found = []
+        for path in sorted(self.folder.glob("*.log")):
+            for chunk in path.read_bytes().split(MAIL_SEPARATOR):
+                if chunk.strip():
+                    found.append(message_from_bytes(chunk, policy=policy.default))
+        return found
+
+    def last_to(self, address, timeout=5.0):
+        """The latest message to an address; waits a little, as a browser would."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = [m for m in self.messages() if address in m.get("To", "")]
+            if sent:
+                return sent[-1]
+            if time.monotonic() > deadline:
+                subjects = [m.get("Subject") for m in self.messages()]
+                raise AssertionError(f"No e-mail to {address}; sent: {subjects}")
+            time.sleep(0.1)
+
+
+def body_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain", "html")).get_content()
+
+
+@pytest.fixture
+def mailbox(daphne_server):
+    """The server's outbox, emptied for each test."""
+    box = Mailbox(daphne_server.mail_dir)
+    box.clear()
+    return box
