@@ -1,11 +1,16 @@
 """Fixtures shared by every app's tests."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 
-from accounts.tests.factories import DoctorFactory, TranslatorFactory, UserFactory
-
-PASSWORD = "correct-horse-battery-staple"
+from accounts.tests.factories import (
+    PASSWORD,
+    DoctorFactory,
+    TranslatorFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +69,14 @@ def customer_client(client, customer):
 def doctor_client(client, doctor):
     client.force_login(doctor)
     return client
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (HEALINGPAWS_REQUIRE_SERVICES), a skipped test is a failed test:
+    nothing may quietly skip for want of PostgreSQL, Redis or Chromium."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("HEALINGPAWS_REQUIRE_SERVICES") and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, which must run everything: {report.longrepr}"

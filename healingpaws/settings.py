@@ -115,8 +115,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Under ASGI every request may run in another thread: a pool reuses
-    # connections where CONN_MAX_AGE would leak one per thread.
+    # connections where CONN_MAX_AGE would leak one per thread. Health checks
+    # make the pool test a connection on checkout, so a database restart
+    # costs no failed request.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env.int("DATABASE_POOL_SIZE", default=10),

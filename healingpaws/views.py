@@ -45,8 +45,6 @@ def set_language(request):
 
 
 def _ping_database():
-    # A pooled connection may have died with the server: ask afresh each time.
-    connection.close_if_unusable_or_obsolete()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
 

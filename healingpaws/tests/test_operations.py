@@ -1,0 +1,93 @@
+import logging
+from importlib.metadata import version
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from accounts.models import User
+
+# Versions with known vulnerabilities fixed (PITFALLS.md, requirements.txt).
+SECURITY_FLOORS = {
+    "django": (5, 2, 19),
+    "pillow": (13, 0, 0),
+    "django-allauth": (65, 21, 1),
+    "daphne": (4, 2, 2),
+    "twisted": (24, 7, 0),
+}
+
+
+def _as_tuple(text):
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+@pytest.mark.parametrize(("package", "floor"), SECURITY_FLOORS.items())
+def test_installed_dependencies_are_at_or_above_their_security_floor(package, floor):
+    assert _as_tuple(version(package)) >= floor
+
+
+@pytest.mark.django_db
+def test_no_model_change_lacks_a_migration():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_slow_requests_are_logged_with_their_path(client, settings, caplog):
+    settings.SLOW_REQUEST_SECONDS = 0
+
+    with caplog.at_level(logging.WARNING, logger="healingpaws.slow"):
+        client.get(reverse("terms"))
+
+    assert "slow request: GET /terms/" in caplog.text
+
+
+@pytest.mark.django_db
+def test_slow_queries_are_logged_with_their_path(client, customer, settings, caplog):
+    settings.SLOW_QUERY_SECONDS = 0
+    client.force_login(customer)
+
+    with caplog.at_level(logging.WARNING, logger="healingpaws.slow"):
+        client.get(reverse("accounts:profile"))
+
+    assert "slow query on /accounts/profile/" in caplog.text
+
+
+@pytest.mark.django_db
+def test_fast_requests_are_not_logged(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="healingpaws.slow"):
+        client.get(reverse("terms"))
+
+    assert "slow" not in caplog.text
+
+
+@pytest.fixture
+def operator_client(client, db):
+    client.force_login(
+        User.objects.create_superuser("op", "op@example.com", "long-password-1")
+    )
+    return client
+
+
+def test_the_admin_index_and_sidebar_follow_admin_reorder(operator_client):
+    response = operator_client.get(reverse("admin:index"))
+
+    labels = [app["app_label"] for app in response.context["app_list"]]
+    sidebar = [app["app_label"] for app in response.context["available_apps"]]
+    # Named apps in their configured order, then the rest (allauth's "account").
+    assert labels[:2] == ["accounts", "auth"]
+    assert "account" in labels[2:]
+    assert sidebar == labels
+
+
+def test_an_app_page_keeps_its_sidebar_in_order(operator_client):
+    response = operator_client.get(reverse("admin:app_list", args=["auth"]))
+
+    assert [app["app_label"] for app in response.context["app_list"]] == ["auth"]
+    sidebar = [app["app_label"] for app in response.context["available_apps"]]
+    assert sidebar[:2] == ["accounts", "auth"]
+
+
+def test_a_doctor_sees_only_what_doctors_may_use(doctor_client):
+    response = doctor_client.get(reverse("admin:index"))
+
+    assert [app["app_label"] for app in response.context["app_list"]] == ["accounts"]
