@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
@@ -93,9 +94,10 @@ def daphne_server(django_db_setup, tmp_path_factory):
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "healingpaws.settings",
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
         # Static files come from the finders (whitenoise) only with DEBUG on.
         "DEBUG": "true",
+        "ALLOWED_HOSTS": HOST,
         "DATABASE_URL": _database_url_of(connections["default"].settings_dict),
         # django-environ drops the first "/" of the path: four slashes make
         # an absolute EMAIL_FILE_PATH.
@@ -214,7 +216,7 @@ def screenshot(request, page):
     what a change looks like without running the site by hand. A failed test
     also gets a last picture of the page as it was.
     """
-    folder = ARTIFACTS_DIR / re.sub(r"[^\w.-]+", "-", request.node.name)
+    folder = ARTIFACTS_DIR / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     numbers = itertools.count(1)
@@ -254,6 +256,10 @@ class Mailbox:
                     found.append(message_from_bytes(chunk, policy=policy.default))
         return found
 
+    @staticmethod
+    def body(message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain", "html")).get_content()
+
     def last_to(self, address, timeout=5.0):
         """The latest message to an address; waits a little, as a browser would."""
         deadline = time.monotonic() + timeout
@@ -265,10 +271,6 @@ class Mailbox:
                 subjects = [m.get("Subject") for m in self.messages()]
                 raise AssertionError(f"No e-mail to {address}; sent: {subjects}")
             time.sleep(0.1)
-
-
-def body_of(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain", "html")).get_content()
 
 
 @pytest.fixture

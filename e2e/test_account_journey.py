@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
-from .conftest import body_of
-
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "Wagging-Tails-2024!"
@@ -21,6 +19,11 @@ PHONE_WIDTH = 375
 def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     page, screenshot, mailbox, transactional_db
 ):
+    """The path every customer takes first, through the real browser and server.
+
+    Unit tests cover each view; only this one shows that the pieces meet: the
+    link in the e-mail, the session cookie, the language kept in the profile.
+    """
     # A fresh address each run: allauth's e-mail cooldown is kept per address
     # in the cache, which outlives the run when it is Redis.
     tag = uuid.uuid4().hex[:8]
@@ -40,12 +43,13 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     expect(page.locator("h1")).to_contain_text("Verify Your Email Address")
     screenshot("verification sent")
 
-    message = mailbox.last_to(email)
-    link = CONFIRM_LINK.search(body_of(message))
-    assert link, f"no confirmation link in:\n{body_of(message)}"
+    body = mailbox.body(mailbox.last_to(email))
+    link = CONFIRM_LINK.search(body)
+    assert link, f"no confirmation link in:\n{body}"
     page.goto(link.group())
     screenshot("confirm e-mail")
     page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"You have confirmed {email}")
     screenshot("e-mail confirmed")
 
     page.goto("/accounts/login/")
@@ -58,6 +62,8 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_test_id("greeting")).to_contain_text(username)
     screenshot("logged in home")
+    session = next(c for c in page.context.cookies() if c["name"] == "sessionid")
+    assert session["expires"] > 0, "Remember Me should outlive the browser session"
 
     with page.expect_navigation():
         page.locator("#language-select").select_option("zh-hans")
@@ -82,6 +88,7 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     [pytest.param("/", id="home"), pytest.param("/accounts/signup/", id="signup")],
 )
 def test_page_fits_a_phone_screen_without_sideways_scrolling(page, screenshot, path):
+    """Most owners come on a phone: a page wider than the screen hides its edge."""
     page.set_viewport_size({"width": PHONE_WIDTH, "height": 812})
     page.goto(path)
     screenshot("phone")
