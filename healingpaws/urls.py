@@ -15,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("terms/", views.terms, name="terms"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for it on pages without a <link rel="icon"> (the admin).
+    path("favicon.ico", views.favicon),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),

@@ -8,7 +8,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -23,6 +24,11 @@ HEALTH_TIMEOUT_SECONDS = 3
 
 def home(request):
     return render(request, "home.html")
+
+
+def favicon(request):
+    # Resolved per request: the hashed name exists only after collectstatic.
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 def terms(request):

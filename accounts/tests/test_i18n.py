@@ -213,3 +213,19 @@ def test_the_catalogs_hold_exactly_the_strings_in_the_code(domain, tmp_path, set
         "missing": set(),
         "stale": set(),
     }
+
+
+@pytest.mark.django_db
+def test_the_signed_in_message_speaks_the_users_language(client, customer, password):
+    customer.preferred_language = "zh-hans"
+    customer.save()
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": "alice", "password": password},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    messages = [str(message) for message in response.context["messages"]]
+    assert messages and "Successfully" not in messages[0]
