@@ -29,7 +29,6 @@ ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 
 HOST = "127.0.0.1"
 SERVER_START_SECONDS = 30
-POSTGRES_TEST_DATABASE = "test_healingpaws_e2e"
 
 # Debian's Chromium; `playwright install` is never run (see PITFALLS.md).
 CHROMIUM = "/usr/bin/chromium"
@@ -64,8 +63,9 @@ def django_db_modify_db_settings(
 ):
     """Name the test database so that a second process can open it.
 
-    SQLite's default test database lives in the memory of this process; on
-    PostgreSQL a name of its own keeps clear of the other suite's test database.
+    SQLite's default test database lives in the memory of this process. On
+    PostgreSQL the name carries the process id: two runs at once (the other
+    suite, a colleague's e2e run) would otherwise drop each other's database.
     An explicit TEST_DATABASE_NAME wins.
     """
     db_settings = connections["default"].settings_dict
@@ -75,7 +75,7 @@ def django_db_modify_db_settings(
             folder = tmp_path_factory.mktemp("e2e-db")
             test_settings["NAME"] = str(folder / "test.sqlite3")
         else:
-            test_settings["NAME"] = POSTGRES_TEST_DATABASE
+            test_settings["NAME"] = f"test_{db_settings['NAME']}_e2e_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
