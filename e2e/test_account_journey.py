@@ -94,3 +94,21 @@ def test_page_fits_a_phone_screen_without_sideways_scrolling(page, screenshot, p
     screenshot("phone")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_WIDTH, f"{path} is {width}px wide on a {PHONE_WIDTH}px screen"
+
+
+def test_signup_hints_while_typing(page, screenshot, transactional_db):
+    """The live checks use the server's own messages before the form is sent."""
+    User.objects.create_user("biscuit", "biscuit@example.com", PASSWORD)
+    page.goto("/accounts/signup/")
+
+    page.locator("[name=username]").press_sequentially("biscuit")
+    expect(page.locator('[data-feedback-for="username"]')).to_contain_text("already")
+    page.locator("[name=email]").press_sequentially("not-an-address")
+    expect(page.locator('[data-feedback-for="email"]')).not_to_be_empty()
+    screenshot("hints shown")
+
+    page.locator("[name=username]").fill("")
+    page.locator("[name=username]").press_sequentially("biscuit_2")
+    expect(page.locator("[name=username]")).to_have_class(re.compile("is-valid"))
+    expect(page.locator('[data-feedback-for="username"]')).to_be_empty()
+    screenshot("hint cleared")
