@@ -91,50 +91,48 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description=_("Promote to doctor"), permissions=["change"])
     def promote_to_doctor(self, request, queryset):
-        count = 0
-        for user in queryset.filter(is_active=True):
-            services.user_promote_to_doctor(user=user)
-            count += 1
-        self.message_user(
+        self._apply(
             request,
-            ngettext(
+            queryset.filter(is_active=True),
+            services.user_promote_to_doctor,
+            lambda count: ngettext(
                 "%(count)d user is now a doctor.",
                 "%(count)d users are now doctors.",
                 count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
+            ),
         )
 
     @admin.action(description=_("Remove the doctor role"), permissions=["change"])
     def demote_from_doctor(self, request, queryset):
-        count = 0
-        for user in queryset.exclude(pk=request.user.pk).filter(is_superuser=False):
-            services.user_demote_from_doctor(user=user)
-            count += 1
-        self.message_user(
+        self._apply(
             request,
-            ngettext(
+            self._others(request, queryset),
+            services.user_demote_from_doctor,
+            lambda count: ngettext(
                 "%(count)d user is no longer a doctor.",
                 "%(count)d users are no longer doctors.",
                 count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
+            ),
         )
 
     @admin.action(description=_("Deactivate"), permissions=["change"])
     def deactivate(self, request, queryset):
-        count = 0
-        # Nobody locks themselves out by accident.
-        for user in queryset.exclude(pk=request.user.pk).filter(is_superuser=False):
-            services.user_deactivate(user=user)
-            count += 1
-        self.message_user(
+        self._apply(
             request,
-            ngettext(
+            self._others(request, queryset),
+            services.user_deactivate,
+            lambda count: ngettext(
                 "%(count)d user deactivated.", "%(count)d users deactivated.", count
-            )
-            % {"count": count},
-            messages.SUCCESS,
+            ),
         )
+
+    def _others(self, request, queryset):
+        # Nobody locks themselves out by accident, and operators are left alone.
+        return queryset.exclude(pk=request.user.pk).filter(is_superuser=False)
+
+    def _apply(self, request, users, service, message):
+        count = 0
+        for user in users:
+            service(user=user)
+            count += 1
+        self.message_user(request, message(count) % {"count": count}, messages.SUCCESS)
