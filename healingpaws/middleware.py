@@ -2,7 +2,9 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
+from django.shortcuts import render
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger("healingpaws.slow")
 
@@ -61,3 +63,29 @@ class _wrap_all_connections:
     def __exit__(self, *exc):
         for context in reversed(self.contexts):
             context.__exit__(*exc)
+
+
+class ServiceUnavailableMiddleware:
+    """Answer 503 with a clear page when the database or Redis is unreachable.
+
+    Nothing is retried here: redis-py reconnects and the database pool checks
+    connections on checkout, so the next request after the service returns
+    simply works. The page says so instead of a bare "server error".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, _OUTAGE_ERRORS):
+            return None
+        logger.error("service unavailable on %s: %r", request.path, exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "30"
+        return response
+
+
+_OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError)

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, so that it sees the exceptions of the views.
+    "healingpaws.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "healingpaws.urls"
