@@ -1,5 +1,6 @@
 import json
 import shutil
+from pathlib import Path
 
 import polib
 import pytest
@@ -184,22 +185,42 @@ def test_the_compiled_catalogs_match_their_sources(locale, domain):
     assert pairs(compiled) == pairs(source)
 
 
+def _project_mirror(tmp_path):
+    """The sources as symlinks beside a copy of locale/.
+
+    makemessages writes into the ./locale of its working directory whatever
+    LOCALE_PATHS says: run in the repository it would rewrite the committed
+    catalogs instead of checking them.
+    """
+    mirror = tmp_path / "project"
+    mirror.mkdir()
+    skipped = {"locale", ".git", ".venv", "node_modules", "staticfiles", "media"}
+    for entry in settings.BASE_DIR.iterdir():
+        if entry.name not in skipped:
+            (mirror / entry.name).symlink_to(entry)
+    shutil.copytree(LOCALE_DIR, mirror / "locale")
+    return mirror
+
+
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_the_catalogs_hold_exactly_the_strings_in_the_code(domain, tmp_path, settings):
-    """Runs makemessages on a copy: a string added or removed in the code and
-    not in the catalog (stale entry) fails here. Fix with bin/makemessages."""
-    copy = tmp_path / "locale"
-    shutil.copytree(LOCALE_DIR, copy)
-    settings.LOCALE_PATHS = [copy]
-    ignore = [".venv/*", "node_modules/*", "staticfiles/*", "e2e/*", "*/tests/*"]
-    ignore += ["conftest.py", "bench/*"]
+@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
+def test_the_catalogs_hold_exactly_the_strings_in_the_code(
+    locale, domain, tmp_path, settings, monkeypatch
+):
+    """A string added to or removed from the code but not the catalog fails
+    here (a missing or stale entry). Fix with bin/makemessages."""
+    mirror = _project_mirror(tmp_path)
+    settings.LOCALE_PATHS = [mirror / "locale"]
+    monkeypatch.chdir(mirror)
+    ignore = (LOCALE_DIR / "makemessages-ignore.txt").read_text().split()
 
     call_command(
         "makemessages",
-        locale=["zh_Hans"],
+        locale=[locale],
         domain=domain,
         no_location=True,
         no_obsolete=True,
+        symlinks=True,
         ignore_patterns=ignore,
         verbosity=0,
     )
@@ -207,25 +228,10 @@ def test_the_catalogs_hold_exactly_the_strings_in_the_code(domain, tmp_path, set
     def msgids(path):
         return {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(path))}
 
-    fresh = msgids(copy / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po")
-    committed = msgids(LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po")
+    relative = Path(locale) / "LC_MESSAGES" / f"{domain}.po"
+    fresh = msgids(mirror / "locale" / relative)
+    committed = msgids(LOCALE_DIR / relative)
     assert {"missing": fresh - committed, "stale": committed - fresh} == {
         "missing": set(),
         "stale": set(),
     }
-
-
-@pytest.mark.django_db
-def test_the_signed_in_message_speaks_the_users_language(client, customer, password):
-    customer.preferred_language = "zh-hans"
-    customer.save()
-
-    response = client.post(
-        reverse("account_login"),
-        {"login": "alice", "password": password},
-        HTTP_ACCEPT_LANGUAGE="en",
-        follow=True,
-    )
-
-    messages = [str(message) for message in response.context["messages"]]
-    assert messages and "Successfully" not in messages[0]
