@@ -45,13 +45,13 @@ class ProcessedImage:
     medium: ContentFile | None = None
 
 
-def _limits():
-    return settings.IMAGE_UPLOAD_MAX_BYTES, settings.IMAGE_UPLOAD_MAX_PIXELS
+def _open_header(upload):
+    """Open an upload lazily, checking what its header tells: format, size, pixels.
 
-
-def _open_checked(upload):
-    """Open an upload as a fully decoded RGB(A) image, or raise ValidationError."""
-    max_bytes, max_pixels = _limits()
+    Cheap (no pixel is decoded), so forms can run it on every upload.
+    """
+    max_bytes = settings.IMAGE_UPLOAD_MAX_BYTES
+    max_pixels = settings.IMAGE_UPLOAD_MAX_PIXELS
     size = getattr(upload, "size", None)
     if size == 0:
         raise ValidationError(IMAGE_EMPTY_ERROR, code="empty")
@@ -83,6 +83,12 @@ def _open_checked(upload):
     # declare a huge canvas (a decompression bomb).
     if width * height > max_pixels:
         raise too_many_pixels
+    return image
+
+
+def _decode(upload):
+    """Decode a checked upload whole into an upright RGB(A) image."""
+    image = _open_header(upload)
     try:
         image.load()
         # Turn the picture the way the camera meant before EXIF is dropped.
@@ -115,8 +121,11 @@ def _square(image, side):
 
 
 def validate_image(upload):
-    """Raise ValidationError unless the upload is an acceptable image."""
-    _open_checked(upload)
+    """Raise ValidationError unless the upload's header is acceptable.
+
+    A file damaged past its header is caught when process_image decodes it.
+    """
+    _open_header(upload)
     upload.seek(0)
 
 
@@ -126,7 +135,7 @@ def process_image(upload, *, max_side=2048, thumbnail_side=256, medium_side=None
     The original is kept at most `max_side` pixels on its longer side; the
     thumbnail is a centred square; the medium size is made only when asked.
     """
-    image = _open_checked(upload)
+    image = _decode(upload)
     return ProcessedImage(
         original=_encode(_fit_within(image, max_side)),
         thumbnail=_encode(_square(image, thumbnail_side)),

@@ -1,8 +1,10 @@
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from accounts.images import IMAGE_BROKEN_ERROR
 from accounts.tests import images as samples
 from accounts.validators import PHONE_FORMAT_ERROR
 
@@ -191,3 +193,20 @@ def test_a_user_without_an_avatar_has_no_avatar_url(customer_client, customer):
     response = customer_client.get(reverse("accounts:avatar", args=[customer.pk]))
 
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_avatar_damaged_past_its_header_is_refused_with_a_message(
+    customer_client, customer
+):
+    data = samples.png(size=(300, 300)).read()
+    truncated = SimpleUploadedFile("cut.png", data[: len(data) // 2], "image/png")
+
+    response = customer_client.post(
+        reverse("accounts:avatar-upload"), {"avatar": truncated}
+    )
+
+    assert response.status_code == 400
+    assert response.context["avatar_form"].errors["avatar"] == [str(IMAGE_BROKEN_ERROR)]
+    customer.refresh_from_db()
+    assert not customer.avatar
