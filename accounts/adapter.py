@@ -1,7 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
 from django.shortcuts import resolve_url
 from django.utils import translation
+from django.utils.encoding import force_str
+from django.utils.translation import gettext
 
 from .models import User
 from .roles import is_doctor
@@ -17,11 +18,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().get_login_redirect_url(request)
 
     def save_user(self, request, user, form, commit=True):
-        # A new account speaks the language the visitor was browsing in.
-        user.preferred_language = _supported(
-            getattr(request, "LANGUAGE_CODE", None) or settings.LANGUAGE_CODE
-        )
+        # A new account speaks the language the visitor was browsing in
+        # (LocaleMiddleware only ever picks one of LANGUAGES).
+        user.preferred_language = request.LANGUAGE_CODE
         return super().save_user(request, user, form, commit=commit)
+
+    def format_email_subject(self, subject):
+        # Rendered inside send_mail's language override, so the prefix is
+        # in the recipient's language too.
+        return f"[{gettext('Healing Paws')}] {force_str(subject)}"
 
     def send_mail(self, template_prefix, email, context):
         """Send every account e-mail in its recipient's language."""
@@ -29,10 +34,5 @@ class AccountAdapter(DefaultAccountAdapter):
         if not isinstance(user, User):
             user = User.objects.filter(email__iexact=email).first()
         language = user.preferred_language if user else translation.get_language()
-        with translation.override(_supported(language)):
+        with translation.override(language):
             super().send_mail(template_prefix, email, context)
-
-
-def _supported(language):
-    codes = {code for code, _name in settings.LANGUAGES}
-    return language if language in codes else settings.LANGUAGE_CODE

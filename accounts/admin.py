@@ -1,14 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
 from .models import User
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+from .templatetags.accounts_tags import avatar
 
 
 @admin.register(User)
@@ -67,16 +67,8 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description="")
     def avatar_thumb(self, user):
-        if not user.avatar_thumbnail:
-            return format_html(
-                '<span class="avatar avatar-sm {}">{}</span>',
-                user.avatar_color,
-                user.initials,
-            )
-        return format_html(
-            '<img class="avatar avatar-sm" src="{}" alt="">',
-            reverse("accounts:avatar-thumbnail", args=[user.pk]),
-        )
+        # The same markup as on the site: image, or initials until one exists.
+        return render_to_string("includes/avatar.html", avatar(user, "sm"))
 
     @admin.display(description=_("role"))
     def role(self, user):

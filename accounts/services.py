@@ -87,15 +87,20 @@ def user_update_profile(
     user.display_name = display_name
     user.phone = phone
     user.preferred_language = preferred_language
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["display_name", "phone", "preferred_language"])
-    return user
+    return _save_validated(user, ["display_name", "phone", "preferred_language"])
 
 
 def user_set_language(*, user: User, language: str) -> User:
     user.preferred_language = language
-    user.full_clean(exclude=["password"])
-    user.save(update_fields=["preferred_language"])
+    return _save_validated(user, ["preferred_language"])
+
+
+def _save_validated(user, fields):
+    # Only the changed fields: none of them is unique, so no lookups are
+    # needed, and an unrelated old value cannot block the change.
+    others = [field.name for field in User._meta.fields if field.name not in fields]
+    user.clean_fields(exclude=others)
+    user.save(update_fields=fields)
     return user
 
 

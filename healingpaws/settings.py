@@ -197,7 +197,6 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 # None: the login form shows the "remember me" box.
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Healing Paws] "
 ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 # Password reset never tells whether an address has an account. Signup does
 # say "taken" (the product asks for it): see accounts.forms.SignupForm.

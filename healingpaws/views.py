@@ -5,12 +5,11 @@ import logging
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils.translation import check_for_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -39,14 +38,13 @@ def terms(request):
 def set_language(request):
     """Django's set_language, which also keeps the choice in the user's profile."""
     response = django_set_language(request)
-    language = request.POST.get("language", "")
-    supported = {code for code, _name in settings.LANGUAGES}
-    if (
-        request.user.is_authenticated
-        and language in supported
-        and check_for_language(language)
-    ):
-        user_set_language(user=request.user, language=language)
+    if request.user.is_authenticated:
+        try:
+            user_set_language(
+                user=request.user, language=request.POST.get("language", "")
+            )
+        except ValidationError:
+            pass  # not one of LANGUAGES: Django's view has ignored it too
     return response
 
 

@@ -144,6 +144,7 @@ def test_account_emails_go_out_in_the_recipients_language(client, customer):
         HTTP_ACCEPT_LANGUAGE="en",
     )
 
+    assert mail.outbox[0].subject.startswith("[愈爪宠物医院] ")
     assert "密码" in mail.outbox[0].subject
 
 
@@ -235,3 +236,12 @@ def test_the_catalogs_hold_exactly_the_strings_in_the_code(
         "missing": set(),
         "stale": set(),
     }
+
+
+@pytest.mark.django_db
+def test_switching_language_costs_no_validation_queries(
+    customer_client, customer, django_assert_num_queries
+):
+    # Session, user and the update; full_clean() would add unique lookups.
+    with django_assert_num_queries(3):
+        customer_client.post(reverse("set_language"), {"language": "zh-hans"})

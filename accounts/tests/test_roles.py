@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from accounts.tests.factories import UserFactory
+from accounts.tests.images import png
 
 
 def test_the_role_groups_and_doctor_permissions_come_from_a_migration(db):
@@ -271,3 +272,15 @@ def test_translators_cannot_open_third_party_catalogs(client, translator, catalo
     client.force_login(translator)
 
     assert client.get(f"/rosetta/files/{catalogs}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_user_list_shows_avatars_or_initials(doctor_client, customer, doctor):
+    customer.display_name = "Alice Morgan"
+    customer.save()
+    doctor_client.post(reverse("accounts:avatar-upload"), {"avatar": png()})
+
+    html = doctor_client.get(reverse("admin:accounts_user_changelist")).content.decode()
+
+    assert ">AM</span>" in html
+    assert reverse("accounts:avatar-thumbnail", args=[doctor.pk]) + "?v=" in html
