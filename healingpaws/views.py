@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from contextlib import suppress
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -38,13 +39,12 @@ def terms(request):
 def set_language(request):
     """Django's set_language, which also keeps the choice in the user's profile."""
     response = django_set_language(request)
+    # A code outside LANGUAGES fails validation; Django's view ignored it too.
     if request.user.is_authenticated:
-        try:
+        with suppress(ValidationError):
             user_set_language(
                 user=request.user, language=request.POST.get("language", "")
             )
-        except ValidationError:
-            pass  # not one of LANGUAGES: Django's view has ignored it too
     return response
 
 
