@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from .roles import is_doctor
 from .validators import USERNAME_MAX_LENGTH, phone_validator, username_validator
 
 
@@ -19,11 +20,6 @@ class TimeStampedModel(models.Model):
 
 
 class UserQuerySet(models.QuerySet):
-    def doctors(self):
-        from .roles import DOCTORS_GROUP
-
-        return self.filter(is_active=True, is_staff=True, groups__name=DOCTORS_GROUP)
-
     def customers(self):
         return self.filter(is_staff=False, is_superuser=False)
 
@@ -99,8 +95,6 @@ class User(AbstractUser):
 
     @property
     def is_doctor(self):
-        from .roles import is_doctor
-
         return is_doctor(self)
 
 

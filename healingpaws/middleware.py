@@ -1,5 +1,6 @@
 import logging
 import time
+from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
@@ -19,7 +20,9 @@ class SlowRequestLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         timer = _QueryTimer(request.path)
-        with _wrap_all_connections(timer):
+        with ExitStack() as wrappers:
+            for alias in connections:
+                wrappers.enter_context(connections[alias].execute_wrapper(timer))
             response = self.get_response(request)
         elapsed = time.perf_counter() - started
         if elapsed > settings.SLOW_REQUEST_SECONDS:
@@ -49,20 +52,8 @@ class _QueryTimer:
                 )
 
 
-class _wrap_all_connections:
-    def __init__(self, wrapper):
-        self.wrapper = wrapper
-        self.contexts = []
-
-    def __enter__(self):
-        for alias in connections:
-            context = connections[alias].execute_wrapper(self.wrapper)
-            context.__enter__()
-            self.contexts.append(context)
-
-    def __exit__(self, *exc):
-        for context in reversed(self.contexts):
-            context.__exit__(*exc)
+# What an outage of the database or Redis raises, as opposed to a bug.
+_OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError)
 
 
 class ServiceUnavailableMiddleware:
@@ -86,6 +77,3 @@ class ServiceUnavailableMiddleware:
         response = render(request, "503.html", status=503)
         response["Retry-After"] = "30"
         return response
-
-
-_OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError)

@@ -2,9 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path, re_path
+from django.utils import timezone
+from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 
 from . import views
+
+CATALOG_LOADED_AT = timezone.now()
 
 
 def _not_found(request, *args, **kwargs):
@@ -18,7 +22,13 @@ urlpatterns = [
     # Browsers ask for it on pages without a <link rel="icon"> (the admin).
     path("favicon.ico", views.favicon),
     path("i18n/setlang/", views.set_language, name="set_language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path(
+        "jsi18n/",
+        # Every page asks for it: browsers revalidate instead of re-downloading.
+        # Translations change only when the process restarts (see README).
+        last_modified(lambda request: CATALOG_LOADED_AT)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),

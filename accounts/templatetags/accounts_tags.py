@@ -30,7 +30,7 @@ def bootstrap(field):
     input_type = getattr(widget, "input_type", None)
     if input_type == "checkbox":
         css = "form-check-input"
-    elif input_type == "select" or widget.__class__.__name__.endswith("Select"):
+    elif input_type == "select":
         css = "form-select"
     else:
         css = "form-control"

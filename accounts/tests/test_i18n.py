@@ -7,7 +7,9 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 LOCALE_DIR = settings.BASE_DIR / "locale"
 DOMAINS = ("django", "djangojs")
@@ -122,15 +124,14 @@ def test_the_404_page_speaks_both_languages(client):
     assert "页面未找到" in chinese.content.decode()
 
 
-@pytest.mark.django_db
-def test_the_500_page_speaks_both_languages(client, settings):
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
+def test_the_500_page_speaks_both_languages():
     with translation.override("zh-hans"):
-        assert "出错了" in render_to_string("500.html")
+        chinese = render_to_string("500.html")
     with translation.override("en"):
-        assert "Something went wrong" in render_to_string("500.html")
+        english = render_to_string("500.html")
+
+    assert "出错了" in chinese and "+86 21 5555 0199" in chinese
+    assert "Something went wrong" in english
 
 
 @pytest.mark.django_db
@@ -245,3 +246,15 @@ def test_switching_language_costs_no_validation_queries(
     # Session, user and the update; full_clean() would add unique lookups.
     with django_assert_num_queries(3):
         customer_client.post(reverse("set_language"), {"language": "zh-hans"})
+
+
+@pytest.mark.django_db
+def test_the_javascript_catalog_is_revalidated_not_rebuilt(client):
+    first = client.get(reverse("javascript-catalog"))
+
+    again = client.get(
+        reverse("javascript-catalog"), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+
+    assert first.status_code == 200
+    assert again.status_code == 304

@@ -4,14 +4,16 @@ from channels.testing import WebsocketCommunicator
 from healingpaws.asgi import application
 
 
+def _socket(path, origin):
+    return WebsocketCommunicator(
+        application, path, headers=[(b"origin", origin), (b"host", b"127.0.0.1")]
+    )
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_socket_from_a_foreign_origin_is_refused():
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/notifications/",
-        headers=[(b"origin", b"https://evil.example"), (b"host", b"127.0.0.1")],
-    )
+    communicator = _socket("/ws/notifications/", b"https://evil.example")
 
     connected, _code = await communicator.connect()
 
@@ -22,11 +24,7 @@ async def test_a_socket_from_a_foreign_origin_is_refused():
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_socket_to_an_unknown_path_is_refused():
-    communicator = WebsocketCommunicator(
-        application,
-        "/ws/nowhere/",
-        headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
-    )
+    communicator = _socket("/ws/nowhere/", b"http://127.0.0.1")
 
     with pytest.raises(ValueError, match="No route found"):
         await communicator.connect()
