@@ -1,4 +1,4 @@
-"""Demo accounts for `manage.py seed_demo`. Later apps add their own demo.py."""
+"""Demo accounts for `manage.py seed_demo`; each app seeds its own in demo.py."""
 
 from dataclasses import dataclass
 
@@ -50,13 +50,16 @@ DEMO_ACCOUNTS = [
 
 
 def seed_accounts(*, dry_run=False):
-    """Create the demo accounts that do not exist yet; return (created, existing)."""
-    created, existing = [], []
+    """Create the demo accounts that do not exist yet; return report lines."""
+    lines = []
     for account in DEMO_ACCOUNTS:
         if User.objects.filter(username=account.username).exists():
-            existing.append(account)
+            lines.append(f"Kept    {account.role:<10} {account.username}")
             continue
-        created.append(account)
+        verb = "Would create" if dry_run else "Created"
+        lines.append(
+            f"{verb} {account.role:<10} {account.username:<12} {account.email}"
+        )
         if dry_run:
             continue
         user = user_create_verified(
@@ -71,4 +74,4 @@ def seed_accounts(*, dry_run=False):
             user_promote_to_doctor(user=user)
         elif account.role == "translator":
             user_add_to_translators(user=user)
-    return created, existing
+    return lines

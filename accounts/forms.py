@@ -17,10 +17,12 @@ class ImageUploadField(forms.FileField):
     """A file field that lets through only what accounts.images accepts.
 
     The browser gets the same limits (accept, data-max-bytes) for an immediate
-    message; the server checks again by decoding the image.
+    message; the server checks the header here and decodes the image in the
+    service (or here too, with decode=True).
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, decode=False, **kwargs):
+        self.decode = decode
         kwargs.setdefault(
             "widget",
             forms.ClearableFileInput(
@@ -35,7 +37,7 @@ class ImageUploadField(forms.FileField):
     def to_python(self, data):
         upload = super().to_python(data)
         if upload is not None:
-            validate_image(upload)
+            validate_image(upload, decode=self.decode)
         return upload
 
 

@@ -13,10 +13,13 @@ import io
 import uuid
 import warnings
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -120,12 +123,17 @@ def _square(image, side):
     return ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)
 
 
-def validate_image(upload):
+def validate_image(upload, *, decode=False):
     """Raise ValidationError unless the upload's header is acceptable.
 
-    A file damaged past its header is caught when process_image decodes it.
+    A file damaged past its header is caught when process_image decodes it,
+    or here already with `decode=True`, where a late error would be awkward
+    (the admin, which has saved the row by then).
     """
-    _open_header(upload)
+    if decode:
+        _decode(upload)
+    else:
+        _open_header(upload)
     upload.seek(0)
 
 
@@ -141,3 +149,45 @@ def process_image(upload, *, max_side=2048, thumbnail_side=256, medium_side=None
         thumbnail=_encode(_square(image, thumbnail_side)),
         medium=_encode(_fit_within(image, medium_side)) if medium_side else None,
     )
+
+
+def replace_images(instance, files):
+    """Point an instance's image fields at new files (None clears one) and save.
+
+    `files` maps field names to ContentFile or None. The files they replace
+    are deleted only once the row no longer points at them, after commit.
+    """
+    # Names, not FieldFile objects: FieldFile.save() renames the object in place.
+    old_names = [
+        (getattr(instance, name).storage, getattr(instance, name).name)
+        for name in files
+        if getattr(instance, name)
+    ]
+    with transaction.atomic():
+        for name, content in files.items():
+            if content is None:
+                setattr(instance, name, "")
+            else:
+                getattr(instance, name).save(content.name, content, save=False)
+        instance.save(update_fields=list(files))
+        transaction.on_commit(partial(_delete_files, old_names))
+    return instance
+
+
+def _delete_files(stored):
+    for storage, name in stored:
+        storage.delete(name)
+
+
+def image_response(image):
+    """An HTTP response with a stored rendition, for views that checked access.
+
+    Read into memory rather than streamed: daphne warns about FileResponse's
+    sync iterator, and renditions are WebP files of at most 2048 px.
+    """
+    with image.open("rb") as stored:
+        content = stored.read()
+    response = HttpResponse(content, content_type=f"image/{OUTPUT_EXTENSION}")
+    # URLs carry the file's random name as a version, so browsers may keep it.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

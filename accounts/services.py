@@ -4,7 +4,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .images import process_image
+from .images import process_image, replace_images
 from .models import User
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP, is_listed_doctor_email
 
@@ -107,34 +107,10 @@ def _save_validated(user, fields):
 def user_set_avatar(*, user: User, upload) -> User:
     """Store a re-encoded avatar and its thumbnail; the old files are deleted."""
     processed = process_image(upload, max_side=512, thumbnail_side=96)
-    old_names = _file_names(user)
-    with transaction.atomic():
-        user.avatar.save(processed.original.name, processed.original, save=False)
-        user.avatar_thumbnail.save(
-            processed.thumbnail.name, processed.thumbnail, save=False
-        )
-        user.save(update_fields=["avatar", "avatar_thumbnail"])
-        # Files go only once the row no longer points at them.
-        transaction.on_commit(lambda: _delete_files(old_names))
-    return user
+    return replace_images(
+        user, {"avatar": processed.original, "avatar_thumbnail": processed.thumbnail}
+    )
 
 
 def user_remove_avatar(*, user: User) -> User:
-    old_names = _file_names(user)
-    with transaction.atomic():
-        user.avatar = ""
-        user.avatar_thumbnail = ""
-        user.save(update_fields=["avatar", "avatar_thumbnail"])
-        transaction.on_commit(lambda: _delete_files(old_names))
-    return user
-
-
-def _file_names(user):
-    # Names, not FieldFile objects: FieldFile.save() renames the object in place.
-    return [field.name for field in (user.avatar, user.avatar_thumbnail) if field]
-
-
-def _delete_files(names):
-    storage = User._meta.get_field("avatar").storage
-    for name in names:
-        storage.delete(name)
+    return replace_images(user, {"avatar": None, "avatar_thumbnail": None})

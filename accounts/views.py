@@ -2,13 +2,14 @@ from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import AvatarForm, ProfileForm, SignupForm
+from .images import image_response
 from .models import User
 from .roles import can_view_avatar
 
@@ -71,12 +72,7 @@ def avatar(request, pk, size="full"):
     image = owner.avatar_thumbnail if size == "thumbnail" else owner.avatar
     if not image:
         raise Http404
-    with image.open("rb") as stored:
-        content = stored.read()
-    response = HttpResponse(content, content_type="image/webp")
-    # The URL carries the file's name as a version, so the browser may keep it.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return image_response(image)
 
 
 @require_POST

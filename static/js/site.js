@@ -75,6 +75,9 @@
     });
   }
 
+  // Shared with the page scripts (pet-photo.js).
+  window.HealingPaws = { csrfToken: csrfToken, showFeedback: showFeedback };
+
   document.querySelectorAll("[data-live-check]").forEach(function (input) {
     if (input.form && input.form.getAttribute("data-live-check-url")) {
       liveCheck(input);

@@ -3,13 +3,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
+from pets.demo import seed_pets
+
+# In order: each app's demo data builds on the ones before.
+SEEDERS = [seed_accounts, seed_pets]
 
 
 class Command(BaseCommand):
     help = (
-        "Fill the database with a demo hospital: a doctor, two customers and a "
-        "translator, all with the same printed password. Safe to run again: "
-        "what exists is left alone."
+        "Fill the database with a demo hospital: a doctor, customers with pets "
+        "and photos, and a translator, all with the same printed password. Safe "
+        "to run again: what exists is left alone."
     )
 
     def add_arguments(self, parser):
@@ -29,17 +33,12 @@ class Command(BaseCommand):
                 "Use --force if this really is a demo server."
             )
         with transaction.atomic():
-            created, existing = seed_accounts(dry_run=dry_run)
-        verb = "Would create" if dry_run else "Created"
-        for account in created:
-            self.stdout.write(
-                f"{verb} {account.role:<10} {account.username:<12} {account.email}"
-            )
-        for account in existing:
-            self.stdout.write(f"Kept    {account.role:<10} {account.username:<12}")
+            for seed in SEEDERS:
+                for line in seed(dry_run=dry_run):
+                    self.stdout.write(line)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} {len(created)} account(s), kept {len(existing)}. "
-                f"Every demo account's password: {DEMO_PASSWORD}"
+                ("Dry run: nothing written. " if dry_run else "Demo hospital ready. ")
+                + f"Every demo account's password: {DEMO_PASSWORD}"
             )
         )

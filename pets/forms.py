@@ -1,0 +1,42 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import ImageUploadField
+
+from .models import Pet
+from .services import PET_DETAIL_FIELDS
+
+
+class PetForm(forms.ModelForm):
+    """A pet's details and an optional new photo.
+
+    The owner is never a field: views set it from the session, so a forged
+    `owner` in the POST is simply not read.
+    """
+
+    photo = ImageUploadField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 10 MB."),
+    )
+
+    class Meta:
+        model = Pet
+        fields = list(PET_DETAIL_FIELDS)
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "weight_kg": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0.01", "max": "1000"}
+            ),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser's date picker stops at today; the model says why if not.
+        self.fields["birth_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        for name in ("name", "breed", "notes"):
+            self.fields[name].widget.attrs["maxlength"] = Pet._meta.get_field(
+                name
+            ).max_length

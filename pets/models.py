@@ -1,0 +1,217 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TimeStampedModel
+from accounts.roles import is_doctor
+
+from .ages import describe_age, whole_months_between
+
+PET_NAME_MAX_LENGTH = 60
+PET_NOTES_MAX_LENGTH = 2000
+DOCTOR_NOTE_MAX_LENGTH = 4000
+MIN_WEIGHT_KG = Decimal("0.01")
+MAX_WEIGHT_KG = Decimal("1000")
+# The oldest animals on record live about this long (tortoises aside).
+MAX_AGE_YEARS = 80
+
+BIRTH_DATE_IN_FUTURE_ERROR = _("The birth date cannot be in the future.")
+BIRTH_DATE_TOO_OLD_ERROR = _(
+    "The birth date is more than %(years)d years ago; please check it."
+)
+WEIGHT_RANGE_ERROR = _("Enter a weight between 0.01 and 1000 kg.")
+
+
+def validate_birth_date(value):
+    today = timezone.localdate()
+    if value > today:
+        raise ValidationError(BIRTH_DATE_IN_FUTURE_ERROR, code="future")
+    if whole_months_between(value, today) > MAX_AGE_YEARS * 12:
+        raise ValidationError(
+            BIRTH_DATE_TOO_OLD_ERROR, code="too_old", params={"years": MAX_AGE_YEARS}
+        )
+
+
+class Species(models.TextChoices):
+    DOG = "dog", _("Dog")
+    CAT = "cat", _("Cat")
+    RABBIT = "rabbit", _("Rabbit")
+    BIRD = "bird", _("Bird")
+    REPTILE = "reptile", _("Reptile")
+    OTHER = "other", _("Other")
+
+
+class Sex(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    FEMALE = "female", _("Female")
+    FEMALE_SPAYED = "female_spayed", _("Female, spayed")
+    MALE = "male", _("Male")
+    MALE_NEUTERED = "male_neutered", _("Male, neutered")
+
+
+class PetQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(owner=user)
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+    def visible_to(self, user):
+        """Doctors see every pet, archived ones too; a customer only their own."""
+        if is_doctor(user):
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.for_owner(user)
+
+
+class Pet(TimeStampedModel):
+    """An animal in the hospital's care, owned by one customer.
+
+    Pets are archived, never deleted: their medical history stays.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="pets",
+    )
+    name = models.CharField(_("name"), max_length=PET_NAME_MAX_LENGTH)
+    species = models.CharField(_("species"), max_length=16, choices=Species.choices)
+    breed = models.CharField(_("breed"), max_length=60, blank=True)
+    sex = models.CharField(
+        _("sex"), max_length=16, choices=Sex.choices, default=Sex.UNKNOWN
+    )
+    birth_date = models.DateField(
+        _("birth date"),
+        null=True,
+        blank=True,
+        validators=[validate_birth_date],
+        help_text=_("An estimate is fine if you do not know the day."),
+    )
+    weight_kg = models.DecimalField(
+        _("weight (kg)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(MIN_WEIGHT_KG, message=WEIGHT_RANGE_ERROR),
+            MaxValueValidator(MAX_WEIGHT_KG, message=WEIGHT_RANGE_ERROR),
+        ],
+    )
+    notes = models.TextField(
+        _("notes and allergies"),
+        max_length=PET_NOTES_MAX_LENGTH,
+        blank=True,
+        help_text=_("Allergies, medication, diet, anything the doctor should know."),
+    )
+    # All three are re-encoded by accounts.images and served by pets.views.photo.
+    photo = models.ImageField(_("photo"), upload_to="pets/", blank=True)
+    photo_medium = models.ImageField(upload_to="pets/", blank=True)
+    photo_thumbnail = models.ImageField(upload_to="pets/", blank=True)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
+
+    objects = PetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("pet")
+        verbose_name_plural = _("pets")
+        ordering = ["name", "pk"]
+        indexes = [models.Index(fields=["owner", "archived_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True)
+                | Q(weight_kg__gte=MIN_WEIGHT_KG, weight_kg__lte=MAX_WEIGHT_KG),
+                name="pets_pet_weight_in_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="pets_pet_name_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(species__in=Species.values), name="pets_pet_species_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("pets:detail", args=[self.pk])
+
+    @property
+    def age(self):
+        return describe_age(self.birth_date, timezone.localdate())
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    @property
+    def photo_version(self):
+        """Part of the stored file's random name: changes with every new photo."""
+        return self.photo_thumbnail.name.rsplit("/", 1)[-1][:8]
+
+
+class DoctorNoteQuerySet(models.QuerySet):
+    def visible_to_owner(self):
+        return self.filter(visible_to_owner=True)
+
+    def visible_to(self, user):
+        """Internal notes are for doctors only."""
+        return self.all() if is_doctor(user) else self.visible_to_owner()
+
+
+class DoctorNote(TimeStampedModel):
+    """A doctor's entry in a pet's record: shared with the owner, or internal.
+
+    Notes are a medical record: their text is never edited (a correction is a
+    new note); only whether the owner sees them can change.
+    """
+
+    pet = models.ForeignKey(
+        Pet,
+        verbose_name=_("pet"),
+        on_delete=models.CASCADE,
+        related_name="doctor_notes",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("doctor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("note"), max_length=DOCTOR_NOTE_MAX_LENGTH)
+    visible_to_owner = models.BooleanField(
+        _("visible to owner"),
+        default=False,
+        help_text=_("Unticked, the note is internal: only doctors see it."),
+    )
+
+    objects = DoctorNoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("doctor's note")
+        verbose_name_plural = _("doctor's notes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["pet", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""), name="pets_doctornote_text_not_empty"
+            ),
+        ]
+
+    def __str__(self):
+        return Truncator(self.text).chars(60)

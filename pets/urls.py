@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pets"
+
+urlpatterns = [
+    path("", views.PetListView.as_view(), name="list"),
+    path("new/", views.pet_create, name="new"),
+    path("<int:pk>/", views.PetDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.pet_edit, name="edit"),
+    path("<int:pk>/archive/", views.pet_archive, name="archive"),
+    path("<int:pk>/restore/", views.pet_restore, name="restore"),
+    path("<int:pk>/photo/", views.pet_photo, {"size": "full"}, name="photo"),
+    path(
+        "<int:pk>/photo/medium/",
+        views.pet_photo,
+        {"size": "medium"},
+        name="photo-medium",
+    ),
+    path(
+        "<int:pk>/photo/thumbnail/",
+        views.pet_photo,
+        {"size": "thumbnail"},
+        name="photo-thumbnail",
+    ),
+]

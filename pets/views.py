@@ -1,0 +1,148 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, ListView
+
+from accounts.images import image_response
+
+from . import services
+from .forms import PetForm
+from .models import Pet
+from .timeline import pet_timeline
+
+PHOTO_SIZES = {
+    "full": "photo",
+    "medium": "photo_medium",
+    "thumbnail": "photo_thumbnail",
+}
+
+
+class PetListView(LoginRequiredMixin, ListView):
+    """ "My pets": the customer's pets, or with ?archived=1 the archived ones."""
+
+    template_name = "pets/pet_list.html"
+    context_object_name = "pets"
+
+    def get_queryset(self):
+        pets = Pet.objects.for_owner(self.request.user)
+        return pets.archived() if self.showing_archived else pets.active()
+
+    @property
+    def showing_archived(self):
+        return self.request.GET.get("archived") == "1"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["showing_archived"] = self.showing_archived
+        if not self.showing_archived:
+            context["archived_count"] = (
+                Pet.objects.for_owner(self.request.user).archived().count()
+            )
+        return context
+
+
+class PetDetailView(LoginRequiredMixin, DetailView):
+    """A pet's details and timeline; the owner's, or any pet for a doctor."""
+
+    template_name = "pets/pet_detail.html"
+    context_object_name = "pet"
+
+    def get_queryset(self):
+        return Pet.objects.visible_to(self.request.user).select_related("owner")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["is_owner"] = self.object.owner_id == self.request.user.pk
+        context["timeline"] = pet_timeline(pet=self.object, viewer=self.request.user)
+        return context
+
+
+@login_required
+def pet_create(request):
+    form = PetForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        details = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+        try:
+            pet = services.pet_create(
+                owner=request.user, photo=form.cleaned_data["photo"], **details
+            )
+        except ValidationError as error:
+            form.add_error("photo", error)
+        else:
+            messages.success(request, _("%(name)s has been added.") % {"name": pet})
+            return _saved(request, reverse("pets:list"))
+    return _form_page(request, form, pet=None)
+
+
+@login_required
+def pet_edit(request, pk):
+    pet = get_object_or_404(Pet.objects.for_owner(request.user), pk=pk)
+    form = PetForm(request.POST or None, request.FILES or None, instance=pet)
+    if request.method == "POST" and form.is_valid():
+        details = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+        try:
+            services.pet_update(pet=pet, photo=form.cleaned_data["photo"], **details)
+        except ValidationError as error:
+            form.add_error("photo", error)
+        else:
+            messages.success(request, _("%(name)s has been saved.") % {"name": pet})
+            return _saved(request, pet.get_absolute_url())
+    return _form_page(request, form, pet=pet)
+
+
+def _saved(request, url):
+    # The photo uploader posts the form itself and follows the answer.
+    if _is_background_request(request):
+        return JsonResponse({"redirect": url})
+    return redirect(url)
+
+
+def _form_page(request, form, *, pet):
+    status = 400 if form.errors else 200
+    if form.errors and _is_background_request(request):
+        return JsonResponse({"errors": form.errors}, status=status)
+    return render(
+        request, "pets/pet_form.html", {"form": form, "pet": pet}, status=status
+    )
+
+
+def _is_background_request(request):
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+@login_required
+def pet_archive(request, pk):
+    pet = get_object_or_404(Pet.objects.for_owner(request.user).active(), pk=pk)
+    if request.method == "POST":
+        services.pet_archive(pet=pet)
+        messages.success(
+            request,
+            _("%(name)s has been archived. Its records are kept.") % {"name": pet},
+        )
+        return redirect("pets:list")
+    return render(request, "pets/pet_confirm_archive.html", {"pet": pet})
+
+
+@login_required
+@require_POST
+def pet_restore(request, pk):
+    pet = get_object_or_404(Pet.objects.for_owner(request.user).archived(), pk=pk)
+    services.pet_restore(pet=pet)
+    messages.success(request, _("%(name)s is back on your list.") % {"name": pet})
+    return redirect(pet)
+
+
+@login_required
+def pet_photo(request, pk, size):
+    """Serve a pet's photo to its owner and to doctors; 404 for anybody else."""
+    pet = get_object_or_404(Pet.objects.visible_to(request.user), pk=pk)
+    image = getattr(pet, PHOTO_SIZES[size])
+    if not image:
+        raise Http404
+    return image_response(image)
