@@ -4,7 +4,10 @@ from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger("healingpaws.slow")
@@ -77,3 +80,32 @@ class ServiceUnavailableMiddleware:
         response = render(request, "503.html", status=503)
         response["Retry-After"] = "30"
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse a request whose declared body exceeds REQUEST_BODY_MAX_BYTES (413).
+
+    Answered from the Content-Length header, before Django parses the body or
+    spools uploaded files to disk. daphne has read the body by then; the proxy
+    in front (README) keeps it from reading more.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REQUEST_BODY_MAX_BYTES:
+            return self._too_large(request)
+        return self.get_response(request)
+
+    def _too_large(self, request):
+        message = _("The upload is too large; the limit is %(limit)s.") % {
+            "limit": filesizeformat(settings.IMAGE_UPLOAD_MAX_BYTES)
+        }
+        if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+            return JsonResponse({"errors": {"__all__": [message]}}, status=413)
+        return render(request, "413.html", {"explanation": message}, status=413)

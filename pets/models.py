@@ -2,7 +2,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -115,6 +119,8 @@ class Pet(TimeStampedModel):
     notes = models.TextField(
         _("notes and allergies"),
         max_length=PET_NOTES_MAX_LENGTH,
+        # A TextField's max_length binds only forms; the model checks too.
+        validators=[MaxLengthValidator(PET_NOTES_MAX_LENGTH)],
         blank=True,
         help_text=_("Allergies, medication, diet, anything the doctor should know."),
     )
@@ -193,7 +199,11 @@ class DoctorNote(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    text = models.TextField(_("note"), max_length=DOCTOR_NOTE_MAX_LENGTH)
+    text = models.TextField(
+        _("note"),
+        max_length=DOCTOR_NOTE_MAX_LENGTH,
+        validators=[MaxLengthValidator(DOCTOR_NOTE_MAX_LENGTH)],
+    )
     visible_to_owner = models.BooleanField(
         _("visible to owner"),
         default=False,

@@ -12,13 +12,13 @@ LOGIN_URL = reverse("account_login")
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("login", ["alice", "ALICE", "alice@example.com"])
-def test_a_customer_logs_in_by_username_or_email_and_lands_home(
+def test_a_customer_logs_in_by_username_or_email_and_lands_on_my_pets(
     client, customer, password, login
 ):
     response = client.post(LOGIN_URL, {"login": login, "password": password})
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("pets:list")
     assert client.session[SESSION_KEY] == str(customer.pk)
 
 

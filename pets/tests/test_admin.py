@@ -1,0 +1,240 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests import images as samples
+from accounts.tests.factories import UserFactory
+from pets.models import DoctorNote, Pet, Species
+from pets.tests.factories import DoctorNoteFactory, PetFactory
+
+CHANGELIST = reverse("admin:pets_pet_changelist")
+ADD = reverse("admin:pets_pet_add")
+
+
+def change_url(pet):
+    return reverse("admin:pets_pet_change", args=[pet.pk])
+
+
+def inline_management(total=1, initial=0):
+    return {
+        "doctor_notes-TOTAL_FORMS": str(total),
+        "doctor_notes-INITIAL_FORMS": str(initial),
+        "doctor_notes-MIN_NUM_FORMS": "0",
+        "doctor_notes-MAX_NUM_FORMS": "1000",
+    }
+
+
+def pet_fields(pet, **overrides):
+    fields = {
+        "name": pet.name,
+        "species": pet.species,
+        "breed": pet.breed,
+        "sex": pet.sex,
+        "birth_date": pet.birth_date.isoformat() if pet.birth_date else "",
+        "weight_kg": "",
+        "notes": pet.notes,
+    }
+    return {**fields, **overrides}
+
+
+@pytest.mark.django_db
+def test_the_changelist_shows_thumbnail_owner_link_species_age_and_archived(
+    doctor_client, customer
+):
+    pet = PetFactory(owner=customer, name="Rex", archived_at=timezone.now())
+
+    html = doctor_client.get(CHANGELIST).content.decode()
+
+    assert "Rex" in html
+    assert reverse("admin:accounts_user_change", args=[customer.pk]) in html
+    assert "pet-species-dog" in html  # the placeholder until a photo exists
+    assert "3 years" in html
+    assert 'alt="True"' in html  # the archived flag icon
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "term", ["Biscuit", "alice", "Alice Morgan", "alice@example.com", "7946 0018"]
+)
+def test_doctors_find_a_pet_by_name_owner_email_or_phone(doctor_client, term):
+    owner = UserFactory(
+        username="alice",
+        display_name="Alice Morgan",
+        email="alice@example.com",
+        phone="+44 20 7946 0018",
+    )
+    PetFactory(owner=owner, name="Biscuit")
+    PetFactory(name="Stranger")
+
+    response = doctor_client.get(CHANGELIST, {"q": term})
+
+    names = [pet.name for pet in response.context["cl"].result_list]
+    assert names == ["Biscuit"]
+
+
+@pytest.mark.django_db
+def test_doctors_filter_by_species_and_archived(doctor_client, customer):
+    PetFactory(owner=customer, name="Rex", species=Species.DOG)
+    PetFactory(owner=customer, name="Tom", species=Species.CAT)
+    PetFactory(
+        owner=customer, name="Old", species=Species.CAT, archived_at=timezone.now()
+    )
+
+    def names(params):
+        response = doctor_client.get(CHANGELIST, params)
+        return sorted(pet.name for pet in response.context["cl"].result_list)
+
+    assert names({"species__exact": "cat"}) == ["Old", "Tom"]
+    assert names({"archived": "yes"}) == ["Old"]
+    assert names({"archived": "no", "species__exact": "cat"}) == ["Tom"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_changelist_runs_the_same_queries_for_1_and_50_pets(
+    doctor_client, django_assert_num_queries, count
+):
+    PetFactory.create_batch(count)
+
+    # session, user, doctor group, two permission lists, two counts, the page
+    with django_assert_num_queries(8):
+        response = doctor_client.get(CHANGELIST)
+    assert response.context["cl"].result_count == count
+
+
+@pytest.mark.django_db
+def test_a_doctor_adds_a_shared_and_an_internal_note(doctor_client, doctor, customer):
+    pet = PetFactory(owner=customer)
+    data = {
+        **pet_fields(pet),
+        **inline_management(total=2),
+        "doctor_notes-0-text": "Vaccinated today.",
+        "doctor_notes-0-visible_to_owner": "on",
+        "doctor_notes-1-text": "Bit the nurse.",
+    }
+
+    response = doctor_client.post(change_url(pet), data)
+
+    assert response.status_code == 302, response.context["errors"]
+    notes = {note.text: note for note in pet.doctor_notes.all()}
+    assert notes["Vaccinated today."].visible_to_owner
+    assert not notes["Bit the nurse."].visible_to_owner
+    assert {note.author for note in notes.values()} == {doctor}
+
+
+@pytest.mark.django_db
+def test_a_saved_note_keeps_its_text_but_can_be_shared(doctor_client, doctor, customer):
+    pet = PetFactory(owner=customer)
+    note = DoctorNoteFactory(
+        pet=pet, author=doctor, text="Original.", visible_to_owner=False
+    )
+    data = {
+        **pet_fields(pet),
+        **inline_management(total=1, initial=1),
+        "doctor_notes-0-id": str(note.pk),
+        "doctor_notes-0-pet": str(pet.pk),
+        "doctor_notes-0-text": "Rewritten history.",
+        "doctor_notes-0-visible_to_owner": "on",
+    }
+
+    response = doctor_client.post(change_url(pet), data)
+
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.text == "Original."
+    assert note.visible_to_owner
+
+
+@pytest.mark.django_db
+def test_a_doctor_registers_a_pet_for_a_customer_with_a_photo(doctor_client, customer):
+    data = {
+        **pet_fields(PetFactory.build(name="Walk-in", birth_date=None)),
+        "owner": str(customer.pk),
+        "new_photo": samples.jpeg_with_gps(),
+        **inline_management(total=1),
+        "doctor_notes-0-text": "Came in limping.",
+    }
+
+    response = doctor_client.post(ADD, data)
+
+    assert response.status_code == 302
+    pet = Pet.objects.get(name="Walk-in")
+    assert pet.owner == customer
+    assert pet.photo_thumbnail.name.endswith(".webp")
+    assert pet.doctor_notes.get().text == "Came in limping."
+
+
+@pytest.mark.django_db
+def test_a_broken_photo_in_the_admin_is_a_form_error(doctor_client, customer):
+    pet = PetFactory(owner=customer)
+    broken = samples.png(size=(400, 400))
+    broken = type(broken)(broken.name, broken.read()[:200], broken.content_type)
+
+    response = doctor_client.post(
+        change_url(pet),
+        {**pet_fields(pet), **inline_management(total=0), "new_photo": broken},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["new_photo"]
+    pet.refresh_from_db()
+    assert not pet.photo
+
+
+@pytest.mark.django_db
+def test_doctors_archive_and_restore_but_never_delete(doctor_client, customer):
+    pet = PetFactory(owner=customer)
+
+    doctor_client.post(CHANGELIST, {"action": "archive", "_selected_action": [pet.pk]})
+    pet.refresh_from_db()
+    assert pet.is_archived
+    doctor_client.post(CHANGELIST, {"action": "restore", "_selected_action": [pet.pk]})
+    pet.refresh_from_db()
+    assert not pet.is_archived
+    delete = reverse("admin:pets_pet_delete", args=[pet.pk])
+    assert doctor_client.post(delete, {"post": "yes"}).status_code == 403
+    assert Pet.objects.filter(pk=pet.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_owner_of_a_pet_is_fixed_once_registered(
+    doctor_client, customer, other_customer
+):
+    pet = PetFactory(owner=customer)
+
+    doctor_client.post(
+        change_url(pet),
+        {**pet_fields(pet), "owner": other_customer.pk, **inline_management(0)},
+    )
+
+    pet.refresh_from_db()
+    assert pet.owner == customer
+
+
+@pytest.mark.django_db
+def test_customers_cannot_reach_the_pet_admin(customer_client, customer):
+    pet = PetFactory(owner=customer)
+
+    for url in (CHANGELIST, change_url(pet)):
+        response = customer_client.get(url)
+        assert response.status_code == 302
+        assert "login" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_internal_notes_added_in_the_admin_never_reach_the_owner(
+    doctor_client, client, customer
+):
+    pet = PetFactory(owner=customer)
+    doctor_client.post(
+        change_url(pet),
+        {
+            **pet_fields(pet),
+            **inline_management(total=1),
+            "doctor_notes-0-text": "Internal only.",
+        },
+    )
+    assert DoctorNote.objects.get().text == "Internal only."
+
+    client.force_login(customer)
+    assert "Internal only." not in client.get(pet.get_absolute_url()).content.decode()
