@@ -41,7 +41,7 @@ def pet_fields(pet, **overrides):
 def test_the_changelist_shows_thumbnail_owner_link_species_age_and_archived(
     doctor_client, customer
 ):
-    pet = PetFactory(owner=customer, name="Rex", archived_at=timezone.now())
+    PetFactory(owner=customer, name="Rex", archived_at=timezone.now())
 
     html = doctor_client.get(CHANGELIST).content.decode()
 
