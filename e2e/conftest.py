@@ -221,10 +221,11 @@ def screenshot(request, page):
     folder.mkdir(parents=True)
     numbers = itertools.count(1)
 
-    def take(step):
+    def take(step, of=None):
+        """Picture the test's page, or `of` another one (a second person's)."""
         slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
         path = folder / f"{next(numbers):02d}-{slug}.png"
-        page.screenshot(path=path, full_page=True)
+        (of or page).screenshot(path=path, full_page=True)
         return path
 
     yield take
@@ -279,3 +280,54 @@ def mailbox(daphne_server):
     box = Mailbox(daphne_server.mail_dir)
     box.clear()
     return box
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def make_customer(username):
+    """A verified customer whose password the server can check.
+
+    The unit tests' fast MD5 hasher (root conftest) is unknown to the server
+    process, so the password is hashed with the production default here.
+    """
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from accounts.tests.factories import PASSWORD, UserFactory
+
+    user = UserFactory(username=username, email=f"{username}@example.com")
+    hasher = PBKDF2PasswordHasher()
+    user.password = hasher.encode(PASSWORD, hasher.salt())
+    user.save(update_fields=["password"])
+    return user
+
+
+def log_in(page, login, password):
+    """Sign in through the login form, as a person would."""
+    page.goto("/accounts/login/")
+    page.locator("[name=login]").fill(login)
+    page.locator("[name=password]").fill(password)
+    page.locator("form").get_by_role("button", name=re.compile("Sign In|登录")).click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def new_page(browser, daphne_server):
+    """Another person's browser: its own cookies, opened on demand."""
+    contexts = []
+
+    def open_page(locale="en-US"):
+        context = browser.new_context(
+            base_url=daphne_server.url,
+            locale=locale,
+            viewport={"width": 1280, "height": 800},
+        )
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -59,7 +59,11 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     screenshot("login form filled")
     page.get_by_role("button", name="Sign In").click()
 
-    expect(page).to_have_url(re.compile(r"/$"))
+    # A new customer lands on "My pets", which invites them to add one.
+    expect(page).to_have_url(re.compile(r"/pets/$"))
+    expect(page.get_by_test_id("empty-pets")).to_be_visible()
+    screenshot("logged in my pets")
+    page.get_by_role("link", name="Healing Paws").click()
     expect(page.get_by_test_id("greeting")).to_contain_text(username)
     screenshot("logged in home")
     session = next(c for c in page.context.cookies() if c["name"] == "sessionid")

@@ -162,6 +162,13 @@ class Pet(TimeStampedModel):
         return describe_age(self.birth_date, timezone.localdate())
 
     @property
+    def weight_display(self):
+        """The weight without trailing zeros: 3.8, not 3.80."""
+        if self.weight_kg is None:
+            return ""
+        return f"{self.weight_kg.normalize():f}"
+
+    @property
     def is_archived(self):
         return self.archived_at is not None
 
