@@ -168,24 +168,20 @@ class PetAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Archive"), permissions=["change"])
     def archive(self, request, queryset):
-        pets = list(queryset.active())
-        for pet in pets:
-            services.pet_archive(pet=pet)
-        self.message_user(
-            request,
-            ngettext("%(count)d pet archived.", "%(count)d pets archived.", len(pets))
-            % {"count": len(pets)},
-            messages.SUCCESS,
-        )
+        count = self._apply(queryset.active(), services.pet_archive)
+        message = ngettext("%(count)d pet archived.", "%(count)d pets archived.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Restore from the archive"), permissions=["change"])
     def restore(self, request, queryset):
-        pets = list(queryset.archived())
+        count = self._apply(queryset.archived(), services.pet_restore)
+        message = ngettext("%(count)d pet restored.", "%(count)d pets restored.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    @staticmethod
+    def _apply(pets, service):
+        count = 0
         for pet in pets:
-            services.pet_restore(pet=pet)
-        self.message_user(
-            request,
-            ngettext("%(count)d pet restored.", "%(count)d pets restored.", len(pets))
-            % {"count": len(pets)},
-            messages.SUCCESS,
-        )
+            service(pet=pet)
+            count += 1
+        return count

@@ -24,13 +24,7 @@
   var maxBytes = parseInt(plainInput.getAttribute("data-max-bytes"), 10);
 
   function showPhotoErrors(messages) {
-    feedback.textContent = "";
-    messages.forEach(function (message) {
-      var line = document.createElement("div");
-      line.textContent = message;
-      feedback.appendChild(line);
-    });
-    feedback.classList.toggle("d-block", messages.length > 0);
+    window.HealingPaws.fillFeedback(feedback, messages);
     drop.classList.toggle("is-invalid", messages.length > 0);
   }
 

@@ -20,11 +20,8 @@
   });
 
   // Live signup checks: ask the server, which answers with the form's own messages.
-  function showFeedback(input, errors) {
-    var feedback = document.querySelector('[data-feedback-for="' + input.name + '"]');
-    if (!feedback) {
-      return;
-    }
+  // Messages go in as text, one line each: never as HTML.
+  function fillFeedback(feedback, errors) {
     feedback.textContent = "";
     errors.forEach(function (message) {
       var line = document.createElement("div");
@@ -32,6 +29,14 @@
       feedback.appendChild(line);
     });
     feedback.classList.toggle("d-block", errors.length > 0);
+  }
+
+  function showFeedback(input, errors) {
+    var feedback = document.querySelector('[data-feedback-for="' + input.name + '"]');
+    if (!feedback) {
+      return;
+    }
+    fillFeedback(feedback, errors);
     input.classList.toggle("is-invalid", errors.length > 0);
     input.classList.toggle("is-valid", errors.length === 0 && input.value !== "");
     input.setAttribute("aria-invalid", errors.length > 0 ? "true" : "false");
@@ -76,7 +81,11 @@
   }
 
   // Shared with the page scripts (pet-photo.js).
-  window.HealingPaws = { csrfToken: csrfToken, showFeedback: showFeedback };
+  window.HealingPaws = {
+    csrfToken: csrfToken,
+    fillFeedback: fillFeedback,
+    showFeedback: showFeedback,
+  };
 
   document.querySelectorAll("[data-live-check]").forEach(function (input) {
     if (input.form && input.form.getAttribute("data-live-check-url")) {

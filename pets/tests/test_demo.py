@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from pets.demo import DEMO_NOTES, DEMO_PETS
+from pets.models import DoctorNote, Pet
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_demo_customers_pets_with_photos_once(settings, capsys):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    assert Pet.objects.count() == len(DEMO_PETS)
+    assert all(pet.photo_thumbnail and pet.photo_medium for pet in Pet.objects.all())
+    assert set(Pet.objects.values_list("owner__username", flat=True)) == {
+        "alice",
+        "xiaoming",
+    }
+    assert DoctorNote.objects.count() == len(DEMO_NOTES)
+    assert DoctorNote.objects.filter(visible_to_owner=False).exists()
+    assert "Kept    pet Biscuit of alice" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_dry_run_writes_nothing(settings, capsys):
+    settings.DEBUG = True
+
+    call_command("seed_demo", "--dry-run")
+
+    assert not Pet.objects.exists()
+    assert "Would create pet Biscuit of alice" in capsys.readouterr().out
