@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "csp",
     "accounts",
     "pets",
+    "reservations",
     "consultation",
 ]
 

@@ -1,0 +1,282 @@
+import datetime
+
+from django.conf import settings
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+)
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TimeStampedModel
+
+SYMPTOMS_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 1000
+
+
+class State(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CHECKED_IN = "checked_in", _("Checked in")
+    IN_TREATMENT = "in_treatment", _("In treatment")
+    READY_FOR_RELEASE = "ready_for_release", _("Ready for pickup")
+    FINISHED = "finished", _("Finished")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A visit is ongoing until it is finished or cancelled (PRODUCT.md section 5).
+ONGOING_STATES = [
+    State.REQUESTED,
+    State.CONFIRMED,
+    State.CHECKED_IN,
+    State.IN_TREATMENT,
+    State.READY_FOR_RELEASE,
+]
+CLOSED_STATES = [State.FINISHED, State.CANCELLED]
+
+
+class Triage(models.TextChoices):
+    UNTRIAGED = "untriaged", _("Untriaged")
+    EMERGENCY = "emergency", _("Emergency")
+    STANDARD = "standard", _("Standard")
+
+
+class ClinicSettings(models.Model):
+    """How the hospital books: one row, kept by doctors in the admin."""
+
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"),
+        default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(240)],
+    )
+    doctors_on_duty = models.PositiveSmallIntegerField(
+        _("doctors on duty"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How many visits a slot can take."),
+    )
+    booking_horizon_days = models.PositiveSmallIntegerField(
+        _("book up to (days ahead)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+
+    class Meta:
+        verbose_name = _("booking settings")
+        verbose_name_plural = _("booking settings")
+        constraints = [
+            # One row only: the primary key is always 1.
+            models.CheckConstraint(
+                condition=Q(pk=1), name="reservations_settings_single"
+            )
+        ]
+
+    def __str__(self):
+        return str(_("Booking settings"))
+
+    @classmethod
+    def current(cls):
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class OpeningHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    weekday = models.PositiveSmallIntegerField(
+        _("day"), choices=Weekday.choices, unique=True
+    )
+    opens = models.TimeField(_("opens"), null=True, blank=True)
+    closes = models.TimeField(_("closes"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday"]
+        constraints = [
+            # Open with both times in order, or closed with neither.
+            models.CheckConstraint(
+                condition=Q(opens__isnull=True, closes__isnull=True)
+                | Q(opens__isnull=False, closes__isnull=False, opens__lt=F("closes")),
+                name="reservations_hours_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return str(self.get_weekday_display())
+
+    @property
+    def is_closed(self):
+        return self.opens is None
+
+
+class Slot(models.Model):
+    """One bookable time, holding the count of its visits.
+
+    The database keeps `booked` within `capacity` (a CHECK constraint) and
+    services raise it with one conditional UPDATE, so concurrent bookings of
+    the last place cannot both succeed, whatever the isolation level.
+    """
+
+    starts_at = models.DateTimeField(_("starts at"), unique=True)
+    capacity = models.PositiveSmallIntegerField(_("capacity"))
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(booked__gte=0, booked__lte=F("capacity")),
+                name="reservations_slot_within_capacity",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ReservationQuerySet(models.QuerySet):
+    def for_owner(self, user):
+        return self.filter(pet__owner=user)
+
+    def ongoing(self):
+        return self.filter(state__in=ONGOING_STATES)
+
+    def closed(self):
+        return self.filter(state__in=CLOSED_STATES)
+
+    def on_day(self, day: datetime.date):
+        return self.filter(slot__starts_at__date=day)
+
+    def in_queue_order(self):
+        """Emergencies first, then standard, then untriaged; by place within."""
+        band = models.Case(
+            models.When(triage=Triage.EMERGENCY, then=0),
+            models.When(triage=Triage.STANDARD, then=1),
+            default=2,
+        )
+        return self.alias(band=band).order_by("band", "queue_position", "pk")
+
+
+class Reservation(TimeStampedModel):
+    """A visit of one pet: booked in a slot, triaged and moved along by doctors."""
+
+    pet = models.ForeignKey(
+        "pets.Pet",
+        verbose_name=_("pet"),
+        on_delete=models.PROTECT,
+        related_name="reservations",
+    )
+    slot = models.ForeignKey(
+        Slot,
+        verbose_name=_("slot"),
+        on_delete=models.PROTECT,
+        related_name="reservations",
+    )
+    symptoms = models.TextField(
+        _("symptoms"),
+        max_length=SYMPTOMS_MAX_LENGTH,
+        validators=[MaxLengthValidator(SYMPTOMS_MAX_LENGTH)],
+        help_text=_("What have you noticed, and since when?"),
+    )
+    breathing_trouble = models.BooleanField(_("trouble breathing"), default=False)
+    heavy_bleeding = models.BooleanField(_("heavy bleeding"), default=False)
+    collapse_or_seizure = models.BooleanField(_("collapse or seizure"), default=False)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.REQUESTED
+    )
+    triage = models.CharField(
+        _("triage"), max_length=12, choices=Triage.choices, default=Triage.UNTRIAGED
+    )
+    # Place within its band of today's queue; doctors reorder by drag and drop.
+    queue_position = models.PositiveIntegerField(_("place in queue"), default=0)
+    cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_failures = models.PositiveSmallIntegerField(default=0)
+    reminder_error = models.CharField(max_length=500, blank=True)
+
+    objects = ReservationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        ordering = ["slot__starts_at", "pk"]
+        indexes = [models.Index(fields=["state", "triage"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pet"],
+                condition=Q(state__in=ONGOING_STATES),
+                name="reservations_one_ongoing_visit_per_pet",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=State.CANCELLED) | ~Q(cancel_reason=""),
+                name="reservations_cancel_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.pet} · {self.slot}"
+
+    def get_absolute_url(self):
+        return reverse("reservations:detail", args=[self.pk])
+
+    @property
+    def possible_emergency(self):
+        return self.breathing_trouble or self.heavy_bleeding or self.collapse_or_seizure
+
+    @property
+    def is_ongoing(self):
+        return self.state in ONGOING_STATES
+
+
+class ReservationEvent(models.Model):
+    """What happened to a visit: a state change, a triage, an edit, a move."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Booked")
+        STATE = "state", _("State changed")
+        TRIAGE = "triage", _("Triaged")
+        EDITED = "edited", _("Edited")
+
+    reservation = models.ForeignKey(
+        Reservation,
+        verbose_name=_("reservation"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    kind = models.CharField(_("what"), max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    from_value = models.CharField(_("from"), max_length=20, blank=True)
+    to_value = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.CharField(
+        _("note"),
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.from_value} → {self.to_value}"

@@ -1,0 +1,278 @@
+"""Every change to a visit goes through here: booking, edits, triage, states, queue.
+
+Views, the admin, commands and consumers call these functions and nothing else
+writes reservations. Each change is recorded as a ReservationEvent.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import is_doctor
+from pets.models import Pet
+
+from .models import (
+    ClinicSettings,
+    Reservation,
+    ReservationEvent,
+    Slot,
+    State,
+    Triage,
+)
+from .slots import is_slot_time
+
+SLOT_TAKEN_ERROR = _("Sorry, that time has just been taken. Please pick another.")
+SLOT_UNAVAILABLE_ERROR = _("That time cannot be booked. Please pick a free slot.")
+PET_HAS_ONGOING_VISIT_ERROR = _(
+    "This pet already has a visit in progress. Change that visit instead."
+)
+PET_NOT_BOOKABLE_ERROR = _("Choose one of your own pets.")
+NOT_EDITABLE_ERROR = _("This visit can no longer be changed.")
+ILLEGAL_TRANSITION_ERROR = _("A visit that is %(state)s cannot become %(to)s.")
+NOT_ALLOWED_ERROR = _("Only a doctor can make this change.")
+CANCEL_REASON_REQUIRED_ERROR = _("Please give a reason for cancelling.")
+
+# The legal moves (PRODUCT.md section 5).
+TRANSITIONS = {
+    State.REQUESTED: {State.CONFIRMED, State.CANCELLED},
+    State.CONFIRMED: {State.CHECKED_IN, State.CANCELLED},
+    State.CHECKED_IN: {State.IN_TREATMENT, State.CANCELLED},
+    State.IN_TREATMENT: {State.READY_FOR_RELEASE, State.CANCELLED},
+    State.READY_FOR_RELEASE: {State.FINISHED},
+}
+# What an owner may do themselves; everything else is for doctors.
+OWNER_TRANSITIONS = {
+    State.REQUESTED: {State.CANCELLED},
+    State.CONFIRMED: {State.CANCELLED},
+    State.READY_FOR_RELEASE: {State.FINISHED},
+}
+EDITABLE_STATES = {State.REQUESTED, State.CONFIRMED}
+# The next state when a doctor "advances" a visit.
+NEXT_STATE = {
+    State.REQUESTED: State.CONFIRMED,
+    State.CONFIRMED: State.CHECKED_IN,
+    State.CHECKED_IN: State.IN_TREATMENT,
+    State.IN_TREATMENT: State.READY_FOR_RELEASE,
+    State.READY_FOR_RELEASE: State.FINISHED,
+}
+
+
+def reservation_create(
+    *,
+    owner: User,
+    pet: Pet,
+    starts_at: datetime.datetime,
+    symptoms: str,
+    breathing_trouble: bool = False,
+    heavy_bleeding: bool = False,
+    collapse_or_seizure: bool = False,
+) -> Reservation:
+    """Book a visit in a free slot. The database has the last word on capacity
+    and on one ongoing visit per pet, so concurrent requests cannot both win."""
+    if pet.owner_id != owner.pk or pet.is_archived:
+        raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
+    if not is_slot_time(starts_at):
+        raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
+    if Reservation.objects.ongoing().filter(pet=pet).exists():
+        raise ValidationError(PET_HAS_ONGOING_VISIT_ERROR, code="ongoing")
+    reservation = Reservation(
+        pet=pet,
+        symptoms=symptoms,
+        breathing_trouble=breathing_trouble,
+        heavy_bleeding=heavy_bleeding,
+        collapse_or_seizure=collapse_or_seizure,
+    )
+    reservation.full_clean(exclude=["slot"], validate_constraints=False)
+    with transaction.atomic():
+        reservation.slot = _take_place(starts_at)
+        reservation.queue_position = _next_queue_position(_local_day(starts_at))
+        _save_new(reservation)
+        _record(reservation, ReservationEvent.Kind.CREATED, owner, to=State.REQUESTED)
+    return reservation
+
+
+def reservation_update(
+    *,
+    reservation: Reservation,
+    by: User,
+    starts_at: datetime.datetime,
+    symptoms: str,
+    breathing_trouble: bool,
+    heavy_bleeding: bool,
+    collapse_or_seizure: bool,
+) -> Reservation:
+    """Change the time or the description while the visit has not started."""
+    with transaction.atomic():
+        reservation = _locked(reservation)
+        if reservation.state not in EDITABLE_STATES:
+            raise ValidationError(NOT_EDITABLE_ERROR, code="not_editable")
+        reservation.symptoms = symptoms
+        reservation.breathing_trouble = breathing_trouble
+        reservation.heavy_bleeding = heavy_bleeding
+        reservation.collapse_or_seizure = collapse_or_seizure
+        reservation.full_clean(exclude=["slot"], validate_constraints=False)
+        old_slot = reservation.slot
+        if starts_at != old_slot.starts_at:
+            if not is_slot_time(starts_at):
+                raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
+            reservation.slot = _take_place(starts_at)
+            _release_place(old_slot)
+        reservation.save()
+        _record(reservation, ReservationEvent.Kind.EDITED, by)
+    return reservation
+
+
+def reservation_transition(
+    *, reservation: Reservation, to_state: str, by: User, note: str = ""
+) -> Reservation:
+    """Move a visit to another state, if the move is legal and `by` may make it.
+
+    A refused move raises ValidationError (or PermissionDenied) and changes
+    nothing.
+    """
+    with transaction.atomic():
+        reservation = _locked(reservation)
+        from_state = reservation.state
+        if to_state not in TRANSITIONS.get(from_state, ()):
+            raise ValidationError(
+                ILLEGAL_TRANSITION_ERROR,
+                code="illegal_transition",
+                params={
+                    "state": State(from_state).label,
+                    "to": State(to_state).label if to_state in State else to_state,
+                },
+            )
+        if not is_doctor(by) and not (
+            reservation.pet.owner_id == by.pk
+            and to_state in OWNER_TRANSITIONS.get(from_state, ())
+        ):
+            raise PermissionDenied(NOT_ALLOWED_ERROR)
+        note = note.strip()
+        if to_state == State.CANCELLED:
+            if not note:
+                raise ValidationError(CANCEL_REASON_REQUIRED_ERROR, code="reason")
+            reservation.cancel_reason = note[:500]
+            _release_place(reservation.slot)
+        reservation.state = to_state
+        reservation.save(update_fields=["state", "cancel_reason", "updated_at"])
+        _record(
+            reservation,
+            ReservationEvent.Kind.STATE,
+            by,
+            old=from_state,
+            to=to_state,
+            note=note,
+        )
+    return reservation
+
+
+def reservation_advance(*, reservation: Reservation, by: User, note="") -> Reservation:
+    """A doctor moves a visit one step forward."""
+    to_state = NEXT_STATE.get(reservation.state)
+    if to_state is None:
+        raise ValidationError(
+            ILLEGAL_TRANSITION_ERROR,
+            code="illegal_transition",
+            params={"state": reservation.get_state_display(), "to": "—"},
+        )
+    return reservation_transition(
+        reservation=reservation, to_state=to_state, by=by, note=note
+    )
+
+
+def reservation_triage(
+    *, reservation: Reservation, triage: str, by: User
+) -> Reservation:
+    """Put an ongoing visit in a band; it joins the end of that band's queue."""
+    if not is_doctor(by):
+        raise PermissionDenied(NOT_ALLOWED_ERROR)
+    with transaction.atomic():
+        reservation = _locked(reservation)
+        if not reservation.is_ongoing:
+            raise ValidationError(NOT_EDITABLE_ERROR, code="not_editable")
+        old = reservation.triage
+        if old == triage:
+            return reservation
+        reservation.triage = Triage(triage)
+        reservation.queue_position = _next_queue_position(
+            _local_day(reservation.slot.starts_at)
+        )
+        reservation.save(update_fields=["triage", "queue_position", "updated_at"])
+        _record(reservation, ReservationEvent.Kind.TRIAGE, by, old=old, to=triage)
+    return reservation
+
+
+def queue_reorder(*, reservations: list[Reservation], by: User) -> None:
+    """Give visits of one band consecutive places in the given order."""
+    if not is_doctor(by):
+        raise PermissionDenied(NOT_ALLOWED_ERROR)
+    with transaction.atomic():
+        for position, reservation in enumerate(reservations, start=1):
+            Reservation.objects.filter(pk=reservation.pk).update(
+                queue_position=position, updated_at=timezone.now()
+            )
+
+
+def _take_place(starts_at):
+    """Count one more visit in the slot at `starts_at`, or raise "slot taken".
+
+    The slot row is made if missing (a conflict means another request made
+    it), then raised by a single conditional UPDATE: on PostgreSQL concurrent
+    updates of one row queue up and each re-checks `booked < capacity`.
+    """
+    capacity = ClinicSettings.current().doctors_on_duty
+    Slot.objects.bulk_create(
+        [Slot(starts_at=starts_at, capacity=capacity)], ignore_conflicts=True
+    )
+    taken = Slot.objects.filter(starts_at=starts_at, booked__lt=F("capacity")).update(
+        booked=F("booked") + 1
+    )
+    if not taken:
+        raise ValidationError(SLOT_TAKEN_ERROR, code="slot_taken")
+    return Slot.objects.get(starts_at=starts_at)
+
+
+def _release_place(slot):
+    Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
+
+
+def _local_day(moment):
+    return timezone.localtime(moment).date()
+
+
+def _next_queue_position(day):
+    last = Reservation.objects.on_day(day).aggregate(last=Max("queue_position"))
+    return (last["last"] or 0) + 1
+
+
+def _save_new(reservation):
+    try:
+        with transaction.atomic():
+            reservation.save()
+    except IntegrityError:
+        # Only one ongoing visit per pet: another request booked it first.
+        raise ValidationError(PET_HAS_ONGOING_VISIT_ERROR, code="ongoing") from None
+
+
+def _locked(reservation):
+    return (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("pet", "slot")
+        .get(pk=reservation.pk)
+    )
+
+
+def _record(reservation, kind, actor, *, old="", to="", note=""):
+    return ReservationEvent.objects.create(
+        reservation=reservation,
+        kind=kind,
+        actor=actor,
+        from_value=old,
+        to_value=to,
+        note=note,
+    )

@@ -1,0 +1,67 @@
+"""Which times can be booked: opening hours cut into slots, minus full ones."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .models import ClinicSettings, OpeningHours, Slot
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    starts_at: datetime.datetime
+    places_left: int
+
+
+def slot_times(day: datetime.date, *, rules=None) -> list[datetime.datetime]:
+    """Every slot start of a day, in the hospital's time zone; none when closed."""
+    rules = rules or ClinicSettings.current()
+    hours = OpeningHours.objects.filter(weekday=day.weekday()).first()
+    if hours is None or hours.is_closed:
+        return []
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, hours.opens, tzinfo=zone)
+    end = datetime.datetime.combine(day, hours.closes, tzinfo=zone)
+    length = datetime.timedelta(minutes=rules.slot_minutes)
+    times = []
+    while start + length <= end:
+        times.append(start)
+        start += length
+    return times
+
+
+def bookable_days(*, rules=None, today=None) -> tuple[datetime.date, datetime.date]:
+    rules = rules or ClinicSettings.current()
+    today = today or timezone.localdate()
+    return today, today + datetime.timedelta(days=rules.booking_horizon_days)
+
+
+def free_slots(day: datetime.date, *, now=None) -> list[FreeSlot]:
+    """The slots of a day that can still be booked: future, open, not full."""
+    rules = ClinicSettings.current()
+    now = now or timezone.now()
+    first, last = bookable_days(rules=rules, today=timezone.localdate(now))
+    if not first <= day <= last:
+        return []
+    times = [start for start in slot_times(day, rules=rules) if start > now]
+    taken = {slot.starts_at: slot for slot in Slot.objects.filter(starts_at__in=times)}
+    free = []
+    for start in times:
+        slot = taken.get(start)
+        capacity = slot.capacity if slot else rules.doctors_on_duty
+        left = capacity - (slot.booked if slot else 0)
+        if left > 0:
+            free.append(FreeSlot(start, left))
+    return free
+
+
+def is_slot_time(starts_at: datetime.datetime, *, now=None) -> bool:
+    """A slot start of an open day, in the future, within the booking horizon.
+
+    Whether it still has room is for the booking itself to find out.
+    """
+    now = now or timezone.now()
+    day = timezone.localtime(starts_at).date()
+    first, last = bookable_days(today=timezone.localdate(now))
+    return starts_at > now and first <= day <= last and starts_at in slot_times(day)
