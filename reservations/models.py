@@ -8,7 +8,6 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
@@ -228,9 +227,6 @@ class Reservation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.pet} · {self.slot}"
-
-    def get_absolute_url(self):
-        return reverse("reservations:detail", args=[self.pk])
 
     @property
     def possible_emergency(self):

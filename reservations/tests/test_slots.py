@@ -1,0 +1,128 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pets.tests.factories import PetFactory
+from reservations.models import ClinicSettings, OpeningHours
+from reservations.slots import free_slots, slot_times
+from reservations.tests.factories import book, tomorrow_at
+
+SLOTS_URL = reverse("reservations:slots")
+
+
+def tomorrow():
+    return timezone.localdate() + datetime.timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_a_day_is_cut_into_slots_within_its_opening_hours():
+    OpeningHours.objects.filter(weekday=tomorrow().weekday()).update(
+        opens=datetime.time(9), closes=datetime.time(11)
+    )
+    ClinicSettings.objects.filter(pk=1).update(slot_minutes=45)
+
+    times = [start.strftime("%H:%M") for start in slot_times(tomorrow())]
+
+    assert times == ["09:00", "09:45"]  # 10:30 would end after closing
+
+
+@pytest.mark.django_db
+def test_full_slots_are_not_offered(customer):
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1)
+    book(PetFactory(owner=customer), starts_at=tomorrow_at(10))
+
+    starts = [slot.starts_at for slot in free_slots(tomorrow())]
+
+    assert tomorrow_at(10) not in starts
+    assert tomorrow_at(10, 30) in starts
+
+
+@pytest.mark.django_db
+def test_past_slots_of_today_are_not_offered():
+    now = tomorrow_at(12)
+
+    starts = [slot.starts_at for slot in free_slots(tomorrow(), now=now)]
+
+    assert starts and all(start > now for start in starts)
+
+
+@pytest.mark.django_db
+def test_a_closed_day_and_days_out_of_range_offer_nothing():
+    OpeningHours.objects.filter(weekday=tomorrow().weekday()).update(
+        opens=None, closes=None
+    )
+
+    assert free_slots(tomorrow()) == []
+    assert free_slots(timezone.localdate() - datetime.timedelta(days=1)) == []
+    assert free_slots(timezone.localdate() + datetime.timedelta(days=400)) == []
+
+
+@pytest.mark.django_db
+def test_the_slots_endpoint_answers_json_for_signed_in_users(customer_client):
+    response = customer_client.get(SLOTS_URL, {"date": tomorrow().isoformat()})
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["date"] == tomorrow().isoformat()
+    first = body["slots"][0]
+    assert first["label"] in ("08:00", "09:00") and first["left"] == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["", "tomorrow", "2026-13-45"])
+def test_a_bad_date_is_a_400_with_a_message(customer_client, value):
+    response = customer_client.get(SLOTS_URL, {"date": value})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == ["Give a date as YYYY-MM-DD."]
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_get_no_slots(client):
+    response = client.get(SLOTS_URL, {"date": tomorrow().isoformat()})
+
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_slots_reveal_no_other_customers_data(client, customer, other_customer):
+    book(PetFactory(owner=customer, name="Secret Rex"))
+    client.force_login(other_customer)
+
+    body = client.get(SLOTS_URL, {"date": tomorrow().isoformat()}).content.decode()
+
+    assert "Secret Rex" not in body and "alice" not in body
+    assert '"left": 1' in body  # only a count, for the slot alice took
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 10])
+def test_the_slots_endpoint_runs_constant_queries(
+    customer_client, customer, django_assert_num_queries, count
+):
+    for hour in range(count):
+        book(
+            PetFactory(owner=customer),
+            starts_at=tomorrow_at(9 + hour // 2, 30 * (hour % 2)),
+        )
+
+    # session, user, settings, hours, slot rows
+    with django_assert_num_queries(5):
+        customer_client.get(SLOTS_URL, {"date": tomorrow().isoformat()})
+
+
+@pytest.mark.django_db
+def test_doctors_keep_hours_and_rules_in_the_admin(doctor_client):
+    hours = OpeningHours.objects.get(weekday=6)
+    response = doctor_client.get(reverse("admin:reservations_openinghours_changelist"))
+    assert response.status_code == 200
+    settings_url = reverse("admin:reservations_clinicsettings_change", args=[1])
+    response = doctor_client.post(
+        settings_url,
+        {"slot_minutes": "20", "doctors_on_duty": "3", "booking_horizon_days": "14"},
+    )
+    assert response.status_code == 302
+    assert ClinicSettings.current().doctors_on_duty == 3
+    assert str(hours) == "Sunday"
