@@ -71,6 +71,17 @@ class PetQuerySet(models.QuerySet):
     def archived(self):
         return self.filter(archived_at__isnull=False)
 
+    def with_current_visit(self):
+        """Prefetch each pet's ongoing visit into `current_visits` (0 or 1 item)."""
+        reservation_model = Pet.reservations.field.model  # no import cycle
+        return self.prefetch_related(
+            models.Prefetch(
+                "reservations",
+                queryset=reservation_model.objects.ongoing().select_related("slot"),
+                to_attr="current_visits",
+            )
+        )
+
     def visible_to(self, user):
         """Doctors see every pet, archived ones too; a customer only their own."""
         if is_doctor(user):

@@ -31,7 +31,9 @@ class PetListView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         pets = Pet.objects.for_owner(self.request.user)
-        return pets.archived() if self.showing_archived else pets.active()
+        if self.showing_archived:
+            return pets.archived()
+        return pets.active().with_current_visit()
 
     @property
     def showing_archived(self):

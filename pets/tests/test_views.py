@@ -9,6 +9,8 @@ from accounts.tests import images as samples
 from pets import services
 from pets.models import Pet, Species
 from pets.tests.factories import DoctorNoteFactory, PetFactory
+from reservations.services import reservation_transition
+from reservations.tests.factories import book
 
 BACKGROUND = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 
@@ -166,8 +168,8 @@ def test_my_pets_runs_the_same_queries_for_1_and_50_pets(
 ):
     PetFactory.create_batch(count, owner=customer)
 
-    # session, user, pets, archived count
-    with django_assert_num_queries(4):
+    # session, user, pets, their current visits, archived count
+    with django_assert_num_queries(5):
         response = customer_client.get(reverse("pets:list"))
     assert len(response.context["pets"]) == count
 
@@ -414,3 +416,24 @@ def test_customers_land_on_my_pets_after_login(client, customer, password):
     )
 
     assert response["Location"] == reverse("pets:list")
+
+
+@pytest.mark.django_db
+def test_my_pets_shows_the_state_of_each_current_visit(customer_client, customer):
+    booked = PetFactory(owner=customer, name="Booked")
+    done = PetFactory(owner=customer, name="Done")
+    book(booked)
+    reservation_transition(
+        reservation=book(done),
+        to_state="cancelled",
+        by=customer,
+        note="Better now",
+    )
+
+    html = customer_client.get(reverse("pets:list")).content.decode()
+
+    def card(pet):
+        return html.split(f'data-pet-id="{pet.pk}"')[1].split("</li>")[0]
+
+    assert "Requested" in card(booked)
+    assert "No current visit" in card(done)
