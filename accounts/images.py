@@ -179,6 +179,11 @@ def _delete_files(stored):
         storage.delete(name)
 
 
+def image_version(image):
+    """A short tag for URLs that changes with every new file (its random name)."""
+    return image.name.rsplit("/", 1)[-1][:8]
+
+
 def image_response(image):
     """An HTTP response with a stored rendition, for views that checked access.
 

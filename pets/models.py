@@ -183,11 +183,6 @@ class Pet(TimeStampedModel):
     def is_archived(self):
         return self.archived_at is not None
 
-    @property
-    def photo_version(self):
-        """Part of the stored file's random name: changes with every new photo."""
-        return self.photo_thumbnail.name.rsplit("/", 1)[-1][:8]
-
 
 class DoctorNoteQuerySet(models.QuerySet):
     def visible_to_owner(self):

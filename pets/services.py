@@ -79,16 +79,6 @@ def pet_update(*, pet: Pet, photo=None, **fields) -> Pet:
     return pet
 
 
-def pet_set_photo(*, pet: Pet, upload) -> Pet:
-    return _store_photo(pet, _process_photo(upload))
-
-
-def pet_remove_photo(*, pet: Pet) -> Pet:
-    return replace_images(
-        pet, {"photo": None, "photo_medium": None, "photo_thumbnail": None}
-    )
-
-
 def pet_archive(*, pet: Pet) -> Pet:
     """Take a pet off "My pets"; its records stay, and doctors still see it."""
     if pet.archived_at is None:

@@ -16,7 +16,8 @@ from .forms import PetForm
 from .models import Pet
 from .timeline import pet_timeline
 
-PHOTO_SIZES = {
+# The URL's size, and the field holding that rendition.
+PHOTO_FIELDS = {
     "full": "photo",
     "medium": "photo_medium",
     "thumbnail": "photo_thumbnail",
@@ -67,34 +68,36 @@ class PetDetailView(LoginRequiredMixin, DetailView):
 
 @login_required
 def pet_create(request):
-    form = PetForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        details = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
-        try:
-            pet = services.pet_create(
-                owner=request.user, photo=form.cleaned_data["photo"], **details
-            )
-        except ValidationError as error:
-            form.add_error("photo", error)
-        else:
-            messages.success(request, _("%(name)s has been added.") % {"name": pet})
-            return _saved(request, reverse("pets:list"))
-    return _form_page(request, form, pet=None)
+    return _pet_form(request, pet=None)
 
 
 @login_required
 def pet_edit(request, pk):
     pet = get_object_or_404(Pet.objects.for_owner(request.user), pk=pk)
-    form = PetForm(request.POST or None, request.FILES or None, instance=pet)
-    if request.method == "POST" and form.is_valid():
-        details = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+    return _pet_form(request, pet=pet)
+
+
+def _pet_form(request, *, pet):
+    """Add a pet (pet=None) or edit one: the same form, page and answers."""
+    if request.method == "POST":
+        form = PetForm(request.POST, request.FILES, instance=pet)
+    else:
+        form = PetForm(instance=pet)
+    if form.is_bound and form.is_valid():
+        details = dict(form.cleaned_data)
+        photo = details.pop("photo")
         try:
-            services.pet_update(pet=pet, photo=form.cleaned_data["photo"], **details)
+            if pet is None:
+                pet = services.pet_create(owner=request.user, photo=photo, **details)
+                message, url = _("%(name)s has been added."), reverse("pets:list")
+            else:
+                services.pet_update(pet=pet, photo=photo, **details)
+                message, url = _("%(name)s has been saved."), pet.get_absolute_url()
         except ValidationError as error:
             form.add_error("photo", error)
         else:
-            messages.success(request, _("%(name)s has been saved.") % {"name": pet})
-            return _saved(request, pet.get_absolute_url())
+            messages.success(request, message % {"name": pet})
+            return _saved(request, url)
     return _form_page(request, form, pet=pet)
 
 
@@ -144,7 +147,7 @@ def pet_restore(request, pk):
 def pet_photo(request, pk, size):
     """Serve a pet's photo to its owner and to doctors; 404 for anybody else."""
     pet = get_object_or_404(Pet.objects.visible_to(request.user), pk=pk)
-    image = getattr(pet, PHOTO_SIZES[size])
+    image = getattr(pet, PHOTO_FIELDS[size])
     if not image:
         raise Http404
     return image_response(image)

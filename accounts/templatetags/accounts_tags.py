@@ -1,6 +1,8 @@
 from django import template
 from django.urls import reverse
 
+from accounts.images import image_version
+
 register = template.Library()
 
 AVATAR_SIZES = {"sm": 32, "md": 48, "lg": 96}
@@ -13,8 +15,9 @@ def avatar(user, size="sm"):
     if user.avatar_thumbnail:
         route = "accounts:avatar" if size == "lg" else "accounts:avatar-thumbnail"
         # The random file name doubles as a cache-busting version.
-        version = user.avatar_thumbnail.name.rsplit("/", 1)[-1][:8]
-        url = f"{reverse(route, args=[user.pk])}?v={version}"
+        url = (
+            f"{reverse(route, args=[user.pk])}?v={image_version(user.avatar_thumbnail)}"
+        )
     return {
         "person": user,
         "url": url,

@@ -1,6 +1,8 @@
 from django import template
 from django.urls import reverse
 
+from accounts.images import image_version
+
 register = template.Library()
 
 # Square thumbnails for lists, the medium rendition for the pet page.
@@ -17,5 +19,5 @@ def pet_photo(pet, size="sm"):
     route, pixels = PHOTO_SIZES.get(size, PHOTO_SIZES["sm"])
     url = None
     if pet.photo_thumbnail:
-        url = f"{reverse(route, args=[pet.pk])}?v={pet.photo_version}"
+        url = f"{reverse(route, args=[pet.pk])}?v={image_version(pet.photo_thumbnail)}"
     return {"pet": pet, "url": url, "size": size, "pixels": pixels}

@@ -114,23 +114,6 @@ def test_a_photo_damaged_past_its_header_changes_nothing(customer):
 
 
 @pytest.mark.django_db
-def test_removing_the_photo_deletes_its_files(
-    customer, django_capture_on_commit_callbacks
-):
-    pet = services.pet_create(
-        owner=customer, name="Rex", species=Species.DOG, photo=samples.png()
-    )
-    path = pet.photo.path
-
-    with django_capture_on_commit_callbacks(execute=True):
-        services.pet_remove_photo(pet=pet)
-
-    pet.refresh_from_db()
-    assert not pet.photo and not pet.photo_thumbnail
-    assert not os.path.exists(path)
-
-
-@pytest.mark.django_db
 def test_archive_and_restore_keep_the_records(customer, doctor):
     pet = PetFactory(owner=customer)
     DoctorNoteFactory(pet=pet, author=doctor)

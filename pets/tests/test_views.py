@@ -437,3 +437,12 @@ def test_my_pets_shows_the_state_of_each_current_visit(customer_client, customer
 
     assert "Requested" in card(booked)
     assert "No current visit" in card(done)
+
+
+@pytest.mark.django_db
+def test_an_empty_post_is_answered_with_the_errors(customer_client):
+    response = customer_client.post(reverse("pets:new"), {})
+
+    assert response.status_code == 400
+    assert "name" in response.context["form"].errors
+    assert not Pet.objects.exists()
