@@ -14,6 +14,8 @@ from accounts.models import TimeStampedModel
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
+# A transition's note doubles as the cancel reason.
+REASON_MAX_LENGTH = 500
 
 
 class State(models.TextChoices):
@@ -201,7 +203,9 @@ class Reservation(TimeStampedModel):
     )
     # Place within its band of today's queue; doctors reorder by drag and drop.
     queue_position = models.PositiveIntegerField(_("place in queue"), default=0)
-    cancel_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    cancel_reason = models.CharField(
+        _("reason"), max_length=REASON_MAX_LENGTH, blank=True
+    )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_failures = models.PositiveSmallIntegerField(default=0)
     reminder_error = models.CharField(max_length=500, blank=True)

@@ -17,6 +17,7 @@ from accounts.roles import is_doctor
 from pets.models import Pet
 
 from .models import (
+    REASON_MAX_LENGTH,
     ClinicSettings,
     Reservation,
     ReservationEvent,
@@ -36,6 +37,7 @@ NOT_EDITABLE_ERROR = _("This visit can no longer be changed.")
 ILLEGAL_TRANSITION_ERROR = _("A visit that is %(state)s cannot become %(to)s.")
 NOT_ALLOWED_ERROR = _("Only a doctor can make this change.")
 CANCEL_REASON_REQUIRED_ERROR = _("Please give a reason for cancelling.")
+NOTE_TOO_LONG_ERROR = _("Keep the note to %(limit)d characters or fewer.")
 
 # The legal moves (PRODUCT.md section 5).
 TRANSITIONS = {
@@ -76,7 +78,8 @@ def reservation_create(
     and on one ongoing visit per pet, so concurrent requests cannot both win."""
     if pet.owner_id != owner.pk or pet.is_archived:
         raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
-    if not is_slot_time(starts_at):
+    rules = ClinicSettings.current()
+    if not is_slot_time(starts_at, rules=rules):
         raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
     if Reservation.objects.ongoing().filter(pet=pet).exists():
         raise ValidationError(PET_HAS_ONGOING_VISIT_ERROR, code="ongoing")
@@ -89,7 +92,7 @@ def reservation_create(
     )
     reservation.full_clean(exclude=["slot"], validate_constraints=False)
     with transaction.atomic():
-        reservation.slot = _take_place(starts_at)
+        reservation.slot = _take_place(starts_at, rules=rules)
         reservation.queue_position = _next_queue_position(_local_day(starts_at))
         _save_new(reservation)
         _record(reservation, ReservationEvent.Kind.CREATED, owner, to=State.REQUESTED)
@@ -118,9 +121,10 @@ def reservation_update(
         reservation.full_clean(exclude=["slot"], validate_constraints=False)
         old_slot = reservation.slot
         if starts_at != old_slot.starts_at:
-            if not is_slot_time(starts_at):
+            rules = ClinicSettings.current()
+            if not is_slot_time(starts_at, rules=rules):
                 raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
-            reservation.slot = _take_place(starts_at)
+            reservation.slot = _take_place(starts_at, rules=rules)
             _release_place(old_slot)
         reservation.save()
         _record(reservation, ReservationEvent.Kind.EDITED, by)
@@ -153,10 +157,16 @@ def reservation_transition(
         ):
             raise PermissionDenied(NOT_ALLOWED_ERROR)
         note = note.strip()
+        if len(note) > REASON_MAX_LENGTH:
+            raise ValidationError(
+                NOTE_TOO_LONG_ERROR,
+                code="note_too_long",
+                params={"limit": REASON_MAX_LENGTH},
+            )
         if to_state == State.CANCELLED:
             if not note:
                 raise ValidationError(CANCEL_REASON_REQUIRED_ERROR, code="reason")
-            reservation.cancel_reason = note[:500]
+            reservation.cancel_reason = note
             _release_place(reservation.slot)
         reservation.state = to_state
         reservation.save(update_fields=["state", "cancel_reason", "updated_at"])
@@ -218,16 +228,16 @@ def queue_reorder(*, reservations: list[Reservation], by: User) -> None:
             )
 
 
-def _take_place(starts_at):
+def _take_place(starts_at, *, rules):
     """Count one more visit in the slot at `starts_at`, or raise "slot taken".
 
     The slot row is made if missing (a conflict means another request made
     it), then raised by a single conditional UPDATE: on PostgreSQL concurrent
     updates of one row queue up and each re-checks `booked < capacity`.
     """
-    capacity = ClinicSettings.current().doctors_on_duty
     Slot.objects.bulk_create(
-        [Slot(starts_at=starts_at, capacity=capacity)], ignore_conflicts=True
+        [Slot(starts_at=starts_at, capacity=rules.doctors_on_duty)],
+        ignore_conflicts=True,
     )
     taken = Slot.objects.filter(starts_at=starts_at, booked__lt=F("capacity")).update(
         booked=F("booked") + 1

@@ -56,12 +56,16 @@ def free_slots(day: datetime.date, *, now=None) -> list[FreeSlot]:
     return free
 
 
-def is_slot_time(starts_at: datetime.datetime, *, now=None) -> bool:
+def is_slot_time(starts_at: datetime.datetime, *, rules, now=None) -> bool:
     """A slot start of an open day, in the future, within the booking horizon.
 
     Whether it still has room is for the booking itself to find out.
     """
     now = now or timezone.now()
     day = timezone.localtime(starts_at).date()
-    first, last = bookable_days(today=timezone.localdate(now))
-    return starts_at > now and first <= day <= last and starts_at in slot_times(day)
+    first, last = bookable_days(rules=rules, today=timezone.localdate(now))
+    return (
+        starts_at > now
+        and first <= day <= last
+        and starts_at in slot_times(day, rules=rules)
+    )

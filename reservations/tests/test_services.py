@@ -6,6 +6,7 @@ from reservations import services
 from reservations.models import ClinicSettings, Reservation, Slot, State, Triage
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
+    NOTE_TOO_LONG_ERROR,
     PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
     SLOT_TAKEN_ERROR,
@@ -291,6 +292,21 @@ def test_cancelling_needs_a_reason_and_frees_the_place(pet, doctor):
     visit.refresh_from_db()
     assert visit.cancel_reason == "Doctor ill"
     assert Slot.objects.get().booked == 0
+
+
+@pytest.mark.django_db
+def test_a_note_over_the_limit_is_refused_and_changes_nothing(pet, doctor):
+    visit = book(pet)
+
+    with pytest.raises(ValidationError) as error:
+        services.reservation_transition(
+            reservation=visit, to_state=State.CANCELLED, by=doctor, note="x" * 501
+        )
+
+    assert messages(error) == [str(NOTE_TOO_LONG_ERROR) % {"limit": 500}]
+    visit.refresh_from_db()
+    assert visit.state == State.REQUESTED
+    assert Slot.objects.get().booked == 1
 
 
 @pytest.mark.django_db
