@@ -274,6 +274,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     ("vendor/dropzone", BASE_DIR / "node_modules" / "dropzone" / "dist"),
+    ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -310,6 +311,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Healing Paws <no-reply@healingpaws.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in e-mails sent outside a request (reminders from cron) start here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # ---------------------------------------------------------------------------
 # Security

@@ -8,9 +8,11 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
+from accounts.roles import is_doctor
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
@@ -152,6 +154,12 @@ class ReservationQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(pet__owner=user)
 
+    def visible_to(self, user):
+        """A customer's own visits; doctors see every visit."""
+        if is_doctor(user):
+            return self.all()
+        return self.for_owner(user)
+
     def ongoing(self):
         return self.filter(state__in=ONGOING_STATES)
 
@@ -232,6 +240,9 @@ class Reservation(TimeStampedModel):
     def __str__(self):
         return f"{self.pet} · {self.slot}"
 
+    def get_absolute_url(self):
+        return reverse("reservations:detail", args=[self.pk])
+
     @property
     def possible_emergency(self):
         return self.breathing_trouble or self.heavy_bleeding or self.collapse_or_seizure
@@ -279,4 +290,17 @@ class ReservationEvent(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {self.from_value} → {self.to_value}"
+        return f"{self.get_kind_display()}: {self.from_label} → {self.to_label}"
+
+    @property
+    def from_label(self):
+        return self._label(self.from_value)
+
+    @property
+    def to_label(self):
+        return self._label(self.to_value)
+
+    def _label(self, value):
+        # A triage event holds bands; every other kind holds states.
+        choices = Triage if self.kind == self.Kind.TRIAGE else State
+        return choices(value).label if value in choices.values else value

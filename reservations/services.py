@@ -8,7 +8,8 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Case, F, Max, Value, When
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,9 @@ from accounts.models import User
 from accounts.roles import is_doctor
 from pets.models import Pet
 
+from .emails import owner_notify_on_commit
 from .models import (
+    ONGOING_STATES,
     REASON_MAX_LENGTH,
     ClinicSettings,
     Reservation,
@@ -38,6 +41,13 @@ ILLEGAL_TRANSITION_ERROR = _("A visit that is %(state)s cannot become %(to)s.")
 NOT_ALLOWED_ERROR = _("Only a doctor can make this change.")
 CANCEL_REASON_REQUIRED_ERROR = _("Please give a reason for cancelling.")
 NOTE_TOO_LONG_ERROR = _("Keep the note to %(limit)d characters or fewer.")
+QUEUE_NOT_ONGOING_ERROR = _(
+    "Only visits still in progress can be put in order. Reload the page."
+)
+QUEUE_MIXED_ERROR = _(
+    "Visits can only be put in order within one band of one day. Reload the page."
+)
+QUEUE_REPEATED_ERROR = _("Each visit can have only one place in the queue.")
 
 # The legal moves (PRODUCT.md section 5).
 TRANSITIONS = {
@@ -218,14 +228,63 @@ def reservation_triage(
 
 
 def queue_reorder(*, reservations: list[Reservation], by: User) -> None:
-    """Give visits of one band consecutive places in the given order."""
+    """Give visits of one band of one day consecutive places, in the given order.
+
+    The visits are re-read under lock, so a visit closed or triaged elsewhere
+    since the doctor's page was drawn is refused rather than misplaced. A
+    refusal changes nothing. Moves are not events: nothing happened to the
+    visits themselves, and owners are not mailed for every drag.
+    """
     if not is_doctor(by):
         raise PermissionDenied(NOT_ALLOWED_ERROR)
+    pks = [reservation.pk for reservation in reservations]
+    if len(set(pks)) != len(pks):
+        raise ValidationError(QUEUE_REPEATED_ERROR, code="queue_repeated")
+    if not pks:
+        return
     with transaction.atomic():
-        for position, reservation in enumerate(reservations, start=1):
-            Reservation.objects.filter(pk=reservation.pk).update(
-                queue_position=position, updated_at=timezone.now()
+        visits = list(
+            Reservation.objects.select_for_update(of=("self",))
+            .filter(pk__in=pks)
+            .values_list("state", "triage", "slot__starts_at")
+        )
+        if len(visits) != len(pks) or any(
+            state not in ONGOING_STATES for state, _triage, _start in visits
+        ):
+            raise ValidationError(QUEUE_NOT_ONGOING_ERROR, code="queue_not_ongoing")
+        if len({(triage, _local_day(start)) for _state, triage, start in visits}) > 1:
+            raise ValidationError(QUEUE_MIXED_ERROR, code="queue_mixed")
+        # One UPDATE for the whole band: positions 1..n in the given order.
+        Reservation.objects.filter(pk__in=pks).update(
+            queue_position=Case(
+                *(When(pk=pk, then=Value(place)) for place, pk in enumerate(pks, 1))
+            ),
+            updated_at=timezone.now(),
+        )
+
+
+def clinic_settings_update(
+    *, slot_minutes: int, doctors_on_duty: int, booking_horizon_days: int
+) -> ClinicSettings:
+    """Change the booking rules.
+
+    Each slot holds its own capacity, set when it was first booked. When the
+    number of doctors changes, future slots follow it, but never drop below
+    the visits they already hold (those stay booked).
+    """
+    with transaction.atomic():
+        rules, _created = ClinicSettings.objects.select_for_update().get_or_create(pk=1)
+        old_doctors = rules.doctors_on_duty
+        rules.slot_minutes = slot_minutes
+        rules.doctors_on_duty = doctors_on_duty
+        rules.booking_horizon_days = booking_horizon_days
+        rules.full_clean()
+        rules.save()
+        if doctors_on_duty != old_doctors:
+            Slot.objects.filter(starts_at__gt=timezone.now()).update(
+                capacity=Greatest("booked", Value(doctors_on_duty))
             )
+    return rules
 
 
 def _take_place(starts_at, *, rules):
@@ -278,7 +337,7 @@ def _locked(reservation):
 
 
 def _record(reservation, kind, actor, *, old="", to="", note=""):
-    return ReservationEvent.objects.create(
+    event = ReservationEvent.objects.create(
         reservation=reservation,
         kind=kind,
         actor=actor,
@@ -286,3 +345,5 @@ def _record(reservation, kind, actor, *, old="", to="", note=""):
         to_value=to,
         note=note,
     )
+    owner_notify_on_commit(event)
+    return event

@@ -69,3 +69,15 @@ def is_slot_time(starts_at: datetime.datetime, *, rules, now=None) -> bool:
         and first <= day <= last
         and starts_at in slot_times(day, rules=rules)
     )
+
+
+def first_free_day(*, now=None) -> datetime.date | None:
+    """The first day, from today, with a time left to book; None when full."""
+    now = now or timezone.now()
+    first, last = bookable_days(today=timezone.localdate(now))
+    day = first
+    while day <= last:
+        if free_slots(day, now=now):
+            return day
+        day += datetime.timedelta(days=1)
+    return None

@@ -1,12 +1,232 @@
 import datetime
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView
 
-from .slots import free_slots
+from . import services
+from .forms import CancelForm, ReservationForm
+from .models import Reservation, State
+from .queue import queue_places
+from .slots import bookable_days, first_free_day, free_slots
+
+HISTORY_PAGE_SIZE = 20
+
+
+class ReservationListView(LoginRequiredMixin, ListView):
+    """The customer's visits: current ones with their place in the queue,
+    then the history of finished and cancelled ones, a page at a time."""
+
+    template_name = "reservations/reservation_list.html"
+    context_object_name = "history"
+    paginate_by = HISTORY_PAGE_SIZE
+
+    def get_queryset(self):
+        return self._visits().closed().order_by("-slot__starts_at", "-pk")
+
+    def _visits(self):
+        return Reservation.objects.for_owner(self.request.user).select_related(
+            "pet", "slot"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        current = list(self._visits().ongoing())
+        places = queue_places(current)
+        context["current"] = [(visit, places.get(visit.pk)) for visit in current]
+        context["has_pets"] = self.request.user.pets.exists()
+        return context
+
+
+class ReservationDetailView(LoginRequiredMixin, DetailView):
+    """One visit: state, band, place in the queue, wait and what happened.
+
+    Its owner's, or any for a doctor; another customer gets 404.
+    """
+
+    template_name = "reservations/reservation_detail.html"
+    context_object_name = "reservation"
+
+    def get_queryset(self):
+        return Reservation.objects.visible_to(self.request.user).select_related(
+            "pet__owner", "slot"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        visit = self.object
+        context["is_owner"] = visit.pet.owner_id == self.request.user.pk
+        context["place"] = queue_places([visit]).get(visit.pk)
+        context["events"] = visit.events.select_related("actor")
+        context["can_change"] = visit.state in services.EDITABLE_STATES
+        context["can_pick_up"] = visit.state == State.READY_FOR_RELEASE
+        return context
+
+
+@login_required
+def reservation_create(request):
+    form = ReservationForm(
+        request.POST or None,
+        owner=request.user,
+        initial={"pet": request.GET.get("pet")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = services.reservation_create(
+                owner=request.user, **form.booking_details()
+            )
+        except ValidationError as error:
+            _add_booking_error(form, error)
+        else:
+            if visit.possible_emergency:
+                messages.warning(request, _emergency_message())
+            else:
+                messages.success(
+                    request,
+                    _("Your visit for %(pet)s is booked. A doctor will confirm it.")
+                    % {"pet": visit.pet},
+                )
+            return redirect(visit)
+    return _form_page(request, form, reservation=None)
+
+
+@login_required
+def reservation_edit(request, pk):
+    visit = _own_visit(request, pk)
+    if visit.state not in services.EDITABLE_STATES:
+        messages.error(request, services.NOT_EDITABLE_ERROR)
+        return redirect(visit)
+    form = ReservationForm(request.POST or None, reservation=visit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reservation_update(
+                reservation=visit, by=request.user, **form.booking_details()
+            )
+        except ValidationError as error:
+            _add_booking_error(form, error)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect(visit)
+    return _form_page(request, form, reservation=visit)
+
+
+def _add_booking_error(form, error):
+    # "Slot taken" and "not bookable" belong next to the time; the rest on top.
+    field = "starts_at" if error.code in {"slot_taken", "slot_unavailable"} else None
+    form.add_error(field, error)
+
+
+def _form_page(request, form, *, reservation):
+    first, last = bookable_days()
+    day = _chosen_day(request, form, reservation) or first_free_day() or first
+    context = {
+        "form": form,
+        "reservation": reservation,
+        "day": day,
+        "first_day": first,
+        "last_day": last,
+        "free_slots": _offered_slots(day, reservation),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "reservations/reservation_form.html", context, status=status)
+
+
+def _chosen_day(request, form, reservation):
+    """The day whose times the page offers: the time just posted, else the
+    day asked for in ?date= (the no-JavaScript day picker), else the visit's."""
+    starts_at = form.cleaned_data.get("starts_at") if form.is_bound else None
+    if starts_at:
+        return timezone.localdate(starts_at)
+    try:
+        return datetime.date.fromisoformat(request.GET.get("date", "")[:10])
+    except ValueError:
+        pass
+    if reservation is not None:
+        return timezone.localdate(reservation.slot.starts_at)
+    return None
+
+
+def _offered_slots(day, reservation):
+    """The free times of the day; a visit being changed keeps its own time."""
+    offered = [timezone.localtime(slot.starts_at) for slot in free_slots(day)]
+    if reservation is not None:
+        own = timezone.localtime(reservation.slot.starts_at)
+        if own.date() == day and own not in offered:
+            offered = sorted([*offered, own])
+    return offered
+
+
+def _emergency_message():
+    return _(
+        "You told us about a sign of an emergency. Please do not wait for "
+        "your booked time: come to the hospital now."
+    )
+
+
+@login_required
+def reservation_cancel(request, pk):
+    visit = _own_visit(request, pk)
+    if visit.state not in services.EDITABLE_STATES:
+        messages.error(request, services.NOT_EDITABLE_ERROR)
+        return redirect(visit)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if _transition(request, visit, State.CANCELLED, form.cleaned_data["reason"]):
+            messages.success(request, _("The visit has been cancelled."))
+        return redirect(visit)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "reservations/reservation_cancel.html",
+        {"reservation": visit, "form": form},
+        status=status,
+    )
+
+
+@login_required
+def reservation_pickup(request, pk):
+    visit = _own_visit(request, pk)
+    if visit.state != State.READY_FOR_RELEASE:
+        messages.error(request, _("Your pet is not ready to be collected yet."))
+        return redirect(visit)
+    if request.method == "POST":
+        if _transition(request, visit, State.FINISHED):
+            messages.success(
+                request,
+                _("Thank you. %(pet)s's visit is finished.") % {"pet": visit.pet},
+            )
+        return redirect(visit)
+    return render(
+        request, "reservations/reservation_pickup.html", {"reservation": visit}
+    )
+
+
+def _own_visit(request, pk):
+    """The changing pages are the owner's only: doctors use the dashboard."""
+    return get_object_or_404(
+        Reservation.objects.for_owner(request.user).select_related("pet", "slot"),
+        pk=pk,
+    )
+
+
+def _transition(request, visit, to_state, note=""):
+    """Run the move; a refused one becomes a message on the visit page."""
+    try:
+        services.reservation_transition(
+            reservation=visit, to_state=to_state, by=request.user, note=note
+        )
+    except (ValidationError, PermissionDenied) as error:
+        for message in getattr(error, "messages", [str(error)]):
+            messages.error(request, message)
+        return False
+    return True
 
 
 @login_required

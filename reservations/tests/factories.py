@@ -1,8 +1,10 @@
 import datetime
 
+from django.db.models import F
 from django.utils import timezone
 
 from reservations import services
+from reservations.models import Reservation, Slot, State, Triage
 
 
 def tomorrow_at(hour, minute=0):
@@ -20,4 +22,44 @@ def book(pet, *, starts_at=None, symptoms="Limping since Monday.", **flags):
         starts_at=starts_at or tomorrow_at(10),
         symptoms=symptoms,
         **flags,
+    )
+
+
+def today_at(hour, minute=0):
+    """A time today in the hospital's time zone; may be in the past."""
+    return datetime.datetime.combine(
+        timezone.localdate(),
+        datetime.time(hour, minute),
+        tzinfo=timezone.get_current_timezone(),
+    )
+
+
+def make_visit(
+    pet,
+    *,
+    starts_at=None,
+    state=State.REQUESTED,
+    triage=Triage.UNTRIAGED,
+    queue_position=None,
+    **fields,
+):
+    """A visit written straight to the database, in any state and at any
+    time (past ones included), for tests of what pages and the admin read."""
+    starts_at = starts_at or today_at(10)
+    slot, _created = Slot.objects.get_or_create(
+        starts_at=starts_at, defaults={"capacity": 10_000}
+    )
+    Slot.objects.filter(pk=slot.pk).update(booked=F("booked") + 1)
+    if queue_position is None:
+        queue_position = Reservation.objects.count() + 1
+    if state == State.CANCELLED:
+        fields.setdefault("cancel_reason", "Feeling better.")
+    fields.setdefault("symptoms", "Limping since Monday.")
+    return Reservation.objects.create(
+        pet=pet,
+        slot=slot,
+        state=state,
+        triage=triage,
+        queue_position=queue_position,
+        **fields,
     )

@@ -1,0 +1,94 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pets.models import Pet
+
+from .models import REASON_MAX_LENGTH, SYMPTOMS_MAX_LENGTH, Reservation
+from .services import PET_NOT_BOOKABLE_ERROR
+
+CHOOSE_TIME_ERROR = _("Choose a time for the visit.")
+RED_FLAG_FIELDS = ["breathing_trouble", "heavy_bleeding", "collapse_or_seizure"]
+
+
+class ReservationForm(forms.Form):
+    """Book a visit (with `owner`) or change one (with `reservation`).
+
+    The page offers the free times of one day; the chosen one comes back as
+    `starts_at`, and only the booking service decides whether it is still
+    free, so a time taken meanwhile gets "slot taken", not a form error.
+    """
+
+    pet = forms.ModelChoiceField(
+        label=_("Pet"),
+        queryset=Pet.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": PET_NOT_BOOKABLE_ERROR},
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Time"),
+        error_messages={"required": CHOOSE_TIME_ERROR, "invalid": CHOOSE_TIME_ERROR},
+    )
+    symptoms = forms.CharField(
+        label=_("Symptoms"),
+        max_length=SYMPTOMS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=Reservation._meta.get_field("symptoms").help_text,
+    )
+    breathing_trouble = forms.BooleanField(
+        label=_("Is your pet having trouble breathing?"), required=False
+    )
+    heavy_bleeding = forms.BooleanField(
+        label=_("Is your pet bleeding heavily?"), required=False
+    )
+    collapse_or_seizure = forms.BooleanField(
+        label=_("Has your pet collapsed or had a seizure?"), required=False
+    )
+
+    def __init__(self, *args, owner=None, reservation=None, **kwargs):
+        self.reservation = reservation
+        if reservation is not None:
+            kwargs.setdefault("initial", _initial_for(reservation))
+        super().__init__(*args, **kwargs)
+        if reservation is not None:
+            del self.fields["pet"]
+        else:
+            self.fields["pet"].queryset = Pet.objects.for_owner(owner).active()
+
+    @property
+    def chosen_start(self):
+        """The time to show as picked: the posted one, else the visit's own."""
+        if self.is_bound:
+            return self.data.get(self.add_prefix("starts_at"), "")
+        start = self.initial.get("starts_at")
+        return timezone.localtime(start).isoformat() if start else ""
+
+    def red_flag_fields(self):
+        return [self[name] for name in RED_FLAG_FIELDS]
+
+    def booking_details(self):
+        """The cleaned form as the booking services take it."""
+        details = {
+            name: self.cleaned_data[name]
+            for name in ["starts_at", "symptoms", *RED_FLAG_FIELDS]
+        }
+        if "pet" in self.cleaned_data:
+            details["pet"] = self.cleaned_data["pet"]
+        return details
+
+
+def _initial_for(reservation):
+    return {
+        "starts_at": reservation.slot.starts_at,
+        "symptoms": reservation.symptoms,
+        **{name: getattr(reservation, name) for name in RED_FLAG_FIELDS},
+    }
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you cancelling?"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Please give a reason for cancelling.")},
+    )

@@ -1,0 +1,112 @@
+"""The day's queue: who is waiting, in which order, and for about how long.
+
+A visit waits from booking until a doctor takes it into treatment: it is
+`requested`, `confirmed` or `checked_in`. The queue of a day holds that day's
+waiting visits in `in_queue_order()` (emergencies, then standard, then visits
+not yet triaged; by place within each band).
+
+The estimated wait is the time the visits ahead of it take, shared among the
+doctors on duty: (visits ahead // doctors on duty) × slot length. It is an
+estimate for the owner, counted from the visit's turn coming round, and says
+nothing about the booked time itself.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import ONGOING_STATES, ClinicSettings, Reservation, State, Triage
+
+WAITING_STATES = [State.REQUESTED, State.CONFIRMED, State.CHECKED_IN]
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    place: int  # 1 is next
+    ahead: int
+    wait: datetime.timedelta
+
+    @property
+    def wait_minutes(self) -> int:
+        return int(self.wait.total_seconds() // 60)
+
+
+def estimated_wait(ahead: int, *, rules) -> datetime.timedelta:
+    return datetime.timedelta(
+        minutes=(ahead // rules.doctors_on_duty) * rules.slot_minutes
+    )
+
+
+def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
+    """Place and estimated wait of each given visit that is waiting, by pk.
+
+    Reads each day's queue once (one query for all the days, plus the booking
+    rules unless given), so a page of any length costs the same.
+    """
+    days = {
+        timezone.localdate(visit.slot.starts_at)
+        for visit in reservations
+        if visit.state in WAITING_STATES
+    }
+    if not days:
+        return {}
+    rules = rules or ClinicSettings.current()
+    waiting = (
+        Reservation.objects.filter(
+            state__in=WAITING_STATES, slot__starts_at__date__in=days
+        )
+        .in_queue_order()
+        .values_list("pk", "slot__starts_at")
+    )
+    places, ahead_by_day = {}, {}
+    for pk, starts_at in waiting:
+        day = timezone.localdate(starts_at)
+        ahead = ahead_by_day.get(day, 0)
+        places[pk] = QueuePlace(
+            place=ahead + 1, ahead=ahead, wait=estimated_wait(ahead, rules=rules)
+        )
+        ahead_by_day[day] = ahead + 1
+    return places
+
+
+@dataclass(frozen=True)
+class TodaySummary:
+    queue: list[Reservation]  # the first waiting visits, each with .queue_place
+    waiting: int
+    counts: list[tuple[str, str, int]]  # (state, label, visits today), every state
+    open_emergencies: int
+
+
+def today_summary(*, limit: int = 10) -> TodaySummary:
+    """What the dashboard's Today panel shows: three queries, whatever the day holds.
+
+    Open emergencies are counted over every day: one booked for yesterday and
+    still in treatment is as open as today's.
+    """
+    day = timezone.localdate()
+    rules = ClinicSettings.current()
+    today = Q(slot__starts_at__date=day)
+    totals = Reservation.objects.aggregate(
+        emergencies=Count(
+            "pk", filter=Q(state__in=ONGOING_STATES, triage=Triage.EMERGENCY)
+        ),
+        **{state: Count("pk", filter=today & Q(state=state)) for state in State.values},
+    )
+    queue = list(
+        Reservation.objects.filter(today, state__in=WAITING_STATES)
+        .in_queue_order()
+        .select_related("pet", "slot")[:limit]
+    )
+    # The queue is read in order from its head: a visit's place is its index.
+    for ahead, visit in enumerate(queue):
+        visit.queue_place = QueuePlace(
+            place=ahead + 1, ahead=ahead, wait=estimated_wait(ahead, rules=rules)
+        )
+    return TodaySummary(
+        queue=queue,
+        waiting=sum(totals[state] for state in WAITING_STATES),
+        counts=[(state, label, totals[state]) for state, label in State.choices],
+        open_emergencies=totals["emergencies"],
+    )

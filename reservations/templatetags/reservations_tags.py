@@ -1,0 +1,42 @@
+from django import template
+
+from reservations.models import State, Triage
+
+register = template.Library()
+
+# Bootstrap colours: the triage bands as the doctors know them (PRODUCT.md
+# section 4), states from waiting (grey/blue) through care to done.
+TRIAGE_COLOURS = {
+    Triage.EMERGENCY: "danger",
+    Triage.STANDARD: "primary",
+    Triage.UNTRIAGED: "secondary",
+}
+STATE_COLOURS = {
+    State.REQUESTED: "secondary",
+    State.CONFIRMED: "info",
+    State.CHECKED_IN: "primary",
+    State.IN_TREATMENT: "warning",
+    State.READY_FOR_RELEASE: "success",
+    State.FINISHED: "dark",
+    State.CANCELLED: "light",
+}
+
+
+@register.inclusion_tag("reservations/includes/badge.html")
+def state_badge(reservation):
+    return {
+        "colour": STATE_COLOURS.get(reservation.state, "secondary"),
+        "label": reservation.get_state_display(),
+        "kind": "state",
+        "value": reservation.state,
+    }
+
+
+@register.inclusion_tag("reservations/includes/badge.html")
+def triage_badge(reservation):
+    return {
+        "colour": TRIAGE_COLOURS.get(reservation.triage, "secondary"),
+        "label": reservation.get_triage_display(),
+        "kind": "triage",
+        "value": reservation.triage,
+    }

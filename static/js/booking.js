@@ -1,0 +1,110 @@
+/*
+ * Booking form: free times follow the chosen day without a reload, and a red
+ * flag shows the "come in now" warning at once. Without this file the day
+ * picker reloads the page and the server says the same.
+ */
+(function () {
+  "use strict";
+
+  var form = document.querySelector("[data-booking-form]");
+  if (!form) {
+    return;
+  }
+  var dayInput = document.querySelector("[data-booking-day]");
+  var dayButton = document.querySelector("[data-day-button]");
+  var list = form.querySelector("[data-slot-list]");
+  var caption = form.querySelector("[data-slot-caption]");
+  var feedback = form.querySelector('[data-feedback-for="starts_at"]');
+  var request = 0;
+
+  function message(text, className) {
+    var line = document.createElement("p");
+    line.className = "mb-0 " + className;
+    line.textContent = text;
+    return line;
+  }
+
+  function showSlots(slots) {
+    var chosen = form.querySelector('input[name="starts_at"]:checked');
+    var chosenValue = chosen ? chosen.value : "";
+    list.textContent = "";
+    if (slots.length === 0) {
+      list.appendChild(message(gettext("No free times on this day. Please pick another day."), "text-body-secondary"));
+      return;
+    }
+    slots.forEach(function (slot, index) {
+      var input = document.createElement("input");
+      input.type = "radio";
+      input.className = "btn-check";
+      input.name = "starts_at";
+      input.id = "slot-" + (index + 1);
+      input.value = slot.start;
+      input.required = true;
+      input.checked = slot.start === chosenValue;
+      var label = document.createElement("label");
+      label.className = "btn btn-outline-primary";
+      label.htmlFor = input.id;
+      label.textContent = slot.label;
+      list.appendChild(input);
+      list.appendChild(label);
+    });
+  }
+
+  function loadSlots() {
+    if (!dayInput.value) {
+      return;
+    }
+    var mine = ++request;
+    var url = form.getAttribute("data-slots-url") + "?date=" + encodeURIComponent(dayInput.value);
+    var day = new Date(dayInput.value + "T00:00:00").toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: "long" });
+    caption.textContent = interpolate(gettext("Free times on %s:"), [day]);
+    list.setAttribute("aria-busy", "true");
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        return response.json().then(function (body) {
+          return { ok: response.ok, body: body };
+        });
+      })
+      .then(function (answer) {
+        if (mine !== request) {
+          return; // a later day was picked meanwhile
+        }
+        if (!answer.ok) {
+          list.textContent = "";
+          list.appendChild(message((answer.body.errors || [""]).join(" "), "text-danger"));
+          return;
+        }
+        showSlots(answer.body.slots);
+      })
+      .catch(function () {
+        if (mine === request) {
+          list.textContent = "";
+          list.appendChild(message(gettext("The free times could not be loaded. Check your connection and pick the day again."), "text-danger"));
+        }
+      })
+      .finally(function () {
+        list.removeAttribute("aria-busy");
+      });
+  }
+
+  if (dayInput && list) {
+    dayButton.classList.add("d-none");
+    dayInput.addEventListener("change", function () {
+      window.HealingPaws.fillFeedback(feedback, []);
+      loadSlots();
+    });
+  }
+
+  var flags = form.querySelectorAll('input[name="breathing_trouble"], input[name="heavy_bleeding"], input[name="collapse_or_seizure"]');
+  var warning = form.querySelector("[data-red-flag-warning]");
+  function showWarning() {
+    var any = Array.prototype.some.call(flags, function (flag) {
+      return flag.checked;
+    });
+    warning.classList.toggle("d-none", !any);
+  }
+  flags.forEach(function (flag) {
+    flag.addEventListener("change", showWarning);
+  });
+  showWarning();
+})();
