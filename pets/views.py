@@ -62,7 +62,16 @@ class PetDetailView(LoginRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_owner"] = self.object.owner_id == self.request.user.pk
-        context["timeline"] = pet_timeline(pet=self.object, viewer=self.request.user)
+        timeline = pet_timeline(pet=self.object, viewer=self.request.user)
+        context["timeline"] = timeline
+        context["current_visit"] = next(
+            (
+                entry.visit
+                for entry in timeline
+                if entry.visit is not None and entry.visit.is_ongoing
+            ),
+            None,
+        )
         return context
 
 

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -9,8 +11,9 @@ from accounts.tests import images as samples
 from pets import services
 from pets.models import Pet, Species
 from pets.tests.factories import DoctorNoteFactory, PetFactory
+from reservations.models import State
 from reservations.services import reservation_transition
-from reservations.tests.factories import book
+from reservations.tests.factories import book, make_visit, today_at
 
 BACKGROUND = {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"}
 
@@ -368,6 +371,32 @@ def test_a_doctor_sees_internal_notes_marked_as_such(doctor_client, doctor, pet)
     html = doctor_client.get(pet.get_absolute_url()).content.decode()
 
     assert "Check kidneys." in html and "Internal" in html
+
+
+@pytest.mark.django_db
+def test_the_timeline_shows_every_visit_with_its_state_changes(
+    customer_client, doctor, pet
+):
+    past = make_visit(pet, starts_at=today_at(9) - datetime.timedelta(days=30))
+    reservation_transition(
+        reservation=past, to_state=State.CANCELLED, by=doctor, note="Clinic closed."
+    )
+    current = make_visit(pet, state=State.CONFIRMED)
+
+    response = customer_client.get(pet.get_absolute_url())
+
+    html = response.content.decode()
+    visits = [entry.visit for entry in response.context["timeline"] if entry.visit]
+    assert visits == [current, past]
+    assert response.context["current_visit"] == current
+    assert "Clinic closed." in html
+    assert past.get_absolute_url() in html
+
+
+@pytest.mark.django_db
+def test_a_pet_without_a_current_visit_offers_booking_one(customer_client, pet):
+    html = customer_client.get(pet.get_absolute_url()).content.decode()
+    assert f"{reverse('reservations:new')}?pet={pet.pk}" in html
 
 
 @pytest.mark.django_db
