@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts.services import user_set_language
+from reservations.slots import opening_hours_groups
 
 logger = logging.getLogger("healingpaws.health")
 
@@ -23,7 +24,7 @@ HEALTH_TIMEOUT_SECONDS = 3
 
 
 def home(request):
-    return render(request, "home.html")
+    return render(request, "home.html", {"opening_hours": opening_hours_groups()})
 
 
 def favicon(request):

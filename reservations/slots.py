@@ -81,3 +81,30 @@ def first_free_day(*, now=None) -> datetime.date | None:
             return day
         day += datetime.timedelta(days=1)
     return None
+
+
+@dataclass(frozen=True)
+class HoursGroup:
+    """Consecutive weekdays with the same hours, as the home page lists them."""
+
+    first: OpeningHours
+    last: OpeningHours
+
+    @property
+    def is_closed(self):
+        return self.first.is_closed
+
+
+def opening_hours_groups() -> list[HoursGroup]:
+    groups = []
+    for day in OpeningHours.objects.all():
+        previous = groups[-1] if groups else None
+        if (
+            previous
+            and (previous.last.opens, previous.last.closes) == (day.opens, day.closes)
+            and previous.last.weekday + 1 == day.weekday
+        ):
+            groups[-1] = HoursGroup(previous.first, day)
+        else:
+            groups.append(HoursGroup(day, day))
+    return groups

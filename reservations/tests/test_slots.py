@@ -126,3 +126,25 @@ def test_doctors_keep_hours_and_rules_in_the_admin(doctor_client):
     assert response.status_code == 302
     assert ClinicSettings.current().doctors_on_duty == 3
     assert str(hours) == "Sunday"
+
+
+@pytest.mark.django_db
+def test_the_home_page_lists_the_opening_hours_kept_in_the_admin(client):
+    OpeningHours.objects.filter(weekday=OpeningHours.Weekday.WEDNESDAY).update(
+        opens=None, closes=None
+    )
+
+    response = client.get(reverse("home"))
+
+    lines = [
+        (str(group.first), str(group.last), group.is_closed)
+        for group in response.context["opening_hours"]
+    ]
+    assert lines == [
+        ("Monday", "Tuesday", False),
+        ("Wednesday", "Wednesday", True),
+        ("Thursday", "Saturday", False),
+        ("Sunday", "Sunday", False),
+    ]
+    html = response.content.decode()
+    assert "Monday to Tuesday" in html and "Closed" in html and "09:00–17:00" in html
