@@ -23,7 +23,7 @@ requires_postgresql = pytest.mark.skipif(
 
 
 @requires_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_bookings_for_the_last_place_give_one_visit(customer):
     ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=2)
     book(PetFactory(owner=customer))  # one of the two places is gone
@@ -54,7 +54,7 @@ def test_twenty_bookings_for_the_last_place_give_one_visit(customer):
 
 
 @requires_postgresql
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_twenty_customers_posting_for_the_last_place_see_slot_taken_not_an_error(
     customer,
 ):

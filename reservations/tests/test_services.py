@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -14,6 +16,8 @@ from reservations.services import (
     TRANSITIONS,
 )
 from reservations.tests.factories import book, tomorrow_at
+
+DAY = datetime.timedelta(days=1)
 
 ALL_STATES = list(State.values)
 
@@ -153,6 +157,26 @@ def test_moving_a_visit_frees_the_old_place(pet):
     assert visit.slot.starts_at == tomorrow_at(14) and visit.possible_emergency
     assert Slot.objects.get(starts_at=tomorrow_at(10)).booked == 0
     assert visit.events.filter(kind="edited").exists()
+
+
+@pytest.mark.django_db
+def test_moving_a_visit_to_another_day_joins_the_end_of_that_days_queue(pet):
+    visit = book(pet)
+    for _ in range(2):
+        book(PetFactory(owner=pet.owner), starts_at=tomorrow_at(10) + DAY)
+
+    services.reservation_update(
+        reservation=visit,
+        by=pet.owner,
+        starts_at=tomorrow_at(11) + DAY,
+        symptoms=visit.symptoms,
+        breathing_trouble=False,
+        heavy_bleeding=False,
+        collapse_or_seizure=False,
+    )
+
+    visit.refresh_from_db()
+    assert visit.queue_position == 3
 
 
 @pytest.mark.django_db
