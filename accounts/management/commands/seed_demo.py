@@ -4,16 +4,18 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
 from pets.demo import seed_pets
+from reservations.demo import seed_visits
 
 # In order: each app's demo data builds on the ones before.
-SEEDERS = [seed_accounts, seed_pets]
+SEEDERS = [seed_accounts, seed_pets, seed_visits]
 
 
 class Command(BaseCommand):
     help = (
         "Fill the database with a demo hospital: a doctor, customers with pets "
-        "and photos, and a translator, all with the same printed password. Safe "
-        "to run again: what exists is left alone."
+        "and photos, visits in every state with a queue for today, and a "
+        "translator, all with the same printed password. Safe to run again: "
+        "what exists is left alone."
     )
 
     def add_arguments(self, parser):

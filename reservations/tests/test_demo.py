@@ -1,0 +1,89 @@
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.demo import seed_accounts
+from pets.demo import seed_pets
+from pets.models import Pet
+from reservations.demo import DEMO_VISITS
+from reservations.models import ONGOING_STATES, Reservation, State, Triage
+from reservations.tests.factories import make_visit
+
+
+@pytest.fixture
+def seeded(settings, db):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+
+def test_seed_demo_makes_visits_in_every_state(seeded):
+    assert set(Reservation.objects.values_list("state", flat=True)) == set(State.values)
+    assert Reservation.objects.count() == len(DEMO_VISITS)
+
+
+def test_seed_demo_fills_todays_queue_with_both_bands_and_an_untriaged_visit(seeded):
+    today = Reservation.objects.on_day(timezone.localdate()).ongoing()
+
+    assert set(today.values_list("triage", flat=True)) == set(Triage.values)
+    assert today.filter(triage=Triage.EMERGENCY).count() >= 2
+
+
+def test_every_demo_visit_has_its_history_of_events(seeded):
+    for visit in Reservation.objects.prefetch_related("events"):
+        events = list(visit.events.all())
+        assert events[0].kind == "created" and events[0].actor == visit.pet.owner
+        moves = [e.to_value for e in events if e.kind == "state"]
+        if visit.state == State.REQUESTED:
+            assert moves == []
+        else:
+            assert moves[-1] == visit.state
+        triaged = [e.to_value for e in events if e.kind == "triage"]
+        assert triaged == ([] if visit.triage == Triage.UNTRIAGED else [visit.triage])
+        assert all(e.created_at <= timezone.now() for e in events)
+
+
+def test_demo_visits_take_their_places_in_the_slots(seeded):
+    for visit in Reservation.objects.select_related("slot"):
+        taken = visit.slot.reservations.exclude(state=State.CANCELLED).count()
+        assert visit.slot.booked == taken
+
+
+def test_seed_demo_twice_adds_no_visits_the_second_time(seeded, capsys):
+    visits = Reservation.objects.count()
+    pets = Pet.objects.count()
+    capsys.readouterr()
+
+    call_command("seed_demo")
+
+    assert Reservation.objects.count() == visits
+    assert Pet.objects.count() == pets
+    out = capsys.readouterr().out
+    assert "Created" not in out
+    assert "Kept    visit Biscuit: in_treatment, emergency" in out
+
+
+@pytest.mark.django_db
+def test_seed_demo_dry_run_writes_no_visits(settings, capsys):
+    settings.DEBUG = True
+
+    call_command("seed_demo", "--dry-run")
+
+    assert not Reservation.objects.exists()
+    out = capsys.readouterr().out
+    assert "Would create visit Biscuit: in_treatment, emergency, day +0" in out
+    assert "Would create pet 花卷 of xiaoming" in out
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_a_pet_with_a_visit_booked_by_hand_alone(settings, capsys):
+    settings.DEBUG = True
+    seed_accounts()
+    seed_pets()
+    biscuit = Pet.objects.get(name="Biscuit")
+    by_hand = make_visit(biscuit, state=State.CONFIRMED)
+
+    call_command("seed_demo")
+
+    assert list(Reservation.objects.ongoing().filter(pet=biscuit)) == [by_hand]
+    assert "Skipped visit Biscuit: in_treatment" in capsys.readouterr().out
+    assert Reservation.objects.filter(state__in=ONGOING_STATES).count() == 5
