@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
+from reservations.queue import today_summary
 
 
 class _AppListOrder(ModelAdminReorder):
@@ -42,6 +43,12 @@ class DoctorDashboardSite(admin.AdminSite):
         # One login for everybody (allauth's, with its rate limits and
         # mandatory verification); signed-in non-doctors get 403.
         return secure_admin_login(super().login)(request, extra_context)
+
+    def index(self, request, extra_context=None):
+        # The Today panel (templates/admin/index.html). Only doctors get here:
+        # admin_view sends everybody else to the login page first.
+        extra_context = {"today": today_summary(), **(extra_context or {})}
+        return super().index(request, extra_context)
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request)

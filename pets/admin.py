@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.forms import ImageUploadField
+from reservations.admin import triage_badge
+from reservations.models import Reservation
 
 from . import services
 from .models import DoctorNote, Pet
@@ -53,6 +55,45 @@ class DoctorNoteInline(admin.TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
+class VisitHistoryInline(admin.TabularInline):
+    """The pet's visits, newest first; each is changed on its own page."""
+
+    model = Reservation
+    fields = ["slot_time", "state", "triage_column"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    can_delete = False
+    verbose_name = _("visit")
+    verbose_name_plural = _("visit history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # The pet too: each row's title is "pet · slot".
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("pet", "slot")
+            .order_by("-slot__starts_at", "-pk")
+        )
+
+    @admin.display(description=_("slot"))
+    def slot_time(self, visit):
+        return visit.slot.starts_at
+
+    @admin.display(description=_("triage"))
+    def triage_column(self, visit):
+        return triage_badge(visit)
+
+
 class PetAdminForm(forms.ModelForm):
     new_photo = ImageUploadField(label=_("New photo"), required=False, decode=True)
 
@@ -91,8 +132,14 @@ class PetAdmin(admin.ModelAdmin):
         (_("Photo"), {"fields": ["photo_preview", "new_photo"]}),
         (_("Record"), {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
-    inlines = [DoctorNoteInline]
+    inlines = [VisitHistoryInline, DoctorNoteInline]
     actions = ["archive", "restore"]
+
+    def get_inlines(self, request, obj):
+        # A pet being registered has no visits yet.
+        if obj is None:
+            return [DoctorNoteInline]
+        return super().get_inlines(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -1,4 +1,8 @@
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -6,6 +10,8 @@ from accounts.tests import images as samples
 from accounts.tests.factories import UserFactory
 from pets.models import DoctorNote, Pet, Species
 from pets.tests.factories import DoctorNoteFactory, PetFactory
+from reservations.models import Reservation, State
+from reservations.tests.factories import make_visit, today_at
 
 CHANGELIST = reverse("admin:pets_pet_changelist")
 ADD = reverse("admin:pets_pet_add")
@@ -15,12 +21,17 @@ def change_url(pet):
     return reverse("admin:pets_pet_change", args=[pet.pk])
 
 
-def inline_management(total=1, initial=0):
+def inline_management(total=1, initial=0, visits=0):
     return {
         "doctor_notes-TOTAL_FORMS": str(total),
         "doctor_notes-INITIAL_FORMS": str(initial),
         "doctor_notes-MIN_NUM_FORMS": "0",
         "doctor_notes-MAX_NUM_FORMS": "1000",
+        # The read-only visit history sends its management form too.
+        "reservations-TOTAL_FORMS": str(visits),
+        "reservations-INITIAL_FORMS": str(visits),
+        "reservations-MIN_NUM_FORMS": "0",
+        "reservations-MAX_NUM_FORMS": "0",
     }
 
 
@@ -238,3 +249,62 @@ def test_internal_notes_added_in_the_admin_never_reach_the_owner(
 
     client.force_login(customer)
     assert "Internal only." not in client.get(pet.get_absolute_url()).content.decode()
+
+
+def past_visits(pet, count):
+    """Finished visits of the pet, one a day before today, newest first."""
+    return [
+        make_visit(
+            pet,
+            starts_at=today_at(10) - datetime.timedelta(days=n + 1),
+            state=State.FINISHED,
+        )
+        for n in range(count)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_pet_page_shows_its_visit_history_newest_first_read_only(
+    doctor_client, customer
+):
+    pet = PetFactory(owner=customer)
+    older, newer = reversed(past_visits(pet, 2))
+    PetFactory(owner=customer)  # another pet's visits stay off this page
+
+    response = doctor_client.get(change_url(pet))
+
+    (history,) = [
+        inline
+        for inline in response.context["inline_admin_formsets"]
+        if inline.opts.model._meta.model_name == "reservation"
+    ]
+    assert [form.original for form in history] == [newer, older]
+    assert not history.has_add_permission and not history.has_delete_permission
+    html = response.content.decode()
+    for visit in (newer, older):
+        assert reverse("admin:reservations_reservation_change", args=[visit.pk]) in html
+    assert 'name="reservations-0-state"' not in html  # nothing to edit
+
+
+@pytest.mark.django_db
+def test_a_pet_being_registered_has_no_visit_history(doctor_client):
+    response = doctor_client.get(ADD)
+
+    assert "reservations-TOTAL_FORMS" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_pet_page_runs_the_same_queries_for_1_and_30_visits(doctor_client):
+    pet = PetFactory()
+    past_visits(pet, 1)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert doctor_client.get(change_url(pet)).status_code == 200
+        return len(captured)
+
+    one = queries()
+    Reservation.objects.all().delete()
+    past_visits(pet, 30)
+
+    assert queries() == one

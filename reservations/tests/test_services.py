@@ -5,17 +5,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from pets.tests.factories import PetFactory
 from reservations import services
-from reservations.models import ClinicSettings, Reservation, Slot, State, Triage
+from reservations.models import (
+    ClinicSettings,
+    Reservation,
+    ReservationEvent,
+    Slot,
+    State,
+    Triage,
+)
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
     NOTE_TOO_LONG_ERROR,
     PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
+    QUEUE_MIXED_ERROR,
+    QUEUE_NOT_ONGOING_ERROR,
+    QUEUE_REPEATED_ERROR,
     SLOT_TAKEN_ERROR,
     SLOT_UNAVAILABLE_ERROR,
     TRANSITIONS,
 )
-from reservations.tests.factories import book, tomorrow_at
+from reservations.tests.factories import book, make_visit, today_at, tomorrow_at
 
 DAY = datetime.timedelta(days=1)
 
@@ -378,3 +388,151 @@ def test_the_queue_puts_emergencies_first_then_the_doctors_order(customer, docto
     queue = list(Reservation.objects.ongoing().in_queue_order())
 
     assert queue == [third, second, first]
+
+
+def positions(*visits):
+    return [Reservation.objects.get(pk=visit.pk).queue_position for visit in visits]
+
+
+@pytest.fixture
+def standard_band(customer):
+    """Three standard visits today, in places 7, 8 and 9."""
+    return [
+        make_visit(
+            PetFactory(owner=customer),
+            triage=Triage.STANDARD,
+            state=State.CONFIRMED,
+            queue_position=7 + n,
+        )
+        for n in range(3)
+    ]
+
+
+@pytest.mark.django_db
+def test_reordering_gives_the_band_places_from_one_and_records_no_event(
+    standard_band, doctor, django_assert_num_queries
+):
+    first, second, third = standard_band
+
+    # savepoint, the locked read, one UPDATE for the band, release
+    with django_assert_num_queries(4):
+        services.queue_reorder(reservations=[third, first, second], by=doctor)
+
+    assert positions(third, first, second) == [1, 2, 3]
+    assert not ReservationEvent.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("stranger", "error"),
+    [
+        pytest.param(
+            {"triage": Triage.EMERGENCY}, QUEUE_MIXED_ERROR, id="another-band"
+        ),
+        pytest.param(
+            {"starts_at": lambda: tomorrow_at(10)}, QUEUE_MIXED_ERROR, id="another-day"
+        ),
+        pytest.param({"state": State.FINISHED}, QUEUE_NOT_ONGOING_ERROR, id="finished"),
+        pytest.param(
+            {"state": State.CANCELLED}, QUEUE_NOT_ONGOING_ERROR, id="cancelled"
+        ),
+    ],
+)
+def test_reordering_refuses_a_visit_from_elsewhere_and_changes_nothing(
+    standard_band, doctor, customer, stranger, error
+):
+    fields = {"triage": Triage.STANDARD, "queue_position": 20, **stranger}
+    if callable(fields.get("starts_at")):
+        fields["starts_at"] = fields["starts_at"]()
+    other = make_visit(PetFactory(owner=customer), **fields)
+
+    with pytest.raises(ValidationError) as refused:
+        services.queue_reorder(reservations=[other, *standard_band], by=doctor)
+
+    assert messages(refused) == [str(error)]
+    assert positions(other, *standard_band) == [20, 7, 8, 9]
+
+
+@pytest.mark.django_db
+def test_reordering_refuses_a_visit_twice(standard_band, doctor):
+    first, second, _third = standard_band
+
+    with pytest.raises(ValidationError) as refused:
+        services.queue_reorder(reservations=[first, second, first], by=doctor)
+
+    assert messages(refused) == [str(QUEUE_REPEATED_ERROR)]
+    assert positions(*standard_band) == [7, 8, 9]
+
+
+@pytest.mark.django_db
+def test_only_doctors_reorder_the_queue(standard_band, customer):
+    with pytest.raises(PermissionDenied):
+        services.queue_reorder(reservations=standard_band[::-1], by=customer)
+
+    assert positions(*standard_band) == [7, 8, 9]
+
+
+# --- booking rules ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_more_doctors_on_duty_give_future_slots_more_room(customer):
+    past = make_visit(PetFactory(owner=customer), starts_at=today_at(0)).slot
+    Slot.objects.filter(pk=past.pk).update(capacity=2)
+    future = book(PetFactory(owner=customer)).slot  # capacity 2, booked 1
+
+    services.clinic_settings_update(
+        slot_minutes=30, doctors_on_duty=4, booking_horizon_days=30
+    )
+
+    assert ClinicSettings.current().doctors_on_duty == 4
+    future.refresh_from_db()
+    past.refresh_from_db()
+    assert (future.capacity, future.booked) == (4, 1)
+    assert past.capacity == 2  # the past is history
+
+
+@pytest.mark.django_db
+def test_fewer_doctors_never_shrink_a_slot_below_its_visits(customer):
+    full = book(PetFactory(owner=customer)).slot
+    book(PetFactory(owner=customer))  # both places of the 10:00 slot
+    half = book(PetFactory(owner=customer), starts_at=tomorrow_at(11)).slot
+
+    services.clinic_settings_update(
+        slot_minutes=30, doctors_on_duty=1, booking_horizon_days=30
+    )
+
+    full.refresh_from_db()
+    half.refresh_from_db()
+    assert (full.capacity, full.booked) == (2, 2)
+    assert (half.capacity, half.booked) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_unchanged_doctors_leave_the_slots_alone(customer):
+    slot = book(PetFactory(owner=customer)).slot
+    Slot.objects.filter(pk=slot.pk).update(capacity=5)
+
+    services.clinic_settings_update(
+        slot_minutes=20, doctors_on_duty=2, booking_horizon_days=60
+    )
+
+    slot.refresh_from_db()
+    rules = ClinicSettings.current()
+    assert (rules.slot_minutes, rules.booking_horizon_days) == (20, 60)
+    assert slot.capacity == 5
+
+
+@pytest.mark.django_db
+def test_booking_rules_out_of_range_are_refused_and_change_nothing(customer):
+    slot = book(PetFactory(owner=customer)).slot
+
+    with pytest.raises(ValidationError) as refused:
+        services.clinic_settings_update(
+            slot_minutes=30, doctors_on_duty=0, booking_horizon_days=30
+        )
+
+    assert "doctors_on_duty" in refused.value.message_dict
+    assert ClinicSettings.current().doctors_on_duty == 2
+    slot.refresh_from_db()
+    assert slot.capacity == 2

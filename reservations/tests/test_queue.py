@@ -1,0 +1,72 @@
+import datetime
+
+import pytest
+
+from pets.tests.factories import PetFactory
+from reservations.models import ClinicSettings, State, Triage
+from reservations.queue import today_summary
+from reservations.tests.factories import make_visit, tomorrow_at
+
+
+def visit(owner, name, **fields):
+    return make_visit(PetFactory(owner=owner, name=name), **fields)
+
+
+@pytest.mark.django_db
+def test_today_summary_lists_the_head_of_the_queue_with_places_and_waits(customer):
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1, slot_minutes=20)
+    for n in range(12):
+        visit(customer, f"Standard {n}", triage=Triage.STANDARD, queue_position=n)
+    visit(customer, "Urgent", triage=Triage.EMERGENCY, queue_position=99)
+
+    summary = today_summary(limit=10)
+
+    assert [v.pet.name for v in summary.queue[:3]] == [
+        "Urgent",
+        "Standard 0",
+        "Standard 1",
+    ]
+    assert len(summary.queue) == 10
+    assert summary.waiting == 13
+    third = summary.queue[2].queue_place
+    assert (third.place, third.ahead, third.wait) == (
+        3,
+        2,
+        datetime.timedelta(minutes=40),
+    )
+
+
+@pytest.mark.django_db
+def test_today_summary_counts_todays_states_and_every_open_emergency(customer):
+    visit(customer, "Waiting", state=State.CHECKED_IN, triage=Triage.EMERGENCY)
+    visit(customer, "Treated", state=State.IN_TREATMENT)
+    visit(customer, "Done", state=State.FINISHED, triage=Triage.EMERGENCY)
+    visit(customer, "Tomorrow", starts_at=tomorrow_at(9), triage=Triage.EMERGENCY)
+
+    summary = today_summary()
+
+    counts = {state: count for state, _label, count in summary.counts}
+    assert counts == {
+        "requested": 0,
+        "confirmed": 0,
+        "checked_in": 1,
+        "in_treatment": 1,
+        "ready_for_release": 0,
+        "finished": 1,
+        "cancelled": 0,
+    }
+    # Today's waiting one and tomorrow's: a finished emergency is not open.
+    assert summary.open_emergencies == 2
+    assert [v.pet.name for v in summary.queue] == ["Waiting"]
+
+
+@pytest.mark.django_db
+def test_today_summary_reads_three_queries_whatever_the_day_holds(
+    customer, django_assert_num_queries
+):
+    for n in range(20):
+        visit(customer, f"Pet {n}", triage=Triage.STANDARD)
+
+    # the booking rules, the counts, the head of the queue
+    with django_assert_num_queries(3):
+        today_summary()
