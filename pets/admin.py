@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.forms import ImageUploadField
-from reservations.admin import triage_badge
+from reservations.admin import slot_time, triage_badge
 from reservations.models import Reservation
 
 from . import services
@@ -87,7 +87,7 @@ class VisitHistoryInline(admin.TabularInline):
 
     @admin.display(description=_("slot"))
     def slot_time(self, visit):
-        return visit.slot.starts_at
+        return slot_time(visit)
 
     @admin.display(description=_("triage"))
     def triage_column(self, visit):

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,12 @@ def refusal_message(error):
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return str(error) or gettext("Only a doctor can make this change.")
+
+
+def slot_time(visit):
+    # Formatted here: the admin shows a read-only field's value as it is,
+    # which for a datetime means UTC.
+    return date_format(timezone.localtime(visit.slot.starts_at), "DATETIME_FORMAT")
 
 
 def triage_badge(visit):
@@ -398,7 +405,7 @@ class ReservationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("slot"), ordering="slot__starts_at")
     def slot_time(self, visit):
-        return visit.slot.starts_at
+        return slot_time(visit)
 
     @admin.display(description=_("place in queue"))
     def place(self, visit):
@@ -642,11 +649,10 @@ class ReservationAdmin(admin.ModelAdmin):
         form = QuickTriageForm(request.POST)
         if form.is_valid():
             visit = form.cleaned_data["visit"]
+            band = Triage(form.cleaned_data["triage"])
             try:
                 services.reservation_triage(
-                    reservation=visit,
-                    triage=form.cleaned_data["triage"],
-                    by=request.user,
+                    reservation=visit, triage=band, by=request.user
                 )
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(
@@ -656,7 +662,7 @@ class ReservationAdmin(admin.ModelAdmin):
                 self.message_user(
                     request,
                     gettext("%(visit)s triaged as %(band)s.")
-                    % {"visit": visit, "band": Triage(visit.triage).label},
+                    % {"visit": visit, "band": band.label},
                     messages.SUCCESS,
                 )
         else:

@@ -9,6 +9,7 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
@@ -147,7 +148,8 @@ class Slot(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+        # In the hospital's time zone: the database keeps UTC.
+        return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 class ReservationQuerySet(models.QuerySet):

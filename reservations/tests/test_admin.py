@@ -378,6 +378,7 @@ def test_the_visit_page_shows_details_history_and_the_moves_allowed(
     html = response.content.decode()
     assert "Limping since Monday." in html
     assert 'title="collapse or seizure"' in html
+    assert "10 a.m." in html  # the slot in the hospital's time, not UTC
     assert "Booked" in html  # the event
     form = response.context["adminform"].form
     assert [value for value, _label in form.fields["move_to"].choices] == [
@@ -537,6 +538,8 @@ def test_a_quick_triage_button_triages_and_comes_back_to_the_queue(
     )
 
     assert response.redirect_chain[-1][0] == QUEUE
+    assert page_messages(response) == [f"{visit} triaged as Standard."]
+    assert str(visit).endswith(" 10:00")  # the slot in the hospital's time
     assert refresh(visit)[0].triage == Triage.STANDARD
     assert visit.events.get().actor == doctor
     assert [

@@ -1,0 +1,97 @@
+"""A doctor puts today's queue in order by drag and drop; a stale order is undone."""
+
+import re
+
+import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from playwright.sync_api import expect
+
+from accounts.tests.factories import PASSWORD, DoctorFactory
+from e2e.conftest import log_in, make_customer
+from pets.tests.factories import PetFactory
+from reservations.models import Reservation, State, Triage
+from reservations.tests.factories import make_visit
+
+pytestmark = pytest.mark.e2e
+
+
+def make_doctor(username):
+    """A doctor whose password the server can check (see make_customer)."""
+    doctor = DoctorFactory(username=username, email=f"{username}@healingpaws.example")
+    hasher = PBKDF2PasswordHasher()
+    doctor.password = hasher.encode(PASSWORD, hasher.salt())
+    doctor.save(update_fields=["password"])
+    return doctor
+
+
+def rows(page, band):
+    return page.locator(f'tbody[data-queue-band="{band}"] tr[data-id]')
+
+
+def test_a_doctor_reorders_the_queue_by_drag_and_drop(
+    page, screenshot, transactional_db
+):
+    make_doctor("dr_chen")
+    owner = make_customer("alice")
+    for place, name in enumerate(["Rex", "Tom", "Kiki"], start=1):
+        make_visit(
+            PetFactory(owner=owner, name=name),
+            triage=Triage.STANDARD,
+            state=State.CONFIRMED,
+            queue_position=place,
+        )
+    make_visit(PetFactory(owner=owner, name="Bolt"), triage=Triage.EMERGENCY)
+    make_visit(PetFactory(owner=owner, name="Nemo"), heavy_bleeding=True)
+    log_in(page, "dr_chen", PASSWORD)
+
+    expect(page.locator("#today-panel")).to_contain_text("1 open emergency")
+    screenshot("dashboard with today panel")
+    page.get_by_role("link", name="Open today’s queue").click()
+    expect(page).to_have_url(re.compile(r"/reservation/queue/$"))
+    expect(rows(page, "standard")).to_have_text(
+        [re.compile(name) for name in ["Rex", "Tom", "Kiki"]]
+    )
+    screenshot("queue")
+
+    # Kiki moves to the top of the standard band; the places follow.
+    rows(page, "standard").nth(2).drag_to(rows(page, "standard").nth(0))
+    expect(page.locator("[data-queue-status]")).to_have_text("Saved")
+    expect(rows(page, "standard")).to_have_text(
+        [re.compile(name) for name in ["Kiki", "Rex", "Tom"]]
+    )
+    expect(rows(page, "standard").locator("[data-place-cell]")).to_have_text(
+        ["2", "3", "4"]
+    )
+    screenshot("kiki moved up")
+    standard = Reservation.objects.filter(triage=Triage.STANDARD)
+    assert list(
+        standard.order_by("queue_position").values_list("pet__name", flat=True)
+    ) == ["Kiki", "Rex", "Tom"]
+
+    # Meanwhile another doctor finished Rex's visit: the move is refused and undone.
+    Reservation.objects.filter(pet__name="Rex").update(state=State.FINISHED)
+    rows(page, "standard").nth(2).drag_to(rows(page, "standard").nth(0))
+    expect(page.locator("[data-queue-status]")).to_contain_text(
+        "Only visits still in progress can be put in order."
+    )
+    expect(rows(page, "standard")).to_have_text(
+        [re.compile(name) for name in ["Kiki", "Rex", "Tom"]]
+    )
+    screenshot("stale order refused")
+
+    # The untriaged visit is triaged from the same page, without a drag.
+    page.locator("tr", has_text="Nemo").get_by_role("button", name="Emergency").click()
+    expect(page.locator(".messagelist")).to_contain_text("triaged as Emergency")
+    expect(rows(page, "emergency")).to_have_text(
+        [re.compile("Bolt"), re.compile("Nemo")]
+    )
+    screenshot("nemo triaged")
+
+    # The visit list shows the same queue, with places and waits.
+    page.get_by_role("link", name="Reservations").last.click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(4)  # Rex is finished
+    expect(page.locator("#result_list")).to_contain_text("Possible emergency")
+    screenshot("visit list")
+    page.locator("#result_list").get_by_role("link", name="Nemo").click()
+    expect(page.locator(".inline-group")).to_contain_text("Triaged")
+    screenshot("visit page")
