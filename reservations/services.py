@@ -136,6 +136,10 @@ def reservation_update(
                 raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
             reservation.slot = _take_place(starts_at, rules=rules)
             _release_place(old_slot)
+            # A new time deserves its own reminder.
+            reservation.reminder_sent_at = None
+            reservation.reminder_failures = 0
+            reservation.reminder_error = ""
             if _local_day(starts_at) != _local_day(old_slot.starts_at):
                 # Another day, another queue: join the end of that one.
                 reservation.queue_position = _next_queue_position(

@@ -1,3 +1,4 @@
+import json
 import logging
 from importlib.metadata import version
 
@@ -95,3 +96,23 @@ def test_a_doctor_sees_only_what_doctors_may_use(doctor_client):
         "pets",
         "accounts",
     ]
+
+
+def test_production_collectstatic_hashes_every_file_the_pages_use(settings, tmp_path):
+    """The deploy build's step, with the production storage: npm packages'
+    dangling source-map comments must not stop it."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "healingpaws.storage.StaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    for name in [
+        "vendor/dropzone/dropzone.css",
+        "vendor/bootstrap/css/bootstrap.min.css",
+        "js/booking.js",
+        "css/site.css",
+    ]:
+        assert name in manifest["paths"]

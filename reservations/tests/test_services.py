@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from pets.tests.factories import PetFactory
 from reservations import services
@@ -187,6 +188,28 @@ def test_moving_a_visit_to_another_day_joins_the_end_of_that_days_queue(pet):
 
     visit.refresh_from_db()
     assert visit.queue_position == 3
+
+
+@pytest.mark.django_db
+def test_a_moved_visit_gets_a_reminder_for_its_new_time(pet):
+    visit = book(pet)
+    Reservation.objects.filter(pk=visit.pk).update(
+        reminder_sent_at=timezone.now(), reminder_failures=2, reminder_error="x"
+    )
+
+    services.reservation_update(
+        reservation=visit,
+        by=pet.owner,
+        starts_at=tomorrow_at(15),
+        symptoms=visit.symptoms,
+        breathing_trouble=False,
+        heavy_bleeding=False,
+        collapse_or_seizure=False,
+    )
+
+    visit.refresh_from_db()
+    assert visit.reminder_sent_at is None
+    assert (visit.reminder_failures, visit.reminder_error) == (0, "")
 
 
 @pytest.mark.django_db
