@@ -331,6 +331,8 @@ class ReservationAdmin(admin.ModelAdmin):
     # Shown only to those who may change the visit (see get_fieldsets).
     decision_fieldset = (_("Decision"), {"fields": ["set_triage", "move_to", "note"]})
     inlines = [EventInline]
+    # The public visit page is the owner's alone: a doctor would get 404 there.
+    view_on_site = False
     actions = ["triage_emergency", "triage_standard", "confirm", "advance", "cancel"]
 
     # --- permissions: customers book visits; nobody deletes one

@@ -379,6 +379,7 @@ def test_the_visit_page_shows_details_history_and_the_moves_allowed(
     assert "Limping since Monday." in html
     assert 'title="collapse or seizure"' in html
     assert "10 a.m." in html  # the slot in the hospital's time, not UTC
+    assert "View on site" not in html  # the owner's page would be a 404
     assert "Booked" in html  # the event
     form = response.context["adminform"].form
     assert [value for value, _label in form.fields["move_to"].choices] == [
