@@ -142,9 +142,7 @@ def reservation_update(
             reservation.reminder_error = ""
             if _local_day(starts_at) != _local_day(old_slot.starts_at):
                 # Another day, another queue: join the end of that one.
-                reservation.queue_position = _next_queue_position(
-                    _local_day(starts_at)
-                )
+                reservation.queue_position = _next_queue_position(_local_day(starts_at))
         reservation.save()
         _record(reservation, ReservationEvent.Kind.EDITED, by)
     return reservation
