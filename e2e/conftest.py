@@ -188,8 +188,13 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, daphne_server):
-    """A fresh tab with no cookies, in English, pointed at the server."""
+def page(browser, daphne_server, django_db_serialized_rollback):
+    """A fresh tab with no cookies, in English, pointed at the server.
+
+    Journeys commit (transactional_db), and the flush after each one empties
+    every table, rows made by data migrations too (the Doctors group, the
+    opening hours); serialized rollback puts those back before each journey.
+    """
     context = browser.new_context(
         base_url=daphne_server.url,
         locale="en-US",
@@ -288,16 +293,30 @@ def mailbox(daphne_server):
 
 
 def make_customer(username):
-    """A verified customer whose password the server can check.
+    """A verified customer whose password the server can check."""
+    from accounts.tests.factories import UserFactory
 
-    The unit tests' fast MD5 hasher (root conftest) is unknown to the server
-    process, so the password is hashed with the production default here.
-    """
+    return _with_server_password(
+        UserFactory(username=username, email=f"{username}@example.com")
+    )
+
+
+def make_doctor(username):
+    """A doctor whose password the server can check."""
+    from accounts.tests.factories import DoctorFactory
+
+    return _with_server_password(
+        DoctorFactory(username=username, email=f"{username}@healingpaws.example")
+    )
+
+
+def _with_server_password(user):
+    """The unit tests' fast MD5 hasher (root conftest) is unknown to the server
+    process, so the password is hashed with the production default here."""
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    from accounts.tests.factories import PASSWORD, UserFactory
+    from accounts.tests.factories import PASSWORD
 
-    user = UserFactory(username=username, email=f"{username}@example.com")
     hasher = PBKDF2PasswordHasher()
     user.password = hasher.encode(PASSWORD, hasher.salt())
     user.save(update_fields=["password"])

@@ -3,25 +3,15 @@
 import re
 
 import pytest
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from playwright.sync_api import expect
 
-from accounts.tests.factories import PASSWORD, DoctorFactory
-from e2e.conftest import log_in, make_customer
+from accounts.tests.factories import PASSWORD
+from e2e.conftest import log_in, make_customer, make_doctor
 from pets.tests.factories import PetFactory
 from reservations.models import Reservation, State, Triage
 from reservations.tests.factories import make_visit
 
 pytestmark = pytest.mark.e2e
-
-
-def make_doctor(username):
-    """A doctor whose password the server can check (see make_customer)."""
-    doctor = DoctorFactory(username=username, email=f"{username}@healingpaws.example")
-    hasher = PBKDF2PasswordHasher()
-    doctor.password = hasher.encode(PASSWORD, hasher.salt())
-    doctor.save(update_fields=["password"])
-    return doctor
 
 
 def rows(page, band):

@@ -594,9 +594,10 @@ class ReservationAdmin(admin.ModelAdmin):
     def queue_view(self, request):
         if not self.has_change_permission(request):
             raise PermissionDenied
+        day, today = _queue_day(request.GET), timezone.localdate()
         visits = list(
             Reservation.objects.ongoing()
-            .on_day(timezone.localdate())
+            .on_day(day)
             .in_queue_order()
             .select_related("pet__owner", "slot")
         )
@@ -613,7 +614,15 @@ class ReservationAdmin(admin.ModelAdmin):
                 with_doctor.append(visit)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Today’s queue"),
+            "title": (
+                _("Today’s queue")
+                if day == today
+                else _("Queue for %(day)s") % {"day": date_format(day)}
+            ),
+            "day": day,
+            "is_today": day == today,
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
             "opts": self.opts,
             "bands": [(band, band.label, bands[band]) for band in ORDERED_BANDS],
             "to_triage": to_triage,
@@ -671,7 +680,19 @@ class ReservationAdmin(admin.ModelAdmin):
             self.message_user(
                 request, gettext("That visit could not be triaged."), messages.ERROR
             )
-        return HttpResponseRedirect(reverse("admin:reservations_queue"))
+        back = reverse("admin:reservations_queue")
+        day = _queue_day(request.POST)
+        if day != timezone.localdate():
+            back += f"?date={day.isoformat()}"
+        return HttpResponseRedirect(back)
+
+
+def _queue_day(data):
+    """The day a queue page is about: ?date=YYYY-MM-DD, else today."""
+    try:
+        return datetime.date.fromisoformat(data.get("date", "")[:10])
+    except ValueError:
+        return timezone.localdate()
 
 
 def _read_reorder(body):

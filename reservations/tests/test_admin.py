@@ -504,6 +504,25 @@ def test_the_queue_page_shows_emergencies_above_standard_and_a_list_to_triage(
 
 
 @pytest.mark.django_db
+def test_the_queue_page_shows_another_day_and_quick_triage_comes_back_to_it(
+    doctor_client, customer
+):
+    visit_of(customer, "Today", triage=Triage.STANDARD)
+    later = visit_of(customer, "Tomorrow", starts_at=tomorrow_at(9))
+    day = tomorrow_at(9).date().isoformat()
+
+    response = doctor_client.get(QUEUE, {"date": day})
+
+    assert [visit.pet.name for visit in response.context["to_triage"]] == ["Tomorrow"]
+    assert not any(visits for _band, _label, visits in response.context["bands"])
+    assert "Today’s queue" not in response.context["title"]
+    response = doctor_client.post(
+        QUICK_TRIAGE, {"visit": later.pk, "triage": "standard", "date": day}
+    )
+    assert response["Location"] == f"{QUEUE}?date={day}"
+
+
+@pytest.mark.django_db
 def test_sortablejs_comes_from_npm_through_the_static_finders():
     assert finders.find("vendor/sortablejs/Sortable.min.js")
     assert finders.find("js/admin-queue.js")
