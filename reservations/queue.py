@@ -20,6 +20,8 @@ from django.utils import timezone
 from .models import ONGOING_STATES, ClinicSettings, Reservation, State, Triage
 
 WAITING_STATES = [State.REQUESTED, State.CONFIRMED, State.CHECKED_IN]
+# Bands that doctors put in order; untriaged visits wait to be triaged first.
+ORDERED_BANDS = [Triage.EMERGENCY, Triage.STANDARD]
 
 
 @dataclass(frozen=True)

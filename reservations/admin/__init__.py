@@ -1,0 +1,26 @@
+"""The doctors' side of reservations: the visit list, a visit's page, the queue,
+and the booking rules.
+
+Every change goes through reservations.services, as on the public site, so it
+is checked the same way, recorded as an event and mailed to the owner.
+"""
+
+from .columns import slot_time, triage_badge
+from .queue import (
+    REORDER_BAD_REQUEST_ERROR,
+    REORDER_UNKNOWN_VISIT_ERROR,
+    REORDER_WRONG_BAND_ERROR,
+)
+from .rules import ClinicSettingsAdmin, OpeningHoursAdmin
+from .visits import ReservationAdmin
+
+__all__ = [
+    "REORDER_BAD_REQUEST_ERROR",
+    "REORDER_UNKNOWN_VISIT_ERROR",
+    "REORDER_WRONG_BAND_ERROR",
+    "ClinicSettingsAdmin",
+    "OpeningHoursAdmin",
+    "ReservationAdmin",
+    "slot_time",
+    "triage_badge",
+]

@@ -1,0 +1,45 @@
+"""Columns and messages shared by the reservation pages (and the pet admin)."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from ..models import Reservation
+
+
+def refusal_message(error):
+    """What a service's refusal says, as one line for an admin message."""
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error) or gettext("Only a doctor can make this change.")
+
+
+def slot_time(visit):
+    # Formatted here: the admin shows a read-only field's value as it is,
+    # which for a datetime means UTC.
+    return date_format(timezone.localtime(visit.slot.starts_at), "DATETIME_FORMAT")
+
+
+def triage_badge(visit):
+    return format_html(
+        '<span class="triage-badge triage-{}">{}</span>',
+        visit.triage,
+        visit.get_triage_display(),
+    )
+
+
+def red_flags_marker(visit):
+    if not visit.possible_emergency:
+        return ""
+    flags = [
+        str(Reservation._meta.get_field(name).verbose_name)
+        for name in ("breathing_trouble", "heavy_bleeding", "collapse_or_seizure")
+        if getattr(visit, name)
+    ]
+    return format_html(
+        '<span class="visit-flag" title="{}">{}</span>',
+        ", ".join(flags),
+        gettext("Possible emergency"),
+    )

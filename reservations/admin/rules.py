@@ -1,0 +1,47 @@
+"""Booking rules and opening hours: kept by doctors, change only."""
+
+from django.contrib import admin
+
+from .. import services
+from ..models import ClinicSettings, OpeningHours
+
+
+@admin.register(ClinicSettings)
+class ClinicSettingsAdmin(admin.ModelAdmin):
+    """The one row of booking rules (made by a migration): change only."""
+
+    list_display = [
+        "__str__",
+        "slot_minutes",
+        "doctors_on_duty",
+        "booking_horizon_days",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, which also resizes future slots.
+        services.clinic_settings_update(
+            slot_minutes=form.cleaned_data["slot_minutes"],
+            doctors_on_duty=form.cleaned_data["doctors_on_duty"],
+            booking_horizon_days=form.cleaned_data["booking_horizon_days"],
+        )
+
+
+@admin.register(OpeningHours)
+class OpeningHoursAdmin(admin.ModelAdmin):
+    """Seven rows, one per weekday; empty times mean closed that day."""
+
+    list_display = ["__str__", "opens", "closes"]
+    list_editable = ["opens", "closes"]
+    list_display_links = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

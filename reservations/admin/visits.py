@@ -1,0 +1,359 @@
+"""The visit list and a visit's page for doctors."""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models.functions import TruncDate
+from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from pets.templatetags.pets_tags import pet_photo
+
+from .. import services
+from ..models import Reservation, ReservationEvent, State, Triage
+from ..queue import queue_places
+from .columns import red_flags_marker, refusal_message, slot_time, triage_badge
+from .filters import DayFilter, ProgressFilter
+from .forms import CancelForm, VisitDecisionForm
+from .queue import QueuePagesMixin
+
+# --- admins -----------------------------------------------------------------------
+
+
+class EventInline(admin.TabularInline):
+    """The visit's history: read-only, since events record what happened."""
+
+    model = ReservationEvent
+    fields = ["created_at", "actor", "kind", "from_label", "to_label", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("from"))
+    def from_label(self, event):
+        return event.from_label
+
+    @admin.display(description=_("to"))
+    def to_label(self, event):
+        return event.to_label
+
+
+@admin.register(Reservation)
+class ReservationAdmin(QueuePagesMixin, admin.ModelAdmin):
+    form = VisitDecisionForm
+    list_display = [
+        "thumbnail",
+        "pet_name",
+        "owner_link",
+        "triage_column",
+        "red_flags",
+        "state",
+        "slot_time",
+        "place",
+        "wait",
+    ]
+    list_display_links = ["thumbnail", "pet_name"]
+    list_filter = [DayFilter, ProgressFilter, "state", "triage"]
+    list_select_related = ["pet__owner", "slot"]
+    # Facet counts would cost a query per filter choice.
+    show_facets = admin.ShowFacets.NEVER
+    search_fields = [
+        "pet__name",
+        "pet__owner__username",
+        "pet__owner__display_name",
+        "pet__owner__email",
+        "pet__owner__phone",
+    ]
+    search_help_text = _("Pet name, owner's username or name, e-mail or phone.")
+    readonly_fields = [
+        "pet_link",
+        "owner_link",
+        "slot_time",
+        "state",
+        "triage_column",
+        "place",
+        "wait",
+        "symptoms",
+        "red_flags",
+        "cancel_reason",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "pet_link",
+                    "owner_link",
+                    "slot_time",
+                    "state",
+                    "triage_column",
+                    "place",
+                    "wait",
+                ]
+            },
+        ),
+        (_("Symptoms"), {"fields": ["symptoms", "red_flags", "cancel_reason"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"]}),
+    ]
+    # Shown only to those who may change the visit (see get_fieldsets).
+    decision_fieldset = (_("Decision"), {"fields": ["set_triage", "move_to", "note"]})
+    inlines = [EventInline]
+    # The public visit page is the owner's alone: a doctor would get 404 there.
+    view_on_site = False
+    actions = ["triage_emergency", "triage_standard", "confirm", "advance", "cancel"]
+
+    # --- permissions: customers book visits; nobody deletes one
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # A finished or cancelled visit is history: its page is read-only.
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.is_ongoing
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(self.fieldsets)
+        if self.has_change_permission(request, obj):
+            fieldsets.insert(-1, self.decision_fieldset)
+        return fieldsets
+
+    # --- the list
+
+    def get_queryset(self, request):
+        # Built here rather than by the stock method, which orders before the
+        # band exists to order by. Day first, then the queue's own order.
+        return Reservation.objects.in_queue_order().alias(
+            visit_day=TruncDate("slot__starts_at")
+        )
+
+    def get_ordering(self, request):
+        return ["visit_day", "band", "queue_position"]
+
+    def get_changelist_instance(self, request):
+        # Places and waits of the whole page in one go (queue_places reads
+        # each day's queue once), so the page costs the same for any length.
+        changelist = super().get_changelist_instance(request)
+        places = queue_places(changelist.result_list)
+        for visit in changelist.result_list:  # the page's own cached rows
+            visit.queue_place = places.get(visit.pk)
+        return changelist
+
+    @admin.display(description="")
+    def thumbnail(self, visit):
+        return render_to_string(
+            "pets/includes/pet_photo.html", pet_photo(visit.pet, "sm")
+        )
+
+    @admin.display(description=_("pet"), ordering="pet__name")
+    def pet_name(self, visit):
+        return visit.pet.name
+
+    @admin.display(description=_("pet"))
+    def pet_link(self, visit):
+        url = reverse("admin:pets_pet_change", args=[visit.pet_id])
+        return format_html('<a href="{}">{}</a>', url, visit.pet.name)
+
+    @admin.display(description=_("owner"), ordering="pet__owner__username")
+    def owner_link(self, visit):
+        owner = visit.pet.owner
+        url = reverse("admin:accounts_user_change", args=[owner.pk])
+        return format_html('<a href="{}">{}</a>', url, owner.name)
+
+    @admin.display(description=_("triage"), ordering="triage")
+    def triage_column(self, visit):
+        return triage_badge(visit)
+
+    @admin.display(description=_("red flags"))
+    def red_flags(self, visit):
+        return red_flags_marker(visit)
+
+    @admin.display(description=_("slot"), ordering="slot__starts_at")
+    def slot_time(self, visit):
+        return slot_time(visit)
+
+    @admin.display(description=_("place in queue"))
+    def place(self, visit):
+        place = self._queue_place(visit)
+        return place.place if place else None
+
+    @admin.display(description=_("estimated wait"))
+    def wait(self, visit):
+        place = self._queue_place(visit)
+        if place is None:
+            return None
+        return gettext("about %(minutes)d min") % {"minutes": place.wait_minutes}
+
+    @staticmethod
+    def _queue_place(visit):
+        # The list sets it for the whole page; a visit's own page asks here.
+        if not hasattr(visit, "queue_place"):
+            visit.queue_place = queue_places([visit]).get(visit.pk)
+        return visit.queue_place
+
+    # --- a visit's page: the decision goes through the services
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            # Both or neither: a refused move also undoes a triage made with it.
+            with transaction.atomic():
+                if data["set_triage"] != obj.triage:
+                    services.reservation_triage(
+                        reservation=obj, triage=data["set_triage"], by=request.user
+                    )
+                if data["move_to"]:
+                    services.reservation_transition(
+                        reservation=obj,
+                        to_state=data["move_to"],
+                        by=request.user,
+                        note=data["note"],
+                    )
+        except (ValidationError, PermissionDenied) as error:
+            # The admin goes on to log and report a success: remember to stop it.
+            request.visit_refused = True
+            self.message_user(request, refusal_message(error), messages.ERROR)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "visit_refused", False):
+            super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if getattr(request, "visit_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    # --- actions: each visit on its own, refusals reported one by one
+
+    def _apply(self, request, queryset, change):
+        done = 0
+        for visit in queryset.select_related("pet", "slot"):
+            try:
+                change(visit)
+            except (ValidationError, PermissionDenied) as error:
+                self.message_user(
+                    request, f"{visit}: {refusal_message(error)}", messages.ERROR
+                )
+            else:
+                done += 1
+        return done
+
+    def _report(self, request, message, count):
+        if count:
+            self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+    def _triage(self, request, queryset, band):
+        return self._apply(
+            request,
+            queryset,
+            lambda visit: services.reservation_triage(
+                reservation=visit, triage=band, by=request.user
+            ),
+        )
+
+    @admin.action(description=_("Triage as emergency"), permissions=["change"])
+    def triage_emergency(self, request, queryset):
+        count = self._triage(request, queryset, Triage.EMERGENCY)
+        message = ngettext(
+            "%(count)d visit triaged as emergency.",
+            "%(count)d visits triaged as emergency.",
+            count,
+        )
+        self._report(request, message, count)
+
+    @admin.action(description=_("Triage as standard"), permissions=["change"])
+    def triage_standard(self, request, queryset):
+        count = self._triage(request, queryset, Triage.STANDARD)
+        message = ngettext(
+            "%(count)d visit triaged as standard.",
+            "%(count)d visits triaged as standard.",
+            count,
+        )
+        self._report(request, message, count)
+
+    @admin.action(description=_("Confirm"), permissions=["change"])
+    def confirm(self, request, queryset):
+        count = self._apply(
+            request,
+            queryset,
+            lambda visit: services.reservation_transition(
+                reservation=visit, to_state=State.CONFIRMED, by=request.user
+            ),
+        )
+        message = ngettext(
+            "%(count)d visit confirmed.", "%(count)d visits confirmed.", count
+        )
+        self._report(request, message, count)
+
+    @admin.action(description=_("Advance one step"), permissions=["change"])
+    def advance(self, request, queryset):
+        count = self._apply(
+            request,
+            queryset,
+            lambda visit: services.reservation_advance(
+                reservation=visit, by=request.user
+            ),
+        )
+        message = ngettext(
+            "%(count)d visit moved one step forward.",
+            "%(count)d visits moved one step forward.",
+            count,
+        )
+        self._report(request, message, count)
+
+    @admin.action(description=_("Cancel with a reason"), permissions=["change"])
+    def cancel(self, request, queryset):
+        # First a page asking for the reason; it posts back here with "confirm".
+        form = CancelForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            count = self._apply(
+                request,
+                queryset,
+                lambda visit: services.reservation_transition(
+                    reservation=visit,
+                    to_state=State.CANCELLED,
+                    by=request.user,
+                    note=reason,
+                ),
+            )
+            message = ngettext(
+                "%(count)d visit cancelled.", "%(count)d visits cancelled.", count
+            )
+            self._report(request, message, count)
+            return None  # back to the list
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Cancel visits"),
+            "opts": self.opts,
+            "visits": queryset.select_related("pet__owner", "slot"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/reservations/reservation/cancel_selected.html", context
+        )
