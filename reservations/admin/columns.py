@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from .. import services
 from ..models import Reservation
 
 
@@ -13,7 +14,7 @@ def refusal_message(error):
     """What a service's refusal says, as one line for an admin message."""
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or gettext("Only a doctor can make this change.")
+    return str(error) or str(services.NOT_ALLOWED_ERROR)
 
 
 def slot_time(visit):
