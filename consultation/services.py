@@ -1,0 +1,260 @@
+"""Every change to a consultation goes through here.
+
+Views, the admin, the demo and the WebSocket consumer call these functions; nothing
+else writes threads, messages or read marks. A consumer calls `message_post` for
+each incoming message (it checks membership, closed and muted threads and limits
+every time, since the socket's user was fixed at connect) and broadcasts only
+what it returns, after the transaction has committed.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from accounts.images import process_image
+from accounts.models import User
+from accounts.roles import is_doctor
+from pets.models import Pet
+
+from .models import (
+    MESSAGE_MAX_LENGTH,
+    MUTE_REASON_MAX_LENGTH,
+    PET_NOT_OWN_ERROR,
+    Message,
+    MessageKind,
+    ReadMark,
+    SystemEvent,
+    Thread,
+    ThreadState,
+)
+
+NOT_MEMBER_ERROR = _("You are not part of this consultation.")
+DOCTORS_ONLY_ERROR = _("Only a doctor can do this.")
+THREAD_CLOSED_ERROR = _("This consultation is closed: no new messages can be added.")
+MUTED_ERROR = _(
+    "A doctor has paused your messages in this consultation until %(until)s. "
+    "Reason: %(reason)s"
+)
+MESSAGE_EMPTY_ERROR = _("Write a message or attach a photo.")
+MESSAGE_TOO_LONG_ERROR = _(
+    "Keep the message to %(limit)d characters or fewer (it has %(length)d)."
+)
+MUTE_REASON_REQUIRED_ERROR = _("Give the reason: the customer will read it.")
+MUTE_REASON_TOO_LONG_ERROR = _("Keep the reason to %(limit)d characters or fewer.")
+MUTE_UNTIL_PAST_ERROR = _("Choose a time in the future.")
+
+PHOTO_MAX_SIDE = 2048
+PHOTO_THUMBNAIL_SIDE = 256
+
+
+def thread_open(
+    *,
+    customer: User,
+    subject: str,
+    text: str,
+    pet: Pet | None = None,
+    photo=None,
+    urgent: bool = False,
+) -> Thread:
+    """Start a thread with its first message, both or neither."""
+    if pet is not None and pet.owner_id != customer.pk:
+        raise ValidationError({"pet": PET_NOT_OWN_ERROR}, code="not_own_pet")
+    with transaction.atomic():
+        thread = Thread(customer=customer, subject=(subject or "").strip(), pet=pet)
+        thread.full_clean()
+        thread.save()
+        message_post(
+            thread=thread, sender=customer, text=text, photo=photo, urgent=urgent
+        )
+    return thread
+
+
+def message_post(
+    *, thread: Thread, sender: User, text: str, photo=None, urgent: bool = False
+) -> Message:
+    """Store a message from the thread's customer or a doctor and return it.
+
+    Refused (PermissionDenied) for anybody else; refused (ValidationError) when
+    the thread is closed, the customer is muted, or the text is empty (without a
+    photo) or too long. The thread's last message time and the sender's read
+    mark move with it, in the same transaction.
+    """
+    _check_member(thread, sender)
+    text = (text or "").strip()
+    if not text and not photo:
+        raise ValidationError(MESSAGE_EMPTY_ERROR, code="empty")
+    if len(text) > MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            MESSAGE_TOO_LONG_ERROR,
+            code="too_long",
+            params={"limit": MESSAGE_MAX_LENGTH, "length": len(text)},
+        )
+    _check_can_write(thread, sender)  # before decoding a photo for nothing
+    processed = (
+        process_image(
+            photo, max_side=PHOTO_MAX_SIDE, thumbnail_side=PHOTO_THUMBNAIL_SIDE
+        )
+        if photo
+        else None
+    )
+    with transaction.atomic():
+        # Read again under a lock: a doctor may have closed the thread or muted
+        # the customer since the caller loaded it (a socket keeps it for long).
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        _check_can_write(locked, sender)
+        message = Message(thread=locked, sender=sender, text=text, urgent=bool(urgent))
+        if processed:
+            message.photo.save(processed.original.name, processed.original, False)
+            message.photo_thumbnail.save(
+                processed.thumbnail.name, processed.thumbnail, False
+            )
+        try:
+            _store(locked, message, reader=sender)
+        except BaseException:
+            _delete_files(message)
+            raise
+    thread.last_message_at = locked.last_message_at
+    return message
+
+
+def thread_mark_read(
+    *, thread: Thread, user: User, up_to: Message | int | None = None
+) -> ReadMark | None:
+    """Record that the user has read the thread up to a message (its latest by
+    default). Marks only move forward; None when there is nothing to read."""
+    _check_member(thread, user)
+    messages = thread.messages.order_by("-pk")
+    if up_to is not None:
+        messages = messages.filter(pk__lte=getattr(up_to, "pk", up_to))
+    target = messages.first()
+    if target is None:
+        return None
+    return _mark_read(thread, user, target)
+
+
+def thread_mute(
+    *, thread: Thread, by: User, until: datetime.datetime, reason: str
+) -> Thread:
+    """Stop the customer writing in the thread until a time; they are told why."""
+    _check_doctor(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(MUTE_REASON_REQUIRED_ERROR, code="reason_required")
+    if len(reason) > MUTE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            MUTE_REASON_TOO_LONG_ERROR,
+            code="reason_too_long",
+            params={"limit": MUTE_REASON_MAX_LENGTH},
+        )
+    if until <= timezone.now():
+        raise ValidationError(MUTE_UNTIL_PAST_ERROR, code="until_past")
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if locked.is_closed:
+            raise ValidationError(THREAD_CLOSED_ERROR, code="closed")
+        locked.muted_until = until
+        locked.mute_reason = reason
+        locked.save(update_fields=["muted_until", "mute_reason", "updated_at"])
+        _store(
+            locked,
+            Message(
+                thread=locked,
+                sender=by,
+                kind=MessageKind.SYSTEM,
+                event=SystemEvent.MUTED,
+                params={"until": until.isoformat(), "reason": reason},
+            ),
+            reader=by,
+        )
+    return _refreshed(thread, locked)
+
+
+def thread_close(*, thread: Thread, by: User) -> Thread:
+    """Close the thread for good: it stays readable, nobody can write in it."""
+    _check_doctor(by)
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if locked.is_closed:
+            raise ValidationError(THREAD_CLOSED_ERROR, code="closed")
+        locked.state = ThreadState.CLOSED
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["state", "closed_at", "updated_at"])
+        _store(
+            locked,
+            Message(
+                thread=locked,
+                sender=by,
+                kind=MessageKind.SYSTEM,
+                event=SystemEvent.CLOSED,
+            ),
+            reader=by,
+        )
+    return _refreshed(thread, locked)
+
+
+# --- helpers ----------------------------------------------------------------------
+
+
+def _check_member(thread, user):
+    if not thread.is_member(user):
+        raise PermissionDenied(NOT_MEMBER_ERROR)
+
+
+def _check_doctor(user):
+    if not is_doctor(user):
+        raise PermissionDenied(DOCTORS_ONLY_ERROR)
+
+
+def _check_can_write(thread, sender):
+    if thread.is_closed:
+        raise ValidationError(THREAD_CLOSED_ERROR, code="closed")
+    if not is_doctor(sender) and thread.is_muted():
+        raise ValidationError(
+            MUTED_ERROR,
+            code="muted",
+            params={
+                "until": date_format(
+                    timezone.localtime(thread.muted_until), "DATETIME_FORMAT"
+                ),
+                "reason": thread.mute_reason,
+            },
+        )
+
+
+def _store(thread, message, *, reader):
+    """Save a new message, bump the thread, and mark it read for its author."""
+    message.full_clean()
+    message.save()
+    thread.last_message_at = message.created_at
+    thread.save(update_fields=["last_message_at", "updated_at"])
+    _mark_read(thread, reader, message)
+    return message
+
+
+def _mark_read(thread, user, message):
+    mark, created = ReadMark.objects.get_or_create(
+        thread=thread, user=user, defaults={"last_read_message": message}
+    )
+    if not created and mark.last_read_message_id < message.pk:
+        # Conditional, so that a late request never moves a mark back.
+        ReadMark.objects.filter(pk=mark.pk, last_read_message_id__lt=message.pk).update(
+            last_read_message=message, updated_at=timezone.now()
+        )
+        mark.last_read_message = message
+    return mark
+
+
+def _refreshed(thread, locked):
+    for name in ("state", "closed_at", "muted_until", "mute_reason", "last_message_at"):
+        setattr(thread, name, getattr(locked, name))
+    return thread
+
+
+def _delete_files(message):
+    for image in (message.photo, message.photo_thumbnail):
+        if image:
+            image.storage.delete(image.name)
