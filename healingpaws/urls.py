@@ -33,6 +33,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("pets/", include("pets.urls")),
     path("reservations/", include("reservations.urls")),
+    path("consultation/", include("consultation.urls")),
     path(settings.DJANGO_ADMIN_URL, admin.site.urls),
     # Translators work on the project's own catalogs only: a msgstr is shown
     # unescaped, and third-party catalogs are none of theirs.

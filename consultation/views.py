@@ -1,0 +1,192 @@
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView
+
+from accounts.images import image_response
+from accounts.roles import is_doctor
+
+from . import services
+from .forms import MessageForm, ThreadForm
+from .models import Thread
+from .payloads import message_payload
+
+# Messages per page of history, on the thread page and from the JSON endpoint.
+HISTORY_PAGE_SIZE = 30
+BAD_BEFORE_ERROR = _("'before' must be the id of a message.")
+
+PHOTO_FIELDS = {"full": "photo", "thumbnail": "photo_thumbnail"}
+
+
+class ThreadListView(LoginRequiredMixin, ListView):
+    """A customer's own threads, newest first; for doctors every open thread,
+    urgent and unread first. Two subqueries count the unread: constant queries."""
+
+    template_name = "consultation/thread_list.html"
+    context_object_name = "threads"
+    paginate_by = 50
+
+    def get_queryset(self):
+        user = self.request.user
+        threads = (
+            Thread.objects.visible_to(user)
+            .with_unread_count(user)
+            .select_related("customer", "pet")
+        )
+        if is_doctor(user):
+            return threads.open().in_triage_order()
+        return threads.order_by("-last_message_at", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["for_doctor"] = is_doctor(self.request.user)
+        return context
+
+
+@login_required
+def thread_create(request):
+    form = ThreadForm(
+        request.POST or None, request.FILES or None, customer=request.user
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            thread = services.thread_open(customer=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(thread)
+    return render(
+        request,
+        "consultation/thread_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def thread_detail(request, pk):
+    """The thread's history and a plain form to write, working without JavaScript.
+
+    `?before=<id>` shows older messages. Opening the page marks what it shows read.
+    """
+    thread = _visible_thread(request, pk)
+    try:
+        before = _before(request)
+    except ValueError:
+        return HttpResponseBadRequest(str(BAD_BEFORE_ERROR))
+    form = MessageForm()
+    if request.method == "POST":
+        form = MessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                message = services.message_post(
+                    thread=thread, sender=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(f"{thread.get_absolute_url()}#message-{message.pk}")
+        before = None
+    page = list(thread.messages.page_before(before, size=HISTORY_PAGE_SIZE))
+    history = page[:HISTORY_PAGE_SIZE][::-1]
+    viewer_is_hospital = request.user.pk != thread.customer_id
+    for message in history:
+        message.from_hospital = _from_hospital(message, thread)
+        message.is_mine = message.sender_id == request.user.pk
+    if history:
+        services.thread_mark_read(thread=thread, user=request.user, up_to=history[-1])
+    context = {
+        "thread": thread,
+        "history": history,
+        "has_more": len(page) > HISTORY_PAGE_SIZE,
+        "showing_older": before is not None,
+        "form": form,
+        "viewer_is_hospital": viewer_is_hospital,
+        "can_write": not thread.is_closed
+        and (viewer_is_hospital or not thread.is_muted()),
+        "seen_message_id": _seen_message_id(thread, history, viewer_is_hospital),
+    }
+    return render(
+        request,
+        "consultation/thread_detail.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def thread_messages(request, pk):
+    """Up to HISTORY_PAGE_SIZE messages older than `?before=<id>` (the latest
+    without it), oldest first, and whether there are older ones still."""
+    thread = _visible_thread(request, pk)
+    try:
+        before = _before(request)
+    except ValueError:
+        return JsonResponse({"error": str(BAD_BEFORE_ERROR)}, status=400)
+    page = list(thread.messages.page_before(before, size=HISTORY_PAGE_SIZE))
+    return JsonResponse(
+        {
+            "messages": [
+                message_payload(message, customer_id=thread.customer_id)
+                for message in reversed(page[:HISTORY_PAGE_SIZE])
+            ],
+            "has_more": len(page) > HISTORY_PAGE_SIZE,
+        }
+    )
+
+
+@login_required
+def message_photo(request, pk, message_pk, size):
+    """A message's photo, for the thread's customer and doctors; 404 otherwise."""
+    thread = _visible_thread(request, pk)
+    message = get_object_or_404(thread.messages, pk=message_pk)
+    image = getattr(message, PHOTO_FIELDS[size])
+    if not image:
+        raise Http404
+    return image_response(image)
+
+
+def _visible_thread(request, pk):
+    return get_object_or_404(
+        Thread.objects.visible_to(request.user).select_related("customer", "pet"),
+        pk=pk,
+    )
+
+
+def _before(request):
+    """The `before` message id, or None; ValueError if it is not a positive id."""
+    raw = request.GET.get("before")
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _from_hospital(message, thread):
+    return message.sender_id is not None and message.sender_id != thread.customer_id
+
+
+def _seen_message_id(thread, history, viewer_is_hospital):
+    """The latest shown message of the viewer's side that the other side has
+    read: the customer sees what a doctor has read, doctors what the customer has."""
+    marks = thread.read_marks.all()
+    if viewer_is_hospital:
+        marks = marks.filter(user=thread.customer_id)
+    else:
+        marks = marks.exclude(user=thread.customer_id)
+    read_up_to = marks.aggregate(up_to=Max("last_read_message_id"))["up_to"]
+    if read_up_to is None:
+        return None
+    ours = [
+        message.pk
+        for message in history
+        if not message.is_system
+        and message.from_hospital == viewer_is_hospital
+        and message.pk <= read_up_to
+    ]
+    return ours[-1] if ours else None
