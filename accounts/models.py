@@ -101,3 +101,56 @@ class User(AbstractUser):
 def user_display(user):
     """ACCOUNT_USER_DISPLAY: allauth shows this in its pages and e-mails."""
     return user.name
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """Something a user should know about: a visit's state or triage changed,
+    a doctor replied. The text is made when shown, in the reader's language,
+    from the kind and its parameters."""
+
+    class Kind(models.TextChoices):
+        VISIT_STATE = "visit_state", _("Visit state changed")
+        VISIT_TRIAGE = "visit_triage", _("Visit triaged")
+        CONSULTATION_REPLY = "consultation_reply", _("New reply")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # What the text needs (a pet's name, a state's value), never HTML.
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=200)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+    @property
+    def text(self):
+        from .notifications import notification_text
+
+        return notification_text(self)

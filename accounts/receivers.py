@@ -1,10 +1,20 @@
-"""Signal handlers: role assignment when an address is verified or a user logs in."""
+"""Signal handlers: role assignment when an address is verified or a user logs
+in; open sockets closed when a user logs out, changes the password or is
+deactivated."""
 
-from allauth.account.signals import email_confirmed
-from django.contrib.auth.signals import user_logged_in
+from allauth.account.signals import (
+    email_confirmed,
+    password_changed,
+    password_reset,
+    password_set,
+)
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import translation
 
+from .models import User
+from .notifications import user_sockets_close
 from .services import user_sync_doctor_role
 
 
@@ -25,3 +35,22 @@ def speak_users_language(sender, request, user, **kwargs):
     if request is not None and user.preferred_language:
         translation.activate(user.preferred_language)
         request.LANGUAGE_CODE = user.preferred_language
+
+
+@receiver(user_logged_out, dispatch_uid="accounts.close_sockets_on_logout")
+def close_sockets_on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        user_sockets_close(user.pk)
+
+
+@receiver(password_changed, dispatch_uid="accounts.close_sockets_on_password_change")
+@receiver(password_set, dispatch_uid="accounts.close_sockets_on_password_set")
+@receiver(password_reset, dispatch_uid="accounts.close_sockets_on_password_reset")
+def close_sockets_on_new_password(sender, request, user, **kwargs):
+    user_sockets_close(user.pk)
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.close_sockets_on_deactivation")
+def close_sockets_on_deactivation(sender, instance, created, **kwargs):
+    if not created and not instance.is_active:
+        user_sockets_close(instance.pk)

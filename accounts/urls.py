@@ -17,3 +17,12 @@ urlpatterns = [
     ),
     path("check/", views.live_check, name="live-check"),
 ]
+
+# Mounted at /notifications/ (PRODUCT.md section 7), in their own namespace.
+notification_urlpatterns = (
+    [
+        path("", views.NotificationListView.as_view(), name="list"),
+        path("<int:pk>/", views.notification_open, name="open"),
+    ],
+    "notifications",
+)

@@ -1,16 +1,19 @@
 from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.generic import ListView
 
 from . import services
 from .forms import AvatarForm, ProfileForm, SignupForm
 from .images import image_response
-from .models import User
+from .models import Notification, User
+from .notifications import notifications_mark_read
 from .roles import can_view_avatar
 
 LIVE_CHECK_FIELDS = ("username", "email")
@@ -94,3 +97,32 @@ def live_check(request):
     form.is_valid()
     errors = [str(error) for error in form.errors.get(field, [])]
     return JsonResponse({"field": field, "valid": not errors, "errors": errors})
+
+
+class NotificationListView(LoginRequiredMixin, ListView):
+    """The user's notifications, newest first; opening the list reads them."""
+
+    template_name = "accounts/notification_list.html"
+    context_object_name = "notifications"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Notification.objects.for_user(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Shown as new on this visit, read from now on.
+        shown = [notification.pk for notification in context["notifications"]]
+        notifications_mark_read(user=self.request.user, ids=shown)
+        context["unread_notifications"] = (
+            Notification.objects.for_user(self.request.user).unread().count()
+        )
+        return context
+
+
+@login_required
+def notification_open(request, pk):
+    """Follow a notification's link, marking it read on the way."""
+    notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
+    notifications_mark_read(user=request.user, ids=[notification.pk])
+    return redirect(notification.url)

@@ -1,7 +1,9 @@
-"""WebSocket routes, mounted by healingpaws/asgi.py behind origin and auth checks.
+"""WebSocket routes, mounted by healingpaws/asgi.py behind origin and auth checks."""
 
-The consultation and notification consumers arrive with the real-time feature;
-until then every socket is refused by the empty router.
-"""
+from django.urls import path
 
-websocket_urlpatterns = []
+from accounts.consumers import NotificationConsumer
+
+websocket_urlpatterns = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

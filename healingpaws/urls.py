@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 
+from accounts.urls import notification_urlpatterns
+
 from . import views
 
 CATALOG_LOADED_AT = timezone.now()
@@ -30,6 +32,7 @@ urlpatterns = [
         name="javascript-catalog",
     ),
     path("accounts/", include("accounts.urls")),
+    path("notifications/", include(notification_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("pets/", include("pets.urls")),
     path("reservations/", include("reservations.urls")),

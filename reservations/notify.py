@@ -1,4 +1,5 @@
-"""E-mails to owners about their visits, each in the owner's own language."""
+"""Telling owners about their visits: a notification (stored with the change,
+pushed live) and an e-mail after the commit, each in the owner's language."""
 
 import logging
 from functools import partial
@@ -10,7 +11,15 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
+from accounts.models import Notification
+from accounts.notifications import notification_send
+
 from .models import Reservation, ReservationEvent
+
+NOTIFICATION_KINDS = {
+    ReservationEvent.Kind.STATE: Notification.Kind.VISIT_STATE,
+    ReservationEvent.Kind.TRIAGE: Notification.Kind.VISIT_TRIAGE,
+}
 
 logger = logging.getLogger("healingpaws.reservations")
 
@@ -36,13 +45,27 @@ def visit_email_send(*, reservation: Reservation, template: str, **context) -> N
     EmailMessage(subject, body, to=[owner.email]).send()
 
 
-def owner_notify_on_commit(event: ReservationEvent) -> None:
-    """After the change is committed, tell the owner what happened.
+def owner_notify(event: ReservationEvent) -> None:
+    """Tell the owner what happened to their visit.
 
-    The change stands whether or not the mail goes out: a refused send is
-    logged, never turned into an error for whoever made the change.
+    A state change or a triage by somebody else is also a notification, saved
+    in the change's transaction. The e-mail goes after the commit, and the
+    change stands whether or not it goes out: a refused send is logged, never
+    turned into an error for whoever made the change.
     """
-    transaction.on_commit(partial(_send_change, event.reservation_id, event.pk))
+    visit = event.reservation
+    owner = visit.pet.owner
+    kind = NOTIFICATION_KINDS.get(event.kind)
+    if kind and event.actor_id != owner.pk:
+        notification_send(
+            recipient=owner,
+            kind=kind,
+            url=visit.get_absolute_url(),
+            pet=visit.pet.name,
+            reservation=visit.pk,
+            to=event.to_value,
+        )
+    transaction.on_commit(partial(_send_change, visit.pk, event.pk))
 
 
 def _send_change(reservation_id, event_id):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from .emails import visit_email_send
 from .models import Reservation, State
+from .notify import visit_email_send
 
 logger = logging.getLogger("healingpaws.reservations")
 

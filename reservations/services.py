@@ -17,7 +17,6 @@ from accounts.models import User
 from accounts.roles import is_doctor
 from pets.models import Pet
 
-from .emails import owner_notify_on_commit
 from .models import (
     ONGOING_STATES,
     REASON_MAX_LENGTH,
@@ -28,6 +27,7 @@ from .models import (
     State,
     Triage,
 )
+from .notify import owner_notify
 from .slots import is_slot_time
 
 SLOT_TAKEN_ERROR = _("Sorry, that time has just been taken. Please pick another.")
@@ -352,5 +352,5 @@ def _record(reservation, kind, actor, *, old="", to="", note=""):
         to_value=to,
         note=note,
     )
-    owner_notify_on_commit(event)
+    owner_notify(event)
     return event

@@ -4,7 +4,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from reservations import services
-from reservations.models import Reservation, Slot, State, Triage
+from reservations.models import OpeningHours, Reservation, Slot, State, Triage
 
 
 def tomorrow_at(hour, minute=0):
@@ -63,3 +63,17 @@ def make_visit(
         queue_position=queue_position,
         **fields,
     )
+
+
+def ensure_default_hours():
+    """The opening hours of migration 0002, for transactional tests: the
+    flush after each of them empties the table the migration filled."""
+    for weekday in OpeningHours.Weekday.values:
+        sunday = weekday == OpeningHours.Weekday.SUNDAY
+        OpeningHours.objects.update_or_create(
+            weekday=weekday,
+            defaults={
+                "opens": datetime.time(9 if sunday else 8),
+                "closes": datetime.time(17 if sunday else 20),
+            },
+        )

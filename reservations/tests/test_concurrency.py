@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from pets.tests.factories import PetFactory
 from reservations.models import ClinicSettings, Reservation, Slot
 from reservations.services import SLOT_TAKEN_ERROR
-from reservations.tests.factories import book, tomorrow_at
+from reservations.tests.factories import book, ensure_default_hours, tomorrow_at
 
 CONTENDERS = 20
 
@@ -23,8 +23,9 @@ requires_postgresql = pytest.mark.skipif(
 
 
 @requires_postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_twenty_bookings_for_the_last_place_give_one_visit(customer):
+    ensure_default_hours()
     ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=2)
     book(PetFactory(owner=customer))  # one of the two places is gone
     pets = [PetFactory(owner=customer) for _ in range(CONTENDERS)]
@@ -54,11 +55,12 @@ def test_twenty_bookings_for_the_last_place_give_one_visit(customer):
 
 
 @requires_postgresql
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_twenty_customers_posting_for_the_last_place_see_slot_taken_not_an_error(
     customer,
 ):
     """The same race through the booking page: one visit, 19 clear messages."""
+    ensure_default_hours()
     ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=2)
     book(PetFactory(owner=customer))
     contenders = []

@@ -1,0 +1,56 @@
+"""ws/notifications/: a signed-in user's open pages hear of new notifications.
+
+The socket only listens: the server pushes, the client sends nothing it acts
+on. The user's group also carries "session.end", sent when the user logs out,
+changes the password or is deactivated, which closes the socket; the page's
+reconnect is then refused unless the browser still has a valid session.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from .models import Notification
+from .notifications import notification_group
+
+# WebSocket close codes in the application range (4000-4999).
+CLOSE_NOT_SIGNED_IN = 4401
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        self.group = notification_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "unread", "unread": await _unread(user)})
+
+    async def disconnect(self, code):
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        # Nothing to do: this socket only listens.
+        pass
+
+    async def notification_new(self, event):
+        await self.send_json(
+            {
+                "type": "notification",
+                **{
+                    key: event[key]
+                    for key in ("id", "text", "url", "unread", "reservation")
+                    if key in event
+                },
+            }
+        )
+
+    async def session_end(self, event):
+        await self.close(code=CLOSE_NOT_SIGNED_IN)
+
+
+@database_sync_to_async
+def _unread(user):
+    return Notification.objects.for_user(user).unread().count()

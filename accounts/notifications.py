@@ -1,0 +1,119 @@
+"""Notifications: made by other apps' services, listed at /notifications/,
+pushed live to the recipient's open pages over ws/notifications/.
+
+A notification is stored in the same transaction as the change it tells of;
+the live push happens after the commit and is best effort: a page that missed
+it still shows the notification on its next load.
+"""
+
+import logging
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from .models import Notification, User
+
+logger = logging.getLogger("healingpaws.notifications")
+
+
+def notification_group(user_id: int) -> str:
+    """The channel-layer group of one user's open pages (ids only, never text)."""
+    return f"notifications-{user_id}"
+
+
+def notification_send(
+    *, recipient: User, kind: str, url: str, **params
+) -> Notification:
+    """Store a notification and, after the commit, push it to the recipient."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, url=url, params=params
+    )
+    transaction.on_commit(partial(_push, notification.pk))
+    return notification
+
+
+def notifications_mark_read(*, user: User, ids=None) -> int:
+    """Mark the user's notifications read (all, or the given ones); how many."""
+    unread = Notification.objects.for_user(user).unread()
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+def notification_text(notification: Notification) -> str:
+    """The notification in the active language (labels of states and bands too)."""
+    from reservations.models import State, Triage
+
+    params = notification.params
+    match notification.kind:
+        case Notification.Kind.VISIT_STATE:
+            return gettext("%(pet)s's visit: %(state)s") % {
+                "pet": params.get("pet", ""),
+                "state": _label(State, params.get("to")),
+            }
+        case Notification.Kind.VISIT_TRIAGE:
+            return gettext("%(pet)s's visit has been triaged: %(band)s") % {
+                "pet": params.get("pet", ""),
+                "band": _label(Triage, params.get("to")),
+            }
+        case Notification.Kind.CONSULTATION_REPLY:
+            return gettext("%(name)s replied: %(subject)s") % {
+                "name": params.get("sender", ""),
+                "subject": params.get("subject", ""),
+            }
+    return notification.get_kind_display()
+
+
+def _label(choices, value):
+    return choices(value).label if value in choices.values else str(value or "")
+
+
+def _push(notification_id):
+    try:
+        notification = Notification.objects.select_related("recipient").get(
+            pk=notification_id
+        )
+        recipient = notification.recipient
+        with translation.override(recipient.preferred_language):
+            text = notification.text
+        unread = Notification.objects.for_user(recipient).unread().count()
+        async_to_sync(get_channel_layer().group_send)(
+            notification_group(recipient.pk),
+            {
+                "type": "notification.new",
+                "id": notification.pk,
+                "text": text,
+                "url": notification.url,
+                "unread": unread,
+                **_visit_of(notification),
+            },
+        )
+    except Exception:
+        # Redis away or the like: the notification is stored and shows on the
+        # next page load; the change that made it must not fail for this.
+        logger.warning("notification %s not pushed", notification_id, exc_info=True)
+
+
+def _visit_of(notification):
+    # Lets an open visit page know that it is the one that changed.
+    visit = notification.params.get("reservation")
+    return {"reservation": visit} if visit else {}
+
+
+def user_sockets_close(user_id: int) -> None:
+    """After the commit, close every open socket of a user (logout, new
+    password, deactivation). Best effort, like the pushes."""
+    transaction.on_commit(partial(_end_sessions, user_id))
+
+
+def _end_sessions(user_id):
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            notification_group(user_id), {"type": "session.end"}
+        )
+    except Exception:
+        logger.warning("sockets of user %s not closed", user_id, exc_info=True)

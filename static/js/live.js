@@ -1,0 +1,126 @@
+/*
+ * Live updates for signed-in users: the bell's count, a toast for each new
+ * notification, and page parts marked data-live-region that refresh when a
+ * notification concerns them. Without this file every page is still right
+ * when loaded; this only spares the reload.
+ */
+(function () {
+  "use strict";
+
+  var bell = document.querySelector("[data-notification-bell]");
+  if (!bell || !window.WebSocket) {
+    return;
+  }
+  var badge = bell.querySelector("[data-unread-count]");
+  var status = document.querySelector("[data-live-status]");
+  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + bell.getAttribute("data-socket-url");
+  var delay = 1000;
+  var MAX_DELAY = 30000;
+  var NOT_SIGNED_IN = 4401;
+
+  function showUnread(count) {
+    badge.textContent = count;
+    badge.classList.toggle("d-none", !count);
+  }
+
+  function showStatus(lost) {
+    if (status) {
+      status.classList.toggle("d-none", !lost);
+    }
+  }
+
+  function toast(text, link) {
+    var area = document.querySelector("[data-toast-area]");
+    if (!area || !window.bootstrap) {
+      return;
+    }
+    var box = document.createElement("div");
+    box.className = "toast align-items-center border-0 text-bg-primary";
+    box.setAttribute("role", "status");
+    var body = document.createElement("a");
+    body.className = "toast-body d-block text-white text-decoration-none";
+    body.href = link;
+    body.textContent = text; // text, never HTML
+    box.appendChild(body);
+    area.appendChild(box);
+    new window.bootstrap.Toast(box, { delay: 6000 }).show();
+    box.addEventListener("hidden.bs.toast", function () {
+      box.remove();
+    });
+  }
+
+  // Re-read the page and put the fresh copy of each matching region in place.
+  function refresh(regions) {
+    fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (!html) {
+          return;
+        }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        regions.forEach(function (region) {
+          var name = region.getAttribute("data-live-region");
+          var replacement = fresh.querySelector('[data-live-region="' + name + '"]');
+          if (replacement) {
+            region.replaceWith(document.importNode(replacement, true));
+          }
+        });
+      })
+      .catch(function () {
+        // The next notification or reload will bring the page up to date.
+      });
+  }
+
+  function regionsFor(message) {
+    return Array.prototype.filter.call(document.querySelectorAll("[data-live-region]"), function (region) {
+      var name = region.getAttribute("data-live-region");
+      return name === "visits" ? message.reservation : name === "reservation-" + message.reservation;
+    });
+  }
+
+  var sessionEnded = false;
+
+  function connect() {
+    var socket = new WebSocket(url);
+    var opened = false;
+    socket.addEventListener("open", function () {
+      opened = true;
+      sessionEnded = false;
+      delay = 1000;
+      showStatus(false);
+    });
+    socket.addEventListener("message", function (event) {
+      var message = JSON.parse(event.data);
+      if (typeof message.unread === "number") {
+        showUnread(message.unread);
+      }
+      if (message.type === "notification") {
+        toast(message.text, message.url);
+        var regions = regionsFor(message);
+        if (regions.length) {
+          refresh(regions);
+        }
+      }
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code === NOT_SIGNED_IN) {
+        // A logout or new password somewhere: try once, in case this
+        // browser's own session is still good.
+        sessionEnded = true;
+        setTimeout(connect, 1000);
+        return;
+      }
+      if (sessionEnded && !opened) {
+        return; // this browser is signed out too: nothing to reconnect to
+      }
+      showStatus(true);
+      // Back off, with jitter, so that a restarted server is not stampeded.
+      setTimeout(connect, delay + Math.random() * 500);
+      delay = Math.min(delay * 2, MAX_DELAY);
+    });
+  }
+
+  connect();
+})();
