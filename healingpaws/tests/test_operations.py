@@ -75,8 +75,8 @@ def test_the_admin_index_and_sidebar_follow_admin_reorder(operator_client):
     labels = [app["app_label"] for app in response.context["app_list"]]
     sidebar = [app["app_label"] for app in response.context["available_apps"]]
     # Named apps in their configured order, then the rest (allauth's "account").
-    assert labels[:4] == ["reservations", "pets", "accounts", "auth"]
-    assert "account" in labels[4:]
+    assert labels[:5] == ["reservations", "consultation", "pets", "accounts", "auth"]
+    assert "account" in labels[5:]
     assert sidebar == labels
 
 
@@ -85,7 +85,7 @@ def test_an_app_page_keeps_its_sidebar_in_order(operator_client):
 
     assert [app["app_label"] for app in response.context["app_list"]] == ["auth"]
     sidebar = [app["app_label"] for app in response.context["available_apps"]]
-    assert sidebar[:4] == ["reservations", "pets", "accounts", "auth"]
+    assert sidebar[:5] == ["reservations", "consultation", "pets", "accounts", "auth"]
 
 
 def test_a_doctor_sees_only_what_doctors_may_use(doctor_client):
@@ -93,6 +93,7 @@ def test_a_doctor_sees_only_what_doctors_may_use(doctor_client):
 
     assert [app["app_label"] for app in response.context["app_list"]] == [
         "reservations",
+        "consultation",
         "pets",
         "accounts",
     ]
