@@ -3,11 +3,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
+from consultation.demo import seed_threads
 from pets.demo import seed_pets
 from reservations.demo import seed_visits
 
 # In order: each app's demo data builds on the ones before.
-SEEDERS = [seed_accounts, seed_pets, seed_visits]
+SEEDERS = [seed_accounts, seed_pets, seed_visits, seed_threads]
 
 
 class Command(BaseCommand):
