@@ -78,6 +78,13 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
     expect(row).to_contain_text("Emergency")
     screenshot("doctor triaged and confirmed", of=doctor)
 
+    # Alice's open page has heard of it, without a reload.
+    expect(page.get_by_test_id("visit-state")).to_have_text("Confirmed")
+    expect(page.locator("[data-notification-bell] [data-unread-count]")).to_have_text(
+        "2"
+    )
+    screenshot("customer page updated live")
+
     # On the queue of that day, Luna is dragged above Bolt.
     doctor.goto(f"/admin/reservations/reservation/queue/?date={day_after}")
     expect(queue_rows(doctor, "emergency")).to_have_text(
