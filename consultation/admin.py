@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .forms import MessageForm, MuteForm
 from .models import Thread
-from .views import HISTORY_PAGE_SIZE
+from .views import history_before
 
 REPLY, MUTE, CLOSE = "_reply", "_mute", "_close"
 
@@ -127,15 +127,11 @@ class ThreadAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, context)
 
     def _conversation(self, request, thread):
-        before = request.GET.get("before", "")
-        before = int(before) if before.isascii() and before.isdigit() else None
-        page = list(thread.messages.page_before(before, size=HISTORY_PAGE_SIZE))
-        history = page[:HISTORY_PAGE_SIZE][::-1]
-        for message in history:
-            message.from_hospital = (
-                message.sender_id is not None
-                and message.sender_id != thread.customer_id
-            )
+        try:
+            before = history_before(request)
+        except ValueError:
+            before = None  # a bad ?before= shows the latest messages
+        history, has_more = thread.messages.history_page(before)
         if history and self.has_change_permission(request, thread):
             services.thread_mark_read(
                 thread=thread, user=request.user, up_to=history[-1]
@@ -144,7 +140,7 @@ class ThreadAdmin(admin.ModelAdmin):
         return {
             "thread": thread,
             "history": history,
-            "older_than": history[0].pk if len(page) > HISTORY_PAGE_SIZE else None,
+            "older_than": history[0].pk if has_more else None,
             "reply_form": MessageForm()
             if can_change and not thread.is_closed
             else None,

@@ -195,14 +195,19 @@ class Thread(TimeStampedModel):
         )
 
 
+# How many messages a thread page, the history JSON and the admin show at once.
+HISTORY_PAGE_SIZE = 30
+
+
 class MessageQuerySet(models.QuerySet):
-    def page_before(self, before=None, *, size):
+    def history_page(self, before=None, *, size=HISTORY_PAGE_SIZE):
         """Up to `size` messages older than id `before` (the latest without it),
-        newest first, plus one more to tell whether there are older ones."""
+        oldest first, and whether there are older ones still."""
         messages = self.select_related("sender").order_by("-pk")
         if before is not None:
             messages = messages.filter(pk__lt=before)
-        return messages[: size + 1]
+        page = list(messages[: size + 1])
+        return page[:size][::-1], len(page) > size
 
 
 class Message(TimeStampedModel):
@@ -267,6 +272,13 @@ class Message(TimeStampedModel):
     @property
     def is_system(self):
         return self.kind == MessageKind.SYSTEM
+
+    @property
+    def from_hospital(self):
+        """Written for the hospital: by anybody but the thread's customer (only
+        doctors can post in a thread). Messages read through `thread.messages`
+        know their thread, so this costs no query."""
+        return self.sender_id is not None and self.sender_id != self.thread.customer_id
 
     @property
     def display_text(self):

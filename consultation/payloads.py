@@ -18,9 +18,8 @@ def avatar_payload(user):
     return {"initials": user.initials, "color": user.avatar_color, "url": url}
 
 
-def message_payload(message, *, customer_id):
-    """One message; `customer_id` is the thread's customer: any other sender
-    writes for the hospital (only doctors can post in a thread)."""
+def message_payload(message):
+    """One message, as the history endpoint and the socket send it."""
     sender = message.sender
     photo_url = thumbnail_url = None
     if message.photo:
@@ -31,7 +30,7 @@ def message_payload(message, *, customer_id):
         "id": message.pk,
         "sender": sender.name if sender else None,
         "sender_id": sender.pk if sender else None,
-        "sender_is_doctor": sender is not None and sender.pk != customer_id,
+        "sender_is_doctor": message.from_hospital,
         "avatar": avatar_payload(sender) if sender else None,
         "text": message.display_text,
         "photo_url": photo_url,

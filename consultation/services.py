@@ -16,7 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.images import process_image
-from accounts.models import User
+from accounts.models import Notification, User
+from accounts.notifications import notification_send
 from accounts.roles import is_doctor
 from pets.models import Pet
 
@@ -46,9 +47,6 @@ MESSAGE_TOO_LONG_ERROR = _(
 MUTE_REASON_REQUIRED_ERROR = _("Give the reason: the customer will read it.")
 MUTE_REASON_TOO_LONG_ERROR = _("Keep the reason to %(limit)d characters or fewer.")
 MUTE_UNTIL_PAST_ERROR = _("Choose a time in the future.")
-
-PHOTO_MAX_SIDE = 2048
-PHOTO_THUMBNAIL_SIDE = 256
 
 
 def thread_open(
@@ -94,13 +92,7 @@ def message_post(
             params={"limit": MESSAGE_MAX_LENGTH, "length": len(text)},
         )
     _check_can_write(thread, sender)  # before decoding a photo for nothing
-    processed = (
-        process_image(
-            photo, max_side=PHOTO_MAX_SIDE, thumbnail_side=PHOTO_THUMBNAIL_SIDE
-        )
-        if photo
-        else None
-    )
+    processed = process_image(photo) if photo else None
     with transaction.atomic():
         # Read again under a lock: a doctor may have closed the thread or muted
         # the customer since the caller loaded it (a socket keeps it for long).
@@ -114,6 +106,14 @@ def message_post(
             )
         try:
             _store(locked, message, reader=sender)
+            if sender.pk != locked.customer_id:
+                notification_send(
+                    recipient=locked.customer,
+                    kind=Notification.Kind.CONSULTATION_REPLY,
+                    url=locked.get_absolute_url(),
+                    sender=sender.name,
+                    subject=locked.subject,
+                )
         except BaseException:
             _delete_files(message)
             raise
@@ -127,10 +127,13 @@ def thread_mark_read(
     """Record that the user has read the thread up to a message (its latest by
     default). Marks only move forward; None when there is nothing to read."""
     _check_member(thread, user)
-    messages = thread.messages.order_by("-pk")
-    if up_to is not None:
-        messages = messages.filter(pk__lte=getattr(up_to, "pk", up_to))
-    target = messages.first()
+    if isinstance(up_to, Message) and up_to.thread_id == thread.pk:
+        target = up_to  # the pages pass the last message they showed
+    else:
+        messages = thread.messages.order_by("-pk")
+        if up_to is not None:
+            messages = messages.filter(pk__lte=getattr(up_to, "pk", up_to))
+        target = messages.first()
     if target is None:
         return None
     return _mark_read(thread, user, target)

@@ -15,8 +15,6 @@ from .forms import MessageForm, ThreadForm
 from .models import Thread
 from .payloads import message_payload
 
-# Messages per page of history, on the thread page and from the JSON endpoint.
-HISTORY_PAGE_SIZE = 30
 BAD_BEFORE_ERROR = _("'before' must be the id of a message.")
 
 PHOTO_FIELDS = {"full": "photo", "thumbnail": "photo_thumbnail"}
@@ -75,7 +73,7 @@ def thread_detail(request, pk):
     """
     thread = _visible_thread(request, pk)
     try:
-        before = _before(request)
+        before = history_before(request)
     except ValueError:
         return HttpResponseBadRequest(str(BAD_BEFORE_ERROR))
     form = MessageForm()
@@ -91,18 +89,16 @@ def thread_detail(request, pk):
             else:
                 return redirect(f"{thread.get_absolute_url()}#message-{message.pk}")
         before = None
-    page = list(thread.messages.page_before(before, size=HISTORY_PAGE_SIZE))
-    history = page[:HISTORY_PAGE_SIZE][::-1]
+    history, has_more = thread.messages.history_page(before)
     viewer_is_hospital = request.user.pk != thread.customer_id
     for message in history:
-        message.from_hospital = _from_hospital(message, thread)
         message.is_mine = message.sender_id == request.user.pk
     if history:
         services.thread_mark_read(thread=thread, user=request.user, up_to=history[-1])
     context = {
         "thread": thread,
         "history": history,
-        "has_more": len(page) > HISTORY_PAGE_SIZE,
+        "has_more": has_more,
         "showing_older": before is not None,
         "form": form,
         "viewer_is_hospital": viewer_is_hospital,
@@ -120,21 +116,18 @@ def thread_detail(request, pk):
 
 @login_required
 def thread_messages(request, pk):
-    """Up to HISTORY_PAGE_SIZE messages older than `?before=<id>` (the latest
-    without it), oldest first, and whether there are older ones still."""
+    """A page of messages older than `?before=<id>` (the latest without it),
+    oldest first, and whether there are older ones still."""
     thread = _visible_thread(request, pk)
     try:
-        before = _before(request)
+        before = history_before(request)
     except ValueError:
         return JsonResponse({"error": str(BAD_BEFORE_ERROR)}, status=400)
-    page = list(thread.messages.page_before(before, size=HISTORY_PAGE_SIZE))
+    history, has_more = thread.messages.history_page(before)
     return JsonResponse(
         {
-            "messages": [
-                message_payload(message, customer_id=thread.customer_id)
-                for message in reversed(page[:HISTORY_PAGE_SIZE])
-            ],
-            "has_more": len(page) > HISTORY_PAGE_SIZE,
+            "messages": [message_payload(message) for message in history],
+            "has_more": has_more,
         }
     )
 
@@ -157,18 +150,15 @@ def _visible_thread(request, pk):
     )
 
 
-def _before(request):
-    """The `before` message id, or None; ValueError if it is not a positive id."""
+def history_before(request):
+    """The `?before=` message id, or None; ValueError unless a positive id of
+    at most 18 digits (a longer one is no id, and int() of it is costly)."""
     raw = request.GET.get("before")
     if raw is None or raw == "":
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
         raise ValueError(raw)
     return int(raw)
-
-
-def _from_hospital(message, thread):
-    return message.sender_id is not None and message.sender_id != thread.customer_id
 
 
 def _seen_message_id(thread, history, viewer_is_hospital):

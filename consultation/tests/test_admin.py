@@ -153,3 +153,13 @@ def test_a_customer_cannot_reach_the_consultation_admin(customer_client, thread)
     customer_client.post(change_url(thread), {"_close": "1"})
     thread.refresh_from_db()
     assert thread.state == ThreadState.OPEN
+
+
+@pytest.mark.parametrize("before", ["abc", "9" * 5000])
+def test_a_bad_before_in_the_admin_shows_the_latest_messages(
+    doctor_client, thread, before
+):
+    response = doctor_client.get(change_url(thread), {"before": before})
+
+    assert response.status_code == 200
+    assert "&lt;b&gt;She limps&lt;/b&gt;" in response.content.decode()

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.models import Notification
 from consultation.models import (
     MESSAGE_MAX_LENGTH,
     Message,
@@ -271,3 +272,17 @@ def test_another_customer_cannot_mark_a_thread_read(thread, other_customer, doct
 
     with pytest.raises(PermissionDenied):
         thread_mark_read(thread=thread, user=other_customer)
+
+
+def test_a_doctors_reply_notifies_the_customer_but_their_own_message_does_not(
+    thread, doctor
+):
+    message_post(thread=thread, sender=thread.customer, text="Still limping.")
+    assert not Notification.objects.exists()
+
+    message_post(thread=thread, sender=doctor, text="Bring her in today.")
+
+    notification = Notification.objects.get()
+    assert notification.recipient == thread.customer
+    assert notification.url == thread.get_absolute_url()
+    assert notification.text == f"{doctor.name} replied: {thread.subject}"

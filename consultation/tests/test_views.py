@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from consultation.models import Message, Thread
+from consultation.models import HISTORY_PAGE_SIZE, Message, Thread
 from consultation.services import message_post, thread_close, thread_mute
-from consultation.views import BAD_BEFORE_ERROR, HISTORY_PAGE_SIZE
+from consultation.views import BAD_BEFORE_ERROR
 from pets.tests.factories import PetFactory
 
 from .factories import MessageFactory, ThreadFactory, png_upload
@@ -350,7 +350,7 @@ def test_history_json_pages_back_with_before(customer_client, thread, doctor):
     assert older["messages"][0]["sender_is_doctor"] is False
 
 
-@pytest.mark.parametrize("before", ["abc", "-1", "0", "1.5", "١"])
+@pytest.mark.parametrize("before", ["abc", "-1", "0", "1.5", "١", "9" * 5000])
 def test_history_json_refuses_a_bad_before(customer_client, thread, before):
     response = customer_client.get(
         reverse("consultation:messages", args=[thread.pk]), {"before": before}
