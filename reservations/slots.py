@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
 from .models import ClinicSettings, OpeningHours, Slot
@@ -14,10 +15,38 @@ class FreeSlot:
     places_left: int
 
 
-def slot_times(day: datetime.date, *, rules=None) -> list[datetime.datetime]:
-    """Every slot start of a day, in the hospital's time zone; none when closed."""
+# Days the site reads from a URL: far wider than anybody books or looks back,
+# narrow enough that a day before or after is still a date.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
+LATEST_DAY = datetime.date(2999, 12, 31)
+
+
+def parse_day(value) -> datetime.date | None:
+    """A YYYY-MM-DD day from user input, or None when it is not one."""
+    try:
+        day = datetime.date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None
+    return day if EARLIEST_DAY <= day <= LATEST_DAY else None
+
+
+def opening_hours() -> dict[int, OpeningHours]:
+    """The week's hours by weekday, read once for a page that needs many days."""
+    return {hours.weekday: hours for hours in OpeningHours.objects.all()}
+
+
+def slot_times(
+    day: datetime.date, *, rules=None, hours=None
+) -> list[datetime.datetime]:
+    """Every slot start of a day, in the hospital's time zone; none when closed.
+
+    `rules` and `hours` (from opening_hours()) save reading them again.
+    """
     rules = rules or ClinicSettings.current()
-    hours = OpeningHours.objects.filter(weekday=day.weekday()).first()
+    if hours is None:
+        hours = OpeningHours.objects.filter(weekday=day.weekday()).first()
+    else:
+        hours = hours.get(day.weekday())
     if hours is None or hours.is_closed:
         return []
     zone = timezone.get_current_timezone()
@@ -37,14 +66,18 @@ def bookable_days(*, rules=None, today=None) -> tuple[datetime.date, datetime.da
     return today, today + datetime.timedelta(days=rules.booking_horizon_days)
 
 
-def free_slots(day: datetime.date, *, now=None) -> list[FreeSlot]:
+def free_slots(
+    day: datetime.date, *, now=None, rules=None, hours=None
+) -> list[FreeSlot]:
     """The slots of a day that can still be booked: future, open, not full."""
-    rules = ClinicSettings.current()
+    rules = rules or ClinicSettings.current()
     now = now or timezone.now()
     first, last = bookable_days(rules=rules, today=timezone.localdate(now))
     if not first <= day <= last:
         return []
-    times = [start for start in slot_times(day, rules=rules) if start > now]
+    times = [
+        start for start in slot_times(day, rules=rules, hours=hours) if start > now
+    ]
     taken = {slot.starts_at: slot for slot in Slot.objects.filter(starts_at__in=times)}
     free = []
     for start in times:
@@ -71,13 +104,25 @@ def is_slot_time(starts_at: datetime.datetime, *, rules, now=None) -> bool:
     )
 
 
-def first_free_day(*, now=None) -> datetime.date | None:
-    """The first day, from today, with a time left to book; None when full."""
+def first_free_day(*, now=None, rules=None, hours=None) -> datetime.date | None:
+    """The first day, from today, with a time left to book; None when full.
+
+    Three queries however far ahead it looks: the rules, the hours, and the
+    full slots of the whole booking horizon.
+    """
+    rules = rules or ClinicSettings.current()
+    hours = opening_hours() if hours is None else hours
     now = now or timezone.now()
-    first, last = bookable_days(today=timezone.localdate(now))
+    first, last = bookable_days(rules=rules, today=timezone.localdate(now))
+    full = set(
+        Slot.objects.filter(
+            starts_at__date__range=(first, last), booked__gte=F("capacity")
+        ).values_list("starts_at", flat=True)
+    )
     day = first
     while day <= last:
-        if free_slots(day, now=now):
+        times = slot_times(day, rules=rules, hours=hours)
+        if any(start > now and start not in full for start in times):
             return day
         day += datetime.timedelta(days=1)
     return None

@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -13,9 +11,15 @@ from django.views.generic import DetailView, ListView
 
 from . import services
 from .forms import CancelForm, ReservationForm
-from .models import Reservation, State
+from .models import ClinicSettings, Reservation, State
 from .queue import queue_places
-from .slots import bookable_days, first_free_day, free_slots
+from .slots import (
+    bookable_days,
+    first_free_day,
+    free_slots,
+    opening_hours,
+    parse_day,
+)
 
 HISTORY_PAGE_SIZE = 20
 
@@ -124,15 +128,30 @@ def _add_booking_error(form, error):
 
 
 def _form_page(request, form, *, reservation):
-    first, last = bookable_days()
-    day = _chosen_day(request, form, reservation) or first_free_day() or first
+    # The rules and hours are read once for all the days this page looks at.
+    rules, hours = ClinicSettings.current(), opening_hours()
+    first, last = bookable_days(rules=rules)
+    day = (
+        _chosen_day(request, form, reservation)
+        or first_free_day(rules=rules, hours=hours)
+        or first
+    )
+    offered = [
+        timezone.localtime(slot.starts_at)
+        for slot in free_slots(day, rules=rules, hours=hours)
+    ]
+    if reservation is not None:
+        # A visit being changed keeps its own time on offer.
+        own = timezone.localtime(reservation.slot.starts_at)
+        if own.date() == day and own not in offered:
+            offered = sorted([*offered, own])
     context = {
         "form": form,
         "reservation": reservation,
         "day": day,
         "first_day": first,
         "last_day": last,
-        "free_slots": _offered_slots(day, reservation),
+        "free_slots": offered,
     }
     status = 400 if form.errors else 200
     return render(request, "reservations/reservation_form.html", context, status=status)
@@ -144,23 +163,12 @@ def _chosen_day(request, form, reservation):
     starts_at = form.cleaned_data.get("starts_at") if form.is_bound else None
     if starts_at:
         return timezone.localdate(starts_at)
-    try:
-        return datetime.date.fromisoformat(request.GET.get("date", "")[:10])
-    except ValueError:
-        pass
+    day = parse_day(request.GET.get("date"))
+    if day is not None:
+        return day
     if reservation is not None:
         return timezone.localdate(reservation.slot.starts_at)
     return None
-
-
-def _offered_slots(day, reservation):
-    """The free times of the day; a visit being changed keeps its own time."""
-    offered = [timezone.localtime(slot.starts_at) for slot in free_slots(day)]
-    if reservation is not None:
-        own = timezone.localtime(reservation.slot.starts_at)
-        if own.date() == day and own not in offered:
-            offered = sorted([*offered, own])
-    return offered
 
 
 def _emergency_message():
@@ -236,9 +244,8 @@ def slots(request):
 
     Full, past and closed slots are left out; a bad date is a 400 with a message.
     """
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("date", "")[:10])
-    except ValueError:
+    day = parse_day(request.GET.get("date"))
+    if day is None:
         return JsonResponse({"errors": [_("Give a date as YYYY-MM-DD.")]}, status=400)
     found = [
         {

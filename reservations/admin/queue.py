@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..models import Reservation, Triage
 from ..queue import ORDERED_BANDS, WAITING_STATES, queue_places
+from ..slots import parse_day
 from .columns import refusal_message
 from .forms import QuickTriageForm
 
@@ -150,10 +151,7 @@ class QueuePagesMixin:
 
 def _queue_day(data):
     """The day a queue page is about: ?date=YYYY-MM-DD, else today."""
-    try:
-        return datetime.date.fromisoformat(data.get("date", "")[:10])
-    except ValueError:
-        return timezone.localdate()
+    return parse_day(data.get("date")) or timezone.localdate()
 
 
 def _read_reorder(body):

@@ -7,6 +7,7 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from pets.tests.factories import PetFactory
@@ -520,6 +521,15 @@ def test_the_queue_page_shows_another_day_and_quick_triage_comes_back_to_it(
         QUICK_TRIAGE, {"visit": later.pk, "triage": "standard", "date": day}
     )
     assert response["Location"] == f"{QUEUE}?date={day}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "yesterday"])
+def test_a_queue_day_out_of_range_shows_today(doctor_client, day):
+    response = doctor_client.get(QUEUE, {"date": day})
+
+    assert response.status_code == 200
+    assert response.context["day"] == timezone.localdate()
 
 
 @pytest.mark.django_db

@@ -8,7 +8,13 @@ from django.urls import reverse
 
 from pets.tests.factories import PetFactory
 from reservations.forms import CHOOSE_TIME_ERROR
-from reservations.models import ClinicSettings, Reservation, ReservationEvent, State
+from reservations.models import (
+    ClinicSettings,
+    OpeningHours,
+    Reservation,
+    ReservationEvent,
+    State,
+)
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
     NOT_EDITABLE_ERROR,
@@ -385,3 +391,27 @@ def test_pickup_before_the_pet_is_ready_changes_nothing(customer_client, visit):
     assert "not ready to be collected" in page_text(response)
     visit.refresh_from_db()
     assert visit.state == State.REQUESTED
+
+
+def _booking_page_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("reservations:new")).status_code == 200
+    return len(queries)
+
+
+def test_the_booking_page_reads_the_rules_once_however_far_it_looks(
+    customer_client, pet
+):
+    # Closed every day: the page looks through the whole horizon for a time.
+    OpeningHours.objects.update(opens=None, closes=None)
+    ClinicSettings.objects.filter(pk=1).update(booking_horizon_days=7)
+    week = _booking_page_queries(customer_client)
+    ClinicSettings.objects.filter(pk=1).update(booking_horizon_days=365)
+
+    assert _booking_page_queries(customer_client) == week
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-30"])
+def test_a_day_out_of_range_is_refused_by_the_slots_endpoint(customer_client, day):
+    response = customer_client.get(reverse("reservations:slots"), {"date": day})
+    assert response.status_code == 400
