@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import User
+from .notifications import user_sockets_close
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from .templatetags.accounts_tags import avatar
 
@@ -117,6 +118,12 @@ class UserAdmin(DjangoUserAdmin):
                 "%(count)d user deactivated.", "%(count)d users deactivated.", count
             ),
         )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # Unticked on the form rather than by the action: same effect.
+            user_sockets_close(obj.pk)
 
     def _others(self, request, queryset):
         # Nobody locks themselves out by accident, and operators are left alone.

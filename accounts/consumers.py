@@ -3,7 +3,7 @@
 The socket only listens: the server pushes, the client sends nothing it acts
 on. The user's group also carries "session.end", sent when the user logs out,
 changes the password or is deactivated, which closes the socket; the page's
-reconnect is then refused unless the browser still has a valid session.
+reconnect then succeeds only if its browser still has a valid session.
 """
 
 from channels.db import database_sync_to_async
@@ -12,14 +12,18 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from .models import Notification
 from .notifications import notification_group
 
-# WebSocket close codes in the application range (4000-4999).
-CLOSE_NOT_SIGNED_IN = 4401
+# WebSocket close codes in the application range (4000-4999). A socket is
+# accepted before it is closed, so that the browser sees the code: refused
+# before the handshake it would only see 1006 and keep retrying.
+CLOSE_NOT_SIGNED_IN = 4401  # for good: the page stops reconnecting
+CLOSE_SESSION_ENDED = 4000  # a logout somewhere: reconnect to find out if it was us
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
+            await self.accept()
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
         self.group = notification_group(user.pk)
@@ -31,8 +35,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive_json(self, content, **kwargs):
-        # Nothing to do: this socket only listens.
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # This socket only listens: frames are dropped unread.
         pass
 
     async def notification_new(self, event):
@@ -48,7 +52,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def session_end(self, event):
-        await self.close(code=CLOSE_NOT_SIGNED_IN)
+        await self.close(code=CLOSE_SESSION_ENDED)
 
 
 @database_sync_to_async

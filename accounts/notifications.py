@@ -46,19 +46,19 @@ def notifications_mark_read(*, user: User, ids=None) -> int:
 
 def notification_text(notification: Notification) -> str:
     """The notification in the active language (labels of states and bands too)."""
-    from reservations.models import State, Triage
+    from reservations.models import State, Triage, choice_label
 
     params = notification.params
     match notification.kind:
         case Notification.Kind.VISIT_STATE:
             return gettext("%(pet)s's visit: %(state)s") % {
                 "pet": params.get("pet", ""),
-                "state": _label(State, params.get("to")),
+                "state": choice_label(State, params.get("to")),
             }
         case Notification.Kind.VISIT_TRIAGE:
             return gettext("%(pet)s's visit has been triaged: %(band)s") % {
                 "pet": params.get("pet", ""),
-                "band": _label(Triage, params.get("to")),
+                "band": choice_label(Triage, params.get("to")),
             }
         case Notification.Kind.CONSULTATION_REPLY:
             return gettext("%(name)s replied: %(subject)s") % {
@@ -66,10 +66,6 @@ def notification_text(notification: Notification) -> str:
                 "subject": params.get("subject", ""),
             }
     return notification.get_kind_display()
-
-
-def _label(choices, value):
-    return choices(value).label if value in choices.values else str(value or "")
 
 
 def _push(notification_id):

@@ -1,6 +1,6 @@
 """Signal handlers: role assignment when an address is verified or a user logs
-in; open sockets closed when a user logs out, changes the password or is
-deactivated."""
+in; open sockets closed when a user logs out or changes the password
+(deactivation closes them in services.user_deactivate)."""
 
 from allauth.account.signals import (
     email_confirmed,
@@ -9,11 +9,9 @@ from allauth.account.signals import (
     password_set,
 )
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from .models import User
 from .notifications import user_sockets_close
 from .services import user_sync_doctor_role
 
@@ -48,9 +46,3 @@ def close_sockets_on_logout(sender, request, user, **kwargs):
 @receiver(password_reset, dispatch_uid="accounts.close_sockets_on_password_reset")
 def close_sockets_on_new_password(sender, request, user, **kwargs):
     user_sockets_close(user.pk)
-
-
-@receiver(post_save, sender=User, dispatch_uid="accounts.close_sockets_on_deactivation")
-def close_sockets_on_deactivation(sender, instance, created, **kwargs):
-    if not created and not instance.is_active:
-        user_sockets_close(instance.pk)

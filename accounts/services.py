@@ -6,6 +6,7 @@ from django.db import transaction
 
 from .images import process_image, replace_images
 from .models import User
+from .notifications import user_sockets_close
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP, is_listed_doctor_email
 
 
@@ -52,6 +53,7 @@ def user_deactivate(*, user: User) -> User:
     """Stop a user from logging in; their records stay for the hospital."""
     user.is_active = False
     user.save(update_fields=["is_active"])
+    user_sockets_close(user.pk)
     return user
 
 

@@ -4,11 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from pets.models import Pet
 
-from .models import REASON_MAX_LENGTH, SYMPTOMS_MAX_LENGTH, Reservation
-from .services import PET_NOT_BOOKABLE_ERROR
+from .models import (
+    REASON_MAX_LENGTH,
+    RED_FLAG_FIELDS,
+    SYMPTOMS_MAX_LENGTH,
+    Reservation,
+)
+from .services import CANCEL_REASON_REQUIRED_ERROR, PET_NOT_BOOKABLE_ERROR
 
 CHOOSE_TIME_ERROR = _("Choose a time for the visit.")
-RED_FLAG_FIELDS = ["breathing_trouble", "heavy_bleeding", "collapse_or_seizure"]
 
 
 class ReservationForm(forms.Form):
@@ -90,5 +94,8 @@ class CancelForm(forms.Form):
         label=_("Why are you cancelling?"),
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": _("Please give a reason for cancelling.")},
+        error_messages={
+            "required": CANCEL_REASON_REQUIRED_ERROR,
+            "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),
+        },
     )

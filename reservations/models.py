@@ -17,6 +17,8 @@ from accounts.roles import is_doctor
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
+# The three questions that make a visit a possible emergency (PRODUCT.md section 3).
+RED_FLAG_FIELDS = ["breathing_trouble", "heavy_bleeding", "collapse_or_seizure"]
 # A transition's note doubles as the cancel reason.
 REASON_MAX_LENGTH = 500
 
@@ -40,6 +42,11 @@ ONGOING_STATES = [
     State.READY_FOR_RELEASE,
 ]
 CLOSED_STATES = [State.FINISHED, State.CANCELLED]
+
+
+def choice_label(choices, value) -> str:
+    """The translated label of a stored value; the value itself if unknown."""
+    return choices(value).label if value in choices.values else str(value or "")
 
 
 class Triage(models.TextChoices):
@@ -246,8 +253,17 @@ class Reservation(TimeStampedModel):
         return reverse("reservations:detail", args=[self.pk])
 
     @property
+    def red_flags(self):
+        """The labels of the red flags the owner answered yes to."""
+        return [
+            self._meta.get_field(name).verbose_name
+            for name in RED_FLAG_FIELDS
+            if getattr(self, name)
+        ]
+
+    @property
     def possible_emergency(self):
-        return self.breathing_trouble or self.heavy_bleeding or self.collapse_or_seizure
+        return any(getattr(self, name) for name in RED_FLAG_FIELDS)
 
     @property
     def is_ongoing(self):
@@ -304,5 +320,4 @@ class ReservationEvent(models.Model):
 
     def _label(self, value):
         # A triage event holds bands; every other kind holds states.
-        choices = Triage if self.kind == self.Kind.TRIAGE else State
-        return choices(value).label if value in choices.values else value
+        return choice_label(Triage if self.kind == self.Kind.TRIAGE else State, value)

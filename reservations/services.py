@@ -64,13 +64,11 @@ OWNER_TRANSITIONS = {
     State.READY_FOR_RELEASE: {State.FINISHED},
 }
 EDITABLE_STATES = {State.REQUESTED, State.CONFIRMED}
-# The next state when a doctor "advances" a visit.
+# The next state when a doctor "advances" a visit: the legal move that is
+# not a cancellation.
 NEXT_STATE = {
-    State.REQUESTED: State.CONFIRMED,
-    State.CONFIRMED: State.CHECKED_IN,
-    State.CHECKED_IN: State.IN_TREATMENT,
-    State.IN_TREATMENT: State.READY_FOR_RELEASE,
-    State.READY_FOR_RELEASE: State.FINISHED,
+    state: next(iter(targets - {State.CANCELLED}))
+    for state, targets in TRANSITIONS.items()
 }
 
 
@@ -338,7 +336,7 @@ def _save_new(reservation):
 def _locked(reservation):
     return (
         Reservation.objects.select_for_update(of=("self",))
-        .select_related("pet", "slot")
+        .select_related("pet__owner", "slot")
         .get(pk=reservation.pk)
     )
 

@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
 from . import services
@@ -199,21 +199,17 @@ def reservation_cancel(request, pk):
 
 
 @login_required
+@require_POST
 def reservation_pickup(request, pk):
+    """The owner confirms pickup from the visit page's button."""
     visit = _own_visit(request, pk)
     if visit.state != State.READY_FOR_RELEASE:
         messages.error(request, _("Your pet is not ready to be collected yet."))
-        return redirect(visit)
-    if request.method == "POST":
-        if _transition(request, visit, State.FINISHED):
-            messages.success(
-                request,
-                _("Thank you. %(pet)s's visit is finished.") % {"pet": visit.pet},
-            )
-        return redirect(visit)
-    return render(
-        request, "reservations/reservation_pickup.html", {"reservation": visit}
-    )
+    elif _transition(request, visit, State.FINISHED):
+        messages.success(
+            request, _("Thank you. %(pet)s's visit is finished.") % {"pet": visit.pet}
+        )
+    return redirect(visit)
 
 
 def _own_visit(request, pk):

@@ -7,7 +7,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from .. import services
-from ..models import Reservation
 
 
 def refusal_message(error):
@@ -34,13 +33,8 @@ def triage_badge(visit):
 def red_flags_marker(visit):
     if not visit.possible_emergency:
         return ""
-    flags = [
-        str(Reservation._meta.get_field(name).verbose_name)
-        for name in ("breathing_trouble", "heavy_bleeding", "collapse_or_seizure")
-        if getattr(visit, name)
-    ]
     return format_html(
         '<span class="visit-flag" title="{}">{}</span>',
-        ", ".join(flags),
+        ", ".join(str(label) for label in visit.red_flags),
         gettext("Possible emergency"),
     )

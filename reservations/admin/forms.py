@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from ..forms import CancelForm as OwnerCancelForm
 from ..models import REASON_MAX_LENGTH, Reservation, State, Triage
 from ..queue import ORDERED_BANDS
 
@@ -49,17 +50,15 @@ class VisitDecisionForm(forms.ModelForm):
         return data
 
 
-class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=REASON_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=_("Each owner receives it by e-mail."),
-        error_messages={
-            "required": services.CANCEL_REASON_REQUIRED_ERROR,
-            "max_length": _("Keep the reason to %(limit_value)d characters or fewer."),
-        },
-    )
+class CancelForm(OwnerCancelForm):
+    """The owners' cancel form, worded for a doctor cancelling several visits."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        reason = self.fields["reason"]
+        reason.label = _("Reason")
+        reason.help_text = _("Each owner receives it by e-mail.")
+        reason.widget.attrs.update(cols=60)
 
 
 class QuickTriageForm(forms.Form):

@@ -103,7 +103,7 @@ def test_a_doctor_reads_a_visit_page_but_changes_visits_in_the_dashboard(
     assert response.status_code == 200
     assert "Mochi" in page_text(response)
     for name in OWNER_PAGES:
-        assert doctor_client.get(reverse(name, args=[visit.pk])).status_code == 404
+        assert doctor_client.post(reverse(name, args=[visit.pk])).status_code == 404
 
 
 def test_the_list_shows_only_the_customers_own_visits(

@@ -16,11 +16,16 @@
   var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + bell.getAttribute("data-socket-url");
   var delay = 1000;
   var MAX_DELAY = 30000;
+  // Close codes of accounts/consumers.py.
   var NOT_SIGNED_IN = 4401;
+  var SESSION_ENDED = 4000;
+
+  var label = bell.querySelector("[data-unread-label]");
 
   function showUnread(count) {
     badge.textContent = count;
     badge.classList.toggle("d-none", !count);
+    label.textContent = interpolate(ngettext("%s unread notification", "%s unread notifications", count), [count]);
   }
 
   function showStatus(lost) {
@@ -80,14 +85,9 @@
     });
   }
 
-  var sessionEnded = false;
-
   function connect() {
     var socket = new WebSocket(url);
-    var opened = false;
     socket.addEventListener("open", function () {
-      opened = true;
-      sessionEnded = false;
       delay = 1000;
       showStatus(false);
     });
@@ -106,16 +106,12 @@
     });
     socket.addEventListener("close", function (event) {
       if (event.code === NOT_SIGNED_IN) {
-        // A logout or new password somewhere: try once, in case this
-        // browser's own session is still good.
-        sessionEnded = true;
-        setTimeout(connect, 1000);
-        return;
+        showStatus(false);
+        return; // signed out: nothing to reconnect to
       }
-      if (sessionEnded && !opened) {
-        return; // this browser is signed out too: nothing to reconnect to
+      if (event.code !== SESSION_ENDED) {
+        showStatus(true);
       }
-      showStatus(true);
       // Back off, with jitter, so that a restarted server is not stampeded.
       setTimeout(connect, delay + Math.random() * 500);
       delay = Math.min(delay * 2, MAX_DELAY);
