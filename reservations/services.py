@@ -48,6 +48,7 @@ QUEUE_MIXED_ERROR = _(
     "Visits can only be put in order within one band of one day. Reload the page."
 )
 QUEUE_REPEATED_ERROR = _("Each visit can have only one place in the queue.")
+QUEUE_UNKNOWN_ERROR = _("Some of these visits no longer exist. Reload the page.")
 
 # The legal moves (PRODUCT.md section 5).
 TRANSITIONS = {
@@ -232,17 +233,16 @@ def reservation_triage(
     return reservation
 
 
-def queue_reorder(*, reservations: list[Reservation], by: User) -> None:
-    """Give visits of one band of one day consecutive places, in the given order.
+def queue_reorder(*, band: str, pks: list[int], by: User) -> None:
+    """Give the visits `pks`, all of `band` on one day, places 1..n in order.
 
-    The visits are re-read under lock, so a visit closed or triaged elsewhere
+    The visits are read under lock, so a visit closed or triaged elsewhere
     since the doctor's page was drawn is refused rather than misplaced. A
     refusal changes nothing. Moves are not events: nothing happened to the
     visits themselves, and owners are not mailed for every drag.
     """
     if not is_doctor(by):
         raise PermissionDenied(NOT_ALLOWED_ERROR)
-    pks = [reservation.pk for reservation in reservations]
     if len(set(pks)) != len(pks):
         raise ValidationError(QUEUE_REPEATED_ERROR, code="queue_repeated")
     if not pks:
@@ -253,11 +253,12 @@ def queue_reorder(*, reservations: list[Reservation], by: User) -> None:
             .filter(pk__in=pks)
             .values_list("state", "triage", "slot__starts_at")
         )
-        if len(visits) != len(pks) or any(
-            state not in ONGOING_STATES for state, _triage, _start in visits
-        ):
+        if len(visits) != len(pks):
+            raise ValidationError(QUEUE_UNKNOWN_ERROR, code="queue_unknown")
+        if any(state not in ONGOING_STATES for state, _triage, _start in visits):
             raise ValidationError(QUEUE_NOT_ONGOING_ERROR, code="queue_not_ongoing")
-        if len({(triage, _local_day(start)) for _state, triage, start in visits}) > 1:
+        days = {_local_day(start) for _state, _triage, start in visits}
+        if len(days) > 1 or any(triage != band for _s, triage, _d in visits):
             raise ValidationError(QUEUE_MIXED_ERROR, code="queue_mixed")
         # One UPDATE for the whole band: positions 1..n in the given order.
         Reservation.objects.filter(pk__in=pks).update(

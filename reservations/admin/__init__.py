@@ -8,16 +8,12 @@ is checked the same way, recorded as an event and mailed to the owner.
 from .columns import slot_time, triage_badge
 from .queue import (
     REORDER_BAD_REQUEST_ERROR,
-    REORDER_UNKNOWN_VISIT_ERROR,
-    REORDER_WRONG_BAND_ERROR,
 )
 from .rules import ClinicSettingsAdmin, OpeningHoursAdmin
 from .visits import ReservationAdmin
 
 __all__ = [
     "REORDER_BAD_REQUEST_ERROR",
-    "REORDER_UNKNOWN_VISIT_ERROR",
-    "REORDER_WRONG_BAND_ERROR",
     "ClinicSettingsAdmin",
     "OpeningHoursAdmin",
     "ReservationAdmin",

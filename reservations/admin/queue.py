@@ -24,12 +24,6 @@ from .forms import QuickTriageForm
 # The most visits one drop can reorder: far above a day's band, far below abuse.
 REORDER_MAX_VISITS = 200
 REORDER_BAD_REQUEST_ERROR = _("The new order could not be read. Reload the page.")
-REORDER_UNKNOWN_VISIT_ERROR = _(
-    "Some of these visits no longer exist. Reload the page."
-)
-REORDER_WRONG_BAND_ERROR = _(
-    "These visits are no longer all in this band. Reload the page."
-)
 
 
 class QueuePagesMixin:
@@ -102,15 +96,8 @@ class QueuePagesMixin:
         band, order = _read_reorder(request.body)
         if order is None:
             return _reorder_error(REORDER_BAD_REQUEST_ERROR)
-        visits = Reservation.objects.in_bulk(order)
-        if len(visits) != len(order):
-            return _reorder_error(REORDER_UNKNOWN_VISIT_ERROR)
-        if any(visit.triage != band for visit in visits.values()):
-            return _reorder_error(REORDER_WRONG_BAND_ERROR)
         try:
-            services.queue_reorder(
-                reservations=[visits[pk] for pk in order], by=request.user
-            )
+            services.queue_reorder(band=band, pks=order, by=request.user)
         except ValidationError as error:
             return _reorder_error(refusal_message(error))
         return JsonResponse({"ok": True})

@@ -13,14 +13,13 @@ from accounts.tests.factories import UserFactory
 from pets.tests.factories import PetFactory
 from reservations.admin import (
     REORDER_BAD_REQUEST_ERROR,
-    REORDER_UNKNOWN_VISIT_ERROR,
-    REORDER_WRONG_BAND_ERROR,
 )
 from reservations.models import ClinicSettings, Reservation, Slot, State, Triage
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
     QUEUE_MIXED_ERROR,
     QUEUE_NOT_ONGOING_ERROR,
+    QUEUE_UNKNOWN_ERROR,
 )
 from reservations.tests.factories import book, make_visit, today_at, tomorrow_at
 
@@ -622,7 +621,7 @@ def test_reordering_saves_the_new_order(doctor_client, band):
 @pytest.mark.parametrize(
     ("other", "error"),
     [
-        ({"triage": Triage.EMERGENCY}, REORDER_WRONG_BAND_ERROR),
+        ({"triage": Triage.EMERGENCY}, QUEUE_MIXED_ERROR),
         ({"starts_at": "tomorrow"}, QUEUE_MIXED_ERROR),
         ({"state": State.FINISHED}, QUEUE_NOT_ONGOING_ERROR),
     ],
@@ -675,7 +674,7 @@ def test_reordering_an_unknown_visit_is_refused(doctor_client, band):
     )
 
     assert response.status_code == 400
-    assert response.json() == {"error": str(REORDER_UNKNOWN_VISIT_ERROR)}
+    assert response.json() == {"error": str(QUEUE_UNKNOWN_ERROR)}
 
 
 @pytest.mark.django_db

@@ -406,11 +406,15 @@ def test_the_queue_puts_emergencies_first_then_the_doctors_order(customer, docto
             reservation=visit, triage=Triage.STANDARD, by=doctor
         )
     services.reservation_triage(reservation=third, triage=Triage.EMERGENCY, by=doctor)
-    services.queue_reorder(reservations=[second, first], by=doctor)
+    services.queue_reorder(band=Triage.STANDARD, pks=pks(second, first), by=doctor)
 
     queue = list(Reservation.objects.ongoing().in_queue_order())
 
     assert queue == [third, second, first]
+
+
+def pks(*visits):
+    return [visit.pk for visit in visits]
 
 
 def positions(*visits):
@@ -439,7 +443,9 @@ def test_reordering_gives_the_band_places_from_one_and_records_no_event(
 
     # savepoint, the locked read, one UPDATE for the band, release
     with django_assert_num_queries(4):
-        services.queue_reorder(reservations=[third, first, second], by=doctor)
+        services.queue_reorder(
+            band=Triage.STANDARD, pks=pks(third, first, second), by=doctor
+        )
 
     assert positions(third, first, second) == [1, 2, 3]
     assert not ReservationEvent.objects.exists()
@@ -470,7 +476,9 @@ def test_reordering_refuses_a_visit_from_elsewhere_and_changes_nothing(
     other = make_visit(PetFactory(owner=customer), **fields)
 
     with pytest.raises(ValidationError) as refused:
-        services.queue_reorder(reservations=[other, *standard_band], by=doctor)
+        services.queue_reorder(
+            band=Triage.STANDARD, pks=pks(other, *standard_band), by=doctor
+        )
 
     assert messages(refused) == [str(error)]
     assert positions(other, *standard_band) == [20, 7, 8, 9]
@@ -481,7 +489,9 @@ def test_reordering_refuses_a_visit_twice(standard_band, doctor):
     first, second, _third = standard_band
 
     with pytest.raises(ValidationError) as refused:
-        services.queue_reorder(reservations=[first, second, first], by=doctor)
+        services.queue_reorder(
+            band=Triage.STANDARD, pks=pks(first, second, first), by=doctor
+        )
 
     assert messages(refused) == [str(QUEUE_REPEATED_ERROR)]
     assert positions(*standard_band) == [7, 8, 9]
@@ -490,7 +500,9 @@ def test_reordering_refuses_a_visit_twice(standard_band, doctor):
 @pytest.mark.django_db
 def test_only_doctors_reorder_the_queue(standard_band, customer):
     with pytest.raises(PermissionDenied):
-        services.queue_reorder(reservations=standard_band[::-1], by=customer)
+        services.queue_reorder(
+            band=Triage.STANDARD, pks=pks(*standard_band[::-1]), by=customer
+        )
 
     assert positions(*standard_band) == [7, 8, 9]
 
