@@ -73,6 +73,19 @@ DEMO_PETS = [
         "",
         ((42, 157, 143), (38, 70, 83)),
     ),
+    # A fifth pet: reservations/demo.py shows a visit in each of the five
+    # ongoing states, and a pet has one ongoing visit at a time.
+    DemoPet(
+        "xiaoming",
+        "花卷",
+        Species.CAT,
+        "中华田园猫",
+        Sex.MALE_NEUTERED,
+        4 * 365 + 200,
+        "4.8",
+        "",
+        ((255, 190, 11), (131, 56, 236)),
+    ),
 ]
 
 # (pet name, text, visible to the owner)

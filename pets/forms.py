@@ -36,7 +36,3 @@ class PetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The browser's date picker stops at today; the model says why if not.
         self.fields["birth_date"].widget.attrs["max"] = timezone.localdate().isoformat()
-        for name in ("name", "breed", "notes"):
-            self.fields[name].widget.attrs["maxlength"] = Pet._meta.get_field(
-                name
-            ).max_length

@@ -12,16 +12,14 @@ and its symptoms, so running it again adds nothing.
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.models import User
-from pets.demo import DemoPet, demo_photo
-from pets.models import Pet, Sex, Species
-from pets.services import pet_create
+from pets.demo import DEMO_PETS
+from pets.models import Pet
 
 from . import services
 from .models import (
@@ -36,20 +34,6 @@ from .slots import free_slots, slot_times
 
 DOCTOR = "dr_chen"
 
-# One ongoing visit per pet, and five ongoing states: pets/demo.py has four.
-EXTRA_PETS = [
-    DemoPet(
-        "xiaoming",
-        "花卷",
-        Species.CAT,
-        "中华田园猫",
-        Sex.MALE_NEUTERED,
-        4 * 365 + 200,
-        "4.8",
-        "",
-        ((255, 190, 11), (131, 56, 236)),
-    ),
-]
 
 # When each move happens: confirming and cancelling after the booking, the
 # others after the visit's start.
@@ -164,12 +148,13 @@ DEMO_VISITS = [
 
 
 def seed_visits(*, dry_run=False):
-    """Create the demo pets and visits that are missing; return report lines."""
-    lines = _seed_extra_pets(dry_run=dry_run)
+    """Create the demo visits that are missing (of pets/demo.py's pets, which
+    seed_demo makes first); return report lines."""
+    lines = []
     users = {
         user.username: user
         for user in User.objects.filter(
-            username__in={pet.owner for pet in EXTRA_PETS} | {"alice", DOCTOR}
+            username__in={pet.owner for pet in DEMO_PETS} | {DOCTOR}
         )
     }
     pets = {pet.name: pet for pet in Pet.objects.filter(owner__in=users.values())}
@@ -198,33 +183,6 @@ def seed_visits(*, dry_run=False):
             continue
         starts_at = timezone.localtime(visit.slot.starts_at)
         lines.append(f"Created {label} at {starts_at:%Y-%m-%d %H:%M}")
-    return lines
-
-
-def _seed_extra_pets(*, dry_run):
-    lines = []
-    today = timezone.localdate()
-    for demo in EXTRA_PETS:
-        owner = User.objects.filter(username=demo.owner).first()
-        if owner is None and not dry_run:
-            lines.append(f"Skipped pet {demo.name}: no user {demo.owner}")
-        elif owner and Pet.objects.filter(owner=owner, name=demo.name).exists():
-            lines.append(f"Kept    pet {demo.name} of {demo.owner}")
-        elif dry_run:
-            lines.append(f"Would create pet {demo.name} of {demo.owner}")
-        else:
-            pet_create(
-                owner=owner,
-                name=demo.name,
-                species=demo.species,
-                breed=demo.breed,
-                sex=demo.sex,
-                birth_date=today - datetime.timedelta(days=demo.age_days),
-                weight_kg=Decimal(demo.weight_kg),
-                notes=demo.notes,
-                photo=demo_photo(demo),
-            )
-            lines.append(f"Created pet {demo.name} of {demo.owner}")
     return lines
 
 
