@@ -11,6 +11,7 @@ from accounts.tests.factories import (
     TranslatorFactory,
     UserFactory,
 )
+from consultation import presence
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +31,7 @@ def _isolated_settings(settings, tmp_path):
 def _clear_cache():
     # allauth's rate limits live in the cache: every test starts with none used.
     cache.clear()
+    presence._memory_store.clear()
     yield
     cache.clear()
 

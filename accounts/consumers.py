@@ -9,6 +9,8 @@ reconnect then succeeds only if its browser still has a valid session.
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from consultation.presence import PresenceMixin
+
 from .models import Notification
 from .notifications import notification_group
 
@@ -19,7 +21,10 @@ CLOSE_NOT_SIGNED_IN = 4401  # for good: the page stops reconnecting
 CLOSE_SESSION_ENDED = 4000  # a logout somewhere: reconnect to find out if it was us
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):
+class NotificationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+    """Also the socket that counts a signed-in user as online (presence.py):
+    every page of the site opens it."""
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -30,10 +35,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await self.send_json({"type": "unread", "unread": await _unread(user)})
+        await self.presence_start(user)
 
     async def disconnect(self, code):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.presence_stop()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # This socket only listens: frames are dropped unread.

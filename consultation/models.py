@@ -46,6 +46,7 @@ class SystemEvent(models.TextChoices):
 
     MUTED = "muted", _("Customer muted")
     CLOSED = "closed", _("Thread closed")
+    NO_DOCTOR = "no_doctor", _("No doctor online")
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -69,8 +70,10 @@ class ThreadQuerySet(models.QuerySet):
         last_read = ReadMark.objects.filter(
             thread=OuterRef("thread"), user=user
         ).values("last_read_message_id")[:1]
+        # The hospital's automatic notices (no sender) answer the reader's
+        # own message: nothing new to read.
         unread = (
-            Message.objects.filter(thread=OuterRef("pk"))
+            Message.objects.filter(thread=OuterRef("pk"), sender__isnull=False)
             .exclude(sender=user)
             .filter(pk__gt=Coalesce(Subquery(last_read), Value(0)))
         )
@@ -302,6 +305,17 @@ class Message(TimeStampedModel):
                 "A doctor has closed this consultation. You can still read it; "
                 "to ask something new, start a new consultation."
             )
+        if self.event == SystemEvent.NO_DOCTOR:
+            opens = parse_datetime(self.params.get("opens") or "")
+            if opens is None or opens <= self.created_at:
+                return gettext(
+                    "No doctor is online right now. Your message is saved, and "
+                    "the first doctor to come online will answer it."
+                )
+            return gettext(
+                "No doctor is online right now. The hospital opens at %(opens)s, "
+                "and a doctor will answer your message then."
+            ) % {"opens": date_format(timezone.localtime(opens), "DATETIME_FORMAT")}
         return self.text
 
 

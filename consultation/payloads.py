@@ -37,5 +37,6 @@ def message_payload(message):
         "thumbnail_url": thumbnail_url,
         "urgent": message.urgent,
         "kind": message.kind,
+        "event": message.event,
         "created_at": message.created_at.isoformat(),
     }

@@ -4,6 +4,9 @@ from django.urls import path
 
 from accounts.consumers import NotificationConsumer
 
+from .consumers import ConsultationConsumer
+
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationConsumer.as_asgi()),
+    path("ws/consultation/<int:pk>/", ConsultationConsumer.as_asgi()),
 ]

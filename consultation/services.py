@@ -20,7 +20,10 @@ from accounts.models import Notification, User
 from accounts.notifications import notification_send
 from accounts.roles import is_doctor
 from pets.models import Pet
+from reservations.slots import next_opening
 
+from . import presence
+from .live import message_broadcast, read_broadcast
 from .models import (
     MESSAGE_MAX_LENGTH,
     MUTE_REASON_MAX_LENGTH,
@@ -47,6 +50,10 @@ MESSAGE_TOO_LONG_ERROR = _(
 MUTE_REASON_REQUIRED_ERROR = _("Give the reason: the customer will read it.")
 MUTE_REASON_TOO_LONG_ERROR = _("Keep the reason to %(limit)d characters or fewer.")
 MUTE_UNTIL_PAST_ERROR = _("Choose a time in the future.")
+
+# A customer writing with no doctor online is told so, once until a doctor
+# writes, and again after this long.
+NO_DOCTOR_NOTICE_EVERY = datetime.timedelta(hours=12)
 
 
 def thread_open(
@@ -114,6 +121,8 @@ def message_post(
                     sender=sender.name,
                     subject=locked.subject,
                 )
+            else:
+                _notice_if_no_doctor(locked)
         except BaseException:
             _delete_files(message)
             raise
@@ -228,13 +237,16 @@ def _check_can_write(thread, sender):
         )
 
 
-def _store(thread, message, *, reader):
-    """Save a new message, bump the thread, and mark it read for its author."""
+def _store(thread, message, *, reader=None):
+    """Save a new message, bump the thread, mark it read for its author, and
+    show it on the thread's open pages after the commit."""
     message.full_clean()
     message.save()
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at", "updated_at"])
-    _mark_read(thread, reader, message)
+    if reader is not None:
+        _mark_read(thread, reader, message)
+    message_broadcast(message)
     return message
 
 
@@ -242,13 +254,51 @@ def _mark_read(thread, user, message):
     mark, created = ReadMark.objects.get_or_create(
         thread=thread, user=user, defaults={"last_read_message": message}
     )
+    moved = created
     if not created and mark.last_read_message_id < message.pk:
         # Conditional, so that a late request never moves a mark back.
-        ReadMark.objects.filter(pk=mark.pk, last_read_message_id__lt=message.pk).update(
-            last_read_message=message, updated_at=timezone.now()
-        )
+        moved = ReadMark.objects.filter(
+            pk=mark.pk, last_read_message_id__lt=message.pk
+        ).update(last_read_message=message, updated_at=timezone.now())
         mark.last_read_message = message
+    if moved:
+        read_broadcast(
+            thread_id=thread.pk,
+            user_id=user.pk,
+            hospital=user.pk != thread.customer_id,
+            up_to=message.pk,
+        )
     return mark
+
+
+def _notice_if_no_doctor(thread):
+    """Tell a customer who writes while no doctor is online when the hospital
+    opens next; not again until a doctor has written or some hours passed.
+    When presence is unknown (Redis away) nothing is said."""
+    if presence.online_count(presence.DOCTOR) != 0:
+        return
+    last_notice = (
+        thread.messages.filter(event=SystemEvent.NO_DOCTOR).order_by("-pk").first()
+    )
+    if last_notice is not None:
+        answered = (
+            thread.messages.filter(pk__gt=last_notice.pk, kind=MessageKind.USER)
+            .exclude(sender=thread.customer_id)
+            .exists()
+        )
+        recent = timezone.now() - last_notice.created_at < NO_DOCTOR_NOTICE_EVERY
+        if recent and not answered:
+            return
+    opens = next_opening()
+    _store(
+        thread,
+        Message(
+            thread=thread,
+            kind=MessageKind.SYSTEM,
+            event=SystemEvent.NO_DOCTOR,
+            params={"opens": opens.isoformat() if opens else None},
+        ),
+    )
 
 
 def _refreshed(thread, locked):

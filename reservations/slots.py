@@ -153,3 +153,21 @@ def opening_hours_groups() -> list[HoursGroup]:
         else:
             groups.append(HoursGroup(day, day))
     return groups
+
+
+def next_opening(*, now=None, hours=None) -> datetime.datetime | None:
+    """When the hospital next opens: `now` itself while it is open, None when
+    it is closed every day of the week."""
+    now = timezone.localtime(now)
+    hours = opening_hours() if hours is None else hours
+    zone = timezone.get_current_timezone()
+    for offset in range(8):  # today, then a week ahead: back to today's weekday
+        day = now.date() + datetime.timedelta(days=offset)
+        day_hours = hours.get(day.weekday())
+        if day_hours is None or day_hours.is_closed:
+            continue
+        opens = datetime.datetime.combine(day, day_hours.opens, tzinfo=zone)
+        closes = datetime.datetime.combine(day, day_hours.closes, tzinfo=zone)
+        if now < closes:
+            return max(opens, now)
+    return None

@@ -2,25 +2,18 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from accounts.models import Notification
-from accounts.roles import DOCTORS_GROUP
 from accounts.services import user_deactivate
-from accounts.tests.factories import DoctorFactory
-from healingpaws.asgi import application
+from accounts.tests.sockets import connected, doctor_after_a_flush, socket
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition, reservation_triage
-from reservations.tests.factories import book, ensure_default_hours
-
-ORIGIN = (b"origin", b"http://127.0.0.1")
+from reservations.tests.factories import book
 
 
 @pytest.fixture
@@ -122,31 +115,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 # --- the socket -------------------------------------------------------------------
 
 
-def _doctor_after_a_flush():
-    # Transactional tests empty the tables that migrations filled.
-    ensure_default_hours()
-    Group.objects.get_or_create(name=DOCTORS_GROUP)
-    return DoctorFactory()
-
-
-def _session_cookie(user):
-    browser = Client()
-    browser.force_login(user)
-    return browser.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-async def _socket(user=None):
-    headers = [ORIGIN, (b"host", b"127.0.0.1")]
-    if user is not None:
-        cookie = await sync_to_async(_session_cookie)(user)
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
+NOTIFICATIONS = "/ws/notifications/"
 
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_the_socket_refuses_anonymous_visitors():
-    communicator = await _socket()
+    communicator = await socket(NOTIFICATIONS)
     await communicator.connect()
     # Accepted, then closed with a code the page reads as "stop retrying".
     closed = await communicator.receive_output(timeout=2)
@@ -156,14 +131,16 @@ async def test_the_socket_refuses_anonymous_visitors():
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_change_is_pushed_to_the_owner_only(customer, other_customer):
-    doctor = await sync_to_async(_doctor_after_a_flush)()
+    doctor = await sync_to_async(doctor_after_a_flush)()
     visit = await sync_to_async(
         lambda: book(PetFactory(owner=customer, name="Mochi"))
     )()
-    mine, theirs = await _socket(customer), await _socket(other_customer)
-    assert (await mine.connect())[0] and (await theirs.connect())[0]
-    assert await mine.receive_json_from() == {"type": "unread", "unread": 0}
-    await theirs.receive_json_from()
+    mine, greetings = await connected(NOTIFICATIONS, customer)
+    theirs, _greetings = await connected(NOTIFICATIONS, other_customer)
+    assert greetings == [
+        {"type": "unread", "unread": 0},
+        {"type": "presence", "counts": {"doctor": 0}},
+    ]
 
     await sync_to_async(reservation_transition)(
         reservation=visit, to_state=State.CONFIRMED, by=doctor
@@ -181,9 +158,7 @@ async def test_a_change_is_pushed_to_the_owner_only(customer, other_customer):
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_logging_out_closes_the_users_sockets(customer):
-    communicator = await _socket(customer)
-    assert (await communicator.connect())[0]
-    await communicator.receive_json_from()
+    communicator, _greetings = await connected(NOTIFICATIONS, customer)
 
     await sync_to_async(_log_out_elsewhere)(customer)
 
@@ -200,9 +175,7 @@ def _log_out_elsewhere(user):
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_deactivating_a_user_closes_their_sockets(customer):
-    communicator = await _socket(customer)
-    assert (await communicator.connect())[0]
-    await communicator.receive_json_from()
+    communicator, _greetings = await connected(NOTIFICATIONS, customer)
 
     await sync_to_async(user_deactivate)(user=customer)
 

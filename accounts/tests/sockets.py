@@ -1,0 +1,52 @@
+"""WebSocket test helpers: a communicator for the real ASGI application, as a
+browser page would open it (origin, host and, when signed in, the session)."""
+
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from accounts.roles import DOCTORS_GROUP
+from accounts.tests.factories import DoctorFactory
+from healingpaws.asgi import application
+from reservations.tests.factories import ensure_default_hours
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+def doctor_after_a_flush(**fields):
+    """A doctor in a transactional test, whose flush emptied the tables that
+    migrations filled (the Doctors group, the opening hours)."""
+    ensure_default_hours()
+    Group.objects.get_or_create(name=DOCTORS_GROUP)
+    return DoctorFactory(**fields)
+
+
+def session_cookie(user):
+    browser = Client()
+    browser.force_login(user)
+    return browser.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+async def socket(path, user=None, *, origin=ORIGIN, cookie=None):
+    """A communicator for `path`, signed in as `user` (or with a given
+    session cookie) and sent from `origin` (None: no Origin header)."""
+    headers = [(b"host", b"127.0.0.1")]
+    if origin is not None:
+        headers.append(origin)
+    if user is not None:
+        cookie = await sync_to_async(session_cookie)(user)
+    if cookie is not None:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def connected(path, user, *, greetings=2, **options):
+    """An open socket of `user`, past the frames it sends first (the unread
+    count and presence counts); returns it and those frames."""
+    communicator = await socket(path, user, **options)
+    accepted, _code = await communicator.connect()
+    assert accepted
+    frames = [await communicator.receive_json_from(timeout=2) for _ in range(greetings)]
+    return communicator, frames

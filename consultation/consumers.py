@@ -1,0 +1,211 @@
+"""ws/consultation/<id>/: the live chat of one thread.
+
+The page sends two kinds of frame:
+
+    {"type": "message", "text": "...", "urgent": false, "client_id": "..."}
+    {"type": "read", "up_to": <message id>}
+
+and hears:
+
+    {"type": "message", "message": {...}}          a new message (payloads.py)
+    {"type": "read", "hospital": bool, "up_to": id}  how far a side has read
+    {"type": "ack", "client_id": "...", "id": id}    your message is stored
+    {"type": "error", "code": "...", "message": "...", "client_id": "..."}
+    {"type": "presence", "counts": {"doctor": n}}    who is online
+
+Every frame is checked before it is acted on: its size, the sender's rate,
+and that the session is still signed in to a member of the thread (the user
+in the scope was fixed at connect; since then they may have logged out, been
+deactivated or lost the doctor role). Messages go through
+services.message_post, which stores them; they reach the pages, the sender's
+included, from the broadcast after the commit (live.py), never from here.
+"""
+
+import json
+import time
+
+from channels.auth import get_user
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from accounts.notifications import notification_group
+
+from . import services
+from .live import thread_group
+from .models import Thread
+from .presence import PresenceMixin
+
+# A frame carries one message of at most MESSAGE_MAX_LENGTH characters; a
+# longer text (Chinese takes three bytes a character) goes through the page's
+# form instead, which the script does by itself.
+FRAME_MAX_BYTES = 4096
+# Messages a user may send per second, over all their sockets (a shared
+# cache counts them across processes).
+MESSAGES_PER_SECOND = 5
+# Frames of any kind one socket may send per second, to stop floods early.
+FRAMES_PER_SECOND = 20
+
+CLOSE_NOT_MEMBER = 4404  # not this user's thread (or no such thread): for good
+
+FRAME_TOO_LARGE_ERROR = _("This message is too long to send live.")
+RATE_LIMITED_ERROR = _("You are sending messages too fast. Wait a moment.")
+BAD_FRAME_ERROR = _("The page sent something the server does not understand.")
+
+
+class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        # Accept first and then close, so that the page sees the close code.
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        self.thread_id = self.scope["url_route"]["kwargs"]["pk"]
+        thread = await _visible_thread(user, self.thread_id)
+        if thread is None:
+            await self.close(code=CLOSE_NOT_MEMBER)
+            return
+        self.user = user
+        self.language = user.preferred_language
+        self.frames = []  # send times of this socket's recent frames
+        self.groups_joined = [thread_group(thread.pk), notification_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.presence_start(user)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await self.presence_stop()
+
+    # --- from the page
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if not hasattr(self, "user"):
+            return  # refused at connect, closing
+        if text_data is None or len(text_data.encode()) > FRAME_MAX_BYTES:
+            await self.send_error("too_large", FRAME_TOO_LARGE_ERROR)
+            return
+        if not self._frame_allowed():
+            await self.send_error("rate_limited", RATE_LIMITED_ERROR)
+            return
+        try:
+            frame = json.loads(text_data)
+            kind = frame["type"]
+        except (ValueError, TypeError, KeyError):
+            await self.send_error("bad_frame", BAD_FRAME_ERROR)
+            return
+        # Who is asking, now: the session may have ended since the connect.
+        user = await get_user(self.scope)
+        thread = await _visible_thread(user, self.thread_id)
+        if thread is None:
+            await self.close(
+                code=CLOSE_NOT_MEMBER
+                if user.is_authenticated and user.is_active
+                else CLOSE_SESSION_ENDED
+            )
+            return
+        if kind == "message":
+            await self._post(thread, user, frame)
+        elif kind == "read":
+            await self._read(thread, user, frame)
+        else:
+            await self.send_error("bad_frame", BAD_FRAME_ERROR)
+
+    async def _post(self, thread, user, frame):
+        client_id = str(frame.get("client_id", ""))[:40]
+        if not await _message_allowed(user.pk):
+            await self.send_error("rate_limited", RATE_LIMITED_ERROR, client_id)
+            return
+        text = frame.get("text")
+        if not isinstance(text, str):
+            await self.send_error("bad_frame", BAD_FRAME_ERROR, client_id)
+            return
+        try:
+            message = await _post(thread, user, text, frame.get("urgent") is True)
+        except (ValidationError, PermissionDenied) as error:
+            await self.send_error(_error_code(error), error, client_id)
+            return
+        await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
+
+    async def _read(self, thread, user, frame):
+        up_to = frame.get("up_to")
+        if isinstance(up_to, int) and not isinstance(up_to, bool) and up_to > 0:
+            await _mark_read(thread, user, up_to)
+
+    def _frame_allowed(self):
+        now = time.monotonic()
+        self.frames = [sent for sent in self.frames if now - sent < 1]
+        self.frames.append(now)
+        return len(self.frames) <= FRAMES_PER_SECOND
+
+    async def send_error(self, code, text, client_id=""):
+        """An error frame in the user's language; `text` may be a refusal."""
+        with translation.override(self.language):
+            text = _error_text(text) if isinstance(text, Exception) else str(text)
+        await self.send_json(
+            {"type": "error", "code": code, "message": text, "client_id": client_id}
+        )
+
+    # --- from the channel layer
+
+    async def message_new(self, event):
+        payloads = event["payloads"]
+        payload = payloads.get(self.language) or next(iter(payloads.values()))
+        await self.send_json({"type": "message", "message": payload})
+
+    async def read_moved(self, event):
+        await self.send_json(
+            {"type": "read", "hospital": event["hospital"], "up_to": event["up_to"]}
+        )
+
+    async def session_end(self, event):
+        await self.close(code=CLOSE_SESSION_ENDED)
+
+    async def notification_new(self, event):
+        pass  # the page's own notification socket shows these
+
+
+@database_sync_to_async
+def _visible_thread(user, pk):
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return Thread.objects.visible_to(user).filter(pk=pk).first()
+
+
+async def _message_allowed(user_id):
+    """At most MESSAGES_PER_SECOND per user and second, over all processes."""
+    key = f"consultation-rate:{user_id}:{int(time.time())}"
+    await cache.aadd(key, 0, timeout=5)
+    try:
+        return await cache.aincr(key) <= MESSAGES_PER_SECOND
+    except ValueError:  # expired between add and incr: a new second
+        return True
+
+
+@database_sync_to_async
+def _post(thread, user, text, urgent):
+    return services.message_post(thread=thread, sender=user, text=text, urgent=urgent)
+
+
+@database_sync_to_async
+def _mark_read(thread, user, up_to):
+    services.thread_mark_read(thread=thread, user=user, up_to=up_to)
+
+
+def _error_code(error):
+    if isinstance(error, PermissionDenied):
+        return "forbidden"
+    return getattr(error, "code", None) or "invalid"
+
+
+def _error_text(error):
+    if isinstance(error, PermissionDenied):
+        return str(error) or gettext("Not allowed.")
+    return " ".join(error.messages)

@@ -1,0 +1,226 @@
+"""Who is online: doctors and customers with at least one open page.
+
+Every open socket of a signed-in user (ws/notifications/ on every page, the
+chat socket on a thread page) holds an entry: role, user and channel name,
+with an expiry. The socket renews its entry every HEARTBEAT seconds and
+removes it when it closes; the entries of a process that crashed are never
+removed, they expire within TTL seconds. A count is the number of distinct
+users with an entry that has not expired.
+
+With REDIS_URL the entries live in Redis, shared by every daphne process (one
+sorted set per role, scored by expiry); without it, in this process's memory,
+which is right for the single development server.
+
+Presence is a convenience: when Redis is away the counts are unknown (None)
+and pages leave them out; nothing else fails for it.
+"""
+
+import asyncio
+import functools
+import logging
+import threading
+import time
+
+import redis
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from accounts.roles import is_doctor
+
+DOCTOR, CUSTOMER = "doctor", "customer"
+ROLES = (DOCTOR, CUSTOMER)
+
+# An entry not renewed for TTL seconds no longer counts; sockets renew theirs
+# every HEARTBEAT seconds, so a live one never comes near expiring.
+TTL = 45
+HEARTBEAT = 15
+
+logger = logging.getLogger("healingpaws.presence")
+
+
+def presence_group(role: str) -> str:
+    """The channel-layer group of the sockets that show how many of `role`
+    are online: customers watch doctors, doctors watch both."""
+    return f"presence-{role}"
+
+
+def watched_roles(role: str) -> tuple[str, ...]:
+    return ROLES if role == DOCTOR else (DOCTOR,)
+
+
+def presence_enter(*, role: str, user_id: int, channel: str) -> None:
+    """Count a socket (or renew its entry); tell the watchers if the count moved."""
+    try:
+        _store().put(role, f"{user_id}:{channel}", time.time() + TTL)
+        _publish_if_changed(role)
+    except Exception:
+        logger.warning("presence of %s not recorded", channel, exc_info=True)
+
+
+def presence_leave(*, role: str, user_id: int, channel: str) -> None:
+    try:
+        _store().remove(role, f"{user_id}:{channel}")
+        _publish_if_changed(role)
+    except Exception:
+        # The entry expires by itself within TTL.
+        logger.warning("presence of %s not removed", channel, exc_info=True)
+
+
+def online_count(role: str) -> int | None:
+    """How many distinct users of `role` have a live socket; None if unknown."""
+    try:
+        members = _store().live(role, time.time())
+    except redis.RedisError:
+        logger.warning("presence unavailable", exc_info=True)
+        return None
+    return len({member.split(":", 1)[0] for member in members})
+
+
+def presence_counts(role: str) -> dict[str, int | None]:
+    """The counts a socket of `role` shows, by role."""
+    return {watched: online_count(watched) for watched in watched_roles(role)}
+
+
+def _publish_if_changed(role):
+    """Push the new count to the watchers when it differs from the last one
+    pushed. Concurrent changes may push the same count twice; the last push
+    always carries a fresh count, so watchers end right."""
+    count = online_count(role)
+    if count is None or _store().swap_published(role, count) == count:
+        return
+    async_to_sync(get_channel_layer().group_send)(
+        presence_group(role), {"type": "presence.count", "role": role, "count": count}
+    )
+
+
+# --- where the entries live ------------------------------------------------------
+
+
+class _RedisStore:
+    def __init__(self, url):
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True
+        )
+
+    def _key(self, role):
+        return f"healingpaws:presence:{role}"
+
+    def put(self, role, member, expires_at):
+        self.client.zadd(self._key(role), {member: expires_at})
+
+    def remove(self, role, member):
+        self.client.zrem(self._key(role), member)
+
+    def live(self, role, now):
+        key = self._key(role)
+        pipe = self.client.pipeline()
+        pipe.zremrangebyscore(key, "-inf", now)
+        pipe.zrangebyscore(key, now, "+inf")
+        return pipe.execute()[1]
+
+    def swap_published(self, role, count):
+        previous = self.client.getset(f"{self._key(role)}:published", count)
+        return None if previous is None else int(previous)
+
+
+class _MemoryStore:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.clear()
+
+    def put(self, role, member, expires_at):
+        with self.lock:
+            self.entries[role][member] = expires_at
+
+    def remove(self, role, member):
+        with self.lock:
+            self.entries[role].pop(member, None)
+
+    def live(self, role, now):
+        with self.lock:
+            entries = self.entries[role]
+            for member in [m for m, expires in entries.items() if expires <= now]:
+                del entries[member]
+            return list(entries)
+
+    def clear(self):
+        with self.lock:
+            self.entries = {role: {} for role in ROLES}
+            self.published = {}
+
+    def swap_published(self, role, count):
+        with self.lock:
+            previous, self.published[role] = self.published.get(role), count
+            return previous
+
+
+@functools.cache
+def _redis_store(url):
+    return _RedisStore(url)
+
+
+_memory_store = _MemoryStore()
+
+
+def _store():
+    # Read at each call, so that tests can switch backends with settings.
+    if settings.REDIS_URL:
+        return _redis_store(settings.REDIS_URL)
+    return _memory_store
+
+
+# --- sockets ----------------------------------------------------------------------
+
+
+class PresenceMixin:
+    """For the consumers of signed-in users' pages: the socket counts while it
+    is open, renews its entry every HEARTBEAT seconds, and passes count changes
+    of the roles its user watches on to the page as {"type": "presence"}."""
+
+    async def presence_start(self, user):
+        self.presence_role = DOCTOR if await _is_doctor(user) else CUSTOMER
+        self.presence_user_id = user.pk
+        for role in watched_roles(self.presence_role):
+            await self.channel_layer.group_add(presence_group(role), self.channel_name)
+        await self._presence_renew()
+        self.presence_heartbeat = asyncio.create_task(self._presence_beat())
+        counts = await sync_to_async(presence_counts)(self.presence_role)
+        await self.send_json({"type": "presence", "counts": counts})
+
+    async def presence_stop(self):
+        if not hasattr(self, "presence_heartbeat"):
+            return
+        self.presence_heartbeat.cancel()
+        for role in watched_roles(self.presence_role):
+            await self.channel_layer.group_discard(
+                presence_group(role), self.channel_name
+            )
+        await sync_to_async(presence_leave)(
+            role=self.presence_role,
+            user_id=self.presence_user_id,
+            channel=self.channel_name,
+        )
+
+    async def presence_count(self, event):
+        await self.send_json(
+            {"type": "presence", "counts": {event["role"]: event["count"]}}
+        )
+
+    async def _presence_renew(self):
+        await sync_to_async(presence_enter)(
+            role=self.presence_role,
+            user_id=self.presence_user_id,
+            channel=self.channel_name,
+        )
+
+    async def _presence_beat(self):
+        while True:
+            await asyncio.sleep(HEARTBEAT)
+            await self._presence_renew()
+
+
+@database_sync_to_async
+def _is_doctor(user):
+    return is_doctor(user)
