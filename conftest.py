@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from channels.layers import channel_layers
 from django.core.cache import cache
 
 from accounts.tests.factories import (
@@ -34,6 +35,15 @@ def _clear_cache():
     presence._memory_store.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # The Redis layer binds its receive lock to the event loop of the sockets
+    # using it, and every async test runs its own loop: a layer used by one
+    # test's sockets (some still waiting when it ended) fails in the next.
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

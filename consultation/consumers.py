@@ -23,10 +23,13 @@ included, from the broadcast after the commit (live.py), never from here.
 
 import json
 import time
+from importlib import import_module
+from types import SimpleNamespace
 
-from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -102,8 +105,7 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
             return
         # Who is asking, now: the session may have ended since the connect.
-        user = await get_user(self.scope)
-        thread = await _visible_thread(user, self.thread_id)
+        user, thread = await _asker_and_thread(self.scope, self.thread_id)
         if thread is None:
             await self.close(
                 code=CLOSE_NOT_MEMBER
@@ -174,6 +176,22 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
 
 @database_sync_to_async
 def _visible_thread(user, pk):
+    return _thread_for(user, pk)
+
+
+@database_sync_to_async
+def _asker_and_thread(scope, pk):
+    """The user the socket's session belongs to now, read afresh (the scope
+    holds the session as it was at the connect), and the thread if they may
+    still see it."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(
+        scope["session"].session_key
+    )
+    user = auth.get_user(SimpleNamespace(session=session))
+    return user, _thread_for(user, pk)
+
+
+def _thread_for(user, pk):
     if not user.is_authenticated or not user.is_active:
         return None
     return Thread.objects.visible_to(user).filter(pk=pk).first()

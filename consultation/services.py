@@ -244,9 +244,9 @@ def _store(thread, message, *, reader=None):
     message.save()
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at", "updated_at"])
+    message_broadcast(message)
     if reader is not None:
         _mark_read(thread, reader, message)
-    message_broadcast(message)
     return message
 
 

@@ -1,0 +1,397 @@
+"""ws/consultation/<id>/: who may connect, what is broadcast, what is refused.
+
+These run on the in-memory channel layer, and on Redis when REDIS_URL is set
+(as in CI).
+"""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from accounts.services import user_deactivate
+from accounts.tests.factories import UserFactory
+from accounts.tests.sockets import connected, doctor_after_a_flush, socket
+from consultation import presence
+from consultation.consumers import (
+    CLOSE_NOT_MEMBER,
+    FRAME_MAX_BYTES,
+    MESSAGES_PER_SECOND,
+)
+from consultation.models import Message, SystemEvent
+from consultation.services import thread_close, thread_mute
+from consultation.tests.factories import ThreadFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+def chat(thread):
+    return f"/ws/consultation/{thread.pk}/"
+
+
+# Frames that come besides the ones a test waits for: presence counts
+# whenever somebody connects or leaves, read receipts with every message,
+# and the sender's acknowledgement.
+BACKGROUND = {"presence", "read", "ack"}
+
+
+async def frame_of(communicator, kind, timeout=2):
+    """The next frame of a kind, past background frames."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+        assert frame["type"] in BACKGROUND, frame
+
+
+async def nothing_but_presence(communicator):
+    while not await communicator.receive_nothing(timeout=0.3):
+        frame = await communicator.receive_json_from()
+        assert frame["type"] == "presence", frame
+    return True
+
+
+async def nothing_but_background(communicator):
+    while not await communicator.receive_nothing(timeout=0.3):
+        frame = await communicator.receive_json_from()
+        assert frame["type"] in BACKGROUND, frame
+    return True
+
+
+async def closed_with(communicator):
+    while True:
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+@pytest.fixture
+def people(customer):
+    """A customer's thread, a doctor, and another customer with their own."""
+    doctor = doctor_after_a_flush(username="dr_wu")
+    thread = ThreadFactory(customer=customer, subject="Mochi is coughing")
+    stranger = UserFactory(username="mallory")
+    return {
+        "customer": customer,
+        "doctor": doctor,
+        "thread": thread,
+        "stranger": stranger,
+        "strangers_thread": ThreadFactory(customer=stranger),
+    }
+
+
+async def send(communicator, text, **fields):
+    await communicator.send_json_to(
+        {"type": "message", "text": text, "client_id": "c1", **fields}
+    )
+
+
+# --- who may connect ----------------------------------------------------------------
+
+
+async def test_anonymous_visitors_are_refused(people):
+    communicator = await socket(chat(people["thread"]))
+    await communicator.connect()
+    assert await closed_with(communicator) == CLOSE_NOT_SIGNED_IN
+
+
+async def test_a_foreign_origin_is_refused_at_the_handshake(people):
+    communicator = await socket(
+        chat(people["thread"]),
+        people["customer"],
+        origin=(b"origin", b"https://evil.example"),
+    )
+    accepted, _code = await communicator.connect()
+    assert not accepted
+
+
+async def test_another_customers_thread_is_refused(people):
+    communicator = await socket(chat(people["thread"]), people["stranger"])
+    await communicator.connect()
+    assert await closed_with(communicator) == CLOSE_NOT_MEMBER
+
+
+async def test_an_unknown_thread_is_refused_like_a_foreign_one(people):
+    communicator = await socket("/ws/consultation/999999/", people["doctor"])
+    await communicator.connect()
+    assert await closed_with(communicator) == CLOSE_NOT_MEMBER
+
+
+async def test_the_socket_greets_with_who_is_online(people):
+    _mine, greetings = await connected(
+        chat(people["thread"]), people["customer"], greetings=1
+    )
+    # The doctor of the doctor_online fixture: customers see doctors only.
+    assert greetings == [{"type": "presence", "counts": {"doctor": 1}}]
+    _theirs, greetings = await connected(
+        chat(people["thread"]), people["doctor"], greetings=1
+    )
+    # Doctors see both: the customer's chat socket counts.
+    assert greetings == [{"type": "presence", "counts": {"doctor": 2, "customer": 1}}]
+
+
+# --- messages -------------------------------------------------------------------
+
+
+async def test_a_message_is_stored_then_broadcast_to_the_threads_members_only(
+    people,
+):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    strangers, _ = await connected(
+        chat(people["strangers_thread"]), people["stranger"], greetings=1
+    )
+
+    await send(mine, "She coughs at night.", urgent=True)
+
+    ack = await frame_of(mine, "ack")
+    stored = await sync_to_async(Message.objects.get)(pk=ack["id"])
+    assert (stored.text, stored.urgent, stored.sender_id) == (
+        "She coughs at night.",
+        True,
+        people["customer"].pk,
+    )
+    assert ack["client_id"] == "c1"
+    for member in (mine, doctors):
+        message = (await frame_of(member, "message"))["message"]
+        assert message["id"] == stored.pk
+        assert message["text"] == "She coughs at night."
+        assert message["sender"] == people["customer"].name
+        assert message["urgent"] is True
+        assert message["avatar"]["initials"]
+    assert await nothing_but_presence(strangers)
+
+
+async def test_a_doctors_reply_reaches_the_customer(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    await send(doctors, "Does she eat?")
+
+    message = (await frame_of(mine, "message"))["message"]
+    assert (message["text"], message["sender_is_doctor"]) == ("Does she eat?", True)
+
+
+async def test_a_message_posted_with_the_plain_form_is_broadcast_too(people):
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    browser = Client()
+    await sync_to_async(browser.force_login)(people["customer"])
+
+    await sync_to_async(browser.post)(
+        people["thread"].get_absolute_url(), {"text": "Sent without JavaScript"}
+    )
+
+    message = (await frame_of(doctors, "message"))["message"]
+    assert message["text"] == "Sent without JavaScript"
+
+
+async def test_text_is_sent_as_it_was_written_never_as_markup(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    await send(mine, "<img src=x onerror=alert(1)>")
+    message = (await frame_of(mine, "message"))["message"]
+    # Sent verbatim; the page puts it in with textContent.
+    assert message["text"] == "<img src=x onerror=alert(1)>"
+
+
+async def test_an_empty_message_is_refused_with_the_reason(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    await send(mine, "   ")
+    error = await frame_of(mine, "error")
+    assert (error["code"], error["message"]) == (
+        "empty",
+        "Write a message or attach a photo.",
+    )
+
+
+# --- limits -----------------------------------------------------------------------
+
+
+async def test_a_frame_over_4_kb_is_refused_and_not_broadcast(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    # 1,400 Chinese characters: under the message limit, over 4 KB on the wire.
+    text = "咳" * 1400
+    assert len(json.dumps({"type": "message", "text": text}).encode()) > 4096
+
+    await mine.send_to(
+        text_data=json.dumps({"type": "message", "text": text}, ensure_ascii=False)
+    )
+
+    error = await frame_of(mine, "error")
+    assert error["code"] == "too_large"
+    assert await nothing_but_presence(doctors)
+    assert not await sync_to_async(Message.objects.exists)()
+    assert FRAME_MAX_BYTES == 4096
+
+
+async def test_messages_faster_than_the_rate_limit_are_refused(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+
+    for n in range(MESSAGES_PER_SECOND + 2):
+        await send(mine, f"Message {n}", client_id=f"c{n}")
+    frames = [await frame_of(mine, "ack", timeout=3)]
+    while len(frames) < MESSAGES_PER_SECOND + 2:
+        frame = await mine.receive_json_from(timeout=3)
+        if frame["type"] in ("ack", "error"):
+            frames.append(frame)
+
+    refused = [frame for frame in frames if frame["type"] == "error"]
+    assert refused and {frame["code"] for frame in refused} == {"rate_limited"}
+    stored = await sync_to_async(Message.objects.count)()
+    assert stored == len(frames) - len(refused) <= MESSAGES_PER_SECOND
+
+
+async def test_a_frame_that_is_not_json_gets_an_error_frame(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    await mine.send_to(text_data="not json")
+    assert (await frame_of(mine, "error"))["code"] == "bad_frame"
+    # The socket stays open for the next, good frame.
+    await send(mine, "Sorry, this one.")
+    assert (await frame_of(mine, "message"))["message"]["text"] == "Sorry, this one."
+
+
+# --- mute, close, and the session ---------------------------------------------------
+
+
+async def test_a_muted_customer_is_refused_with_the_reason_and_doctors_still_write(
+    people,
+):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    await sync_to_async(thread_mute)(
+        thread=people["thread"],
+        by=people["doctor"],
+        until=timezone.now() + timezone.timedelta(hours=1),
+        reason="Please call us instead.",
+    )
+    notice = (await frame_of(mine, "message"))["message"]
+    assert notice["event"] == SystemEvent.MUTED
+    assert "Please call us instead." in notice["text"]
+
+    await send(mine, "But why?")
+    error = await frame_of(mine, "error")
+    assert error["code"] == "muted"
+    assert "Please call us instead." in error["message"]
+
+    await send(doctors, "Call 555-0100.")
+    assert (await frame_of(mine, "message"))["message"]["text"] == "Call 555-0100."
+
+
+async def test_closing_a_thread_is_broadcast_in_each_readers_language(people):
+    await sync_to_async(_prefer_chinese)(people["doctor"])
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    await sync_to_async(thread_close)(thread=people["thread"], by=people["doctor"])
+
+    english = (await frame_of(mine, "message"))["message"]
+    chinese = (await frame_of(doctors, "message"))["message"]
+    assert english["event"] == chinese["event"] == SystemEvent.CLOSED
+    assert english["text"].startswith("A doctor has closed this consultation.")
+    assert "关闭" in chinese["text"]
+    await send(mine, "Hello?")
+    assert (await frame_of(mine, "error"))["code"] == "closed"
+
+
+def _prefer_chinese(user):
+    user.preferred_language = "zh-hans"
+    user.save(update_fields=["preferred_language"])
+
+
+async def test_logging_out_closes_the_chat_socket(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    browser = Client()
+    await sync_to_async(browser.force_login)(people["customer"])
+
+    await sync_to_async(browser.post)(reverse("account_logout"))
+
+    assert await closed_with(mine) == CLOSE_SESSION_ENDED
+
+
+async def test_deactivation_closes_the_chat_socket(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    await sync_to_async(user_deactivate)(user=people["customer"])
+    assert await closed_with(mine) == CLOSE_SESSION_ENDED
+
+
+async def test_a_session_ended_without_a_push_is_caught_at_the_next_frame(people):
+    """If the session.end push was lost (Redis blip), the frame's own check
+    still refuses: nothing is stored and the socket closes."""
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    await sync_to_async(Session.objects.all().delete)()
+
+    await send(mine, "Still here?")
+
+    assert await closed_with(mine) == CLOSE_SESSION_ENDED
+    assert not await sync_to_async(Message.objects.exists)()
+
+
+async def test_a_doctor_who_loses_the_role_is_refused_at_the_next_frame(people):
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    await sync_to_async(people["doctor"].groups.clear)()
+
+    await send(doctors, "One more thing")
+
+    assert await closed_with(doctors) == CLOSE_NOT_MEMBER
+    assert not await sync_to_async(Message.objects.exists)()
+
+
+# --- read receipts and notices ----------------------------------------------------
+
+
+async def test_reading_is_shown_to_the_other_side(people):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    await send(mine, "Are you there?")
+    message_id = (await frame_of(doctors, "message"))["message"]["id"]
+    await frame_of(mine, "message")
+
+    await doctors.send_json_to({"type": "read", "up_to": message_id})
+
+    receipt = await frame_of(mine, "read")
+    # The customer's own mark moved with their message first.
+    assert receipt == {"type": "read", "hospital": False, "up_to": message_id}
+    receipt = await frame_of(mine, "read")
+    assert receipt == {"type": "read", "hospital": True, "up_to": message_id}
+
+
+async def test_a_customer_writing_with_no_doctor_online_is_told_when_we_open(
+    people, no_doctor_online
+):
+    mine, greetings = await connected(
+        chat(people["thread"]), people["customer"], greetings=1
+    )
+    assert greetings == [{"type": "presence", "counts": {"doctor": 0}}]
+
+    await send(mine, "Anyone?")
+
+    first = (await frame_of(mine, "message"))["message"]
+    notice = (await frame_of(mine, "message"))["message"]
+    assert first["text"] == "Anyone?"
+    assert notice["event"] == SystemEvent.NO_DOCTOR
+    assert notice["text"].startswith("No doctor is online right now.")
+    # Told once: the next message gets no second notice.
+    await send(mine, "Hello?")
+    assert (await frame_of(mine, "message"))["message"]["text"] == "Hello?"
+    assert await nothing_but_background(mine)
+
+
+async def test_doctors_coming_online_is_pushed_to_customers(people, no_doctor_online):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    assert await mine.receive_json_from(timeout=2) == {
+        "type": "presence",
+        "counts": {"doctor": 1},
+    }
+    await doctors.disconnect()
+    assert await mine.receive_json_from(timeout=2) == {
+        "type": "presence",
+        "counts": {"doctor": 0},
+    }
+    assert presence.online_count(presence.DOCTOR) == 0
