@@ -4,9 +4,12 @@ from admin_reorder.middleware import ModelAdminReorder
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
+from consultation.models import Thread
 from reservations.queue import today_summary
 
 
@@ -30,6 +33,21 @@ class _AppListOrder(ModelAdminReorder):
                 self.models_list.append(model)
 
 
+def open_consultations(user) -> dict[str, int]:
+    """The Today panel's consultation figures for one doctor: open threads,
+    and the messages in them `user` has not read, urgent ones apart. One
+    query, whatever the number of threads."""
+    return (
+        Thread.objects.open()
+        .with_unread_count(user)
+        .aggregate(
+            threads=Count("pk"),
+            unread=Coalesce(Sum("unread_count"), 0),
+            urgent=Coalesce(Sum("unread_urgent_count"), 0),
+        )
+    )
+
+
 class DoctorDashboardSite(admin.AdminSite):
     site_header = _("Healing Paws — Doctor Dashboard")
     site_title = _("Healing Paws")
@@ -47,7 +65,11 @@ class DoctorDashboardSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         # The Today panel (templates/admin/index.html). Only doctors get here:
         # admin_view sends everybody else to the login page first.
-        extra_context = {"today": today_summary(), **(extra_context or {})}
+        extra_context = {
+            "today": today_summary(),
+            "consultations": open_consultations(request.user),
+            **(extra_context or {}),
+        }
         return super().index(request, extra_context)
 
     def get_app_list(self, request, app_label=None):

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.roles import is_doctor
 from pets.models import Pet
 
+from .live import dashboard_changed
 from .models import (
     ONGOING_STATES,
     REASON_MAX_LENGTH,
@@ -49,6 +50,8 @@ QUEUE_MIXED_ERROR = _(
 )
 QUEUE_REPEATED_ERROR = _("Each visit can have only one place in the queue.")
 QUEUE_UNKNOWN_ERROR = _("Some of these visits no longer exist. Reload the page.")
+# What a reorder tells the live dashboard (it is not a ReservationEvent).
+QUEUE_REORDER_REASON = "reorder"
 
 # The legal moves (PRODUCT.md section 5).
 TRANSITIONS = {
@@ -142,6 +145,11 @@ def reservation_update(
             if _local_day(starts_at) != _local_day(old_slot.starts_at):
                 # Another day, another queue: join the end of that one.
                 reservation.queue_position = _next_queue_position(_local_day(starts_at))
+                # The day it left changes too (the event names the new one).
+                dashboard_changed(
+                    reason=ReservationEvent.Kind.EDITED,
+                    day=_local_day(old_slot.starts_at),
+                )
         reservation.save()
         _record(reservation, ReservationEvent.Kind.EDITED, by)
     return reservation
@@ -239,7 +247,8 @@ def queue_reorder(*, band: str, pks: list[int], by: User) -> None:
     The visits are read under lock, so a visit closed or triaged elsewhere
     since the doctor's page was drawn is refused rather than misplaced. A
     refusal changes nothing. Moves are not events: nothing happened to the
-    visits themselves, and owners are not mailed for every drag.
+    visits themselves, and owners are not mailed for every drag; the other
+    doctors' open queue pages still hear of it.
     """
     if not is_doctor(by):
         raise PermissionDenied(NOT_ALLOWED_ERROR)
@@ -267,6 +276,8 @@ def queue_reorder(*, band: str, pks: list[int], by: User) -> None:
             ),
             updated_at=timezone.now(),
         )
+        (day,) = days
+        dashboard_changed(reason=QUEUE_REORDER_REASON, day=day)
 
 
 def clinic_settings_update(
@@ -352,4 +363,6 @@ def _record(reservation, kind, actor, *, old="", to="", note=""):
         note=note,
     )
     owner_notify(event)
+    # Every event changes what the doctors' queue and Today panel show.
+    dashboard_changed(reason=kind, day=_local_day(reservation.slot.starts_at))
     return event

@@ -5,6 +5,12 @@
  * answers {"ok": true} or {"error": "..."}. A refused order is put back.
  * Without JavaScript the page still lists the queue.
  * Strings come from Django's JavaScript catalog (gettext).
+ *
+ * admin-live.js redraws the bands when another doctor changes the queue: a
+ * band is marked data-live-busy from the moment a row is picked up until its
+ * order is saved, so that no redraw pulls the rows from under the pointer or
+ * puts back an order the server has not stored yet; "live:idle" then lets the
+ * redraw through, and the fresh bands ("live:replaced") get their own Sortable.
  */
 (function () {
   "use strict";
@@ -39,7 +45,7 @@
     });
   }
 
-  function save(band, before) {
+  function save(band, before, done) {
     var order = rowsOf(band).map(function (row) {
       return parseInt(row.getAttribute("data-id"), 10);
     });
@@ -67,29 +73,60 @@
       .then(function (result) {
         if (result.ok) {
           say(gettext("Saved"), false);
-          return;
+        } else {
+          before.forEach(function (row) {
+            band.appendChild(row);
+          });
+          renumber(band);
+          say(result.error || gettext("The new order could not be saved. Reload the page and try again."), true);
         }
-        before.forEach(function (row) {
-          band.appendChild(row);
-        });
-        renumber(band);
-        say(result.error || gettext("The new order could not be saved. Reload the page and try again."), true);
+        done();
       });
   }
 
-  document.querySelectorAll("tbody[data-queue-band]").forEach(function (band) {
-    var before = [];
-    Sortable.create(band, {
-      draggable: "tr[data-id]",
-      animation: 150,
-      onStart: function () {
-        before = rowsOf(band);
-      },
-      onEnd: function (event) {
-        if (event.oldIndex !== event.newIndex) {
-          save(band, before);
+  function setUp(root) {
+    root.querySelectorAll("tbody[data-queue-band]").forEach(function (band) {
+      var before = [];
+      var held = { chosen: false, dragging: false, saving: false };
+
+      function hold(what, on) {
+        held[what] = on;
+        if (held.chosen || held.dragging || held.saving) {
+          band.setAttribute("data-live-busy", "");
+        } else if (band.hasAttribute("data-live-busy")) {
+          band.removeAttribute("data-live-busy");
+          document.dispatchEvent(new CustomEvent("live:idle"));
         }
-      },
+      }
+
+      Sortable.create(band, {
+        draggable: "tr[data-id]",
+        animation: 150,
+        onChoose: function () {
+          hold("chosen", true);
+        },
+        onUnchoose: function () {
+          hold("chosen", false);
+        },
+        onStart: function () {
+          before = rowsOf(band);
+          hold("dragging", true);
+        },
+        onEnd: function (event) {
+          if (event.oldIndex !== event.newIndex) {
+            hold("saving", true);
+            save(band, before, function () {
+              hold("saving", false);
+            });
+          }
+          hold("dragging", false);
+        },
+      });
     });
+  }
+
+  setUp(page);
+  document.addEventListener("live:replaced", function (event) {
+    setUp(event.target);
   });
 })();

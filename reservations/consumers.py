@@ -1,0 +1,57 @@
+"""ws/dashboard/: the doctors' open admin pages (the Today panel, the queue)
+hear that something they show has changed, and re-read themselves.
+
+The socket only listens and carries no data, only reasons and days
+(live.py). Like ws/notifications/ it joins the user's own group, so that a
+logout, a new password or a deactivation closes it too.
+"""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from accounts.notifications import notification_group
+from accounts.roles import is_doctor
+
+from .live import DASHBOARD_GROUP
+
+
+class DashboardConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not await _is_doctor(user):
+            # Accepted, then closed: the page sees the code and stops retrying.
+            await self.accept()
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        self.joined = [notification_group(user.pk), DASHBOARD_GROUP]
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # This socket only listens: frames are dropped unread.
+        pass
+
+    async def dashboard_changed(self, event):
+        await self.send_json(
+            {"type": "changed", "reasons": event["reasons"], "days": event["days"]}
+        )
+
+    async def notification_new(self, event):
+        # The user's group also carries their notifications, which the
+        # notification socket of the same browser shows.
+        pass
+
+    async def session_end(self, event):
+        await self.close(code=CLOSE_SESSION_ENDED)
+
+
+@database_sync_to_async
+def _is_doctor(user):
+    # is_doctor reads the user's groups: a query, not allowed in async code.
+    return is_doctor(user)

@@ -1,0 +1,185 @@
+/*
+ * The doctor dashboard, live. ws/dashboard/ says that something the Today
+ * panel or the queue shows has changed (reservations/live.py); this re-reads
+ * the page and puts the fresh copy of each [data-live-region] in place, as
+ * live.js does on the public site. Without it, or while the socket is down,
+ * every page is still right as of its last load.
+ *
+ * With other scripts: an element inside a region marked data-live-busy (a
+ * row being dragged, an order being saved: admin-queue.js) holds the redraw
+ * back until a "live:idle" event on the document; each fresh region then
+ * fires "live:replaced" (it bubbles), so that its scripts can set it up.
+ */
+(function () {
+  "use strict";
+
+  var status = document.querySelector("[data-live-dashboard]");
+  if (!status || !window.WebSocket || !window.fetch) {
+    return;
+  }
+  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + status.getAttribute("data-live-dashboard");
+  // Close codes of accounts/consumers.py.
+  var NOT_SIGNED_IN = 4401;
+  var SESSION_ENDED = 4000;
+  var MAX_DELAY = 30000;
+  // A burst of changes (a bulk action, two doctors at once) makes one fetch.
+  var DEBOUNCE = 300;
+
+  var delay = 1000;
+  var dropped = false;
+  var due = {}; // names of the regions to redraw at the next refresh
+  var timer = null;
+  var loading = false;
+  var again = false;
+
+  function regions() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-live-region]"));
+  }
+
+  function busy() {
+    return document.querySelector("[data-live-region] [data-live-busy]") !== null;
+  }
+
+  // A region about one day (the queue of ?date=) only cares for changes of
+  // that day; a push without days concerns everything.
+  function concerns(region, days) {
+    var day = region.getAttribute("data-live-day");
+    return !day || !days || !days.length || days.indexOf(day) !== -1;
+  }
+
+  function want(days) {
+    regions().forEach(function (region) {
+      if (concerns(region, days)) {
+        due[region.getAttribute("data-live-region")] = true;
+      }
+    });
+    schedule();
+  }
+
+  function schedule() {
+    if (timer === null && Object.keys(due).length) {
+      timer = setTimeout(refresh, DEBOUNCE);
+    }
+  }
+
+  function refresh() {
+    timer = null;
+    if (loading) {
+      again = true; // this copy may predate the change: read once more after
+      return;
+    }
+    if (busy()) {
+      return; // "live:idle" asks again
+    }
+    var names = due;
+    due = {};
+    loading = true;
+    fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html !== null && !busy()) {
+          swap(html, names);
+        } else {
+          // A drag began meanwhile, or the read failed: keep them for the next go.
+          Object.keys(names).forEach(function (name) {
+            due[name] = true;
+          });
+        }
+      })
+      .catch(function () {
+        // Network gone: the socket drops too, and its reconnect redraws.
+      })
+      .then(function () {
+        loading = false;
+        if (again) {
+          again = false;
+          schedule();
+        }
+      });
+  }
+
+  function swap(html, names) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    regions().forEach(function (region) {
+      var name = region.getAttribute("data-live-region");
+      var replacement = names[name] && fresh.querySelector('[data-live-region="' + CSS.escape(name) + '"]');
+      if (!replacement) {
+        return; // not asked for, or gone (signed out: the login page came back)
+      }
+      var focus = focused(region);
+      var copy = document.importNode(replacement, true);
+      region.replaceWith(copy);
+      refocus(copy, focus);
+      copy.dispatchEvent(new CustomEvent("live:replaced", { bubbles: true }));
+    });
+  }
+
+  // Keyboard users keep their place: the same button of the same visit's row,
+  // wherever that row now is. Anything else would risk acting on another visit.
+  function focused(region) {
+    var node = document.activeElement;
+    var row = node && node !== region && region.contains(node) ? node.closest("[data-id]") : null;
+    if (!row || !region.contains(row)) {
+      return null;
+    }
+    var path = [];
+    for (; node !== row; node = node.parentElement) {
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    }
+    return { id: row.getAttribute("data-id"), path: path, tag: document.activeElement.tagName };
+  }
+
+  function refocus(region, focus) {
+    if (!focus) {
+      return;
+    }
+    var node = region.querySelector('[data-id="' + CSS.escape(focus.id) + '"]');
+    for (var i = 0; node && i < focus.path.length; i++) {
+      node = node.children[focus.path[i]];
+    }
+    if (node && node.tagName === focus.tag) {
+      node.focus({ preventScroll: true });
+    }
+  }
+
+  function connect() {
+    var socket = new WebSocket(url);
+    socket.addEventListener("open", function () {
+      delay = 1000;
+      status.hidden = true;
+      if (dropped) {
+        dropped = false;
+        want(null); // changes made while it was down were not heard
+      }
+    });
+    socket.addEventListener("message", function (event) {
+      var message;
+      try {
+        message = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (message.type === "changed") {
+        want(message.days);
+      }
+    });
+    socket.addEventListener("close", function (event) {
+      if (event.code === NOT_SIGNED_IN) {
+        status.hidden = true;
+        return; // signed out, or not a doctor: nothing to reconnect to
+      }
+      dropped = true;
+      if (event.code !== SESSION_ENDED) {
+        status.hidden = false;
+      }
+      // Back off, with jitter, so that a restarted server is not stampeded.
+      setTimeout(connect, delay * (0.5 + Math.random() / 2));
+      delay = Math.min(delay * 2, MAX_DELAY);
+    });
+  }
+
+  document.addEventListener("live:idle", schedule);
+  connect();
+})();
