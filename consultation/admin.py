@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .forms import MessageForm, MuteForm
 from .models import Thread
-from .views import history_before
+from .views import history_before, seen_message_id
 
 REPLY, MUTE, CLOSE = "_reply", "_mute", "_close"
 
@@ -146,6 +146,7 @@ class ThreadAdmin(admin.ModelAdmin):
             else None,
             "mute_form": MuteForm() if can_change and not thread.is_closed else None,
             "can_close": can_change and not thread.is_closed,
+            "seen_message_id": seen_message_id(thread, history, True),
         }
 
     def _act(self, request, thread):

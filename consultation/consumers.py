@@ -199,12 +199,16 @@ def _thread_for(user, pk):
 
 async def _message_allowed(user_id):
     """At most MESSAGES_PER_SECOND per user and second, over all processes."""
-    key = f"consultation-rate:{user_id}:{int(time.time())}"
+    key = f"consultation-rate:{user_id}:{_current_second()}"
     await cache.aadd(key, 0, timeout=5)
     try:
         return await cache.aincr(key) <= MESSAGES_PER_SECOND
     except ValueError:  # expired between add and incr: a new second
         return True
+
+
+def _current_second():
+    return int(time.time())
 
 
 @database_sync_to_async

@@ -2,10 +2,10 @@
 
 Every open socket of a signed-in user (ws/notifications/ on every page, the
 chat socket on a thread page) holds an entry: role, user and channel name,
-with an expiry. The socket renews its entry every HEARTBEAT seconds and
+with an expiry. The socket renews its entry every heartbeat() seconds and
 removes it when it closes; the entries of a process that crashed are never
-removed, they expire within TTL seconds. A count is the number of distinct
-users with an entry that has not expired.
+removed, they expire within ttl() seconds (45 by default). A count is the
+number of distinct users with an entry that has not expired.
 
 With REDIS_URL the entries live in Redis, shared by every daphne process (one
 sorted set per role, scored by expiry); without it, in this process's memory,
@@ -32,10 +32,18 @@ from accounts.roles import is_doctor
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)
 
-# An entry not renewed for TTL seconds no longer counts; sockets renew theirs
-# every HEARTBEAT seconds, so a live one never comes near expiring.
-TTL = 45
-HEARTBEAT = 15
+
+def ttl() -> float:
+    """Seconds an entry counts without being renewed (PRESENCE_TTL_SECONDS):
+    how long a crashed process's sockets go on counting."""
+    return settings.PRESENCE_TTL_SECONDS
+
+
+def heartbeat() -> float:
+    """Sockets renew their entries three times per TTL: a live one never
+    comes near expiring."""
+    return ttl() / 3
+
 
 logger = logging.getLogger("healingpaws.presence")
 
@@ -51,10 +59,12 @@ def watched_roles(role: str) -> tuple[str, ...]:
 
 
 def presence_enter(*, role: str, user_id: int, channel: str) -> None:
-    """Count a socket (or renew its entry); tell the watchers if the count moved."""
+    """Count a socket (or renew its entry); tell the watchers if a count moved
+    (this one's, or another's whose entries have expired meanwhile)."""
     try:
-        _store().put(role, f"{user_id}:{channel}", time.time() + TTL)
-        _publish_if_changed(role)
+        _store().put(role, f"{user_id}:{channel}", time.time() + ttl())
+        for changed in ROLES:
+            _publish_if_changed(changed)
     except Exception:
         logger.warning("presence of %s not recorded", channel, exc_info=True)
 
@@ -176,7 +186,7 @@ def _store():
 
 class PresenceMixin:
     """For the consumers of signed-in users' pages: the socket counts while it
-    is open, renews its entry every HEARTBEAT seconds, and passes count changes
+    is open, renews its entry every heartbeat() seconds, and passes count changes
     of the roles its user watches on to the page as {"type": "presence"}."""
 
     async def presence_start(self, user):
@@ -217,7 +227,7 @@ class PresenceMixin:
 
     async def _presence_beat(self):
         while True:
-            await asyncio.sleep(HEARTBEAT)
+            await asyncio.sleep(heartbeat())
             await self._presence_renew()
 
 

@@ -104,7 +104,7 @@ def thread_detail(request, pk):
         "viewer_is_hospital": viewer_is_hospital,
         "can_write": not thread.is_closed
         and (viewer_is_hospital or not thread.is_muted()),
-        "seen_message_id": _seen_message_id(thread, history, viewer_is_hospital),
+        "seen_message_id": seen_message_id(thread, history, viewer_is_hospital),
     }
     return render(
         request,
@@ -161,7 +161,7 @@ def history_before(request):
     return int(raw)
 
 
-def _seen_message_id(thread, history, viewer_is_hospital):
+def seen_message_id(thread, history, viewer_is_hospital):
     """The latest shown message of the viewer's side that the other side has
     read: the customer sees what a doctor has read, doctors what the customer has."""
     marks = thread.read_marks.all()

@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.notifications",
+                "consultation.context_processors.unread_consultations",
             ],
         },
     },
@@ -161,6 +162,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Who is online (consultation/presence.py): a socket's entry counts this long
+# without a heartbeat, so a crashed process's users stop counting after it.
+PRESENCE_TTL_SECONDS = env.float("PRESENCE_TTL_SECONDS", default=45.0)
 
 # ---------------------------------------------------------------------------
 # Authentication (django-allauth)

@@ -50,3 +50,39 @@ async def connected(path, user, *, greetings=2, **options):
     assert accepted
     frames = [await communicator.receive_json_from(timeout=2) for _ in range(greetings)]
     return communicator, frames
+
+
+# Frames that come besides the ones a test waits for: presence counts
+# whenever somebody connects or leaves, read receipts with every message,
+# and the sender's acknowledgement.
+BACKGROUND = {"presence", "read", "ack"}
+
+
+async def frame_of(communicator, kind, timeout=2):
+    """The next frame of a kind, past background frames."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+        assert frame["type"] in BACKGROUND, frame
+
+
+async def nothing_but_presence(communicator):
+    while not await communicator.receive_nothing(timeout=0.3):
+        frame = await communicator.receive_json_from()
+        assert frame["type"] == "presence", frame
+    return True
+
+
+async def nothing_but_background(communicator):
+    while not await communicator.receive_nothing(timeout=0.3):
+        frame = await communicator.receive_json_from()
+        assert frame["type"] in BACKGROUND, frame
+    return True
+
+
+async def closed_with(communicator):
+    while True:
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            return output["code"]

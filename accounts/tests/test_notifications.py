@@ -9,7 +9,14 @@ from django.utils import translation
 from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from accounts.models import Notification
 from accounts.services import user_deactivate
-from accounts.tests.sockets import connected, doctor_after_a_flush, socket
+from accounts.tests.sockets import (
+    closed_with,
+    connected,
+    doctor_after_a_flush,
+    frame_of,
+    nothing_but_presence,
+    socket,
+)
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition, reservation_triage
@@ -146,11 +153,10 @@ async def test_a_change_is_pushed_to_the_owner_only(customer, other_customer):
         reservation=visit, to_state=State.CONFIRMED, by=doctor
     )
 
-    pushed = await mine.receive_json_from(timeout=2)
-    assert pushed["type"] == "notification"
+    pushed = await frame_of(mine, "notification")
     assert pushed["text"] == "Mochi's visit: Confirmed"
     assert (pushed["unread"], pushed["reservation"]) == (1, visit.pk)
-    assert await theirs.receive_nothing()
+    assert await nothing_but_presence(theirs)
     await mine.disconnect()
     await theirs.disconnect()
 
@@ -162,8 +168,7 @@ async def test_logging_out_closes_the_users_sockets(customer):
 
     await sync_to_async(_log_out_elsewhere)(customer)
 
-    closed = await communicator.receive_output(timeout=2)
-    assert closed == {"type": "websocket.close", "code": CLOSE_SESSION_ENDED}
+    assert await closed_with(communicator) == CLOSE_SESSION_ENDED
 
 
 def _log_out_elsewhere(user):
@@ -179,5 +184,4 @@ async def test_deactivating_a_user_closes_their_sockets(customer):
 
     await sync_to_async(user_deactivate)(user=customer)
 
-    closed = await communicator.receive_output(timeout=2)
-    assert closed == {"type": "websocket.close", "code": CLOSE_SESSION_ENDED}
+    assert await closed_with(communicator) == CLOSE_SESSION_ENDED

@@ -171,8 +171,9 @@ def test_my_pets_runs_the_same_queries_for_1_and_50_pets(
 ):
     PetFactory.create_batch(count, owner=customer)
 
-    # session, user, pets, their current visits, archived count, unread bell
-    with django_assert_num_queries(6):
+    # session, user, pets, their current visits, archived count, unread bell,
+    # unread consultations
+    with django_assert_num_queries(7):
         response = customer_client.get(reverse("pets:list"))
     assert len(response.context["pets"]) == count
 

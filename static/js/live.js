@@ -1,7 +1,8 @@
 /*
  * Live updates for signed-in users: the bell's count, a toast for each new
- * notification, and page parts marked data-live-region that refresh when a
- * notification concerns them. Without this file every page is still right
+ * notification, page parts marked data-live-region that refresh when a
+ * notification concerns them, and how many doctors (for doctors, customers
+ * too) are online. Without this file every page is still right
  * when loaded; this only spares the reload.
  */
 (function () {
@@ -95,6 +96,9 @@
       var message = JSON.parse(event.data);
       if (typeof message.unread === "number") {
         showUnread(message.unread);
+      }
+      if (message.type === "presence") {
+        window.healingPaws.showPresence(message.counts);
       }
       if (message.type === "notification") {
         toast(message.text, message.url);
