@@ -4,6 +4,8 @@ Text goes out as plain text: clients insert it with textContent, never as HTML.
 """
 
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.images import image_version
 
@@ -39,4 +41,8 @@ def message_payload(message):
         "kind": message.kind,
         "event": message.event,
         "created_at": message.created_at.isoformat(),
+        # As the pages show it, in the reader's language and the hospital's time.
+        "created_at_display": date_format(
+            timezone.localtime(message.created_at), "SHORT_DATETIME_FORMAT"
+        ),
     }

@@ -60,20 +60,17 @@
     return target;
   }
 
+  // Keeps a slot (unhidden) or removes it: display utilities would beat "hidden".
   function show(node, slot, visible) {
     var target = node.querySelector('[data-slot="' + slot + '"]');
+    if (target && !visible) {
+      target.remove();
+      return null;
+    }
     if (target) {
-      target.hidden = !visible;
+      target.hidden = false;
     }
     return target;
-  }
-
-  function localTime(iso) {
-    var date = new Date(iso);
-    return date.toLocaleString(document.documentElement.lang || undefined, {
-      dateStyle: "short",
-      timeStyle: "short",
-    });
   }
 
   function render(message) {
@@ -86,7 +83,7 @@
     var time = item.querySelector("time");
     if (time) {
       time.setAttribute("datetime", message.created_at);
-      time.textContent = localTime(message.created_at);
+      time.textContent = message.created_at_display;
     }
     fill(item, "text", message.text);
     show(item, "text", Boolean(message.text));
