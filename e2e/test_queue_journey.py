@@ -1,4 +1,5 @@
-"""A doctor puts today's queue in order by drag and drop; a stale order is undone."""
+"""A doctor puts today's queue in order by drag and drop; a stale order is undone;
+another doctor's open queue page follows every change without a reload."""
 
 import re
 
@@ -19,9 +20,10 @@ def rows(page, band):
 
 
 def test_a_doctor_reorders_the_queue_by_drag_and_drop(
-    page, screenshot, transactional_db
+    page, new_page, screenshot, transactional_db
 ):
     make_doctor("dr_chen")
+    make_doctor("dr_li")
     owner = make_customer("alice")
     for place, name in enumerate(["Rex", "Tom", "Kiki"], start=1):
         make_visit(
@@ -34,10 +36,15 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     make_visit(PetFactory(owner=owner, name="Nemo"), heavy_bleeding=True)
     # Any console error (a CSP violation, a script failing) fails the journey.
     errors = []
-    page.on(
-        "console",
-        lambda message: message.type == "error" and errors.append(message.text),
-    )
+    colleague = new_page()
+    for tab in (page, colleague):
+        tab.on(
+            "console",
+            lambda message: message.type == "error" and errors.append(message.text),
+        )
+    # Dr Li keeps today's queue open in her own browser.
+    log_in(colleague, "dr_li", PASSWORD)
+    colleague.goto("/admin/reservations/reservation/queue/")
     log_in(page, "dr_chen", PASSWORD)
 
     expect(page.locator("#today-panel")).to_contain_text("1 open emergency")
@@ -63,6 +70,26 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     assert list(
         standard.order_by("queue_position").values_list("pet__name", flat=True)
     ) == ["Kiki", "Rex", "Tom"]
+    # Dr Li's page follows, without a reload.
+    expect(rows(colleague, "standard")).to_have_text(
+        [re.compile(name) for name in ["Kiki", "Rex", "Tom"]]
+    )
+    screenshot("the colleague's queue follows", of=colleague)
+
+    # She moves Tom up in the redrawn list; Dr Chen's page follows in turn.
+    rows(colleague, "standard").nth(2).drag_to(rows(colleague, "standard").nth(0))
+    expect(colleague.locator("[data-queue-status]")).to_have_text("Saved")
+    expect(rows(page, "standard")).to_have_text(
+        [re.compile(name) for name in ["Tom", "Kiki", "Rex"]]
+    )
+    expect(rows(page, "standard").locator("[data-place-cell]")).to_have_text(
+        ["2", "3", "4"]
+    )
+    # Her own page, redrawn after her own move, stays as she left it.
+    expect(rows(colleague, "standard")).to_have_text(
+        [re.compile(name) for name in ["Tom", "Kiki", "Rex"]]
+    )
+    screenshot("tom moved up by the colleague")
 
     # Meanwhile another doctor finished Rex's visit: the move is refused and undone.
     Reservation.objects.filter(pet__name="Rex").update(state=State.FINISHED)
@@ -71,7 +98,7 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
         "Only visits still in progress can be put in order."
     )
     expect(rows(page, "standard")).to_have_text(
-        [re.compile(name) for name in ["Kiki", "Rex", "Tom"]]
+        [re.compile(name) for name in ["Tom", "Kiki", "Rex"]]
     )
     screenshot("stale order refused")
 
@@ -82,6 +109,11 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
         [re.compile("Bolt"), re.compile("Nemo")]
     )
     screenshot("nemo triaged")
+    expect(rows(colleague, "emergency")).to_have_text(
+        [re.compile("Bolt"), re.compile("Nemo")]
+    )
+    expect(colleague.locator("tr", has_text="Nemo")).to_have_count(1)
+    screenshot("the colleague sees nemo triaged", of=colleague)
 
     # The visit list shows the same queue, with places and waits.
     page.get_by_role("link", name="Reservations").last.click()
@@ -91,5 +123,15 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     page.locator("#result_list").get_by_role("link", name="Nemo").click()
     expect(page.locator(".inline-group")).to_contain_text("Triaged")
     screenshot("visit page")
+
+    # Dr Li's dashboard follows too: Nemo is confirmed on that page.
+    colleague.goto("/admin/")
+    confirmed = colleague.locator(".today-count-confirmed .today-count-number")
+    expect(confirmed).to_have_text("2")  # Tom and Kiki
+    page.get_by_label("Move to").select_option(label="Confirmed")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
+    expect(confirmed).to_have_text("3")
+    screenshot("the colleague's today panel follows", of=colleague)
     # Chromium logs the refused order's 400 as an error; nothing else may fail.
     assert [error for error in errors if "status of 400" not in error] == []
