@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -20,7 +21,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.db import connections
 from playwright.sync_api import sync_playwright
 
@@ -90,11 +90,22 @@ def daphne_server(django_db_setup, tmp_path_factory):
     """
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     mail_dir = tmp_path_factory.mktemp("e2e-mail")
-    log_path = ARTIFACTS_DIR / "daphne.log"
+    media_dir = tmp_path_factory.mktemp("e2e-media")
+    with daphne(
+        ARTIFACTS_DIR / "daphne.log", mail_dir=mail_dir, media_dir=media_dir
+    ) as (url, _process):
+        yield LiveServer(url, mail_dir, ARTIFACTS_DIR / "daphne.log")
+
+
+@contextmanager
+def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
+    """Run daphne on the test database until the block ends; gives its URL
+    and process. `env_overrides` are set in its environment."""
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        # Not settings.SETTINGS_MODULE: None while a test overrides settings.
+        "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
         # Static files come from the finders (whitenoise) only with DEBUG on.
         "DEBUG": "true",
         "ALLOWED_HOSTS": HOST,
@@ -102,8 +113,9 @@ def daphne_server(django_db_setup, tmp_path_factory):
         # django-environ drops the first "/" of the path: four slashes make
         # an absolute EMAIL_FILE_PATH.
         "EMAIL_URL": "filemail:///" + quote(str(mail_dir)),
-        "MEDIA_ROOT": str(tmp_path_factory.mktemp("e2e-media")),
+        "MEDIA_ROOT": str(media_dir),
         "PYTHONUNBUFFERED": "1",
+        **env_overrides,
     }
     # REDIS_URL, if set, is inherited as it is; these two are the parent's own.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
@@ -117,7 +129,7 @@ def daphne_server(django_db_setup, tmp_path_factory):
         )
         try:
             _wait_until_listening(process, port, log_path)
-            yield LiveServer(f"http://{HOST}:{port}", mail_dir, log_path)
+            yield f"http://{HOST}:{port}", process
         finally:
             process.terminate()
             try:
