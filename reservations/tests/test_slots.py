@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from pets.tests.factories import PetFactory
 from reservations.models import ClinicSettings, OpeningHours
-from reservations.slots import free_slots, slot_times
+from reservations.slots import free_slots, next_opening, slot_times
 from reservations.tests.factories import book, tomorrow_at
 
 SLOTS_URL = reverse("reservations:slots")
@@ -148,3 +148,46 @@ def test_the_home_page_lists_the_opening_hours_kept_in_the_admin(client):
     ]
     html = response.content.decode()
     assert "Monday to Tuesday" in html and "Closed" in html and "09:00–17:00" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # Open now: now. Before opening: today's opening. After closing:
+        # the next open day's.
+        (datetime.time(10), "now"),
+        (datetime.time(6), datetime.time(8)),
+        (datetime.time(21), "tomorrow 08:00"),
+    ],
+)
+def test_next_opening(now, expected):
+    OpeningHours.objects.update(opens=datetime.time(8), closes=datetime.time(18))
+    zone = timezone.get_current_timezone()
+    day = datetime.date(2026, 11, 23)  # a Monday
+    moment = datetime.datetime.combine(day, now, tzinfo=zone)
+
+    opening = next_opening(now=moment)
+
+    if expected == "now":
+        assert opening == moment
+    elif expected == "tomorrow 08:00":
+        assert opening == datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time(8), tzinfo=zone
+        )
+    else:
+        assert opening == datetime.datetime.combine(day, expected, tzinfo=zone)
+
+
+@pytest.mark.django_db
+def test_next_opening_skips_closed_days_and_is_none_when_never_open():
+    zone = timezone.get_current_timezone()
+    OpeningHours.objects.update(opens=None, closes=None)
+    assert next_opening() is None
+    OpeningHours.objects.filter(weekday=0).update(
+        opens=datetime.time(9), closes=datetime.time(12)
+    )
+    friday = datetime.datetime(2026, 11, 27, 13, 0, tzinfo=zone)
+    assert next_opening(now=friday) == datetime.datetime(
+        2026, 11, 30, 9, 0, tzinfo=zone
+    )

@@ -1,0 +1,168 @@
+"""Who is online: counts, expiry, and what the pages show."""
+
+import datetime
+
+import pytest
+import redis
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from consultation import presence
+from consultation.models import Message, SystemEvent, Thread
+from consultation.services import message_post
+from consultation.tests.factories import ThreadFactory
+from reservations.models import OpeningHours
+
+
+def enter(role, user_id, channel):
+    presence.presence_enter(role=role, user_id=user_id, channel=channel)
+
+
+def test_a_user_with_two_pages_counts_once(no_doctor_online):
+    enter(presence.CUSTOMER, 7, "tab-1")
+    enter(presence.CUSTOMER, 7, "tab-2")
+    enter(presence.CUSTOMER, 8, "tab-3")
+    assert presence.online_count(presence.CUSTOMER) == 2
+
+    presence.presence_leave(role=presence.CUSTOMER, user_id=7, channel="tab-1")
+    assert presence.online_count(presence.CUSTOMER) == 2
+    presence.presence_leave(role=presence.CUSTOMER, user_id=7, channel="tab-2")
+    assert presence.online_count(presence.CUSTOMER) == 1
+
+
+def test_an_entry_not_renewed_within_the_ttl_stops_counting(
+    no_doctor_online, monkeypatch, settings
+):
+    settings.PRESENCE_TTL_SECONDS = 30
+    now = 1_000_000.0
+    monkeypatch.setattr(presence.time, "time", lambda: now)
+    enter(presence.DOCTOR, 1, "crashed-process")
+    enter(presence.DOCTOR, 2, "live-process")
+
+    now += 20
+    enter(presence.DOCTOR, 2, "live-process")  # a heartbeat
+    assert presence.online_count(presence.DOCTOR) == 2
+
+    now += 11  # 31 s after the crashed process's last word
+    assert presence.online_count(presence.DOCTOR) == 1
+    assert presence.heartbeat() == 10
+
+
+@pytest.mark.django_db
+def test_when_redis_is_away_the_count_is_unknown_and_pages_leave_it_out(
+    client, monkeypatch
+):
+    class Away:
+        def live(self, role, now):
+            raise redis.ConnectionError("gone")
+
+    monkeypatch.setattr(presence, "_store", Away)
+
+    assert presence.online_count(presence.DOCTOR) is None
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert 'data-testid="online-doctor"' not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_home_page_shows_how_many_doctors_are_online(client):
+    page = client.get(reverse("home")).content.decode()
+    assert "1 doctor online now" in page  # the doctor_online fixture's
+
+
+@pytest.mark.django_db
+def test_the_home_page_says_when_no_doctor_is_online(client, no_doctor_online):
+    assert "No doctor online now" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_doctors_see_how_many_customers_are_online(doctor_client, customer):
+    thread = ThreadFactory(customer=customer)
+    enter(presence.CUSTOMER, customer.pk, "alices-tab")
+    page = doctor_client.get(thread.get_absolute_url()).content.decode()
+    assert "1 customer online now" in page
+    admin_page = doctor_client.get(
+        reverse("admin:consultation_thread_change", args=[thread.pk])
+    ).content.decode()
+    assert "1 customer online now" in admin_page
+
+
+# --- the "no doctor online" notice --------------------------------------------------
+
+
+def _open_only_on(weekday, opens, closes):
+    OpeningHours.objects.all().update(opens=None, closes=None)
+    OpeningHours.objects.filter(weekday=weekday).update(opens=opens, closes=closes)
+
+
+@pytest.mark.django_db
+def test_the_notice_tells_when_the_hospital_opens_next(customer, no_doctor_online):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    _open_only_on(tomorrow.weekday(), datetime.time(9), datetime.time(17))
+    thread = ThreadFactory(customer=customer)
+
+    message_post(thread=thread, sender=customer, text="Anyone there?")
+
+    notice = thread.messages.get(event=SystemEvent.NO_DOCTOR)
+    assert notice.sender is None
+    opens = datetime.datetime.combine(
+        tomorrow, datetime.time(9), tzinfo=timezone.get_current_timezone()
+    )
+    assert notice.display_text == (
+        "No doctor is online right now. The hospital opens at "
+        f"{date_format(opens, 'DATETIME_FORMAT')}, and a doctor will answer "
+        "your message then."
+    )
+
+
+@pytest.mark.django_db
+def test_the_notice_comes_again_after_a_doctor_has_written(
+    customer, doctor, no_doctor_online
+):
+    thread = ThreadFactory(customer=customer)
+    message_post(thread=thread, sender=customer, text="One")
+    message_post(thread=thread, sender=customer, text="Two")
+    message_post(thread=thread, sender=doctor, text="Here.")
+    message_post(thread=thread, sender=customer, text="Three")
+
+    events = list(thread.messages.values_list("text", "event"))
+    assert events == [
+        ("One", ""),
+        ("", SystemEvent.NO_DOCTOR),
+        ("Two", ""),
+        ("Here.", ""),
+        ("Three", ""),
+        ("", SystemEvent.NO_DOCTOR),
+    ]
+
+
+@pytest.mark.django_db
+def test_no_notice_while_a_doctor_is_online(customer):
+    thread = ThreadFactory(customer=customer)
+    message_post(thread=thread, sender=customer, text="Hello")
+    assert not Message.objects.filter(event=SystemEvent.NO_DOCTOR).exists()
+
+
+@pytest.mark.django_db
+def test_the_notice_is_not_unread_for_the_customer(customer, no_doctor_online):
+    thread = ThreadFactory(customer=customer)
+    message_post(thread=thread, sender=customer, text="Hello")
+    assert Thread.objects.with_unread_count(customer).get().unread_count == 0
+
+
+# --- the navbar -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_navbar_counts_consultations_with_unread_messages(
+    customer_client, customer, doctor
+):
+    for subject in ("One", "Two"):
+        thread = ThreadFactory(customer=customer, subject=subject)
+        message_post(thread=thread, sender=doctor, text="Answer")
+    ThreadFactory(customer=customer, subject="Read")
+
+    page = customer_client.get(reverse("pets:list")).content.decode()
+
+    assert 'data-testid="unread-consultations">2<' in page
