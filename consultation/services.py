@@ -20,6 +20,7 @@ from accounts.models import Notification, User
 from accounts.notifications import notification_send
 from accounts.roles import is_doctor
 from pets.models import Pet
+from reservations.live import dashboard_changed
 from reservations.slots import next_opening
 
 from . import presence
@@ -245,6 +246,8 @@ def _store(thread, message, *, reader=None):
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at", "updated_at"])
     message_broadcast(message)
+    # The Today panel counts open consultations and their unread messages.
+    dashboard_changed(reason="consultation")
     if reader is not None:
         _mark_read(thread, reader, message)
     return message

@@ -12,11 +12,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from accounts.notifications import notification_group
 from accounts.roles import is_doctor
+from consultation.presence import PresenceMixin
 
 from .live import DASHBOARD_GROUP
 
 
-class DashboardConsumer(AsyncJsonWebsocketConsumer):
+class DashboardConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+    """Open on every dashboard page of a doctor: it also counts them online."""
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not await _is_doctor(user):
@@ -28,10 +31,12 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        await self.presence_start(user)
 
     async def disconnect(self, code):
         for group in getattr(self, "joined", ()):
             await self.channel_layer.group_discard(group, self.channel_name)
+        await self.presence_stop()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # This socket only listens: frames are dropped unread.

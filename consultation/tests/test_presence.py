@@ -4,10 +4,12 @@ import datetime
 
 import pytest
 import redis
+from asgiref.sync import sync_to_async
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.tests.sockets import connected, doctor_after_a_flush
 from consultation import presence
 from consultation.models import Message, SystemEvent, Thread
 from consultation.services import message_post
@@ -166,3 +168,30 @@ def test_the_navbar_counts_consultations_with_unread_messages(
     page = customer_client.get(reverse("pets:list")).content.decode()
 
     assert 'data-testid="unread-consultations">2<' in page
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_doctor_on_any_dashboard_page_counts_as_online(no_doctor_online):
+    """Doctors work in the admin: its socket (ws/dashboard/, on every page of
+    theirs) counts them, and leaving stops it."""
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    dashboard, greetings = await connected("/ws/dashboard/", doctor, greetings=1)
+
+    assert greetings == [{"type": "presence", "counts": {"doctor": 1, "customer": 0}}]
+    await dashboard.disconnect()
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+
+
+@pytest.mark.django_db
+def test_the_today_panel_shows_who_is_online(doctor_client, no_doctor_online):
+    enter(presence.DOCTOR, 1, "a")
+    enter(presence.CUSTOMER, 2, "b")
+    enter(presence.CUSTOMER, 3, "c")
+    page = doctor_client.get(reverse("admin:index")).content.decode()
+    online = page.split('data-testid="today-online"', 1)[1].split("</p>", 1)[0]
+    assert "1 doctor online now" in online
+    assert "2 customers online now" in online
+    # Every dashboard page of a doctor keeps the live socket open.
+    changelist = doctor_client.get(reverse("admin:pets_pet_changelist"))
+    assert "js/admin-live.js" in changelist.content.decode()

@@ -163,6 +163,8 @@
       }
       if (message.type === "changed") {
         want(message.days);
+      } else if (message.type === "presence") {
+        window.healingPaws.showPresence(message.counts);
       }
     });
     socket.addEventListener("close", function (event) {
