@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from accounts.models import User
 from pets.models import Pet
 
+from . import presence
 from .models import Thread
 from .services import message_post, thread_close, thread_open
 
@@ -106,14 +107,25 @@ def seed_threads(*, dry_run=False):
         )
         if dry_run:
             continue
-        pet = Pet.objects.filter(owner=customer, name=demo.pet).first()
-        (_, first, urgent), *replies = demo.messages
-        thread = thread_open(
-            customer=customer, subject=demo.subject, pet=pet, text=first, urgent=urgent
-        )
-        for who, text, urgent in replies:
-            sender = doctor if who == "doctor" else customer
-            message_post(thread=thread, sender=sender, text=text, urgent=urgent)
-        if demo.closed:
-            thread_close(thread=thread, by=doctor)
+        # The demo doctor is the one answering: online while the threads are
+        # written, so that they carry no "no doctor online" notices.
+        online = {"role": presence.DOCTOR, "user_id": doctor.pk, "channel": "demo"}
+        presence.presence_enter(**online)
+        try:
+            _write(demo, customer, doctor)
+        finally:
+            presence.presence_leave(**online)
     return lines
+
+
+def _write(demo, customer, doctor):
+    pet = Pet.objects.filter(owner=customer, name=demo.pet).first()
+    (_, first, urgent), *replies = demo.messages
+    thread = thread_open(
+        customer=customer, subject=demo.subject, pet=pet, text=first, urgent=urgent
+    )
+    for who, text, urgent in replies:
+        sender = doctor if who == "doctor" else customer
+        message_post(thread=thread, sender=sender, text=text, urgent=urgent)
+    if demo.closed:
+        thread_close(thread=thread, by=doctor)

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from consultation.demo import DEMO_THREADS
-from consultation.models import Thread, ThreadState
+from consultation.models import Message, SystemEvent, Thread, ThreadState
 
 
 @pytest.mark.django_db
@@ -33,3 +33,11 @@ def test_seed_demo_dry_run_writes_no_thread(settings, capsys):
     assert "Would create thread Mochi's vaccinations of alice" in (
         capsys.readouterr().out
     )
+
+
+@pytest.mark.django_db
+def test_demo_threads_carry_no_no_doctor_notice(settings, capsys, no_doctor_online):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert Message.objects.exists()
+    assert not Message.objects.filter(event=SystemEvent.NO_DOCTOR).exists()
