@@ -12,11 +12,7 @@ rather than with numbers from another machine.
 import argparse
 import http.client
 import os
-import secrets
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,13 +20,22 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 # Run as a script, this folder comes first on sys.path, and this very file
 # would shadow the `reservations` app: put the repository there instead.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+from bench._server import (  # noqa: E402
+    fetch,
+    percentiles,
+    production_environment,
+    session_cookie,
+    start_daphne,
+    stop_daphne,
+    throwaway_database,
+)
 
 OWNERS = 50
 # The benchmark's customer owns this many pets: a busy owner (a breeder, a
@@ -54,22 +59,10 @@ def main():
         parser.error(f"need at least {CUSTOMER_PETS} pets and one visit per pet")
 
     workdir = Path(tempfile.mkdtemp(prefix="healingpaws-bench-"))
-    database_url, drop_database = throwaway_database(workdir)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "BENCH_STATIC_ROOT": str(workdir / "static"),
-            "MEDIA_ROOT": str(workdir / "media"),
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "EMAIL_URL": "dummymail://",
-            # Only the slow-request log would be noise at this load.
-            "LOG_LEVEL": "WARNING",
-        }
+    database_url, drop_database = throwaway_database(
+        workdir, os.environ.get("DATABASE_URL", "")
     )
-    os.environ.pop("REDIS_URL", None)
+    production_environment(workdir, database_url)
     daphne = None
     try:
         print(f"Preparing {database_url} ...", flush=True)
@@ -98,32 +91,12 @@ def main():
         report(results, queries)
     finally:
         if daphne:
-            daphne.terminate()
-            daphne.wait(timeout=10)
+            stop_daphne(daphne)
         drop_database()
         if args.keep:
             print(f"\nKept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def throwaway_database(workdir):
-    """A database URL for this run, and how to get rid of it."""
-    given = os.environ.get("DATABASE_URL", "")
-    if not given.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    import psycopg
-
-    name = f"healingpaws_bench_{os.getpid()}"
-    with psycopg.connect(given, dbname="postgres", autocommit=True) as server:
-        server.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(given, dbname="postgres", autocommit=True) as server:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    url = urlsplit(given)
-    return urlunsplit(url._replace(path=f"/{name}")), drop
 
 
 def prepare(*, visits, pets):
@@ -321,55 +294,6 @@ def seed(*, visits, pets):
     return doctor, customer, visit
 
 
-def session_cookie(user):
-    """Signed in without the login form: a session row, as login() makes it."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
-def start_daphne(workdir):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = open(workdir / "daphne.log", "wb")  # noqa: SIM115 (lives with daphne)
-    daphne = subprocess.Popen(  # noqa: S603 (fixed arguments, no shell)
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
-        + ["healingpaws.asgi:application"],
-        cwd=ROOT,
-        env=os.environ,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if daphne.poll() is not None:
-            break
-        try:
-            if fetch(http.client.HTTPConnection(base, timeout=2), "/healthz", {}):
-                return daphne, base
-        except OSError:
-            time.sleep(0.2)
-    daphne.kill()
-    sys.exit("daphne did not answer /healthz:\n" + (workdir / "daphne.log").read_text())
-
-
-def fetch(connection, path, headers):
-    # Production settings: say the proxy in front terminated TLS (no redirect).
-    connection.request("GET", path, headers={"X-Forwarded-Proto": "https", **headers})
-    response = connection.getresponse()
-    response.read()
-    return response.status
-
-
 def run(base, path, headers, *, requests, threads):
     """Fire `requests` GETs from `threads` keep-alive connections.
 
@@ -397,10 +321,6 @@ def run(base, path, headers, *, requests, threads):
 
 
 def report(results, queries):
-    def percentiles(latencies):
-        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-        return cuts[49], cuts[94], cuts[98]
-
     health_p50 = percentiles(results[0][4])[0]
     header = (
         f"{'page':<11} {'path':<40} {'status':<14} {'req/s':>7} "

@@ -1,0 +1,44 @@
+"""daphne's application for bench/chat.py: the project's, plus a bare echo socket.
+
+ws/bench/echo/ does the chat's fan-out and nothing else: every frame a socket
+sends goes through the channel layer to every open echo socket, the sender's
+included, with no session, origin check, database or storage on the way. It
+is the baseline the chat is compared with, and exists only here, never in
+the project's routing.
+"""
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.routing import ProtocolTypeRouter, URLRouter
+from django.urls import path, re_path
+
+# Sets Django up as it is imported (the project's consumers need the models).
+from healingpaws.asgi import application as project
+
+ECHO_GROUP = "bench-echo"
+
+
+class EchoConsumer(AsyncWebsocketConsumer):
+    groups = [ECHO_GROUP]  # joined on connect, left on disconnect
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.channel_layer.group_send(
+            ECHO_GROUP, {"type": "echo.frame", "text": text_data}
+        )
+
+    async def echo_frame(self, event):
+        await self.send(text_data=event["text"])
+
+
+application = ProtocolTypeRouter(
+    {
+        "http": project.application_mapping["http"],
+        "websocket": URLRouter(
+            [
+                path("ws/bench/echo/", EchoConsumer.as_asgi()),
+                # Everything else: the project's sockets behind their checks
+                # (an empty pattern matches any path and passes it on whole).
+                re_path(r"", project.application_mapping["websocket"]),
+            ]
+        ),
+    }
+)
