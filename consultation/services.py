@@ -249,11 +249,13 @@ def _store(thread, message, *, reader=None):
     # The Today panel counts open consultations and their unread messages.
     dashboard_changed(reason="consultation")
     if reader is not None:
-        _mark_read(thread, reader, message)
+        # Not broadcast: the message itself tells the pages that its author
+        # has read up to it (consultation.js), which halves the frames.
+        _mark_read(thread, reader, message, broadcast=False)
     return message
 
 
-def _mark_read(thread, user, message):
+def _mark_read(thread, user, message, *, broadcast=True):
     mark, created = ReadMark.objects.get_or_create(
         thread=thread, user=user, defaults={"last_read_message": message}
     )
@@ -264,7 +266,7 @@ def _mark_read(thread, user, message):
             pk=mark.pk, last_read_message_id__lt=message.pk
         ).update(last_read_message=message, updated_at=timezone.now())
         mark.last_read_message = message
-    if moved:
+    if moved and broadcast:
         read_broadcast(
             thread_id=thread.pk,
             user_id=user.pk,

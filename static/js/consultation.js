@@ -144,6 +144,10 @@
     }
     var item = render(message);
     list.appendChild(item);
+    // Its author has read everything up to it.
+    if (message.kind !== "system" && message.sender_is_doctor !== viewerIsHospital) {
+      showSeen(message.id);
+    }
     if (stick || message.sender_id === viewerId) {
       item.scrollIntoView({ block: "end" });
     }
