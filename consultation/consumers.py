@@ -54,6 +54,9 @@ MESSAGES_PER_SECOND = 5
 # Frames of any kind one socket may send per second, to stop floods early.
 FRAMES_PER_SECOND = 20
 
+# The largest id a bigint column holds.
+MAX_ID = 2**63 - 1
+
 CLOSE_NOT_MEMBER = 4404  # not this user's thread (or no such thread): for good
 
 FRAME_TOO_LARGE_ERROR = _("This message is too long to send live.")
@@ -138,8 +141,13 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
 
     async def _read(self, thread, user, frame):
         up_to = frame.get("up_to")
-        if isinstance(up_to, int) and not isinstance(up_to, bool) and up_to > 0:
+        # An id, so no larger than the column holds (beyond, the query fails).
+        if isinstance(up_to, bool) or not isinstance(up_to, int):
+            up_to = 0
+        if 0 < up_to <= MAX_ID:
             await _mark_read(thread, user, up_to)
+        else:
+            await self.send_error("bad_frame", BAD_FRAME_ERROR)
 
     def _frame_allowed(self):
         now = time.monotonic()

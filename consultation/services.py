@@ -20,7 +20,7 @@ from accounts.models import Notification, User
 from accounts.notifications import notification_send
 from accounts.roles import is_doctor
 from pets.models import Pet
-from reservations.live import dashboard_changed
+from reservations.live import CONSULTATION_REASON, dashboard_changed
 from reservations.slots import next_opening
 
 from . import presence
@@ -247,7 +247,7 @@ def _store(thread, message, *, reader=None):
     thread.save(update_fields=["last_message_at", "updated_at"])
     message_broadcast(message)
     # The Today panel counts open consultations and their unread messages.
-    dashboard_changed(reason="consultation")
+    dashboard_changed(reason=CONSULTATION_REASON)
     if reader is not None:
         # Not broadcast: the message itself tells the pages that its author
         # has read up to it (consultation.js), which halves the frames.

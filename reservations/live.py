@@ -20,6 +20,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 DASHBOARD_GROUP = "dashboard"
+# The reason of a change to consultations: the Today panel counts them, the
+# queue page does not show them and ignores it (data-live-ignore).
+CONSULTATION_REASON = "consultation"
 
 logger = logging.getLogger("healingpaws.reservations")
 

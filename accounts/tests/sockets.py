@@ -67,18 +67,17 @@ async def frame_of(communicator, kind, timeout=2):
         assert frame["type"] in BACKGROUND, frame
 
 
-async def nothing_but_presence(communicator):
+async def nothing_but_presence(communicator, *, allowed=("presence",)):
+    """Nothing more comes but frames of the allowed types (presence counts
+    by default); True once the socket is quiet."""
     while not await communicator.receive_nothing(timeout=0.3):
         frame = await communicator.receive_json_from()
-        assert frame["type"] == "presence", frame
+        assert frame["type"] in allowed, frame
     return True
 
 
 async def nothing_but_background(communicator):
-    while not await communicator.receive_nothing(timeout=0.3):
-        frame = await communicator.receive_json_from()
-        assert frame["type"] in BACKGROUND, frame
-    return True
+    return await nothing_but_presence(communicator, allowed=BACKGROUND)
 
 
 async def closed_with(communicator):

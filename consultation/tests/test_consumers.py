@@ -224,6 +224,16 @@ async def test_messages_faster_than_the_rate_limit_are_refused(people, monkeypat
     assert stored == len(frames) - len(refused) <= MESSAGES_PER_SECOND
 
 
+@pytest.mark.parametrize("up_to", [10**30, -1, "7", True])
+async def test_a_read_mark_that_is_no_message_id_gets_an_error_frame(people, up_to):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    await mine.send_json_to({"type": "read", "up_to": up_to})
+    assert (await frame_of(mine, "error"))["code"] == "bad_frame"
+    # The socket stays open for the next, good frame.
+    await send(mine, "Still here.")
+    assert (await frame_of(mine, "message"))["message"]["text"] == "Still here."
+
+
 async def test_a_frame_that_is_not_json_gets_an_error_frame(people):
     mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
     await mine.send_to(text_data="not json")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from .. import services
+from ..live import CONSULTATION_REASON
 from ..models import Reservation, Triage
 from ..queue import ORDERED_BANDS, WAITING_STATES, queue_places
 from ..slots import parse_day
@@ -76,6 +77,7 @@ class QueuePagesMixin:
                 else _("Queue for %(day)s") % {"day": date_format(day)}
             ),
             "day": day,
+            "consultation_reason": CONSULTATION_REASON,
             "is_today": day == today,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

@@ -41,15 +41,24 @@
   }
 
   // A region about one day (the queue of ?date=) only cares for changes of
-  // that day; a push without days concerns everything.
-  function concerns(region, days) {
+  // that day; a push without days concerns everything. A region may also
+  // ignore reasons it does not show (data-live-ignore: the queue shows no
+  // consultations).
+  function concerns(region, days, reasons) {
     var day = region.getAttribute("data-live-day");
+    var ignored = (region.getAttribute("data-live-ignore") || "").split(" ");
+    var relevant = (reasons || []).filter(function (reason) {
+      return ignored.indexOf(reason) === -1;
+    });
+    if (reasons && reasons.length && !relevant.length) {
+      return false;
+    }
     return !day || !days || !days.length || days.indexOf(day) !== -1;
   }
 
-  function want(days) {
+  function want(days, reasons) {
     regions().forEach(function (region) {
-      if (concerns(region, days)) {
+      if (concerns(region, days, reasons)) {
         due[region.getAttribute("data-live-region")] = true;
       }
     });
@@ -162,7 +171,7 @@
         return;
       }
       if (message.type === "changed") {
-        want(message.days);
+        want(message.days, message.reasons);
       } else if (message.type === "presence") {
         window.healingPaws.showPresence(message.counts);
       }
