@@ -17,16 +17,12 @@
   if (!status || !window.WebSocket || !window.fetch) {
     return;
   }
-  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + status.getAttribute("data-live-dashboard");
   // Close codes of accounts/consumers.py.
   var NOT_SIGNED_IN = 4401;
   var SESSION_ENDED = 4000;
-  var MAX_DELAY = 30000;
   // A burst of changes (a bulk action, two doctors at once) makes one fetch.
   var DEBOUNCE = 300;
 
-  var delay = 1000;
-  var dropped = false;
   var due = {}; // names of the regions to redraw at the next refresh
   var timer = null;
   var loading = false;
@@ -153,44 +149,25 @@
     }
   }
 
-  function connect() {
-    var socket = new WebSocket(url);
-    socket.addEventListener("open", function () {
-      delay = 1000;
+  document.addEventListener("live:idle", schedule);
+  window.healingPaws.liveSocket(status.getAttribute("data-live-dashboard"), {
+    open: function (reconnected) {
       status.hidden = true;
-      if (dropped) {
-        dropped = false;
+      if (reconnected) {
         want(null); // changes made while it was down were not heard
       }
-    });
-    socket.addEventListener("message", function (event) {
-      var message;
-      try {
-        message = JSON.parse(event.data);
-      } catch (error) {
-        return;
-      }
+    },
+    frame: function (message) {
       if (message.type === "changed") {
         want(message.days, message.reasons);
       } else if (message.type === "presence") {
         window.healingPaws.showPresence(message.counts);
       }
-    });
-    socket.addEventListener("close", function (event) {
-      if (event.code === NOT_SIGNED_IN) {
-        status.hidden = true;
-        return; // signed out, or not a doctor: nothing to reconnect to
-      }
-      dropped = true;
-      if (event.code !== SESSION_ENDED) {
-        status.hidden = false;
-      }
-      // Back off, with jitter, so that a restarted server is not stampeded.
-      setTimeout(connect, delay * (0.5 + Math.random() / 2));
-      delay = Math.min(delay * 2, MAX_DELAY);
-    });
-  }
-
-  document.addEventListener("live:idle", schedule);
-  connect();
+    },
+    close: function (code) {
+      // Signed out or not a doctor: nothing to say. A logout elsewhere: the
+      // reconnect finds out.
+      status.hidden = code === NOT_SIGNED_IN || code === SESSION_ENDED;
+    },
+  });
 })();

@@ -27,11 +27,8 @@
   var viewerId = Number(section.getAttribute("data-viewer-id"));
   var viewerIsHospital = section.getAttribute("data-viewer-hospital") === "true";
 
-  // Close codes of accounts/consumers.py and consultation/consumers.py.
-  var FOR_GOOD = [4401, 4404];
-  var FRAME_MAX_BYTES = 4096;
-  var socket = null;
-  var delay = 1000;
+  var FRAME_MAX_BYTES = 4096; // consultation/consumers.py
+  var socket = null; // healingPaws.liveSocket
   var pending = null; // the frame sent and not yet acknowledged
 
   // --- the history -----------------------------------------------------------
@@ -273,7 +270,7 @@
   }
 
   function isOpen() {
-    return socket && socket.readyState === WebSocket.OPEN;
+    return socket !== null && socket.isOpen();
   }
 
   function byteLength(value) {
@@ -375,46 +372,38 @@
   // --- the socket --------------------------------------------------------------
 
   function connect() {
-    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + socketPath;
-    var wasLost = socket !== null;
-    socket = new WebSocket(url);
-    socket.addEventListener("open", function () {
-      delay = 1000;
-      readSent = 0;
-      markRead();
-      if (wasLost) {
-        catchUp();
-      }
-    });
-    socket.addEventListener("message", function (event) {
-      var frame = JSON.parse(event.data);
-      if (frame.type === "message") {
-        append(frame.message);
-      } else if (frame.type === "presence") {
-        window.healingPaws.showPresence(frame.counts);
-      } else if (frame.type === "read") {
-        if (frame.hospital !== viewerIsHospital) {
-          showSeen(frame.up_to);
+    socket = window.healingPaws.liveSocket(socketPath, {
+      open: function (reconnected) {
+        readSent = 0;
+        markRead();
+        if (reconnected) {
+          catchUp();
         }
-      } else if (frame.type === "ack" || frame.type === "error") {
-        if (frame.client_id && pending) {
-          settled(frame);
-        } else if (frame.type === "error") {
-          showFeedback(frame.message);
+      },
+      frame: function (frame) {
+        if (frame.type === "message") {
+          append(frame.message);
+        } else if (frame.type === "presence") {
+          window.healingPaws.showPresence(frame.counts);
+        } else if (frame.type === "read") {
+          if (frame.hospital !== viewerIsHospital) {
+            showSeen(frame.up_to);
+          }
+        } else if (frame.type === "ack" || frame.type === "error") {
+          if (frame.client_id && pending) {
+            settled(frame);
+          } else if (frame.type === "error") {
+            showFeedback(frame.message);
+          }
         }
-      }
-    });
-    socket.addEventListener("close", function (event) {
-      if (pending) {
-        // Not acknowledged: it may not be stored. The text is still there.
-        pending = null;
-        setSending(false);
-      }
-      if (FOR_GOOD.indexOf(event.code) !== -1) {
-        return;
-      }
-      setTimeout(connect, delay + Math.random() * 500);
-      delay = Math.min(delay * 2, 30000);
+      },
+      close: function () {
+        if (pending) {
+          // Not acknowledged: it may not be stored. The text is still there.
+          pending = null;
+          setSending(false);
+        }
+      },
     });
   }
 

@@ -14,9 +14,6 @@
   }
   var badge = bell.querySelector("[data-unread-count]");
   var status = document.querySelector("[data-live-status]");
-  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + bell.getAttribute("data-socket-url");
-  var delay = 1000;
-  var MAX_DELAY = 30000;
   // Close codes of accounts/consumers.py.
   var NOT_SIGNED_IN = 4401;
   var SESSION_ENDED = 4000;
@@ -86,14 +83,11 @@
     });
   }
 
-  function connect() {
-    var socket = new WebSocket(url);
-    socket.addEventListener("open", function () {
-      delay = 1000;
+  window.healingPaws.liveSocket(bell.getAttribute("data-socket-url"), {
+    open: function () {
       showStatus(false);
-    });
-    socket.addEventListener("message", function (event) {
-      var message = JSON.parse(event.data);
+    },
+    frame: function (message) {
       if (typeof message.unread === "number") {
         showUnread(message.unread);
       }
@@ -107,20 +101,10 @@
           refresh(regions);
         }
       }
-    });
-    socket.addEventListener("close", function (event) {
-      if (event.code === NOT_SIGNED_IN) {
-        showStatus(false);
-        return; // signed out: nothing to reconnect to
-      }
-      if (event.code !== SESSION_ENDED) {
-        showStatus(true);
-      }
-      // Back off, with jitter, so that a restarted server is not stampeded.
-      setTimeout(connect, delay + Math.random() * 500);
-      delay = Math.min(delay * 2, MAX_DELAY);
-    });
-  }
-
-  connect();
+    },
+    close: function (code) {
+      // Signed out: nothing to say. A logout elsewhere: the reconnect finds out.
+      showStatus(code !== NOT_SIGNED_IN && code !== SESSION_ENDED);
+    },
+  });
 })();
