@@ -8,6 +8,7 @@ Who is who. Roles are Django groups so that the admin can show and change them.
 """
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 DOCTORS_GROUP = "Doctors"
 TRANSLATORS_GROUP = "translators"
@@ -38,6 +39,21 @@ def can_translate(user):
     Doctors are staff, which rosetta's default would not tell from translators.
     """
     return is_translator(user) or (user.is_authenticated and user.is_superuser)
+
+
+def rosetta_access(user):
+    """ROSETTA_ACCESS_CONTROL_FUNCTION: who may open /rosetta/.
+
+    rosetta sends whoever fails this to the login page, and allauth's login
+    sends a signed-in user straight back: an endless redirect for customers and
+    doctors. Visitors still go to the login; signed-in users without the right
+    get the site's 403 page.
+    """
+    if not user.is_authenticated:
+        return False
+    if not can_translate(user):
+        raise PermissionDenied
+    return True
 
 
 def is_listed_doctor_email(email):

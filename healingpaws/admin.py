@@ -1,11 +1,15 @@
 """The doctor dashboard: Django's admin, branded, for doctors only, in our order."""
 
 from admin_reorder.middleware import ModelAdminReorder
-from allauth.account.decorators import secure_admin_login
+from allauth.account.utils import get_next_redirect_url
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
@@ -58,9 +62,32 @@ class DoctorDashboardSite(admin.AdminSite):
         return is_doctor(request.user)
 
     def login(self, request, extra_context=None):
-        # One login for everybody (allauth's, with its rate limits and
-        # mandatory verification); signed-in non-doctors get 403.
-        return secure_admin_login(super().login)(request, extra_context)
+        """Never Django's login form: credentials are read only by allauth's
+        login, with its rate limits and mandatory verification.
+
+        allauth's `secure_admin_login` still shows the stock form to a
+        signed-in staff member, and a POST there guesses passwords without a
+        limit and switches the session to whichever account matched. Here
+        nobody is authenticated, whatever is posted: visitors go to the site's
+        login (and come back), doctors to the dashboard, everybody else is
+        refused.
+        """
+        if not request.user.is_authenticated:
+            next_url = get_next_redirect_url(request) or reverse(
+                "admin:index", current_app=self.name
+            )
+            return redirect_to_login(next_url)
+        if not self.has_permission(request):
+            raise PermissionDenied
+        return redirect(
+            get_next_redirect_url(request)
+            or reverse("admin:index", current_app=self.name)
+        )
+
+    def password_change(self, request, extra_context=None):
+        # Django's form checks the old password without a rate limit; allauth's
+        # page does it with one (and asks to reauthenticate).
+        return redirect("account_change_password")
 
     def index(self, request, extra_context=None):
         # The Today panel (templates/admin/index.html). Only doctors get here:

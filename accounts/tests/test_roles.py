@@ -253,13 +253,25 @@ def test_a_translator_reaches_the_project_catalogs(client, translator):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["customer", "doctor"])
-def test_customers_and_doctors_do_not_reach_rosetta(client, request, who):
+@pytest.mark.parametrize("url", ["/rosetta/", ROSETTA_URL])
+def test_customers_and_doctors_get_the_sites_403_page_from_rosetta(
+    client, request, who, url
+):
+    # Sent to the login page, they were sent straight back: a redirect loop.
     client.force_login(request.getfixturevalue(who))
 
+    response = client.get(url, follow=True)
+
+    assert response.status_code == 403
+    assert "Your account cannot open this page." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_visitors_are_sent_from_rosetta_to_the_site_login(client):
     response = client.get(ROSETTA_URL)
 
     assert response.status_code == 302
-    assert "/login" in response["Location"]
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
 
 
 @pytest.mark.django_db
