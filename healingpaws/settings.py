@@ -7,11 +7,11 @@ setting variables (README "Configuration"); with DEBUG off, a missing required
 variable stops start-up with a message naming it.
 """
 
+import sys
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -24,27 +24,43 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=True)
 
+# What production cannot run without. With DEBUG off, start-up stops with one
+# line naming every missing or malformed one (README, Configuration).
+_missing_settings = []
 
-def _required(name):
-    """Return an env var that production cannot run without."""
-    value = env.str(name, default="")
+
+def _required(name, development_default):
+    value = env.str(name, default="").strip()
+    if DEBUG:
+        return value or development_default
     if not value:
-        raise ImproperlyConfigured(
-            f"{name} must be set when DEBUG is off (see README, Configuration)."
-        )
+        _missing_settings.append(name)
     return value
 
 
-if DEBUG:
-    SECRET_KEY = env.str(
-        "SECRET_KEY", default="django-insecure-dev-only-key-never-use-in-production"
+SECRET_KEY = _required(
+    "SECRET_KEY", "django-insecure-dev-only-key-never-use-in-production"
+)
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in _required(
+        "ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
+    ).split(",")
+    if host.strip()
+]
+# The address people reach the site at: links in e-mails start here (visit
+# e-mails are sent by the worker, outside any request).
+SITE_URL = _required("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("http://", "https://")):
+    _missing_settings.append("SITE_URL (an absolute http(s) URL)")
+
+if _missing_settings:
+    # One line instead of a traceback that names only the first variable.
+    sys.exit(
+        "Healing Paws cannot start with DEBUG off: set "
+        + ", ".join(_missing_settings)
+        + " (see README, Configuration)."
     )
-    ALLOWED_HOSTS = env.list(
-        "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"]
-    )
-else:
-    SECRET_KEY = _required("SECRET_KEY")
-    ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",")]
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -128,11 +144,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # costs no failed request.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["pool"] = {
         "min_size": 1,
         "max_size": env.int("DATABASE_POOL_SIZE", default=10),
-        "timeout": 10,
+        # How long a request waits for a free connection before the 503 page:
+        # with the database down or the pool drained (a login flood), a quick
+        # "back in a moment" beats a page hanging for 10 s.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3.0),
     }
+    # A database host that does not answer at all fails as fast.
+    options.setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 # Browser tests run daphne in a child process on the test database: it must be
 # able to find it by name (see e2e/conftest.py).
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
@@ -224,6 +248,13 @@ HEALINGPAWS_DOCTOR_EMAILS = [
     if email.strip()
 ]
 
+# The hospital's numbers: the home page shows both, and every "come in now"
+# (a booking with a red flag) gives the emergency line, which answers day and night.
+HOSPITAL_PHONE = env.str("HOSPITAL_PHONE", default="+86 21 5555 0100")
+HOSPITAL_EMERGENCY_PHONE = env.str(
+    "HOSPITAL_EMERGENCY_PHONE", default="+86 21 5555 0199"
+)
+
 # ---------------------------------------------------------------------------
 # Admin (the doctor dashboard)
 # ---------------------------------------------------------------------------
@@ -265,7 +296,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 ROSETTA_MESSAGES_PER_PAGE = 25
 ROSETTA_SHOW_AT_ADMIN_PANEL = False
 ROSETTA_LANGUAGES = [("zh-hans", "Simplified Chinese")]
-ROSETTA_ACCESS_CONTROL_FUNCTION = "accounts.roles.can_translate"
+# Rosetta saves with polib: unwrapped, as bin/makemessages writes the catalogs,
+# or every save and every makemessages run would re-wrap the other's lines.
+ROSETTA_POFILE_WRAP_WIDTH = 0
+ROSETTA_ACCESS_CONTROL_FUNCTION = "accounts.roles.rosetta_access"
 
 # ---------------------------------------------------------------------------
 # Static files and uploads
@@ -317,8 +351,7 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Healing Paws <no-reply@healingpaws.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Links in e-mails sent outside a request (reminders from cron) start here.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# SITE_URL (Core) starts the links of every e-mail.
 
 # ---------------------------------------------------------------------------
 # Security
@@ -375,11 +408,16 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {
+        # Refusals (403, 404, 429, a disallowed host) are one line, not a traceback.
+        "refusals": {"()": "healingpaws.log.RefusalWithoutTracebackFilter"},
+    },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "plain",
+            "filters": ["refusals"],
         },
     },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},

@@ -159,6 +159,11 @@ class Slot(models.Model):
         return f"{timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
+def red_flagged() -> Q:
+    """Visits with at least one red flag answered yes."""
+    return Q.create([(name, True) for name in RED_FLAG_FIELDS], connector=Q.OR)
+
+
 class ReservationQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(pet__owner=user)
@@ -179,11 +184,18 @@ class ReservationQuerySet(models.QuerySet):
         return self.filter(slot__starts_at__date=day)
 
     def in_queue_order(self):
-        """Emergencies first, then standard, then untriaged; by place within."""
+        """Emergencies first, then standard, then untriaged; by place within.
+
+        Among the untriaged, possible emergencies (a red flag answered yes)
+        come first: they are the ones a doctor must look at before any other.
+        A doctor's triage decides from then on, so a flagged visit triaged
+        standard waits in the standard band like the others.
+        """
         band = models.Case(
             models.When(triage=Triage.EMERGENCY, then=0),
             models.When(triage=Triage.STANDARD, then=1),
-            default=2,
+            models.When(red_flagged(), then=2),
+            default=3,
         )
         return self.alias(band=band).order_by("band", "queue_position", "pk")
 
@@ -264,6 +276,20 @@ class Reservation(TimeStampedModel):
     @property
     def possible_emergency(self):
         return any(getattr(self, name) for name in RED_FLAG_FIELDS)
+
+    @property
+    def come_in_now(self):
+        """The owner is told to come in now instead of a place and a wait.
+
+        From booking until the pet is checked in, unless a doctor has triaged
+        the visit as standard: a queue estimate would tell the owner of a
+        possible emergency to wait at home.
+        """
+        return (
+            self.possible_emergency
+            and self.state in (State.REQUESTED, State.CONFIRMED)
+            and self.triage != Triage.STANDARD
+        )
 
     @property
     def is_ongoing(self):

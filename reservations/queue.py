@@ -3,7 +3,8 @@
 A visit waits from booking until a doctor takes it into treatment: it is
 `requested`, `confirmed` or `checked_in`. The queue of a day holds that day's
 waiting visits in `in_queue_order()` (emergencies, then standard, then visits
-not yet triaged; by place within each band).
+not yet triaged, possible emergencies first among those; by place within each
+band).
 
 The estimated wait is the time the visits ahead of it take, shared among the
 doctors on duty: (visits ahead // doctors on duty) × slot length. It is an

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
+from accounts.notifications import notifications_mark_read_for_url
+
 from . import services
 from .forms import CancelForm, ReservationForm
 from .models import ClinicSettings, Reservation, State
@@ -44,7 +46,11 @@ class ReservationListView(LoginRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         current = list(self._visits().ongoing())
         places = queue_places(current)
-        context["current"] = [(visit, places.get(visit.pk)) for visit in current]
+        # A possible emergency shows its badge, never a number to wait for.
+        context["current"] = [
+            (visit, None if visit.come_in_now else places.get(visit.pk))
+            for visit in current
+        ]
         context["has_pets"] = self.request.user.pets.exists()
         return context
 
@@ -67,7 +73,15 @@ class ReservationDetailView(LoginRequiredMixin, DetailView):
         context = super().get_context_data(**kwargs)
         visit = self.object
         context["is_owner"] = visit.pet.owner_id == self.request.user.pk
-        context["place"] = queue_places([visit]).get(visit.pk)
+        # Seeing the visit is reading what was said about it (before the
+        # navbar's unread count is rendered).
+        notifications_mark_read_for_url(
+            user=self.request.user, url=visit.get_absolute_url()
+        )
+        # A possible emergency is told to come now: no place or wait to wait for.
+        context["place"] = (
+            None if visit.come_in_now else queue_places([visit]).get(visit.pk)
+        )
         context["events"] = visit.events.select_related("actor")
         context["can_change"] = visit.state in services.EDITABLE_STATES
         context["can_pick_up"] = visit.state == State.READY_FOR_RELEASE

@@ -1,4 +1,8 @@
+import re
+
 from django import template
+from django.conf import settings
+from django.utils.html import format_html
 
 from reservations.models import State, Triage
 
@@ -40,3 +44,24 @@ def triage_badge(reservation):
         "kind": "triage",
         "value": reservation.triage,
     }
+
+
+@register.simple_tag
+def hospital_phone(kind="main", *, link=True):
+    """The hospital's number ("main" or "emergency", from the settings), as a
+    tel: link, or as plain text for e-mails (link=False)."""
+    number = (
+        settings.HOSPITAL_EMERGENCY_PHONE
+        if kind == "emergency"
+        else settings.HOSPITAL_PHONE
+    )
+    if not link:
+        return number
+    dialled = re.sub(r"[^\d+]", "", number)
+    return format_html('<a href="tel:{}" class="text-nowrap">{}</a>', dialled, number)
+
+
+@register.inclusion_tag("reservations/includes/emergency_badge.html")
+def emergency_badge(reservation):
+    """The owner's "Possible emergency" mark, while they are told to come in."""
+    return {"show": reservation.come_in_now}

@@ -4,7 +4,7 @@ import pytest
 
 from pets.tests.factories import PetFactory
 from reservations.models import ClinicSettings, State, Triage
-from reservations.queue import today_summary
+from reservations.queue import queue_places, today_summary
 from reservations.tests.factories import make_visit, tomorrow_at
 
 
@@ -70,3 +70,27 @@ def test_today_summary_reads_three_queries_whatever_the_day_holds(
     # the booking rules, the counts, the head of the queue
     with django_assert_num_queries(3):
         today_summary()
+
+
+@pytest.mark.django_db
+def test_an_untriaged_possible_emergency_booked_last_comes_first_among_untriaged(
+    customer,
+):
+    visit(customer, "Standard", triage=Triage.STANDARD, queue_position=5)
+    visit(customer, "Emergency", triage=Triage.EMERGENCY, queue_position=6)
+    early = visit(customer, "Booked first", queue_position=1)
+    visit(customer, "Booked second", queue_position=2)
+    flagged = visit(customer, "Bleeding", queue_position=3, heavy_bleeding=True)
+
+    summary = today_summary()
+    places = queue_places([early, flagged])
+
+    # Emergencies stay above standard; the red flag leads the untriaged.
+    assert [v.pet.name for v in summary.queue] == [
+        "Emergency",
+        "Standard",
+        "Bleeding",
+        "Booked first",
+        "Booked second",
+    ]
+    assert (places[flagged.pk].place, places[early.pk].place) == (3, 4)

@@ -314,6 +314,95 @@ def test_a_visit_in_treatment_has_no_place_in_the_queue(customer_client, pet):
     assert 'data-testid="queue-place"' not in page_text(response)
 
 
+def _two_visits_ahead(day_visit_hour=10):
+    # One doctor, two visits ahead: a queue page would say "Number 3" and
+    # "about 60 minutes".
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1, slot_minutes=30)
+    for place in (1, 2):
+        make_visit(PetFactory(), triage="standard", queue_position=place)
+
+
+def test_a_possible_emergency_shows_only_come_in_now_with_the_emergency_phone(
+    customer_client, pet, settings
+):
+    settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
+    _two_visits_ahead()
+    visit = make_visit(pet, queue_position=9, collapse_or_seizure=True)
+
+    response = customer_client.get(visit.get_absolute_url())
+
+    text = page_text(response)
+    assert 'data-testid="come-in-now"' in text
+    assert 'href="tel:+862166660120"' in text
+    assert "+86 21 6666 0120" in text
+    assert "Number" not in text
+    assert "minute" not in text
+    assert 'data-testid="queue-place"' not in text
+    assert 'data-testid="estimated-wait"' not in text
+
+
+def test_a_possible_emergency_triaged_standard_waits_in_the_queue_again(
+    customer_client, pet
+):
+    _two_visits_ahead()
+    visit = make_visit(pet, triage="standard", queue_position=9, heavy_bleeding=True)
+
+    text = page_text(customer_client.get(visit.get_absolute_url()))
+
+    assert 'data-testid="come-in-now"' not in text
+    assert "Number 3" in text
+    assert "about 60 minutes" in text
+
+
+def test_the_visit_list_marks_a_possible_emergency_instead_of_its_number(
+    customer_client, pet
+):
+    _two_visits_ahead()
+    make_visit(pet, queue_position=9, breathing_trouble=True)
+    make_visit(PetFactory(owner=pet.owner, name="Calm"), queue_position=10)
+
+    text = page_text(customer_client.get(reverse("reservations:list")))
+
+    assert text.count("data-possible-emergency") == 1
+    assert "Possible emergency" in text
+    # Only the calm visit has a number in the queue: it comes after the flag.
+    assert text.count("in the queue") == 1
+    assert "number 4 in the queue" in text
+
+
+def test_my_pets_and_the_pet_page_mark_a_possible_emergency(customer_client, pet):
+    make_visit(pet, heavy_bleeding=True)
+    make_visit(PetFactory(owner=pet.owner, name="Calm"))
+
+    pets_page = page_text(customer_client.get(reverse("pets:list")))
+    pet_page = page_text(customer_client.get(pet.get_absolute_url()))
+
+    assert pets_page.count("data-possible-emergency") == 1
+    assert "Possible emergency" in pet_page
+
+
+def test_the_booking_e_mail_of_a_possible_emergency_gives_the_emergency_phone(
+    pet, settings, django_capture_on_commit_callbacks
+):
+    settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book(pet, breathing_trouble=True)
+
+    assert "come to the hospital now" in mail.outbox[0].body
+    assert "+86 21 6666 0120" in mail.outbox[0].body
+
+
+def test_the_home_page_shows_the_hospitals_phone_numbers(client, settings):
+    settings.HOSPITAL_PHONE = "+86 21 6666 0100"
+    settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
+
+    text = page_text(client.get("/"))
+
+    assert 'href="tel:+862166660100"' in text
+    assert 'href="tel:+862166660120"' in text
+
+
 # --- changing, cancelling, collecting --------------------------------------
 
 
