@@ -49,6 +49,7 @@ def production_environment(workdir, database_url, redis_url=None):
             "DEBUG": "false",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "http://127.0.0.1",
             "EMAIL_URL": "dummymail://",
             # Only the slow-request log would be noise at this load.
             "LOG_LEVEL": "WARNING",

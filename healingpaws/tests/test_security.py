@@ -11,15 +11,17 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "x7!k2@pq9#vz" * 5,
     "ALLOWED_HOSTS": "healingpaws.example",
+    "SITE_URL": "https://healingpaws.example",
     "DATABASE_URL": "sqlite:////tmp/healingpaws-deploy-check.sqlite3",
 }
+REQUIRED = ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"]
 
 
 def _manage(*args, env):
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        if key not in {"DEBUG", *REQUIRED}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -38,14 +40,35 @@ def test_the_deploy_check_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_names_every_missing_variable_in_one_line():
+    result = _manage("check", env={"DEBUG": "false"})
+
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Healing Paws cannot start with DEBUG off: set SECRET_KEY, ALLOWED_HOSTS, "
+        "SITE_URL (see README, Configuration)."
+    ]
+
+
+@pytest.mark.parametrize("missing", REQUIRED)
 def test_production_refuses_to_start_without_a_required_variable(missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
 
     result = _manage("check", env=env)
 
     assert result.returncode != 0
-    assert f"{missing} must be set when DEBUG is off" in result.stderr
+    assert result.stderr.strip() == (
+        f"Healing Paws cannot start with DEBUG off: set {missing} "
+        "(see README, Configuration)."
+    )
+
+
+def test_production_refuses_a_site_url_that_is_not_a_url():
+    result = _manage("check", env={**PRODUCTION_ENV, "SITE_URL": "healingpaws.example"})
+
+    assert result.returncode != 0
+    assert "SITE_URL (an absolute http(s) URL)" in result.stderr
 
 
 PAGES = ["home", "terms", "account_login", "account_signup", "account_reset_password"]

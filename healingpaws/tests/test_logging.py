@@ -1,0 +1,61 @@
+"""What the operator reads on stdout: refusals in one line, crashes in full."""
+
+import io
+import logging
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def stdout_log():
+    """What the configured stdout handler writes (settings.LOGGING)."""
+    handler = logging.getLogger("django").handlers[0]
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    yield stream
+    handler.setStream(previous)
+
+
+@pytest.mark.django_db
+def test_a_customer_opening_the_admin_is_logged_in_one_line(
+    customer_client, stdout_log
+):
+    response = customer_client.get(reverse("admin:login"))
+
+    assert response.status_code == 403
+    lines = stdout_log.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "WARNING django.request Forbidden (Permission denied): /admin/" in lines[0]
+
+
+@pytest.mark.django_db
+def test_a_request_for_another_host_is_logged_in_one_line(client, stdout_log):
+    response = client.get("/", HTTP_HOST="attacker.example")
+
+    assert response.status_code == 400
+    lines = stdout_log.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "Invalid HTTP_HOST header: 'attacker.example'" in lines[0]
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_logged_in_one_line(client, stdout_log):
+    client.get("/no-such-page/")
+
+    lines = stdout_log.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "Not Found: /no-such-page/" in lines[0]
+
+
+def test_a_server_error_keeps_its_traceback(stdout_log):
+    try:
+        raise ValueError("broken")
+    except ValueError:
+        logging.getLogger("django.request").error(
+            "Internal Server Error: /", exc_info=True, extra={"status_code": 500}
+        )
+
+    output = stdout_log.getvalue()
+    assert "Traceback (most recent call last)" in output
+    assert "ValueError: broken" in output
