@@ -58,6 +58,11 @@ class NotificationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             }
         )
 
+    async def notification_unread(self, event):
+        # Some were read elsewhere (a thread, a visit page, "mark all"): the
+        # bell follows.
+        await self.send_json({"type": "unread", "unread": event["unread"]})
+
     async def session_end(self, event):
         await self.close(code=CLOSE_SESSION_ENDED)
 

@@ -7,11 +7,13 @@ it still shows the notification on its next load.
 """
 
 import logging
+from collections.abc import Iterable
 from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -36,12 +38,50 @@ def notification_send(
     return notification
 
 
-def notifications_mark_read(*, user: User, ids=None) -> int:
-    """Mark the user's notifications read (all, or the given ones); how many."""
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them, or the given ones);
+    how many. Their open pages' bells follow."""
     unread = Notification.objects.for_user(user).unread()
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    return _mark_read(user, unread)
+
+
+def notifications_mark_read_for_url(
+    *, user: User, url: str, up_to_message: int | None = None
+) -> int:
+    """Reading a page reads its notifications: mark read the user's
+    notifications that link to `url` (a visit's or a thread's page); how many.
+
+    For a thread, `up_to_message` is the last message the reader has seen: a
+    reply that came after it stays unread (it was not seen yet).
+    """
+    unread = Notification.objects.for_user(user).unread().filter(url=url)
+    if up_to_message is not None:
+        unread = unread.filter(
+            Q(params__message__isnull=True) | Q(params__message__lte=up_to_message)
+        )
+    return _mark_read(user, unread)
+
+
+def _mark_read(user, unread):
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        transaction.on_commit(partial(_push_unread, user.pk))
+    return marked
+
+
+def _push_unread(user_id):
+    # The count is read when sent, so that the last push always tells the
+    # latest count, whichever mark or notification came first.
+    try:
+        unread = Notification.objects.filter(recipient_id=user_id).unread().count()
+        async_to_sync(get_channel_layer().group_send)(
+            notification_group(user_id),
+            {"type": "notification.unread", "unread": unread},
+        )
+    except Exception:
+        logger.warning("unread count of user %s not pushed", user_id, exc_info=True)
 
 
 def notification_text(notification: Notification) -> str:

@@ -22,6 +22,7 @@ urlpatterns = [
 notification_urlpatterns = (
     [
         path("", views.NotificationListView.as_view(), name="list"),
+        path("read-all/", views.notifications_read_all, name="read-all"),
         path("<int:pk>/", views.notification_open, name="open"),
     ],
     "notifications",

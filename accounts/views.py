@@ -114,10 +114,18 @@ class NotificationListView(LoginRequiredMixin, ListView):
         # Shown as new on this visit, read from now on.
         shown = [notification.pk for notification in context["notifications"]]
         notifications_mark_read(user=self.request.user, ids=shown)
-        context["unread_notifications"] = (
-            Notification.objects.for_user(self.request.user).unread().count()
-        )
+        unread = Notification.objects.for_user(self.request.user).unread().count()
+        context["unread_notifications"] = unread
         return context
+
+
+@login_required
+@require_POST
+def notifications_read_all(request):
+    """The list's "Mark all as read": every notification, not only a page."""
+    notifications_mark_read(user=request.user)
+    messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications:list")
 
 
 @login_required

@@ -181,6 +181,9 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     async def notification_new(self, event):
         pass  # the page's own notification socket shows these
 
+    async def notification_unread(self, event):
+        pass  # the bell's count: the notification socket's too
+
 
 @database_sync_to_async
 def _visible_thread(user, pk):

@@ -17,7 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.images import process_image
 from accounts.models import Notification, User
-from accounts.notifications import notification_send
+from accounts.notifications import (
+    notification_send,
+    notifications_mark_read_for_url,
+)
 from accounts.roles import is_doctor
 from pets.models import Pet
 from reservations.live import CONSULTATION_REASON, dashboard_changed
@@ -121,6 +124,7 @@ def message_post(
                     url=locked.get_absolute_url(),
                     sender=sender.name,
                     subject=locked.subject,
+                    message=message.pk,  # read with it (thread_mark_read)
                 )
             else:
                 _notice_if_no_doctor(locked)
@@ -146,7 +150,12 @@ def thread_mark_read(
         target = messages.first()
     if target is None:
         return None
-    return _mark_read(thread, user, target)
+    mark = _mark_read(thread, user, target)
+    # Reading the replies reads their notifications (and the bell follows).
+    notifications_mark_read_for_url(
+        user=user, url=thread.get_absolute_url(), up_to_message=target.pk
+    )
+    return mark
 
 
 def thread_mute(

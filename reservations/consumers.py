@@ -52,6 +52,9 @@ class DashboardConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         # notification socket of the same browser shows.
         pass
 
+    async def notification_unread(self, event):
+        pass  # the bell's count, likewise
+
     async def session_end(self, event):
         await self.close(code=CLOSE_SESSION_ENDED)
 

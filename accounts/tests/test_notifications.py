@@ -8,6 +8,7 @@ from django.utils import translation
 
 from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from accounts.models import Notification
+from accounts.notifications import notifications_mark_read
 from accounts.services import user_deactivate
 from accounts.tests.sockets import (
     closed_with,
@@ -17,6 +18,8 @@ from accounts.tests.sockets import (
     nothing_but_presence,
     socket,
 )
+from consultation.services import message_post, thread_mark_read
+from consultation.tests.factories import ThreadFactory
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition, reservation_triage
@@ -185,3 +188,167 @@ async def test_deactivating_a_user_closes_their_sockets(customer):
     await sync_to_async(user_deactivate)(user=customer)
 
     assert await closed_with(communicator) == CLOSE_SESSION_ENDED
+
+
+# --- reading the thing reads its notification -------------------------------------
+
+
+def _reply(thread, doctor, text="Give her water."):
+    return message_post(thread=thread, sender=doctor, text=text)
+
+
+@pytest.mark.django_db
+def test_opening_a_thread_reads_its_reply_notifications(
+    customer_client, customer, doctor
+):
+    thread = ThreadFactory(customer=customer, subject="Mochi sneezes")
+    other_thread = ThreadFactory(customer=customer, subject="Food")
+    _reply(thread, doctor)
+    _reply(thread, doctor, "And rest.")
+    _reply(other_thread, doctor)
+    assert customer_client.get(reverse("home")).context["unread_notifications"] == 3
+
+    response = customer_client.get(thread.get_absolute_url())
+
+    # The bell of the thread page itself already counts only the other thread.
+    assert response.context["unread_notifications"] == 1
+    unread = Notification.objects.for_user(customer).unread()
+    assert [n.params["subject"] for n in unread] == ["Food"]
+
+
+@pytest.mark.django_db
+def test_a_reply_after_the_message_read_up_to_stays_unread(customer, doctor):
+    thread = ThreadFactory(customer=customer)
+    seen = _reply(thread, doctor, "Seen.")
+    _reply(thread, doctor, "Not seen yet.")
+
+    thread_mark_read(thread=thread, user=customer, up_to=seen.pk)
+
+    unread = Notification.objects.for_user(customer).unread()
+    assert unread.count() == 1
+    assert unread.get().params["message"] > seen.pk
+
+
+@pytest.mark.django_db
+def test_a_doctor_reading_the_thread_leaves_the_customers_notifications(
+    doctor_client, customer, doctor
+):
+    thread = ThreadFactory(customer=customer)
+    _reply(thread, doctor)
+
+    doctor_client.get(thread.get_absolute_url())
+
+    assert Notification.objects.for_user(customer).unread().count() == 1
+
+
+@pytest.mark.django_db
+def test_opening_a_visit_page_reads_that_visits_notifications(
+    customer_client, customer, visit, doctor
+):
+    other_visit = book(PetFactory(owner=customer, name="Rex"))
+    reservation_triage(reservation=visit, triage="standard", by=doctor)
+    reservation_transition(reservation=visit, to_state=State.CONFIRMED, by=doctor)
+    reservation_transition(reservation=other_visit, to_state=State.CONFIRMED, by=doctor)
+
+    response = customer_client.get(visit.get_absolute_url())
+
+    assert response.context["unread_notifications"] == 1
+    assert Notification.objects.for_user(customer).unread().get().text == (
+        "Rex's visit: Confirmed"
+    )
+
+
+def _notifications(user, count):
+    return Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            kind=Notification.Kind.VISIT_STATE,
+            url="/reservations/1/",
+            params={"pet": f"Pet {n}", "to": "confirmed"},
+        )
+        for n in range(count)
+    )
+
+
+@pytest.mark.django_db
+def test_the_list_reads_what_it_shows_and_offers_to_read_the_rest(
+    customer_client, customer
+):
+    _notifications(customer, 45)
+
+    response = customer_client.get(reverse("notifications:list"))
+
+    assert Notification.objects.for_user(customer).unread().count() == 15
+    html = response.content.decode()
+    assert 'data-testid="mark-all-read"' in html
+    assert f'action="{reverse("notifications:read-all")}"' in html
+
+
+@pytest.mark.django_db
+def test_mark_all_as_read_reads_every_notification_and_no_one_elses(
+    customer_client, customer, other_customer
+):
+    _notifications(customer, 45)
+    _notifications(other_customer, 3)
+
+    response = customer_client.post(reverse("notifications:read-all"), follow=True)
+
+    assert not Notification.objects.for_user(customer).unread().exists()
+    assert Notification.objects.for_user(other_customer).unread().count() == 3
+    html = response.content.decode()
+    assert "All notifications are marked as read." in html
+    # Nothing left to read: no button.
+    assert 'data-testid="mark-all-read"' not in html
+
+
+@pytest.mark.django_db
+def test_mark_all_as_read_needs_a_post_with_its_csrf_token(customer, password):
+    _notifications(customer, 2)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(customer)
+
+    assert browser.get(reverse("notifications:read-all")).status_code == 405
+    assert browser.post(reverse("notifications:read-all")).status_code == 403
+    assert Notification.objects.for_user(customer).unread().count() == 2
+
+
+@pytest.mark.django_db
+def test_mark_all_as_read_refuses_anonymous_visitors(client, customer):
+    _notifications(customer, 2)
+
+    response = client.post(reverse("notifications:read-all"))
+
+    assert response["Location"].startswith(reverse("account_login"))
+    assert Notification.objects.for_user(customer).unread().count() == 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_reading_the_thread_over_the_chat_socket_lowers_the_bell(customer):
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    thread = await sync_to_async(ThreadFactory)(customer=customer)
+    bell, _greetings = await connected(NOTIFICATIONS, customer)
+    chat, _greetings = await connected(
+        f"/ws/consultation/{thread.pk}/", customer, greetings=1
+    )
+    reply = await sync_to_async(_reply)(thread, doctor)
+    assert (await frame_of(bell, "notification"))["unread"] == 1
+
+    await chat.send_json_to({"type": "read", "up_to": reply.pk})
+
+    assert await frame_of(bell, "unread") == {"type": "unread", "unread": 0}
+    await chat.disconnect()
+    await bell.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_mark_all_as_read_lowers_the_bell_of_every_open_page(customer):
+    await sync_to_async(_notifications)(customer, 3)
+    bell, greetings = await connected(NOTIFICATIONS, customer)
+    assert greetings[0] == {"type": "unread", "unread": 3}
+
+    await sync_to_async(notifications_mark_read)(user=customer)
+
+    assert await frame_of(bell, "unread") == {"type": "unread", "unread": 0}
+    await bell.disconnect()

@@ -83,11 +83,23 @@
     });
   }
 
+  // A reply to the thread this page shows (with its live chat: no ?before=)
+  // is already in the page, and the page's read mark reads its notification:
+  // no toast, no +1 (the server sends the count again after the mark).
+  var thread = document.querySelector("[data-consultation]");
+
+  function shownHere(message) {
+    return message.type === "notification" && thread !== null && !location.search && message.url === location.pathname;
+  }
+
   window.healingPaws.liveSocket(bell.getAttribute("data-socket-url"), {
     open: function () {
       showStatus(false);
     },
     frame: function (message) {
+      if (shownHere(message)) {
+        return;
+      }
       if (typeof message.unread === "number") {
         showUnread(message.unread);
       }
