@@ -13,6 +13,44 @@ from accounts.tests.factories import (
     UserFactory,
 )
 from consultation import presence
+from healingpaws.tests.clock import start_frozen_clock
+
+# Modules whose tests depend on the day, the weekday or the hour: bin/test runs
+# them again at fixed moments (healingpaws/tests/clock.py) with `-m calendar`.
+CALENDAR_MODULES = {
+    "consultation/tests/test_consumers.py",
+    "consultation/tests/test_presence.py",
+    "consultation/tests/test_services.py",
+    "consultation/tests/test_views.py",
+    "e2e/test_queue_journey.py",
+    "e2e/test_visit_journey.py",
+    "pets/tests/test_admin.py",
+    "pets/tests/test_ages.py",
+    "pets/tests/test_models.py",
+    "pets/tests/test_views.py",
+    "reservations/tests/test_admin.py",
+    "reservations/tests/test_demo.py",
+    "reservations/tests/test_live.py",
+    "reservations/tests/test_queue.py",
+    "reservations/tests/test_reminders.py",
+    "reservations/tests/test_services.py",
+    "reservations/tests/test_slots.py",
+    "reservations/tests/test_views.py",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "calendar: depends on the date; bin/test runs it at fixed dates"
+    )
+    start_frozen_clock()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        if path in CALENDAR_MODULES:
+            item.add_marker(pytest.mark.calendar)
 
 
 @pytest.fixture(autouse=True)

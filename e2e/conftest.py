@@ -22,7 +22,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from playwright.sync_api import sync_playwright
+
+from healingpaws.tests.clock import ENV_NAME as CLOCK_ENV_NAME
+from healingpaws.tests.clock import frozen_moment
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -121,7 +125,11 @@ def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.pop("TEST_DATABASE_NAME", None)
     # daphne has no autoreloader: one process, started once.
-    command = [sys.executable, "-m", "daphne", "--bind", HOST, "--port", str(port)]
+    if frozen_moment() is not None:
+        # The child starts where this process's frozen clock is now.
+        env[CLOCK_ENV_NAME] = timezone.now().isoformat()
+    command = [sys.executable, "-m", "e2e.daphne_main", "--bind", HOST]
+    command += ["--port", str(port)]
     command.append("healingpaws.asgi:application")
     with log_path.open("wb") as log:
         process = subprocess.Popen(

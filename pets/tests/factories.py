@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from accounts.tests.factories import DoctorFactory, UserFactory
 from pets.models import DoctorNote, Pet, Species
@@ -15,7 +16,7 @@ class PetFactory(factory.django.DjangoModelFactory):
     species = Species.DOG
     breed = "Beagle"
     birth_date = factory.LazyFunction(
-        lambda: datetime.date.today() - datetime.timedelta(days=3 * 365 + 30)
+        lambda: timezone.localdate() - datetime.timedelta(days=3 * 365 + 30)
     )
 
 
