@@ -1,10 +1,10 @@
 """Columns and messages shared by the reservation pages (and the pet admin)."""
 
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
 
 from .. import services
 
@@ -31,10 +31,7 @@ def triage_badge(visit):
 
 
 def red_flags_marker(visit):
-    if not visit.possible_emergency:
-        return ""
-    return format_html(
-        '<span class="visit-flag" title="{}">{}</span>',
-        ", ".join(str(label) for label in visit.red_flags),
-        gettext("Possible emergency"),
+    """Each red flag the owner answered yes to, by name (not in a tooltip)."""
+    return render_to_string(
+        "admin/reservations/reservation/red_flags.html", {"visit": visit}
     )

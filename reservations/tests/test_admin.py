@@ -91,7 +91,7 @@ def test_the_list_shows_thumbnail_owner_badges_flag_state_slot_place_and_wait(
     assert '<span class="triage-badge triage-standard">Standard</span>' in html
     assert '<span class="triage-badge triage-untriaged">Untriaged</span>' in html
     assert html.count('class="visit-flag"') == 1
-    assert 'title="heavy bleeding"' in html
+    assert '<span class="visit-flag">Heavy bleeding</span>' in html
     assert "Confirmed" in html
     assert "about 0 min" in html  # two doctors: the first two wait no slot
     assert "about 30 min" in html  # the third waits one slot
@@ -109,6 +109,44 @@ def test_the_list_is_in_queue_order_emergencies_first(doctor_client, customer):
     assert listed(response) == ["Urgent", "Sooner", "Later", "Untriaged"]
     places = [visit.queue_place.place for visit in response.context["cl"].result_list]
     assert places == [1, 2, 3, 4]
+
+
+@pytest.mark.django_db
+def test_an_untriaged_possible_emergency_leads_the_untriaged_everywhere(
+    doctor_client, customer
+):
+    visit_of(customer, "Standard", triage=Triage.STANDARD, queue_position=7)
+    visit_of(customer, "Urgent", triage=Triage.EMERGENCY, queue_position=8)
+    visit_of(customer, "Early", queue_position=1)
+    visit_of(customer, "Later", queue_position=2)
+    visit_of(customer, "Seizure", queue_position=3, collapse_or_seizure=True)
+
+    changelist = listed(doctor_client.get(CHANGELIST))
+    queue = doctor_client.get(QUEUE).context["to_triage"]
+    today = doctor_client.get(reverse("admin:index")).context["today"].queue
+
+    assert changelist == ["Urgent", "Standard", "Seizure", "Early", "Later"]
+    assert [visit.pet.name for visit in queue] == ["Seizure", "Early", "Later"]
+    assert [visit.pet.name for visit in today] == changelist
+
+
+@pytest.mark.django_db
+def test_doctors_read_which_red_flags_were_answered_on_every_admin_page(
+    doctor_client, customer
+):
+    visit = visit_of(customer, "Rex", breathing_trouble=True, collapse_or_seizure=True)
+    pages = {
+        "list": CHANGELIST,
+        "visit": change_url(visit),
+        "queue": QUEUE,
+        "dashboard": reverse("admin:index"),
+    }
+
+    for name, url in pages.items():
+        html = doctor_client.get(url).content.decode()
+        assert '<span class="visit-flag">Trouble breathing</span>' in html, name
+        assert '<span class="visit-flag">Collapse or seizure</span>' in html, name
+        assert "Heavy bleeding" not in html, name
 
 
 @pytest.mark.django_db
@@ -377,7 +415,7 @@ def test_the_visit_page_shows_details_history_and_the_moves_allowed(
 
     html = response.content.decode()
     assert "Limping since Monday." in html
-    assert 'title="collapse or seizure"' in html
+    assert '<span class="visit-flag">Collapse or seizure</span>' in html
     assert "10 a.m." in html  # the slot in the hospital's time, not UTC
     assert "View on site" not in html  # the owner's page would be a 404
     assert "Booked" in html  # the event
