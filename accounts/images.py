@@ -7,11 +7,20 @@ decode it whole within the byte and pixel limits. What is stored is never the
 upload itself: the pixels are re-encoded into a fresh WebP file under a random
 name, which drops EXIF (GPS included), colour-profile tricks and anything
 appended after the image data.
+
+Everything Pillow does with an upload (open, decode, transpose, resize,
+encode) runs inside one guard: whatever it raises becomes the form's "could
+not be read" error, because a crafted file can make Pillow fail in ways no
+list of exception types foresees (a TypeError from exif_transpose on an EXIF
+tag of the wrong type, for one). Storing the renditions is all or nothing: a
+full disk leaves no file behind and gives the form a clear error.
 """
 
 import io
+import logging
 import uuid
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -37,6 +46,12 @@ IMAGE_TOO_MANY_PIXELS_ERROR = _(
 IMAGE_FORMAT_ERROR = _("Upload a JPEG, PNG or WebP image.")
 IMAGE_BROKEN_ERROR = _("The image could not be read; it may be damaged.")
 IMAGE_EMPTY_ERROR = _("The file is empty.")
+IMAGE_STORAGE_ERROR = _(
+    "The image could not be stored because of a problem on our side. "
+    "Nothing was changed; please try again later."
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,44 +79,69 @@ def _open_header(upload):
             code="too_large",
             params={"size": filesizeformat(size), "limit": filesizeformat(max_bytes)},
         )
-    too_many_pixels = ValidationError(
-        IMAGE_TOO_MANY_PIXELS_ERROR,
-        code="too_many_pixels",
-        params={"limit": f"{max_pixels / 1_000_000:g}"},
-    )
     upload.seek(0)
-    try:
-        with warnings.catch_warnings():
-            # Pillow's own bomb warning is superseded by our stricter check.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(upload, formats=ALLOWED_FORMATS)
-    except UnidentifiedImageError:
-        raise ValidationError(IMAGE_FORMAT_ERROR, code="format") from None
-    except Image.DecompressionBombError:
-        raise too_many_pixels from None
-    except (OSError, ValueError, SyntaxError):
-        raise ValidationError(IMAGE_BROKEN_ERROR, code="broken") from None
-    width, height = image.size
+    with _pillow_guard():
+        try:
+            with warnings.catch_warnings():
+                # Pillow's own bomb warning is superseded by our stricter check.
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                image = Image.open(upload, formats=ALLOWED_FORMATS)
+        except UnidentifiedImageError:
+            raise ValidationError(IMAGE_FORMAT_ERROR, code="format") from None
+        width, height = image.size
     # Checked on the header, before any pixel is decoded: a small file can
     # declare a huge canvas (a decompression bomb).
     if width * height > max_pixels:
-        raise too_many_pixels
+        raise _too_many_pixels()
     return image
+
+
+def _too_many_pixels():
+    return ValidationError(
+        IMAGE_TOO_MANY_PIXELS_ERROR,
+        code="too_many_pixels",
+        params={"limit": f"{settings.IMAGE_UPLOAD_MAX_PIXELS / 1_000_000:g}"},
+    )
+
+
+@contextmanager
+def _pillow_guard():
+    """Turn anything Pillow raises on an upload into the form's errors.
+
+    Not only OSError and ValueError: mutated files make Pillow raise
+    TypeError, AttributeError, KeyError, IndexError, struct.error... (see the
+    fuzz test), and each of them is a bad file, not a bug of ours.
+    MemoryError is the exception: the pixel limit bounds what one image may
+    cost, so running out of memory is the server's state, not the file's, and
+    is left to surface (logged, 500) rather than blamed on the customer.
+    BaseException (SystemExit, KeyboardInterrupt, a cancelled task) is never
+    caught either.
+    """
+    try:
+        yield
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        raise _too_many_pixels() from None
+    except MemoryError:
+        raise
+    except Exception as error:
+        # Worth a line: a new Pillow failure mode shows up here first.
+        logger.info("image refused as unreadable: %s: %s", type(error).__name__, error)
+        raise ValidationError(IMAGE_BROKEN_ERROR, code="broken") from None
 
 
 def _decode(upload):
     """Decode a checked upload whole into an upright RGB(A) image."""
     image = _open_header(upload)
-    try:
+    with _pillow_guard():
         image.load()
         # Turn the picture the way the camera meant before EXIF is dropped.
         image = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError(IMAGE_BROKEN_ERROR, code="broken") from None
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
-    return image.convert("RGBA" if has_alpha else "RGB")
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+            image.mode == "P" and "transparency" in image.info
+        )
+        return image.convert("RGBA" if has_alpha else "RGB")
 
 
 def _encode(image):
@@ -144,11 +184,12 @@ def process_image(upload, *, max_side=2048, thumbnail_side=256, medium_side=None
     thumbnail is a centred square; the medium size is made only when asked.
     """
     image = _decode(upload)
-    return ProcessedImage(
-        original=_encode(_fit_within(image, max_side)),
-        thumbnail=_encode(_square(image, thumbnail_side)),
-        medium=_encode(_fit_within(image, medium_side)) if medium_side else None,
-    )
+    with _pillow_guard():
+        return ProcessedImage(
+            original=_encode(_fit_within(image, max_side)),
+            thumbnail=_encode(_square(image, thumbnail_side)),
+            medium=_encode(_fit_within(image, medium_side)) if medium_side else None,
+        )
 
 
 def replace_images(instance, files):
@@ -164,19 +205,58 @@ def replace_images(instance, files):
         if getattr(instance, name)
     ]
     with transaction.atomic():
-        for name, content in files.items():
-            if content is None:
-                setattr(instance, name, "")
-            else:
-                getattr(instance, name).save(content.name, content, save=False)
-        instance.save(update_fields=list(files))
+        written = store_images(instance, files)
+        try:
+            instance.save(update_fields=list(files))
+        except BaseException:
+            _delete_files(written)
+            raise
         transaction.on_commit(partial(_delete_files, old_names))
     return instance
 
 
+def store_images(instance, files):
+    """Write new files for an instance's image fields (None clears one); the
+    row itself is not saved. Returns the (storage, name) pairs written, for
+    a caller that must delete them if its own save fails.
+
+    All or nothing: when the storage fails (disk full, quota exceeded, any
+    OSError), every file written so far, the half-written one included, is
+    deleted, the instance's fields are put back as they were (a page
+    re-rendered with it must not show a deleted file), and ValidationError
+    with IMAGE_STORAGE_ERROR is raised for the form.
+    """
+    before = {name: getattr(instance, name).name for name in files}
+    attempted = []
+    try:
+        for name, content in files.items():
+            if content is None:
+                setattr(instance, name, "")
+                continue
+            field_file = getattr(instance, name)
+            # The name storage.save() will use: FieldFile.save() sets it only
+            # on success, and FileSystemStorage leaves a partial file behind
+            # when a write fails. Random names never collide with another file.
+            target = field_file.field.generate_filename(instance, content.name)
+            attempted.append((field_file.storage, target))
+            field_file.save(content.name, content, save=False)
+    except OSError as error:
+        logger.error("could not store %s images: %s", type(instance).__name__, error)
+        _delete_files(attempted)
+        for name, old_name in before.items():
+            setattr(instance, name, old_name)
+        raise ValidationError(IMAGE_STORAGE_ERROR, code="storage") from None
+    return attempted
+
+
 def _delete_files(stored):
     for storage, name in stored:
-        storage.delete(name)
+        try:
+            storage.delete(name)
+        except OSError:
+            # Deleting is best effort (the disk may be the thing failing): a
+            # leftover file is logged for the operator, never an error page.
+            logger.exception("could not delete %s", name)
 
 
 def image_version(image):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.images import process_image
+from accounts.images import process_image, store_images
 from accounts.models import Notification, User
 from accounts.notifications import (
     notification_send,
@@ -111,9 +111,10 @@ def message_post(
         _check_can_write(locked, sender)
         message = Message(thread=locked, sender=sender, text=text, urgent=bool(urgent))
         if processed:
-            message.photo.save(processed.original.name, processed.original, False)
-            message.photo_thumbnail.save(
-                processed.thumbnail.name, processed.thumbnail, False
+            # Both files or neither (a full disk is a form error, no orphan).
+            store_images(
+                message,
+                {"photo": processed.original, "photo_thumbnail": processed.thumbnail},
             )
         try:
             _store(locked, message, reader=sender)

@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
@@ -172,6 +174,16 @@ class PetAdmin(admin.ModelAdmin):
     @admin.display(description=_("archived"), boolean=True, ordering="archived_at")
     def archived(self, pet):
         return pet.is_archived
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # From save_model, after the form was valid: the photo could not
+            # be stored (a full disk). The admin's transaction has rolled the
+            # pet and its notes back; say so on the same page, not with a 500.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         details = {name: form.cleaned_data[name] for name in services.PET_DETAIL_FIELDS}

@@ -74,3 +74,38 @@ def gif(name="anim.gif"):
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, "GIF")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/gif")
+
+
+ORIENTATION_TAG = 0x0112
+X_RESOLUTION_TAG = 0x011A  # a RATIONAL by the standard
+ARTIST_TAG = 0x013B  # ASCII by the standard
+EXIF_SHORT, EXIF_ASCII, EXIF_RATIONAL = 3, 2, 5
+
+
+def exif_block(entries):
+    """A raw little-endian EXIF block from (tag, type, count, 4 value bytes)."""
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, value in entries:
+        ifd += struct.pack("<HHI", tag, kind, count) + value
+    ifd += struct.pack("<I", 0)  # no next IFD
+    return b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd
+
+
+def rotated_exif_with_a_mistyped_tag(mistyped=X_RESOLUTION_TAG):
+    """Orientation 6 (turn the picture) and one tag of the wrong type: what
+    made ImageOps.exif_transpose() raise TypeError (or AttributeError)."""
+    if mistyped == ARTIST_TAG:
+        wrong = (ARTIST_TAG, EXIF_RATIONAL, 1, struct.pack("<I", 8))
+    else:
+        wrong = (mistyped, EXIF_ASCII, 3, b"ab\x00\x00")
+    return exif_block(
+        [(ORIENTATION_TAG, EXIF_SHORT, 1, struct.pack("<HH", 6, 0)), wrong]
+    )
+
+
+def jpeg_with_crafted_exif(name="crafted.jpg", mistyped=X_RESOLUTION_TAG):
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 8), (90, 60, 30)).save(
+        buffer, "JPEG", exif=rotated_exif_with_a_mistyped_tag(mistyped)
+    )
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
