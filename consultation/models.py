@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TimeStampedModel
@@ -31,8 +31,9 @@ PET_NOT_OWN_ERROR = _("Choose one of your own pets.")
 
 
 class ThreadState(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # "Closed" also names a day without opening hours (休息): contexts apart.
+    OPEN = "open", pgettext_lazy("consultation", "Open")
+    CLOSED = "closed", pgettext_lazy("consultation", "Closed")
 
 
 class MessageKind(models.TextChoices):

@@ -1,15 +1,21 @@
+import difflib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+
+from consultation.models import ThreadState
+from consultation.tests.factories import ThreadFactory
 
 LOCALE_DIR = settings.BASE_DIR / "locale"
 DOMAINS = ("django", "djangojs")
@@ -157,6 +163,25 @@ def test_javascript_strings_come_from_the_catalog(client):
     assert expected in response.content.decode()
 
 
+@pytest.mark.django_db
+def test_a_closed_consultation_is_not_called_a_day_off(customer_client, customer):
+    thread = ThreadFactory(
+        customer=customer, state=ThreadState.CLOSED, closed_at=timezone.now()
+    )
+    customer.preferred_language = "zh-hans"
+    customer.save()
+
+    thread_page = customer_client.get(reverse("consultation:detail", args=[thread.pk]))
+    home = customer_client.get(reverse("home"))
+
+    assert 'data-testid="thread-state">已关闭<' in thread_page.content.decode()
+    assert "休息" not in thread_page.content.decode()
+    with translation.override("zh-hans"):
+        # A day without opening hours keeps its own word.
+        assert translation.pgettext("opening hours", "Closed") == "休息"
+    assert home.status_code == 200
+
+
 # --- the catalogs ---------------------------------------------------------------
 
 
@@ -187,56 +212,84 @@ def test_the_compiled_catalogs_match_their_sources(locale, domain):
     assert pairs(compiled) == pairs(source)
 
 
-def _project_mirror(tmp_path):
-    """The sources as symlinks beside a copy of locale/.
-
-    makemessages writes into the ./locale of its working directory whatever
-    LOCALE_PATHS says: run in the repository it would rewrite the committed
-    catalogs instead of checking them.
-    """
-    mirror = tmp_path / "project"
-    mirror.mkdir()
-    skipped = {"locale", ".git", ".venv", "node_modules", "staticfiles", "media"}
-    for entry in settings.BASE_DIR.iterdir():
-        if entry.name not in skipped:
-            (mirror / entry.name).symlink_to(entry)
-    shutil.copytree(LOCALE_DIR, mirror / "locale")
-    return mirror
-
-
 @pytest.mark.parametrize("domain", DOMAINS)
-@pytest.mark.parametrize("locale", ["en", "zh_Hans"])
-def test_the_catalogs_hold_exactly_the_strings_in_the_code(
-    locale, domain, tmp_path, settings, monkeypatch
-):
-    """A string added to or removed from the code but not the catalog fails
-    here (a missing or stale entry). Fix with bin/makemessages."""
-    mirror = _project_mirror(tmp_path)
-    settings.LOCALE_PATHS = [mirror / "locale"]
-    monkeypatch.chdir(mirror)
-    ignore = (LOCALE_DIR / "makemessages-ignore.txt").read_text().split()
+def test_translators_see_where_each_string_is_used(domain):
+    """Locations name files only (bin/makemessages --add-location=file)."""
+    catalog = _catalog("zh_Hans", domain)
 
-    call_command(
-        "makemessages",
-        locale=[locale],
-        domain=domain,
-        no_location=True,
-        no_obsolete=True,
-        symlinks=True,
-        ignore_patterns=ignore,
-        verbosity=0,
+    without = [entry.msgid for entry in catalog if not entry.occurrences]
+    assert without == []
+    assert all(line == "" for entry in catalog for _, line in entry.occurrences)
+
+
+def test_one_word_for_two_things_has_a_context_each():
+    catalog = _catalog("zh_Hans", "django")
+
+    def msgstr(context, msgid):
+        return catalog.find(msgid, msgctxt=context).msgstr
+
+    assert msgstr("consultation", "Closed") == "已关闭"
+    assert msgstr("opening hours", "Closed") == "休息"
+    # No context-free catch-all left for the next use to pick up.
+    assert [e for e in catalog if e.msgid == "Closed" and not e.msgctxt] == []
+
+
+def _project_copy(tmp_path):
+    """A copy of the sources and locale/, for bin/makemessages to rewrite.
+
+    Not symlinks: manage.py and settings.py find the project (and LOCALE_PATHS)
+    through their resolved paths, so a linked copy would rewrite the
+    committed catalogs instead of checking them.
+    """
+    copy = tmp_path / "project"
+    skipped = {".git", ".venv", "node_modules", "staticfiles", "media", "htmlcov"}
+    shutil.copytree(
+        settings.BASE_DIR,
+        copy,
+        ignore=lambda directory, names: [
+            name
+            for name in names
+            if name in skipped or name.endswith("_cache") or name == "__pycache__"
+        ],
+    )
+    return copy
+
+
+def _entries(path):
+    return {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(path))}
+
+
+def test_bin_makemessages_changes_nothing_when_the_code_did_not_change(tmp_path):
+    """A string added to or removed from the code but not the catalogs fails
+    here (missing or stale), and so does a catalog that the next run would
+    lay out differently (re-wrapped lines, moved locations). Fix: run
+    bin/makemessages, translate, commit."""
+    copy = _project_copy(tmp_path)
+
+    subprocess.run(
+        [copy / "bin" / "makemessages"],
+        env={**os.environ, "PYTHON": sys.executable},
+        check=True,
+        capture_output=True,
     )
 
-    def msgids(path):
-        return {(entry.msgctxt, entry.msgid) for entry in polib.pofile(str(path))}
-
-    relative = Path(locale) / "LC_MESSAGES" / f"{domain}.po"
-    fresh = msgids(mirror / "locale" / relative)
-    committed = msgids(LOCALE_DIR / relative)
-    assert {"missing": fresh - committed, "stale": committed - fresh} == {
-        "missing": set(),
-        "stale": set(),
-    }
+    for locale in ("en", "zh_Hans"):
+        for domain in DOMAINS:
+            relative = Path(locale) / "LC_MESSAGES" / f"{domain}.po"
+            fresh, committed = copy / "locale" / relative, LOCALE_DIR / relative
+            assert {
+                "missing": _entries(fresh) - _entries(committed),
+                "stale": _entries(committed) - _entries(fresh),
+            } == {"missing": set(), "stale": set()}, relative
+            changed = list(
+                difflib.unified_diff(
+                    committed.read_text().splitlines(),
+                    fresh.read_text().splitlines(),
+                    lineterm="",
+                    n=1,
+                )
+            )
+            assert changed == [], "\n".join([str(relative), *changed[:40]])
 
 
 @pytest.mark.django_db
