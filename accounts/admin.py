@@ -2,10 +2,11 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import services
+from .forms import UserAdminChangeForm
 from .models import User
 from .notifications import user_sockets_close
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
@@ -14,6 +15,7 @@ from .templatetags.accounts_tags import avatar
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserAdminChangeForm
     list_display = [
         "avatar_thumb",
         "username",
@@ -46,11 +48,14 @@ class UserAdmin(DjangoUserAdmin):
     # Doctors may look after accounts (promote, deactivate) but never grant
     # themselves more rights, edit an operator, or set somebody's password.
     PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups"]
+    # Nor change who an account is: a new address would receive the account's
+    # password reset. People change their own on /accounts/email/, verified.
+    IDENTITY_FIELDS = ["username", "email"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            readonly += self.PRIVILEGE_FIELDS
+            readonly += self.IDENTITY_FIELDS + self.PRIVILEGE_FIELDS
         return readonly
 
     def has_change_permission(self, request, obj=None):
@@ -120,9 +125,32 @@ class UserAdmin(DjangoUserAdmin):
         )
 
     def save_model(self, request, obj, form, change):
+        new_email = None
+        if change and "email" in form.changed_data:
+            # The address changes only once its owner verifies it (the service
+            # says why); until then the account keeps the old one.
+            new_email = obj.email
+            obj.email = form.initial.get("email", "")
         super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            # Unticked on the form rather than by the action: same effect.
+        if new_email is not None:
+            address = services.user_request_email_change(
+                user=obj, email=new_email, request=request
+            )
+            if not address.verified:
+                self.message_user(
+                    request,
+                    gettext(
+                        "A verification e-mail was sent to %(email)s. The account "
+                        "keeps its current address until the link in it is "
+                        "followed."
+                    )
+                    % {"email": new_email},
+                    messages.INFO,
+                )
+        lost = {"is_active", "is_staff", "is_superuser"} & set(form.changed_data)
+        if change and any(not getattr(obj, field) for field in lost):
+            # Unticked on the form rather than by an action: same effect (the
+            # groups field closes them through accounts.receivers).
             user_sockets_close(obj.pk)
 
     def _others(self, request, queryset):

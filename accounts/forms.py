@@ -1,13 +1,18 @@
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .images import ALLOWED_CONTENT_TYPES, validate_image
 from .models import User
+from .services import EMAIL_REQUIRED_ERROR, EMAIL_TAKEN_ERROR, email_in_use
 from .validators import USERNAME_MAX_LENGTH
 
 ACCEPT_RULES_REQUIRED_ERROR = _("Please accept the terms of use to create an account.")
@@ -76,6 +81,41 @@ class SignupForm(AllauthSignupForm):
         email = super().validate_unique_email(value)
         if self.account_already_exists:
             raise get_adapter().validation_error("email_taken")
+        return email
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """allauth's reset form, sending links to verified addresses only.
+
+    allauth falls back to User.email and to addresses still waiting for
+    verification; whoever could put an address there (a pending change, an
+    admin edit) could reset the password. An unverified address is treated
+    as unknown: the page looks the same (ACCOUNT_PREVENT_ENUMERATION), and
+    the address gets allauth's "no account" e-mail.
+    """
+
+    def clean_email(self):
+        email = super().clean_email()
+        verified = set(
+            EmailAddress.objects.filter(
+                email__iexact=email, verified=True, user__in=self.users
+            ).values_list("user_id", flat=True)
+        )
+        self.users = [user for user in self.users if user.pk in verified]
+        return email
+
+
+class UserAdminChangeForm(UserChangeForm):
+    """The user admin's form: an address in use elsewhere is refused here, with
+    the field, rather than by the service after the save."""
+
+    def clean_email(self):
+        email = self.cleaned_data.get("email", "")
+        if "email" in self.changed_data:
+            if not email:
+                raise ValidationError(EMAIL_REQUIRED_ERROR)
+            if email_in_use(email=email, exclude=self.instance):
+                raise ValidationError(EMAIL_TAKEN_ERROR)
         return email
 
 

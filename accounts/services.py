@@ -2,7 +2,9 @@
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .images import process_image, replace_images
 from .models import User
@@ -22,11 +24,14 @@ def user_promote_to_doctor(*, user: User) -> User:
 
 @transaction.atomic
 def user_demote_from_doctor(*, user: User) -> User:
+    """Take the doctor role away; the user's open sockets close after the
+    commit (a chat socket would otherwise go on hearing every thread)."""
     user.groups.remove(Group.objects.get(name=DOCTORS_GROUP))
     if not user.is_superuser:
         user.is_staff = False
         user.save(update_fields=["is_staff"])
     user._is_doctor = False
+    user_sockets_close(user.pk)
     return user
 
 
@@ -116,3 +121,42 @@ def user_set_avatar(*, user: User, upload) -> User:
 
 def user_remove_avatar(*, user: User) -> User:
     return replace_images(user, {"avatar": None, "avatar_thumbnail": None})
+
+
+EMAIL_REQUIRED_ERROR = _("An account needs an e-mail address.")
+EMAIL_TAKEN_ERROR = _("This e-mail address belongs to another account.")
+
+
+def email_in_use(*, email: str, exclude: User | None = None) -> bool:
+    """Whether another account has this address (verified or waiting)."""
+    addresses = EmailAddress.objects.filter(email__iexact=email)
+    users = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        addresses = addresses.exclude(user=exclude)
+        users = users.exclude(pk=exclude.pk)
+    return addresses.exists() or users.exists()
+
+
+def user_request_email_change(*, user: User, email: str, request) -> EmailAddress:
+    """An operator changes somebody's e-mail address: only once it is verified.
+
+    Decision: an address typed in the admin is not trusted. It becomes the
+    account's pending (unverified) address and gets allauth's verification
+    e-mail, exactly as when the user changes it on /accounts/email/; the
+    account keeps its current address (login, password reset, e-mails) until
+    the link is followed, when allauth makes the new one primary and drops the
+    old (ACCOUNT_CHANGE_EMAIL). A mistyped or hostile address therefore never
+    receives a password reset for the account. A second change replaces the
+    pending address.
+    """
+    email = email.strip()
+    if not email:
+        raise ValidationError({"email": EMAIL_REQUIRED_ERROR})
+    if email_in_use(email=email, exclude=user):
+        raise ValidationError({"email": EMAIL_TAKEN_ERROR})
+    current = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if current is not None and current.verified:
+        # Already one of the account's verified addresses: nothing to prove.
+        current.set_as_primary()
+        return current
+    return EmailAddress.objects.add_new_email(request, user, email)
