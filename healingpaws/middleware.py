@@ -4,11 +4,14 @@ from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from psycopg import OperationalError as PsycopgOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger("healingpaws.slow")
 
@@ -55,12 +58,39 @@ class _QueryTimer:
                 )
 
 
-# What an outage of the database or Redis raises, as opposed to a bug.
-_OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError)
+# What an outage of the database or Redis raises, as opposed to a bug. The
+# pool's PoolTimeout (no free connection: the database is down or every
+# connection is busy) is a psycopg OperationalError, and may escape Django's
+# own wrapping; redis-py raises TimeoutError for a server that stopped answering.
+OUTAGE_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    PsycopgOperationalError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+RETRY_AFTER_SECONDS = 30
+
+
+def outage_response(request, error) -> HttpResponse:
+    """The 503 page, rendered without the request's context.
+
+    The context processors (the navbar's unread counts) and the session would
+    ask the database or Redis that just failed: the page needs neither.
+    """
+    logger.error("service unavailable on %s: %r", request.path, error)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 class ServiceUnavailableMiddleware:
     """Answer 503 with a clear page when the database or Redis is unreachable.
+
+    This sees the views' exceptions. An outage met by a middleware (the
+    session or the user read by the language middleware) never reaches
+    process_exception: Django turns it into a 500 where it happens, through
+    handler500, which answers the same page (healingpaws.views.server_error).
 
     Nothing is retried here: redis-py reconnects and the database pool checks
     connections on checkout, so the next request after the service returns
@@ -74,20 +104,19 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, _OUTAGE_ERRORS):
+        if not isinstance(exception, OUTAGE_ERRORS):
             return None
-        logger.error("service unavailable on %s: %r", request.path, exception)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        return response
+        return outage_response(request, exception)
 
 
 class RequestBodyLimitMiddleware:
     """Refuse a request whose declared body exceeds REQUEST_BODY_MAX_BYTES (413).
 
     Answered from the Content-Length header, before Django parses the body or
-    spools uploaded files to disk. daphne has read the body by then; the proxy
-    in front (README) keeps it from reading more.
+    spools uploaded files to disk. Under daphne such a request arrives with
+    its headers only (healingpaws/server.py stops daphne reading the body),
+    so this must stay before anything that reads request.POST; the proxy in
+    front (deploy/nginx.conf) refuses it even earlier.
     """
 
     def __init__(self, get_response):

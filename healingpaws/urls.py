@@ -12,6 +12,9 @@ from . import views
 
 CATALOG_LOADED_AT = timezone.now()
 
+# An outage met outside a view is a 503 too (see views.server_error).
+handler500 = "healingpaws.views.server_error"
+
 
 def _not_found(request, *args, **kwargs):
     raise Http404

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sys
 from contextlib import suppress
 
 from asgiref.sync import sync_to_async
@@ -11,12 +12,15 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts.services import user_set_language
 from reservations.slots import opening_hours_groups
+
+from .middleware import OUTAGE_ERRORS, outage_response
 
 logger = logging.getLogger("healingpaws.health")
 
@@ -49,9 +53,22 @@ def set_language(request):
     return response
 
 
+def server_error(request):
+    """handler500: an outage met anywhere (a middleware reading the session or
+    the user, not only a view) gets the 503 page; anything else is a 500."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OUTAGE_ERRORS):
+        return outage_response(request, error)
+    return defaults.server_error(request)
+
+
 def _ping_database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        # Its own thread (see healthz): give the connection back to the pool.
+        connection.close()
 
 
 async def _ping_channel_layer():
@@ -61,10 +78,28 @@ async def _ping_channel_layer():
     await layer.receive(channel)
 
 
+# Probes still running after their timeout: kept referenced until they end.
+_abandoned_probes = set()
+
+
+def _forget(task):
+    _abandoned_probes.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved, so that asyncio does not log it
+
+
 async def _check(name, probe):
+    task = asyncio.ensure_future(probe())
     try:
-        await asyncio.wait_for(probe(), timeout=HEALTH_TIMEOUT_SECONDS)
+        # Shielded: a database probe runs in a thread, which cannot be
+        # cancelled, and sync_to_async waits for it on cancellation, so the
+        # timeout would wait for the pool's own (the answer took 10 s). The
+        # probe is left to finish on its own.
+        await asyncio.wait_for(asyncio.shield(task), timeout=HEALTH_TIMEOUT_SECONDS)
     except Exception as error:  # any failure means "not healthy", with a reason
+        if not task.done():
+            _abandoned_probes.add(task)
+            task.add_done_callback(_forget)
         logger.warning("health check: %s unreachable: %r", name, error)
         return f"unreachable ({type(error).__name__})"
     return "ok"
@@ -74,7 +109,11 @@ async def _check(name, probe):
 async def healthz(request):
     """200 when the database and the channel layer answer, 503 otherwise."""
     results = {
-        "database": await _check("database", sync_to_async(_ping_database)),
+        # Not thread-sensitive: a probe still waiting for the database after
+        # the timeout must not hold up the end of this request.
+        "database": await _check(
+            "database", sync_to_async(_ping_database, thread_sensitive=False)
+        ),
         "channel_layer": await _check("channel layer", _ping_channel_layer),
     }
     healthy = all(value == "ok" for value in results.values())

@@ -2,7 +2,9 @@
 
 from django.db import OperationalError
 from django.urls import path
+from psycopg_pool import PoolTimeout
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 def _raise(error):
@@ -15,5 +17,8 @@ def _raise(error):
 urlpatterns = [
     path("database-down/", _raise(OperationalError("server closed the connection"))),
     path("redis-down/", _raise(RedisConnectionError("connection refused"))),
+    path("redis-silent/", _raise(RedisTimeoutError("Timeout reading from redis"))),
+    # What psycopg's pool raises when no connection frees up within its timeout.
+    path("pool-drained/", _raise(PoolTimeout("couldn't get a connection after 3s"))),
     path("bug/", _raise(ZeroDivisionError("a plain bug"))),
 ]
