@@ -23,6 +23,12 @@ class AccountAdapter(DefaultAccountAdapter):
         user.preferred_language = request.LANGUAGE_CODE
         return super().save_user(request, user, form, commit=commit)
 
+    def clean_username(self, username, shallow=False):
+        # One spelling per name before allauth checks it is free (case folded
+        # by ACCOUNT_PRESERVE_USERNAME_CASING=False): "豈" (U+F900) and "豈"
+        # (U+8C48) are one name, as Django's own username field decides.
+        return super().clean_username(User.normalize_username(username), shallow)
+
     def format_email_subject(self, subject):
         # Rendered inside send_mail's language override, so the prefix is
         # in the recipient's language too.

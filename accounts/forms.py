@@ -1,4 +1,5 @@
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.models import EmailAddress
@@ -82,6 +83,20 @@ class SignupForm(AllauthSignupForm):
         if self.account_already_exists:
             raise get_adapter().validation_error("email_taken")
         return email
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login, finding a username in any of its Unicode spellings.
+
+    Usernames are stored NFKC-normalised (accounts.adapter.clean_username);
+    a name typed with compatibility characters must find the same account.
+    """
+
+    def user_credentials(self):
+        credentials = super().user_credentials()
+        if "username" in credentials:
+            credentials["username"] = User.normalize_username(credentials["username"])
+        return credentials
 
 
 class ResetPasswordForm(AllauthResetPasswordForm):

@@ -219,6 +219,8 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
+    # Usernames are found in any Unicode spelling (NFKC), as they are stored.
+    "login": "accounts.forms.LoginForm",
     # Reset links go to verified addresses only.
     "reset_password": "accounts.forms.ResetPasswordForm",
 }

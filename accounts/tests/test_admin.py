@@ -187,3 +187,37 @@ def test_a_reset_link_goes_to_the_verified_address(client, customer):
     client.post(reverse("account_reset_password"), {"email": "Alice@Example.com"})
 
     assert [message.to for message in _reset_links()] == [["alice@example.com"]]
+
+
+# --- usernames are one name whatever their Unicode spelling -------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_username_taken_in_another_unicode_spelling(
+    operator_client, customer
+):
+    UserFactory(username="\u8c48\u8c48\u8c48")
+    url = reverse("admin:accounts_user_change", args=[customer.pk])
+
+    response = operator_client.post(
+        url, _change_data(customer, username="\uf900\uf900\uf900")
+    )
+
+    assert response.status_code == 200
+    customer.refresh_from_db()
+    assert customer.username == "alice"
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_new_user_named_like_another_in_another_spelling(
+    operator_client,
+):
+    UserFactory(username="\u8c48\u8c48\u8c48")
+
+    operator_client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "\uf900\uf900\uf900", "usable_password": "false"},
+    )
+
+    assert User.objects.filter(username__startswith="\u8c48").count() == 1
+    assert not User.objects.filter(username__startswith="\uf900").exists()

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from accounts.validators import USERNAME_FORMAT_ERROR
 
 URL = reverse("accounts:live-check")
@@ -80,3 +81,12 @@ def test_checks_are_rate_limited_per_address(client):
 
     assert statuses[:30] == [200] * 30
     assert statuses[30] == 429
+
+
+@pytest.mark.django_db
+def test_a_username_taken_in_another_unicode_spelling_is_reported(client):
+    UserFactory(username="\u8c48\u8c48\u8c48")
+
+    response = client.post(URL, {"field": "username", "value": "\uf900\uf900\uf900"})
+
+    assert response.json()["valid"] is False

@@ -187,3 +187,16 @@ def test_a_changed_email_must_be_verified_again(customer_client, customer, passw
     address = customer.emailaddress_set.get(email="alice.new@example.com")
     assert not address.verified
     assert mail.outbox[-1].to == ["alice.new@example.com"]
+
+
+@pytest.mark.django_db
+def test_a_username_logs_in_whatever_its_unicode_spelling(client, password):
+    user = UserFactory(username="\u8c48\u8c48\u8c48")
+
+    response = client.post(
+        reverse("account_login"),
+        {"login": "\uf900\uf900\uf900", "password": password},
+    )
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(user.pk)

@@ -114,3 +114,37 @@ def test_the_signup_form_works_without_javascript(client):
     assert 'name="accept_rules"' in html
     assert 'data-live-check="username"' in html
     assert f'data-live-check-url="{reverse("accounts:live-check")}"' in html
+
+
+# U+F900 is a compatibility ideograph: NFKC turns it into U+8C48, the same
+# character as people read it. One name, however it was typed.
+COMPATIBILITY_NAME = "\uf900\uf900\uf900"
+UNIFIED_NAME = "\u8c48\u8c48\u8c48"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [(UNIFIED_NAME, COMPATIBILITY_NAME), (COMPATIBILITY_NAME, UNIFIED_NAME)],
+)
+def test_usernames_equal_under_nfkc_are_one_account(client, first, second):
+    client.post(SIGNUP_URL, signup_data(username=first, email="one@example.com"))
+    response = client.post(
+        SIGNUP_URL, signup_data(username=second, email="two@example.com")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert list(User.objects.values_list("username", flat=True)) == [UNIFIED_NAME]
+
+
+@pytest.mark.django_db
+def test_a_fullwidth_username_in_another_case_is_taken_too(client, customer):
+    # "ＡＬＩＣＥ" (fullwidth capitals): NFKC gives "ALICE", case folding "alice".
+    response = client.post(
+        SIGNUP_URL, signup_data(username="\uff21\uff2c\uff29\uff23\uff25")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert User.objects.count() == 1
