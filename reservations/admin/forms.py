@@ -64,3 +64,10 @@ class CancelForm(OwnerCancelForm):
 class QuickTriageForm(forms.Form):
     visit = forms.ModelChoiceField(queryset=Reservation.objects.all())
     triage = forms.ChoiceField(choices=[(band, band.label) for band in ORDERED_BANDS])
+
+
+class QuickAdvanceForm(forms.Form):
+    """The queue's "next step" button: the visit and the state the page showed."""
+
+    visit = forms.ModelChoiceField(queryset=Reservation.objects.all())
+    from_state = forms.ChoiceField(choices=State.choices)

@@ -10,21 +10,44 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.roles import is_doctor
+
 from .. import services
 from ..live import CONSULTATION_REASON
-from ..models import Reservation, Triage
+from ..models import Reservation, State, Triage
 from ..queue import ORDERED_BANDS, WAITING_STATES, queue_places
 from ..slots import parse_day
 from .columns import refusal_message
-from .forms import QuickTriageForm
+from .forms import QuickAdvanceForm, QuickTriageForm
 
 # The most visits one drop can reorder: far above a day's band, far below abuse.
 REORDER_MAX_VISITS = 200
 REORDER_BAD_REQUEST_ERROR = _("The new order could not be read. Reload the page.")
+QUEUE_STALE_ERROR = _(
+    "%(visit)s changed meanwhile: it is now %(state)s. Nothing was done; the "
+    "queue shows it as it is now."
+)
+QUEUE_BAD_REQUEST_ERROR = _("That visit could not be changed. Reload the page.")
+# The one-click buttons of the queue rows, by the state they move a visit to
+# (services.NEXT_STATE): what the doctor does, not the state's own name.
+NEXT_STEP_LABELS = {
+    State.CONFIRMED: pgettext_lazy("next step", "Confirm"),
+    State.CHECKED_IN: pgettext_lazy("next step", "Check in"),
+    State.IN_TREATMENT: pgettext_lazy("next step", "Start treatment"),
+    State.READY_FOR_RELEASE: pgettext_lazy("next step", "Ready to go home"),
+    State.FINISHED: pgettext_lazy("next step", "Picked up"),
+}
+
+
+def may_move_visits(user) -> bool:
+    """Triage and one-click moves are for doctors only; other staff (the
+    front desk to come) may see the queue but not decide on it."""
+    return is_doctor(user)
 
 
 class QueuePagesMixin:
@@ -44,6 +67,11 @@ class QueuePagesMixin:
                 "queue/triage/",
                 view(require_POST(self.queue_triage_view)),
                 name="reservations_queue_triage",
+            ),
+            path(
+                "queue/advance/",
+                view(require_POST(self.queue_advance_view)),
+                name="reservations_queue_advance",
             ),
             *super().get_urls(),
         ]
@@ -86,6 +114,7 @@ class QueuePagesMixin:
             "to_triage": to_triage,
             "with_doctor": with_doctor,
             "ordered_bands": ORDERED_BANDS,
+            "can_move": may_move_visits(request.user),
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/queue.html", context
@@ -106,36 +135,85 @@ class QueuePagesMixin:
 
     def queue_triage_view(self, request):
         """The queue page's quick triage buttons; without JavaScript too."""
-        if not self.has_change_permission(request):
+        if not (self.has_change_permission(request) and may_move_visits(request.user)):
             raise PermissionDenied
         form = QuickTriageForm(request.POST)
-        if form.is_valid():
-            visit = form.cleaned_data["visit"]
-            band = Triage(form.cleaned_data["triage"])
-            try:
-                services.reservation_triage(
-                    reservation=visit, triage=band, by=request.user
-                )
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request, f"{visit}: {refusal_message(error)}", messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request,
-                    gettext("%(visit)s triaged as %(band)s.")
-                    % {"visit": visit, "band": band.label},
-                    messages.SUCCESS,
-                )
-        else:
-            self.message_user(
-                request, gettext("That visit could not be triaged."), messages.ERROR
+        if not form.is_valid():
+            return self._queue_answer(
+                request, gettext("That visit could not be triaged."), ok=False
             )
-        back = reverse("admin:reservations_queue")
-        day = _queue_day(request.POST)
-        if day != timezone.localdate():
-            back += f"?date={day.isoformat()}"
-        return HttpResponseRedirect(back)
+        visit = form.cleaned_data["visit"]
+        band = Triage(form.cleaned_data["triage"])
+        try:
+            services.reservation_triage(reservation=visit, triage=band, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            return self._queue_answer(
+                request, f"{visit}: {refusal_message(error)}", ok=False
+            )
+        return self._queue_answer(
+            request,
+            gettext("%(visit)s triaged as %(band)s.")
+            % {"visit": visit, "band": band.label},
+        )
+
+    def queue_advance_view(self, request):
+        """One click moves a visit to its next state (services.NEXT_STATE).
+
+        The button posts the state its page showed: a double click, or a page
+        drawn before a colleague moved the visit, is refused instead of moving
+        the visit a second step.
+        """
+        if not (self.has_change_permission(request) and may_move_visits(request.user)):
+            raise PermissionDenied
+        form = QuickAdvanceForm(request.POST)
+        if not form.is_valid():
+            return self._queue_answer(request, QUEUE_BAD_REQUEST_ERROR, ok=False)
+        visit, shown = form.cleaned_data["visit"], form.cleaned_data["from_state"]
+        if visit.state != shown:
+            return self._queue_answer(
+                request,
+                QUEUE_STALE_ERROR
+                % {"visit": visit, "state": visit.get_state_display()},
+                ok=False,
+                status=409,
+            )
+        try:
+            visit = services.reservation_advance(reservation=visit, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            return self._queue_answer(
+                request, f"{visit}: {refusal_message(error)}", ok=False, status=409
+            )
+        return self._queue_answer(
+            request,
+            gettext("%(visit)s is now %(state)s.")
+            % {"visit": visit, "state": visit.get_state_display()},
+        )
+
+    def _queue_answer(self, request, message, *, ok=True, status=400):
+        """JSON for the page's script (it redraws the queue itself); otherwise
+        a message and back to the page the button was on."""
+        wanted = request.get_preferred_type(["text/html", "application/json"])
+        if wanted == "application/json":
+            if ok:
+                return JsonResponse({"ok": True, "message": str(message)})
+            return JsonResponse({"error": str(message)}, status=status)
+        self.message_user(request, message, messages.SUCCESS if ok else messages.ERROR)
+        return HttpResponseRedirect(_back_to(request))
+
+
+def _back_to(request):
+    """The page a queue button was on: its `next` if it is ours, else the queue
+    of the day posted."""
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    back = reverse("admin:reservations_queue")
+    day = _queue_day(request.POST)
+    if day != timezone.localdate():
+        back += f"?date={day.isoformat()}"
+    return back
 
 
 def _queue_day(data):

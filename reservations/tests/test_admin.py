@@ -14,6 +14,7 @@ from pets.tests.factories import PetFactory
 from reservations.admin import (
     REORDER_BAD_REQUEST_ERROR,
 )
+from reservations.admin.queue import QUEUE_BAD_REQUEST_ERROR, QUEUE_STALE_ERROR
 from reservations.models import ClinicSettings, Reservation, Slot, State, Triage
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
@@ -27,6 +28,7 @@ CHANGELIST = reverse("admin:reservations_reservation_changelist")
 QUEUE = reverse("admin:reservations_queue")
 REORDER = reverse("admin:reservations_queue_reorder")
 QUICK_TRIAGE = reverse("admin:reservations_queue_triage")
+ADVANCE = reverse("admin:reservations_queue_advance")
 
 
 def change_url(visit):
@@ -629,6 +631,151 @@ def test_a_quick_triage_of_a_closed_visit_is_refused_politely(doctor_client, cus
     assert refresh(visit)[0].triage == Triage.UNTRIAGED
 
 
+# --- one click, one step ---------------------------------------------------------
+
+
+def advance(client, visit, shown, json=False, **data):
+    headers = {"Accept": "application/json"} if json else {}
+    return client.post(
+        ADVANCE, {"visit": visit.pk, "from_state": shown, **data}, headers=headers
+    )
+
+
+@pytest.mark.django_db
+def test_the_queue_offers_each_visit_its_next_step_and_untriaged_ones_triage(
+    doctor_client, customer
+):
+    visit_of(customer, "Asked")
+    visit_of(customer, "Booked", triage=Triage.STANDARD, state=State.CONFIRMED)
+    visit_of(customer, "Here", triage=Triage.EMERGENCY, state=State.CHECKED_IN)
+    visit_of(customer, "Treated", triage=Triage.STANDARD, state=State.IN_TREATMENT)
+    visit_of(customer, "Ready", triage=Triage.STANDARD, state=State.READY_FOR_RELEASE)
+
+    html = doctor_client.get(QUEUE).content.decode()
+
+    buttons = {
+        "Asked": ("confirmed", "Confirm"),
+        "Booked": ("checked_in", "Check in"),
+        "Here": ("in_treatment", "Start treatment"),
+        "Treated": ("ready_for_release", "Ready to go home"),
+        "Ready": ("finished", "Picked up"),
+    }
+    for name, (state, label) in buttons.items():
+        row = html[html.index(f">{name}</a>") :]
+        row = row[: row.index("</tr>")]
+        assert f'data-next-state="{state}">{label}</button>' in row, name
+        assert ('name="triage"' in row) == (name == "Asked"), name
+    panel = doctor_client.get(reverse("admin:index")).content.decode()
+    assert 'data-next-state="in_treatment">Start treatment</button>' in panel
+
+
+@pytest.mark.django_db
+def test_the_next_step_button_moves_the_visit_and_comes_back_without_javascript(
+    doctor_client, doctor, customer
+):
+    visit = visit_of(customer, "Rex", triage=Triage.STANDARD, state=State.CONFIRMED)
+
+    response = doctor_client.post(
+        ADVANCE,
+        {"visit": visit.pk, "from_state": "confirmed", "next": QUEUE},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(QUEUE, 302)]
+    assert page_messages(response) == [f"{visit} is now Checked in."]
+    assert refresh(visit)[0].state == State.CHECKED_IN
+    event = visit.events.get()
+    assert (event.actor, event.from_value, event.to_value) == (
+        doctor,
+        "confirmed",
+        "checked_in",
+    )
+
+
+@pytest.mark.django_db
+def test_the_next_step_button_answers_the_pages_script_in_json(doctor_client, customer):
+    visit = visit_of(customer, "Rex", triage=Triage.STANDARD, state=State.CHECKED_IN)
+
+    response = advance(doctor_client, visit, "checked_in", json=True)
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "message": f"{visit} is now In treatment."}
+    assert refresh(visit)[0].state == State.IN_TREATMENT
+    # The message was for the script: the next page does not repeat it.
+    assert page_messages(doctor_client.get(QUEUE)) == []
+
+
+@pytest.mark.django_db
+def test_a_double_click_or_a_stale_page_moves_a_visit_only_one_step(
+    doctor_client, customer
+):
+    visit = visit_of(customer, "Rex", triage=Triage.STANDARD)
+
+    first = advance(doctor_client, visit, "requested", json=True)
+    second = advance(doctor_client, visit, "requested", json=True)
+
+    assert first.status_code == 200
+    assert second.status_code == 409
+    assert second.json() == {
+        "error": str(QUEUE_STALE_ERROR) % {"visit": visit, "state": "Confirmed"}
+    }
+    assert refresh(visit)[0].state == State.CONFIRMED
+    assert visit.events.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_closed_visit_has_no_next_step_and_a_bad_post_changes_nothing(
+    doctor_client, customer
+):
+    done = visit_of(customer, "Done", state=State.FINISHED)
+    waiting = visit_of(customer, "Rex")
+
+    closed = advance(doctor_client, done, "finished", json=True)
+    unknown = doctor_client.post(
+        ADVANCE, {"visit": "abc", "from_state": "nope"}, follow=True
+    )
+
+    assert closed.status_code == 409
+    assert "cannot become" in closed.json()["error"]
+    assert unknown.status_code == 200
+    assert page_messages(unknown) == [str(QUEUE_BAD_REQUEST_ERROR)]
+    assert refresh(done, waiting)[0].state == State.FINISHED
+    assert waiting.state == State.REQUESTED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("back", "expected"),
+    [
+        ("/admin/", "/admin/"),
+        ("https://evil.example/", QUEUE),
+        ("//evil.example/admin/", QUEUE),
+    ],
+)
+def test_the_next_step_comes_back_only_to_a_page_of_this_site(
+    doctor_client, customer, back, expected
+):
+    visit = visit_of(customer, "Rex")
+
+    response = advance(doctor_client, visit, "requested", next=back)
+
+    assert response["Location"] == expected
+
+
+@pytest.mark.django_db
+def test_quick_triage_answers_the_pages_script_in_json(doctor_client, customer):
+    visit = visit_of(customer, "Rex", heavy_bleeding=True)
+
+    response = doctor_client.post(
+        QUICK_TRIAGE,
+        {"visit": visit.pk, "triage": "emergency"},
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.json() == {"ok": True, "message": f"{visit} triaged as Emergency."}
+    assert refresh(visit)[0].triage == Triage.EMERGENCY
+
+
 # --- the reorder endpoint ---------------------------------------------------------
 
 
@@ -738,8 +885,12 @@ def test_customers_and_other_staff_cannot_reach_the_reservation_admin(client, cu
         assert response.status_code == 302
         response = client.post(QUICK_TRIAGE, {"visit": visit.pk, "triage": "emergency"})
         assert response.status_code == 302
+        response = client.post(ADVANCE, {"visit": visit.pk, "from_state": "requested"})
+        assert response.status_code == 302
+        assert "login" in response["Location"]
     visit.refresh_from_db()
     assert (visit.triage, visit.queue_position) == (Triage.STANDARD, 1)
+    assert visit.state == State.REQUESTED
 
 
 # --- the dashboard's Today panel --------------------------------------------------

@@ -149,6 +149,62 @@
     }
   }
 
+  // One-click queue buttons (forms marked data-queue-action: next step,
+  // triage) are posted without leaving the page: the answer's message goes to
+  // [data-action-status], and the live regions are redrawn at once rather than
+  // when the socket's push comes (it may be down). Without this script the
+  // form posts and the server sends the browser back to the page.
+  function say(text, failed) {
+    var place = document.querySelector("[data-action-status]");
+    if (place) {
+      place.textContent = text;
+      place.classList.toggle("queue-status-error", failed);
+    }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-live-region] form[data-queue-action]")) {
+      return;
+    }
+    event.preventDefault();
+    var body = new FormData(form);
+    var button = event.submitter;
+    if (button && button.name) {
+      body.append(button.name, button.value);
+    }
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (each) {
+      each.disabled = true; // one click, one step
+    });
+    fetch(form.action, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+      body: body,
+    })
+      .then(function (response) {
+        return response.json().then(
+          function (answer) {
+            return { ok: response.ok && answer.ok === true, text: answer.message || answer.error };
+          },
+          function () {
+            return { ok: false };
+          }
+        );
+      })
+      .catch(function () {
+        return { ok: false };
+      })
+      .then(function (result) {
+        say(result.text || gettext("That did not work. Reload the page and try again."), !result.ok);
+        buttons.forEach(function (each) {
+          each.disabled = false;
+        });
+        want(null);
+      });
+  });
+
   document.addEventListener("live:idle", schedule);
   window.healingPaws.liveSocket(status.getAttribute("data-live-dashboard"), {
     open: function (reconnected) {

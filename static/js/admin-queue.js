@@ -102,6 +102,9 @@
       Sortable.create(band, {
         draggable: "tr[data-id]",
         animation: 150,
+        // A row's buttons are clicked, never dragged (admin-live.js posts them).
+        filter: ".queue-action",
+        preventOnFilter: false,
         onChoose: function () {
           hold("chosen", true);
         },

@@ -1,0 +1,19 @@
+"""The doctor dashboard's one-click queue buttons (admin queue page, Today panel)."""
+
+from django import template
+
+from reservations.admin.queue import NEXT_STEP_LABELS, may_move_visits
+from reservations.services import NEXT_STATE
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def next_step(context, visit):
+    """(state, label) of the button that moves `visit` one step on, or None
+    when there is no next step or the user may not take it."""
+    request = context.get("request")
+    to_state = NEXT_STATE.get(visit.state)
+    if to_state is None or request is None or not may_move_visits(request.user):
+        return None
+    return to_state, NEXT_STEP_LABELS[to_state]
