@@ -2,14 +2,22 @@
 
 The socket only listens: the server pushes, the client sends nothing it acts
 on. The user's group also carries "session.end", sent when the user logs out,
-changes the password or is deactivated, which closes the socket; the page's
-reconnect then succeeds only if its browser still has a valid session.
+changes the password, is deactivated or loses a role, which closes the socket;
+the page's reconnect then succeeds only if its browser still has a valid session.
+
+Also the base of every socket of a signed-in user (LiveSocketConsumer).
 """
+
+import time
+from importlib import import_module
+from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
 
-from consultation.presence import PresenceMixin
+from consultation.presence import PresenceMixin, group_discard_quietly
 
 from .models import Notification
 from .notifications import notification_group
@@ -21,7 +29,105 @@ CLOSE_NOT_SIGNED_IN = 4401  # for good: the page stops reconnecting
 CLOSE_SESSION_ENDED = 4000  # a logout somewhere: reconnect to find out if it was us
 
 
-class NotificationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+# A push reaches a page only while the socket's session still belongs to a
+# user who may see it (the user in the scope was fixed at connect). Whatever
+# takes access away closes the user's sockets at once (session.end, after the
+# commit); the re-check before a push covers a session.end that was lost (a
+# Redis blip). It costs a few queries (session, user, groups, the thread): on
+# every push, one chat message to a thread with 200 open pages would cost
+# ~800 queries, so a socket trusts its last check for this many seconds. A
+# lost session.end lets at most that much through.
+ACCESS_RECHECK_SECONDS = 3.0
+
+
+class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+    """The base of the site's sockets (notifications, chat, dashboard).
+
+    The groups it joins with join() and its presence are left however it
+    ends. Channels calls disconnect() only on a clean close; a handler that
+    raises ends the consumer without it, and the socket would stay in its
+    groups (the shared presence groups too) for the layer's group_expiry, a
+    day, and go on counting as online through its heartbeat. So the cleanup
+    runs in a `finally` around the whole consumer as well.
+
+    Pushes from the layer go to the page only if may_push() says so.
+    """
+
+    access_checked_at = float("-inf")
+    access_lost = False
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.leave_everything()
+
+    async def join(self, *groups: str) -> None:
+        # Recorded before the add: a failed add is discarded on the way out.
+        for group in groups:
+            self.groups_joined = [*getattr(self, "groups_joined", ()), group]
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.access_checked_at = time.monotonic()  # checked by connect()
+
+    async def disconnect(self, code):
+        await self.leave_everything()
+
+    async def leave_everything(self) -> None:
+        """Stop counting and leave every group; safe to call twice."""
+        groups, self.groups_joined = getattr(self, "groups_joined", ()), []
+        try:
+            await self.presence_stop()
+        finally:
+            for group in groups:
+                await group_discard_quietly(
+                    self.channel_layer, group, self.channel_name
+                )
+
+    async def may_push(self) -> bool:
+        """Whether the page may still hear pushes; closes the socket if not.
+        Asks access_refusal() at most every ACCESS_RECHECK_SECONDS."""
+        if self.access_lost:
+            return False
+        if time.monotonic() - self.access_checked_at < ACCESS_RECHECK_SECONDS:
+            return True
+        return await self.access_confirmed(await self.access_refusal())
+
+    async def access_confirmed(self, refusal: int | None) -> bool:
+        """Record a fresh check: None, or the code to close the socket with."""
+        if refusal is None:
+            self.access_checked_at = time.monotonic()
+            return True
+        self.access_lost = True
+        await self.close(code=refusal)
+        return False
+
+    async def access_refusal(self) -> int | None:
+        """None while the socket's session is still its user's, signed in
+        and active, and refusal_for() has nothing against them; else the
+        code to close the socket with."""
+        return await database_sync_to_async(self._refusal)()
+
+    def _refusal(self):
+        user = session_user(self.scope)
+        if user.pk != self.scope["user"].pk or not user.is_active:
+            return CLOSE_SESSION_ENDED
+        return self.refusal_for(user)
+
+    def refusal_for(self, user) -> int | None:
+        """What a socket needs besides a signed-in user (sync: may query)."""
+        return None
+
+
+def session_user(scope):
+    """The user the socket's session belongs to now, read afresh (the scope
+    holds the session as it was at the connect): anonymous once it ended."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(
+        scope["session"].session_key
+    )
+    return auth.get_user(SimpleNamespace(session=session))
+
+
+class NotificationConsumer(LiveSocketConsumer):
     """Also the socket that counts a signed-in user as online (presence.py):
     every page of the site opens it."""
 
@@ -31,22 +137,18 @@ class NotificationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
-        self.group = notification_group(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join(notification_group(user.pk))
         await self.accept()
         await self.send_json({"type": "unread", "unread": await _unread(user)})
         await self.presence_start(user)
-
-    async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-        await self.presence_stop()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # This socket only listens: frames are dropped unread.
         pass
 
     async def notification_new(self, event):
+        if not await self.may_push():
+            return
         await self.send_json(
             {
                 "type": "notification",

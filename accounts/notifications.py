@@ -142,8 +142,16 @@ def _visit_of(notification):
 
 def user_sockets_close(user_id: int) -> None:
     """After the commit, close every open socket of a user (logout, new
-    password, deactivation). Best effort, like the pushes."""
-    transaction.on_commit(partial(_end_sessions, user_id))
+    password, deactivation, a role or group taken away). Best effort, like
+    the pushes; once per commit, however many changes of it ask."""
+    pending = transaction.get_connection().run_on_commit
+    if any(
+        getattr(entry[1], "closes_sockets_of", None) == user_id for entry in pending
+    ):
+        return
+    end_sessions = partial(_end_sessions, user_id)
+    end_sessions.closes_sockets_of = user_id
+    transaction.on_commit(end_sessions)
 
 
 def _end_sessions(user_id):

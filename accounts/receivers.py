@@ -9,9 +9,11 @@ from allauth.account.signals import (
     password_set,
 )
 from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import translation
 
+from .models import User
 from .notifications import user_sockets_close
 from .services import user_sync_doctor_role
 
@@ -46,3 +48,24 @@ def close_sockets_on_logout(sender, request, user, **kwargs):
 @receiver(password_reset, dispatch_uid="accounts.close_sockets_on_password_reset")
 def close_sockets_on_new_password(sender, request, user, **kwargs):
     user_sockets_close(user.pk)
+
+
+@receiver(
+    m2m_changed, sender=User.groups.through, dispatch_uid="accounts.close_on_groups"
+)
+def close_sockets_on_group_loss(sender, instance, action, reverse, pk_set, **kwargs):
+    """A user who leaves a group (the doctor role, translators) may lose
+    access that an open socket still uses: close it, the page reconnects with
+    what is left. Any way of changing groups: the services, the admin form
+    (user.groups.set), a group's user_set."""
+    if action not in ("pre_clear", "post_remove"):
+        return
+    if not reverse:  # user.groups.remove(...) / .clear()
+        user_sockets_close(instance.pk)
+        return
+    # group.user_set.remove(users) / .clear(): pk_set holds the users' ids,
+    # except for a clear, which gives none: read them before it happens.
+    if action == "pre_clear":
+        pk_set = set(instance.user_set.values_list("pk", flat=True))
+    for user_id in pk_set or ():
+        user_sockets_close(user_id)

@@ -22,27 +22,29 @@ included, from the broadcast after the commit (live.py), never from here.
 """
 
 import json
+import logging
 import time
-from importlib import import_module
-from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.contrib import auth
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from accounts.consumers import (
+    CLOSE_NOT_SIGNED_IN,
+    CLOSE_SESSION_ENDED,
+    LiveSocketConsumer,
+    session_user,
+)
 from accounts.notifications import notification_group
 
 from . import services
 from .live import thread_group
 from .models import Thread
-from .presence import PresenceMixin
+
+logger = logging.getLogger("healingpaws.consultation")
 
 # A frame carries one message of at most MESSAGE_MAX_LENGTH characters; a
 # longer text (Chinese takes three bytes a character) goes through the page's
@@ -62,9 +64,10 @@ CLOSE_NOT_MEMBER = 4404  # not this user's thread (or no such thread): for good
 FRAME_TOO_LARGE_ERROR = _("This message is too long to send live.")
 RATE_LIMITED_ERROR = _("You are sending messages too fast. Wait a moment.")
 BAD_FRAME_ERROR = _("The page sent something the server does not understand.")
+FRAME_FAILED_ERROR = _("Something went wrong on our side. Try again in a moment.")
 
 
-class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+class ConsultationConsumer(LiveSocketConsumer):
     async def connect(self):
         # Accept first and then close, so that the page sees the close code.
         await self.accept()
@@ -80,22 +83,29 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         self.user = user
         self.language = user.preferred_language
         self.frames = []  # send times of this socket's recent frames
-        self.groups_joined = [thread_group(thread.pk), notification_group(user.pk)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join(thread_group(thread.pk), notification_group(user.pk))
         await self.presence_start(user)
-
-    async def disconnect(self, code):
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        await self.presence_stop()
 
     # --- from the page
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if not hasattr(self, "user"):
-            return  # refused at connect, closing
-        if text_data is None or len(text_data.encode()) > FRAME_MAX_BYTES:
+        if not hasattr(self, "user") or self.access_lost:
+            return  # refused, closing
+        try:
+            await self._receive(text_data)
+        except Exception:
+            # A frame this code did not foresee: the sender hears of it and
+            # the socket stays open for the next (the error is logged).
+            logger.exception("consultation %s: frame failed", self.thread_id)
+            await self.send_error("failed", FRAME_FAILED_ERROR)
+
+    async def _receive(self, text_data):
+        # Measured as sent: a lone surrogate has no UTF-8 form, and .encode()
+        # of it raised (the JSON escape of one arrives as six characters).
+        if (
+            text_data is None
+            or len(text_data.encode("utf-8", "surrogatepass")) > FRAME_MAX_BYTES
+        ):
             await self.send_error("too_large", FRAME_TOO_LARGE_ERROR)
             return
         if not self._frame_allowed():
@@ -104,17 +114,14 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         try:
             frame = json.loads(text_data)
             kind = frame["type"]
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
+            # RecursionError: an array or object nested deeper than the
+            # parser goes, which 4 KB of "[" reach.
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
             return
         # Who is asking, now: the session may have ended since the connect.
         user, thread = await _asker_and_thread(self.scope, self.thread_id)
-        if thread is None:
-            await self.close(
-                code=CLOSE_NOT_MEMBER
-                if user.is_authenticated and user.is_active
-                else CLOSE_SESSION_ENDED
-            )
+        if not await self.access_confirmed(_refusal(user, thread)):
             return
         if kind == "message":
             await self._post(thread, user, frame)
@@ -166,14 +173,23 @@ class ConsultationConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     # --- from the channel layer
 
     async def message_new(self, event):
+        if not await self.may_push():
+            return
         payloads = event["payloads"]
         payload = payloads.get(self.language) or next(iter(payloads.values()))
         await self.send_json({"type": "message", "message": payload})
 
     async def read_moved(self, event):
+        if not await self.may_push():
+            return
         await self.send_json(
             {"type": "read", "hospital": event["hospital"], "up_to": event["up_to"]}
         )
+
+    def refusal_for(self, user):
+        if _thread_for(user, self.thread_id) is None:
+            return CLOSE_NOT_MEMBER
+        return None
 
     async def session_end(self, event):
         await self.close(code=CLOSE_SESSION_ENDED)
@@ -192,14 +208,19 @@ def _visible_thread(user, pk):
 
 @database_sync_to_async
 def _asker_and_thread(scope, pk):
-    """The user the socket's session belongs to now, read afresh (the scope
-    holds the session as it was at the connect), and the thread if they may
-    still see it."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore(
-        scope["session"].session_key
-    )
-    user = auth.get_user(SimpleNamespace(session=session))
+    """The user the socket's session belongs to now, and the thread if they
+    may still see it."""
+    user = session_user(scope)
     return user, _thread_for(user, pk)
+
+
+def _refusal(user, thread):
+    """The close code for a socket whose user may no longer see the thread."""
+    if thread is not None:
+        return None
+    if user.is_authenticated and user.is_active:
+        return CLOSE_NOT_MEMBER
+    return CLOSE_SESSION_ENDED
 
 
 def _thread_for(user, pk):

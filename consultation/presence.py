@@ -183,6 +183,26 @@ def _store():
 
 # --- sockets ----------------------------------------------------------------------
 
+# How often, and after how long, a socket that is closing retries leaving a
+# group when the layer refuses (a burst of closes can empty the Redis pool).
+DISCARD_ATTEMPTS = 3
+DISCARD_RETRY_SECONDS = 0.2
+
+
+async def group_discard_quietly(layer, group: str, channel: str) -> None:
+    """Leave a group, retrying briefly; a failure is logged, never raised: the
+    socket is closing anyway, and the layer drops a stale member by itself
+    (group_expiry). Raised here, it would skip the rest of the cleanup."""
+    for attempt in range(1, DISCARD_ATTEMPTS + 1):
+        try:
+            await layer.group_discard(group, channel)
+            return
+        except Exception:
+            if attempt == DISCARD_ATTEMPTS:
+                logger.warning("%s not removed from %s", channel, group, exc_info=True)
+            else:
+                await asyncio.sleep(DISCARD_RETRY_SECONDS * attempt)
+
 
 class PresenceMixin:
     """For the consumers of signed-in users' pages: the socket counts while it
@@ -192,20 +212,25 @@ class PresenceMixin:
     async def presence_start(self, user):
         self.presence_role = DOCTOR if await _is_doctor(user) else CUSTOMER
         self.presence_user_id = user.pk
+        # From here on presence_stop() undoes whatever part of this has run.
+        self.presence_started = True
         for role in watched_roles(self.presence_role):
             await self.channel_layer.group_add(presence_group(role), self.channel_name)
-        await self._presence_renew()
         self.presence_heartbeat = asyncio.create_task(self._presence_beat())
+        await self._presence_renew()
         counts = await sync_to_async(presence_counts)(self.presence_role)
         await self.send_json({"type": "presence", "counts": counts})
 
     async def presence_stop(self):
-        if not hasattr(self, "presence_heartbeat"):
+        """Stop counting; safe to call twice, and after a failed start."""
+        if not getattr(self, "presence_started", False):
             return
-        self.presence_heartbeat.cancel()
+        self.presence_started = False
+        if heartbeat_task := getattr(self, "presence_heartbeat", None):
+            heartbeat_task.cancel()
         for role in watched_roles(self.presence_role):
-            await self.channel_layer.group_discard(
-                presence_group(role), self.channel_name
+            await group_discard_quietly(
+                self.channel_layer, presence_group(role), self.channel_name
             )
         await sync_to_async(presence_leave)(
             role=self.presence_role,

@@ -51,6 +51,9 @@ MESSAGE_EMPTY_ERROR = _("Write a message or attach a photo.")
 MESSAGE_TOO_LONG_ERROR = _(
     "Keep the message to %(limit)d characters or fewer (it has %(length)d)."
 )
+MESSAGE_UNSTORABLE_ERROR = _(
+    "The message contains a character that cannot be sent. Remove it and try again."
+)
 MUTE_REASON_REQUIRED_ERROR = _("Give the reason: the customer will read it.")
 MUTE_REASON_TOO_LONG_ERROR = _("Keep the reason to %(limit)d characters or fewer.")
 MUTE_UNTIL_PAST_ERROR = _("Choose a time in the future.")
@@ -102,6 +105,8 @@ def message_post(
             code="too_long",
             params={"limit": MESSAGE_MAX_LENGTH, "length": len(text)},
         )
+    if not _storable(text):
+        raise ValidationError(MESSAGE_UNSTORABLE_ERROR, code="unstorable")
     _check_can_write(thread, sender)  # before decoding a photo for nothing
     processed = process_image(photo) if photo else None
     with transaction.atomic():
@@ -134,6 +139,19 @@ def message_post(
             raise
     thread.last_message_at = locked.last_message_at
     return message
+
+
+def _storable(text):
+    """Whether a database can hold the text: not a NUL (PostgreSQL refuses
+    it), nor a lone surrogate (no UTF-8 form). Forms refuse both on their
+    own; the chat socket's JSON can carry them ("\\u0000", "\\ud800")."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def thread_mark_read(

@@ -7,17 +7,19 @@ logout, a new password or a deactivation closes it too.
 """
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from accounts.consumers import (
+    CLOSE_NOT_SIGNED_IN,
+    CLOSE_SESSION_ENDED,
+    LiveSocketConsumer,
+)
 from accounts.notifications import notification_group
 from accounts.roles import is_doctor
-from consultation.presence import PresenceMixin
 
 from .live import DASHBOARD_GROUP
 
 
-class DashboardConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+class DashboardConsumer(LiveSocketConsumer):
     """Open on every dashboard page of a doctor: it also counts them online."""
 
     async def connect(self):
@@ -27,22 +29,17 @@ class DashboardConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
-        self.joined = [notification_group(user.pk), DASHBOARD_GROUP]
-        for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self.join(notification_group(user.pk), DASHBOARD_GROUP)
         await self.accept()
         await self.presence_start(user)
-
-    async def disconnect(self, code):
-        for group in getattr(self, "joined", ()):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        await self.presence_stop()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # This socket only listens: frames are dropped unread.
         pass
 
     async def dashboard_changed(self, event):
+        if not await self.may_push():
+            return
         await self.send_json(
             {"type": "changed", "reasons": event["reasons"], "days": event["days"]}
         )
@@ -54,6 +51,10 @@ class DashboardConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
 
     async def notification_unread(self, event):
         pass  # the bell's count, likewise
+
+    def refusal_for(self, user):
+        # No longer a doctor: the page stops reconnecting.
+        return None if is_doctor(user) else CLOSE_NOT_SIGNED_IN
 
     async def session_end(self, event):
         await self.close(code=CLOSE_SESSION_ENDED)

@@ -5,6 +5,7 @@ These run on the in-memory channel layer, and on Redis when REDIS_URL is set
 """
 
 import json
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -13,8 +14,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
-from accounts.services import user_deactivate
+from accounts.consumers import (
+    ACCESS_RECHECK_SECONDS,
+    CLOSE_NOT_SIGNED_IN,
+    CLOSE_SESSION_ENDED,
+)
+from accounts.services import user_deactivate, user_demote_from_doctor
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import (
     closed_with,
@@ -243,6 +248,43 @@ async def test_a_frame_that_is_not_json_gets_an_error_frame(people):
     assert (await frame_of(mine, "message"))["message"]["text"] == "Sorry, this one."
 
 
+# Frames an attacker can send that once crashed the socket (1011): a JSON
+# nesting deeper than the parser's recursion limit, a lone surrogate (no
+# database can store it as UTF-8), and a NUL (PostgreSQL text cannot hold it).
+HOSTILE_FRAMES = {
+    "deep nesting": "[" * 2000 + "]" * 2000,
+    "deep nesting in a message": '{"type": "message", "text": "x", "more": '
+    + "[" * 1900
+    + "]" * 1900
+    + "}",
+    "a lone surrogate, escaped": '{"type": "message", "text": "\\ud800"}',
+    "a lone surrogate, raw": '{"type": "message", "text": "\ud800"}',
+    "a NUL, escaped": '{"type": "message", "text": "a\\u0000b"}',
+    "a NUL, raw": '{"type": "message", "text": "a\x00b"}',
+    "a list": "[1, 2]",
+    "a string": '"message"',
+}
+
+
+@pytest.mark.parametrize("frame", HOSTILE_FRAMES.values(), ids=HOSTILE_FRAMES)
+async def test_a_hostile_frame_gets_an_error_frame_and_the_socket_stays_usable(
+    people, frame
+):
+    """On PostgreSQL too (CI's DATABASE_URL), where a NUL reached the ORM."""
+    assert len(frame.encode("utf-8", "surrogatepass")) <= FRAME_MAX_BYTES
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    await mine.send_to(text_data=frame)
+
+    error = await frame_of(mine, "error")
+    assert error["code"] in {"bad_frame", "unstorable"}
+    assert error["message"]
+    assert not await sync_to_async(Message.objects.exists)()
+    await send(mine, "Still here.")
+    assert (await frame_of(doctors, "message"))["message"]["text"] == "Still here."
+
+
 # --- mute, close, and the session ---------------------------------------------------
 
 
@@ -319,7 +361,11 @@ async def test_a_session_ended_without_a_push_is_caught_at_the_next_frame(people
     assert not await sync_to_async(Message.objects.exists)()
 
 
-async def test_a_doctor_who_loses_the_role_is_refused_at_the_next_frame(people):
+async def test_a_doctor_who_loses_the_role_is_refused_at_the_next_frame(
+    people, monkeypatch
+):
+    # The session.end push of the change is lost (a Redis blip).
+    monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
     doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
     await sync_to_async(people["doctor"].groups.clear)()
 
@@ -327,6 +373,72 @@ async def test_a_doctor_who_loses_the_role_is_refused_at_the_next_frame(people):
 
     assert await closed_with(doctors) == CLOSE_NOT_MEMBER
     assert not await sync_to_async(Message.objects.exists)()
+
+
+async def test_removing_the_doctor_role_closes_their_open_chat_socket(people):
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    await sync_to_async(user_demote_from_doctor)(user=people["doctor"])
+
+    assert await closed_with(doctors) == CLOSE_SESSION_ENDED
+
+
+async def test_taking_a_doctor_out_of_the_group_in_the_admin_closes_the_socket(people):
+    """The admin's user form sets the groups (user.groups.set): same effect."""
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    await sync_to_async(people["doctor"].groups.set)([])
+
+    assert await closed_with(doctors) == CLOSE_SESSION_ENDED
+
+
+async def test_a_doctor_who_lost_the_role_hears_no_more_messages(people, monkeypatch):
+    """If the session.end push was lost (a Redis blip), the socket checks
+    before it passes a message on, and closes instead."""
+    monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    await send(mine, "Before.")
+    assert (await frame_of(doctors, "message"))["message"]["text"] == "Before."
+
+    await sync_to_async(user_demote_from_doctor)(user=people["doctor"])
+    # The socket trusts its last check for a few seconds (ACCESS_RECHECK_SECONDS).
+    monkeypatch.setattr("accounts.consumers.ACCESS_RECHECK_SECONDS", 0)
+    await send(mine, "After.")
+    await frame_of(mine, "message")
+
+    assert await next_output_but_presence(doctors) == {
+        "type": "websocket.close",
+        "code": CLOSE_NOT_MEMBER,
+    }
+
+
+async def next_output_but_presence(communicator):
+    """The socket's next output, text frames decoded, past presence counts."""
+    while True:
+        output = await communicator.receive_output(timeout=2)
+        if output["type"] == "websocket.send":
+            frame = json.loads(output["text"])
+            if frame["type"] == "presence":
+                continue
+            return frame
+        return output
+
+
+async def test_a_socket_trusts_its_check_for_a_few_seconds_only(people, monkeypatch):
+    monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    await sync_to_async(user_demote_from_doctor)(user=people["doctor"])
+    clock = time.monotonic() + ACCESS_RECHECK_SECONDS + 0.1
+    monkeypatch.setattr("accounts.consumers.time.monotonic", lambda: clock)
+
+    await send(mine, "Later.")
+
+    assert await next_output_but_presence(doctors) == {
+        "type": "websocket.close",
+        "code": CLOSE_NOT_MEMBER,
+    }
 
 
 # --- read receipts and notices ----------------------------------------------------

@@ -1,19 +1,26 @@
 """Who is online: counts, expiry, and what the pages show."""
 
+import asyncio
 import datetime
 
 import pytest
 import redis
 from asgiref.sync import sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from accounts.consumers import NotificationConsumer
+from accounts.notifications import notification_group
 from accounts.tests.sockets import connected, doctor_after_a_flush
 from consultation import presence
+from consultation.consumers import ConsultationConsumer
+from consultation.live import thread_group
 from consultation.models import Message, SystemEvent, Thread
 from consultation.services import message_post
 from consultation.tests.factories import ThreadFactory
+from reservations.consumers import DashboardConsumer
 from reservations.models import OpeningHours
 
 
@@ -195,3 +202,94 @@ def test_the_today_panel_shows_who_is_online(doctor_client, no_doctor_online):
     # Every dashboard page of a doctor keeps the live socket open.
     changelist = doctor_client.get(reverse("admin:pets_pet_changelist"))
     assert "js/admin-live.js" in changelist.content.decode()
+
+
+# --- sockets that end badly ---------------------------------------------------------
+
+
+async def group_size(group):
+    """How many channels the layer holds in a group (in memory or on Redis)."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return len(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    return await connection.zcard(layer._group_key(group))
+
+
+SOCKETS = {
+    "notifications": (NotificationConsumer, 2),
+    "chat": (ConsultationConsumer, 1),
+    "dashboard": (DashboardConsumer, 1),
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", SOCKETS)
+async def test_a_socket_that_crashes_leaves_its_groups_and_stops_counting(
+    kind, no_doctor_online, settings, monkeypatch
+):
+    """Channels runs disconnect() only on a clean close: a consumer that
+    raised stayed in its groups for a day and, its heartbeat running, online."""
+    settings.PRESENCE_TTL_SECONDS = 0.6  # a heartbeat every 0.2 s
+    consumer, greetings = SOCKETS[kind]
+
+    async def crash(self, event):
+        raise RuntimeError("a handler that fails")
+
+    monkeypatch.setattr(consumer, "session_end", crash)
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    thread = await sync_to_async(ThreadFactory)()
+    path = {
+        "notifications": "/ws/notifications/",
+        "chat": f"/ws/consultation/{thread.pk}/",
+        "dashboard": "/ws/dashboard/",
+    }[kind]
+    groups = [
+        notification_group(doctor.pk),
+        presence.presence_group(presence.DOCTOR),
+        presence.presence_group(presence.CUSTOMER),
+    ]
+    socket, _ = await connected(path, doctor, greetings=greetings)
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 1
+    assert [await group_size(group) for group in groups] == [1, 1, 1]
+
+    await get_channel_layer().group_send(groups[0], {"type": "session.end"})
+    with pytest.raises(RuntimeError):
+        while True:  # past presence counts
+            assert (await socket.receive_output(timeout=2))["type"] == "websocket.send"
+
+    assert [await group_size(group) for group in groups] == [0, 0, 0]
+    assert await group_size(thread_group(thread.pk)) == 0
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+    await asyncio.sleep(0.5)  # a heartbeat left running would count it again
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_failing_group_discard_does_not_stop_the_rest_of_the_cleanup(
+    no_doctor_online, monkeypatch
+):
+    """A burst of closes can empty the Redis pool (MaxConnectionsError): the
+    socket still stops counting and leaves the groups it can."""
+    monkeypatch.setattr(presence, "DISCARD_RETRY_SECONDS", 0.01)
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    socket, _ = await connected("/ws/dashboard/", doctor, greetings=1)
+    layer = get_channel_layer()
+    discard = layer.group_discard
+    refused = []
+
+    async def refuse_presence_groups(group, channel):
+        if group.startswith("presence-"):
+            refused.append(group)
+            raise redis.exceptions.MaxConnectionsError("Too many connections")
+        await discard(group, channel)
+
+    monkeypatch.setattr(layer, "group_discard", refuse_presence_groups)
+
+    await socket.disconnect()
+
+    assert len(refused) == 2 * presence.DISCARD_ATTEMPTS
+    assert await group_size(notification_group(doctor.pk)) == 0
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
