@@ -12,6 +12,28 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
+  // Menus (<details data-menu>) open and close without this; it closes them
+  // on a click elsewhere or Escape, as a dropdown does.
+  var menus = document.querySelectorAll("details[data-menu]");
+  document.addEventListener("click", function (event) {
+    menus.forEach(function (menu) {
+      if (menu.open && !menu.contains(event.target)) {
+        menu.open = false;
+      }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    menus.forEach(function (menu) {
+      if (menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+  });
+
   // Language switcher: change the language as soon as one is picked.
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () {
