@@ -9,12 +9,13 @@ from . import services
 from .forms import UserAdminChangeForm
 from .models import User
 from .notifications import user_sockets_close
+from .phones import PhoneSearchMixin
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from .templatetags.accounts_tags import avatar
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
     form = UserAdminChangeForm
     list_display = [
         "avatar_thumb",

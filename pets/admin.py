@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.forms import ImageUploadField
+from accounts.phones import PhoneSearchMixin
 from reservations.admin import slot_time, triage_badge
 from reservations.models import Reservation
 
@@ -105,7 +106,7 @@ class PetAdminForm(forms.ModelForm):
 
 
 @admin.register(Pet)
-class PetAdmin(admin.ModelAdmin):
+class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
     form = PetAdminForm
     list_display = [
         "thumbnail",
@@ -126,6 +127,7 @@ class PetAdmin(admin.ModelAdmin):
         "owner__email",
         "owner__phone",
     ]
+    phone_search_user = "owner"
     autocomplete_fields = ["owner"]
     readonly_fields = ["photo_preview", "archived_at", "created_at", "updated_at"]
     fieldsets = [

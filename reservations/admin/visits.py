@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import PhoneSearchMixin
 from pets.templatetags.pets_tags import pet_photo
 
 from .. import services
@@ -57,7 +58,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(QueuePagesMixin, admin.ModelAdmin):
+class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     form = VisitDecisionForm
     list_display = [
         "thumbnail",
@@ -82,6 +83,8 @@ class ReservationAdmin(QueuePagesMixin, admin.ModelAdmin):
         "pet__owner__email",
         "pet__owner__phone",
     ]
+    # Also by the phone's digits alone (accounts.phones).
+    phone_search_user = "pet__owner"
     search_help_text = _("Pet name, owner's username or name, e-mail or phone.")
     readonly_fields = [
         "pet_link",
