@@ -350,7 +350,10 @@
     }
   });
 
-  // After a close or a mute the server's page says what can be done now.
+  // After a close or a mute the server's page says what can be done now
+  // (the composer and its notices) and the thread's state badge.
+  var REFRESHED = ["[data-composer]", "[data-thread-state]"];
+
   function refreshComposer() {
     var composer = document.querySelector("[data-composer]");
     if (!composer) {
@@ -361,10 +364,14 @@
         return response.ok ? response.text() : null;
       })
       .then(function (html) {
-        var fresh = html && new DOMParser().parseFromString(html, "text/html").querySelector("[data-composer]");
-        if (fresh) {
-          composer.replaceWith(document.importNode(fresh, true));
-        }
+        var fresh = html && new DOMParser().parseFromString(html, "text/html");
+        REFRESHED.forEach(function (selector) {
+          var current = document.querySelector(selector);
+          var replacement = fresh && fresh.querySelector(selector);
+          if (current && replacement) {
+            current.replaceWith(document.importNode(replacement, true));
+          }
+        });
       })
       .catch(function () {});
   }
