@@ -1,4 +1,9 @@
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.conf import settings
 from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -6,6 +11,14 @@ from django.utils.translation import gettext
 
 from .models import User
 from .roles import is_doctor
+
+
+@dataclass(frozen=True)
+class EmailSite:
+    """What allauth's e-mail templates read as `current_site`."""
+
+    name: str
+    domain: str
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -34,11 +47,31 @@ class AccountAdapter(DefaultAccountAdapter):
         # in the recipient's language too.
         return f"[{gettext('Healing Paws')}] {force_str(subject)}"
 
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        # allauth leaves the user out of a notification's context; the
+        # greeting (templates/account/email/base_message.txt) names them.
+        context = {"user": user, **(context or {})}
+        return super().send_notification_mail(template_prefix, user, context, email)
+
     def send_mail(self, template_prefix, email, context):
-        """Send every account e-mail in its recipient's language."""
+        """Send every account e-mail in its recipient's language, from the
+        hospital by name.
+
+        Without django.contrib.sites allauth names the site by the request's
+        host ("Hello from 127.0.0.1:8000!"): the site is "Healing Paws" in the
+        recipient's language, at the host the links in the e-mail lead to
+        (allauth builds them from the request, one of ALLOWED_HOSTS).
+        """
         user = context.get("user")
         if not isinstance(user, User):
             user = User.objects.filter(email__iexact=email).first()
         language = user.preferred_language if user else translation.get_language()
+        request = allauth_context.request
+        domain = (
+            request.get_host()
+            if request is not None
+            else urlsplit(settings.SITE_URL).netloc
+        )
         with translation.override(language):
-            super().send_mail(template_prefix, email, context)
+            site = EmailSite(name=gettext("Healing Paws"), domain=domain)
+            super().send_mail(template_prefix, email, {"current_site": site, **context})

@@ -113,6 +113,8 @@ def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
         # Static files come from the finders (whitenoise) only with DEBUG on.
         "DEBUG": "true",
         "ALLOWED_HOSTS": HOST,
+        # Visit e-mails link to this server, not to the default port.
+        "SITE_URL": f"http://{HOST}:{port}",
         "DATABASE_URL": _database_url_of(connections["default"].settings_dict),
         # django-environ drops the first "/" of the path: four slashes make
         # an absolute EMAIL_FILE_PATH.

@@ -94,9 +94,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Catalogs saved in rosetta by any process, loaded before a language is.
+    "healingpaws.catalogs.CatalogReloadMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (its page is translated), before any parsing.
     "healingpaws.middleware.RequestBodyLimitMiddleware",
+    # Before the session is read (its key comes from a cookie) and any view:
+    # a NUL or lone surrogate would reach the database (400 instead of 500).
+    "healingpaws.middleware.UnstorableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,12 +180,38 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "healingpaws",
+            # Passed to redis-py's pool. Cache commands never block: a reply
+            # later than this means Redis is away (the outage page), as for
+            # the database's 3 s.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "healingpaws"},
+            "CONFIG": {
+                # A dict host is passed to redis-py's ConnectionPool.from_url.
+                # socket_timeout: channels-redis waits for a socket's next event
+                # in BZPOPMIN for up to 5 s, and redis-py 8 gives up reading
+                # after 5 s by default: the two raced, and every idle socket
+                # was closed with 1011 every 5-10 s. The read timeout must be
+                # well over the blocking read.
+                # max_connections: each closing socket takes a connection to
+                # leave its groups; the default pool (100) ran dry when more
+                # closed at once (MaxConnectionsError). Connections open only
+                # as needed.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "max_connections": env.int(
+                            "REDIS_MAX_CONNECTIONS", default=1000
+                        ),
+                    }
+                ],
+                "prefix": "healingpaws",
+            },
         }
     }
 else:
@@ -244,6 +275,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # Defaults are allauth's; the live signup check (accounts.views.live_check)
 # gets its own limit. All of them count in the shared cache (Redis in prod).
 ACCOUNT_RATE_LIMITS = {"signup_check": "30/m/ip"}
+# Account e-mails link to the host the request came to (one of ALLOWED_HOSTS), in
+# the scheme of SITE_URL even when a proxy forgets X-Forwarded-Proto.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 # Reset links (Django's token generator) expire after two hours and die once used.
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 

@@ -106,3 +106,14 @@ def test_a_hostile_translation_cannot_run_script_in_rosetta(client, translator):
     response = client.get("/rosetta/files/project/")
 
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_account_email_links_follow_the_scheme_of_site_url():
+    show = (
+        "from django.conf import settings; "
+        "print(settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL)"
+    )
+
+    result = _manage("shell", "-c", show, env=PRODUCTION_ENV)
+
+    assert result.stdout.splitlines()[-1] == "https", result.stderr
