@@ -5,3 +5,13 @@ class HealingPawsAdminConfig(AdminConfig):
     """Installs the doctor dashboard as the default admin site."""
 
     default_site = "healingpaws.admin.DoctorDashboardSite"
+
+    def ready(self):
+        super().ready()
+        # Catalog checks and reloads for every process (healingpaws/catalogs.py).
+        from rosetta.signals import post_save
+
+        from . import catalogs
+
+        catalogs.install()
+        post_save.connect(catalogs.catalogs_changed, dispatch_uid="catalogs-changed")

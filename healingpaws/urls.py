@@ -2,15 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404
 from django.urls import include, path, re_path
-from django.utils import timezone
 from django.views.decorators.http import last_modified
-from django.views.i18n import JavaScriptCatalog
 
 from accounts.urls import notification_urlpatterns
 
-from . import views
-
-CATALOG_LOADED_AT = timezone.now()
+from . import catalogs, views
 
 # An outage met outside a view is a 503 too (see views.server_error).
 handler500 = "healingpaws.views.server_error"
@@ -30,8 +26,10 @@ urlpatterns = [
     path(
         "jsi18n/",
         # Every page asks for it: browsers revalidate instead of re-downloading.
-        # Translations change only when the process restarts (see README).
-        last_modified(lambda request: CATALOG_LOADED_AT)(JavaScriptCatalog.as_view()),
+        # It changes with a deploy or a catalog saved in rosetta (see README).
+        last_modified(lambda request: catalogs.loaded_at())(
+            catalogs.CheckedJavaScriptCatalog.as_view()
+        ),
         name="javascript-catalog",
     ),
     path("accounts/", include("accounts.urls")),
@@ -44,5 +42,10 @@ urlpatterns = [
     # Translators work on the project's own catalogs only: a msgstr is shown
     # unescaped, and third-party catalogs are none of theirs.
     re_path(r"^rosetta/files/(?!project/)[\w-]+/", _not_found),
+    # Rosetta's form, refusing translations whose placeholders differ.
+    re_path(
+        r"^rosetta/files/(?P<po_filter>[\w-]+)/(?P<lang_id>[\w\-_\.@]+)/(?P<idx>\d+)/$",
+        catalogs.CheckedTranslationFormView.as_view(),
+    ),
     path("rosetta/", include("rosetta.urls")),
 ]
