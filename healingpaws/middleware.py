@@ -1,14 +1,17 @@
+import json
 import logging
+import re
 import time
 from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from psycopg import OperationalError as PsycopgOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -107,6 +110,88 @@ class ServiceUnavailableMiddleware:
         if not isinstance(exception, OUTAGE_ERRORS):
             return None
         return outage_response(request, exception)
+
+
+# A NUL cannot be stored in PostgreSQL text (a DataError at the query) and a
+# lone surrogate cannot be encoded to UTF-8 for either database.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_INPUT_ERROR = _lazy(
+    "This request contains characters that cannot be accepted "
+    "(a NUL or a broken Unicode character). Please go back and try again."
+)
+
+
+class UnstorableInputMiddleware:
+    """Refuse (400) a request carrying text no database can store.
+
+    Forms refuse a NUL in their text fields, but the admin's filters, search
+    and autocomplete, ?date= and similar parameters, cookies (the session key)
+    and JSON bodies hand values to the ORM directly, and PostgreSQL answers
+    with a DataError (a 500). One check here covers every one of them: the
+    path, query parameters, form fields, cookies, headers and JSON strings.
+    Query strings and form bodies reach Django as text with bad UTF-8 already
+    replaced (U+FFFD), so a lone surrogate can only come in through JSON's
+    \\uXXXX escapes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _request_is_unstorable(request):
+            return HttpResponseBadRequest(
+                render_to_string("400.html", {"explanation": UNSTORABLE_INPUT_ERROR})
+            )
+        return self.get_response(request)
+
+
+def _request_is_unstorable(request):
+    texts = [request.path]
+    for mapping in (request.GET, request.COOKIES):
+        texts.extend(_keys_and_values(mapping))
+    texts.extend(
+        value
+        for key, value in request.META.items()
+        if key.startswith("HTTP_") and isinstance(value, str)
+    )
+    if any(_UNSTORABLE.search(text) for text in texts):
+        return True
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return False
+    if request.content_type == "application/json":
+        return _json_is_unstorable(request.body)
+    return any(_UNSTORABLE.search(text) for text in _keys_and_values(request.POST))
+
+
+def _keys_and_values(mapping):
+    items = mapping.lists() if hasattr(mapping, "lists") else mapping.items()
+    for key, values in items:
+        yield key
+        yield from values if isinstance(values, list) else [values]
+
+
+def _json_is_unstorable(body):
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        # Nested too deep to decode: no endpoint takes such a thing, and the
+        # view would fail on it the same way, as a 500.
+        return True
+    except ValueError:  # not JSON: the view says so in its own words
+        return False
+    # Walked with a stack, not recursion: the document can be deep.
+    pending = [document]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 class RequestBodyLimitMiddleware:
