@@ -293,8 +293,10 @@ class Message(TimeStampedModel):
         if self.event == SystemEvent.MUTED:
             until = parse_datetime(self.params.get("until", ""))
             return gettext(
-                "A doctor has paused your messages in this consultation until "
-                "%(until)s. Reason: %(reason)s"
+                # The date is never followed by a full stop: in English it
+                # can end with one ("3 p.m.").
+                "A doctor has paused your messages in this consultation (until "
+                "%(until)s). Reason: %(reason)s"
             ) % {
                 "until": date_format(timezone.localtime(until), "DATETIME_FORMAT")
                 if until

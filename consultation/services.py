@@ -44,7 +44,7 @@ NOT_MEMBER_ERROR = _("You are not part of this consultation.")
 DOCTORS_ONLY_ERROR = _("Only a doctor can do this.")
 THREAD_CLOSED_ERROR = _("This consultation is closed: no new messages can be added.")
 MUTED_ERROR = _(
-    "A doctor has paused your messages in this consultation until %(until)s. "
+    "A doctor has paused your messages in this consultation (until %(until)s). "
     "Reason: %(reason)s"
 )
 MESSAGE_EMPTY_ERROR = _("Write a message or attach a photo.")

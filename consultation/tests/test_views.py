@@ -325,6 +325,27 @@ def test_a_muted_customers_post_is_refused_with_the_reason(
     assert thread.messages.filter(kind="user").count() == 0
 
 
+def test_a_mute_until_an_afternoon_reads_without_a_double_full_stop(
+    customer_client, thread, doctor, client
+):
+    # English times end with a full stop ("3 p.m."): a sentence that put one
+    # after the date read "p.m..".
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    three_pm = timezone.make_aware(
+        datetime.datetime.combine(tomorrow, datetime.time(15))
+    )
+    thread_mute(thread=thread, by=doctor, until=three_pm, reason="Calm down")
+
+    page = customer_client.get(thread.get_absolute_url()).content.decode()
+    refused = customer_client.post(thread.get_absolute_url(), {"text": "Hey"})
+    client.force_login(doctor)
+    doctors_page = client.get(thread.get_absolute_url()).content.decode()
+
+    notices = [page, refused.content.decode(), doctors_page]
+    assert all("3 p.m." in html for html in notices)
+    assert not any("p.m.." in html for html in notices)
+
+
 def test_a_closed_thread_shows_closed_and_no_form(customer_client, thread, doctor):
     thread_close(thread=thread, by=doctor)
 

@@ -103,3 +103,16 @@ def test_a_booking_with_a_red_flag_says_come_in_now(
         book(PetFactory(owner=customer), starts_at=tomorrow_at(12), heavy_bleeding=True)
 
     assert "come to the hospital now" in mail.outbox[0].body
+
+
+def test_an_afternoon_time_ends_no_sentence_with_a_double_full_stop(
+    customer, django_capture_on_commit_callbacks
+):
+    # English times end with a full stop ("3 p.m."): "p.m.." if a sentence
+    # ends right after one.
+    with django_capture_on_commit_callbacks(execute=True):
+        book(PetFactory(owner=customer), starts_at=tomorrow_at(15))
+
+    body = mail.outbox[0].body
+    assert "3 p.m." in body
+    assert "p.m.." not in body
