@@ -1,0 +1,78 @@
+"""
+daphne's HTTP request, made safe for large bodies. asgi.py installs it, so
+every daphne that serves this project (Procfile, runserver, tests) uses it.
+
+Twisted, under daphne, does two things with a request body before Django
+sees it:
+
+- It parses every multipart or urlencoded POST body into `request.args`,
+  which daphne never reads (Django parses the body again): 11-12 times the
+  body in memory, for anybody, on any URL (50 MiB cost +578 MiB). Turned
+  off with Twisted's own switch, `parsePOSTFormSubmission=False`.
+- It buffers the whole body (a temporary file) before the application is
+  called, so a limit checked in Django comes after the upload has been read.
+  A declared length over REQUEST_BODY_MAX_BYTES is therefore settled when
+  the headers arrive: the request goes to Django at once with an empty body
+  and its Content-Length intact, RequestBodyLimitMiddleware answers 413 in
+  the visitor's language (JSON for the photo uploader), and the connection
+  closes without reading the body. A body of undeclared length (chunked) is
+  counted as it arrives and cut off with a bare 413 once over the limit;
+  browsers never send those.
+
+The proxy in front (deploy/nginx.conf) applies the same limit first; this is
+the second line, for a daphne reached directly.
+"""
+
+import io
+
+from daphne import http_protocol
+from django.conf import settings
+
+_TOO_LARGE = (
+    b"HTTP/1.1 413 Content Too Large\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 25\r\n"
+    b"Connection: close\r\n"
+    b"\r\n"
+    b"Request body too large.\r\n"
+)
+
+
+class WebRequest(http_protocol.WebRequest):
+    def __init__(self, *args, **kwargs):
+        kwargs["parsePOSTFormSubmission"] = False
+        super().__init__(*args, **kwargs)
+        self._body_bytes = 0
+        self._body_refused = False
+
+    def gotLength(self, length):
+        if length is None or length <= settings.REQUEST_BODY_MAX_BYTES:
+            super().gotLength(length)
+            return
+        # Too large by its own account: hand Django the headers and no body.
+        # Twisted takes a channel length of 0 as "the request is complete".
+        self.content = io.BytesIO()
+        self.channel.length = 0
+        # What the client sends meanwhile is held (at most 16 KB, then TCP
+        # back-pressure) and dropped with the connection after the answer.
+        self.channel.persistent = False
+        self.responseHeaders.setRawHeaders(b"Connection", [b"close"])
+        # A client waiting for "100 Continue" gets the 413 instead.
+        self.requestHeaders.removeHeader(b"Expect")
+
+    def handleContentChunk(self, data):
+        if self._body_refused:
+            return
+        self._body_bytes += len(data)
+        if self._body_bytes > settings.REQUEST_BODY_MAX_BYTES:
+            self._body_refused = True
+            self.channel.transport.write(_TOO_LARGE)
+            self.channel.loseConnection()
+            return
+        super().handleContentChunk(data)
+
+
+def install():
+    """Make daphne build our WebRequest: its HTTPFactory reads the module's
+    name for every new connection."""
+    http_protocol.WebRequest = WebRequest

@@ -1,0 +1,70 @@
+"""daphne in a child process for the server and proxy tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+HOST = "127.0.0.1"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+START_SECONDS = 30
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_listening(port, process, log_path):
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        assert process.poll() is None, log_path.read_text(errors="replace")
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, log_path.read_text(errors="replace")
+            time.sleep(0.1)
+
+
+@contextmanager
+def running(command, log_path, *, port, env=None):
+    """Run a server until the block ends, once it listens on `port`."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 (the tests' own commands)
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until_listening(port, process, log_path)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def daphne(workdir, *extra_args, **env_overrides):
+    """The project under daphne, as the Procfile runs it, on an empty SQLite
+    file (what these tests send needs no table); gives (port, process)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "healingpaws.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "ALLOWED_HOSTS": HOST,
+        **env_overrides,
+    }
+    env.pop("REDIS_URL", None)
+    command = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port)]
+    command += [*extra_args, "healingpaws.asgi:application"]
+    with running(command, workdir / "daphne.log", port=port, env=env) as process:
+        yield port, process

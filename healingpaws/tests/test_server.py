@@ -1,0 +1,133 @@
+"""daphne as the Procfile runs it, with large request bodies (server.py)."""
+
+import http.client
+import json
+import socket
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from daphne import http_protocol
+from django.conf import settings
+
+import healingpaws.asgi  # noqa: F401 (installs the request class, as daphne does)
+from healingpaws import server
+from healingpaws.tests import servers
+from healingpaws.tests.servers import HOST
+
+BODY_LIMIT = settings.REQUEST_BODY_MAX_BYTES
+
+
+def test_daphne_builds_requests_that_leave_form_bodies_to_django():
+    protocol = http_protocol.HTTPFactory(mock.MagicMock()).buildProtocol(None)
+
+    request = protocol.requestFactory(mock.MagicMock(), 0)
+
+    assert isinstance(request, server.WebRequest)
+    assert request._parsePOSTFormSubmission is False
+
+
+@pytest.fixture(scope="module")
+def daphne(tmp_path_factory):
+    with servers.daphne(tmp_path_factory.mktemp("daphne")) as (port, process):
+        yield port, process.pid
+
+
+def _post(port, path, content_length, body=None, **headers):
+    """POST with a declared length, sending the body only if given."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=20)
+    try:
+        connection.putrequest("POST", path, skip_accept_encoding=True)
+        connection.putheader("Content-Type", "multipart/form-data; boundary=xyz")
+        connection.putheader("Content-Length", str(content_length))
+        for name, value in headers.items():
+            connection.putheader(name.replace("_", "-"), value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def test_a_declared_length_over_the_limit_is_answered_before_any_body_is_sent(
+    daphne,
+):
+    port, _pid = daphne
+
+    started = time.monotonic()
+    status, headers, content = _post(
+        port, "/pets/new/", 2_000_000_000, Accept_Language="zh-hans"
+    )
+
+    assert status == 413
+    assert time.monotonic() - started < 10
+    assert headers["Connection"] == "close"
+    # Django's page in the visitor's language, not daphne's.
+    assert "上传的文件太大" in content.decode()
+
+
+def test_the_photo_uploader_gets_its_413_as_json(daphne):
+    port, _pid = daphne
+
+    status, headers, content = _post(
+        port,
+        "/pets/new/",
+        BODY_LIMIT + 1,
+        X_Requested_With="XMLHttpRequest",
+        Expect="100-continue",
+    )
+
+    assert status == 413
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(content)["errors"]["__all__"]
+
+
+def test_a_chunked_body_is_cut_off_once_over_the_limit(daphne):
+    port, _pid = daphne
+    head = (
+        f"POST /pets/new/ HTTP/1.1\r\nHost: {HOST}\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    chunk = b"%x\r\n%s\r\n" % (1024 * 1024, b"x" * 1024 * 1024)
+    body = chunk * (BODY_LIMIT // (1024 * 1024) + 2)
+
+    with socket.create_connection((HOST, port), timeout=20) as connection:
+        connection.sendall(head)
+        with pytest.raises(OSError):  # refused mid-way: the server hangs up
+            connection.sendall(body)
+            connection.sendall(body)
+        answer = connection.recv(200)
+
+    assert answer.startswith(b"HTTP/1.1 413")
+
+
+def _form_body(content):
+    return (
+        b'--xyz\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"'
+        b"\r\nContent-Type: image/jpeg\r\n\r\n" + content + b"\r\n--xyz--\r\n"
+    )
+
+
+def _peak_rss(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux")
+def test_a_form_body_under_the_limit_costs_daphne_about_its_size(daphne):
+    """Twisted parsing the body into request.args cost 11-12 times its size."""
+    port, pid = daphne
+    size = 8 * 1024 * 1024
+    # A first, small request pays for what daphne and Django load once.
+    small = _form_body(b"\xff" * 1024)
+    _post(port, "/no-such-page/", len(small), small)
+    before = _peak_rss(pid)
+    body = _form_body(b"\xff" * size)
+
+    status, _headers, _content = _post(port, "/no-such-page/", len(body), body)
+
+    assert status == 404
+    assert _peak_rss(pid) - before < 3 * size
