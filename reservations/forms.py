@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,9 +11,34 @@ from .models import (
     SYMPTOMS_MAX_LENGTH,
     Reservation,
 )
-from .services import CANCEL_REASON_REQUIRED_ERROR, PET_NOT_BOOKABLE_ERROR
+from .services import (
+    CANCEL_REASON_REQUIRED_ERROR,
+    PET_NOT_BOOKABLE_ERROR,
+    SLOT_UNAVAILABLE_ERROR,
+)
+from .slots import is_within_calendar
 
 CHOOSE_TIME_ERROR = _("Choose a time for the visit.")
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A DateTimeField that refuses moments at the ends of the calendar.
+
+    `9999-12-31T23:59:59+00:00` parses, and then overflows (a 500) wherever it
+    is turned into local time; such a time is an "out_of_range" error instead.
+    """
+
+    default_error_messages = {
+        "out_of_range": _("Enter a date between the years 2000 and 2999."),
+    }
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is not None and not is_within_calendar(moment):
+            raise ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            )
+        return moment
 
 
 class ReservationForm(forms.Form):
@@ -29,9 +55,13 @@ class ReservationForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": PET_NOT_BOOKABLE_ERROR},
     )
-    starts_at = forms.DateTimeField(
+    starts_at = BoundedDateTimeField(
         label=_("Time"),
-        error_messages={"required": CHOOSE_TIME_ERROR, "invalid": CHOOSE_TIME_ERROR},
+        error_messages={
+            "required": CHOOSE_TIME_ERROR,
+            "invalid": CHOOSE_TIME_ERROR,
+            "out_of_range": SLOT_UNAVAILABLE_ERROR,
+        },
     )
     symptoms = forms.CharField(
         label=_("Symptoms"),

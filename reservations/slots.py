@@ -19,6 +19,20 @@ class FreeSlot:
 # narrow enough that a day before or after is still a date.
 EARLIEST_DAY = datetime.date(2000, 1, 1)
 LATEST_DAY = datetime.date(2999, 12, 31)
+# The same for a moment: converting 9999-12-31T23:59:59+00:00 (or year 1 at
+# +14:00) to local time overflows, so such a time is refused before.
+EARLIEST_MOMENT = datetime.datetime.combine(
+    EARLIEST_DAY, datetime.time.min, datetime.UTC
+)
+LATEST_MOMENT = datetime.datetime.combine(LATEST_DAY, datetime.time.max, datetime.UTC)
+
+
+def is_within_calendar(moment: datetime.datetime) -> bool:
+    """Whether an aware datetime can be converted to any time zone.
+
+    Comparing aware datetimes converts neither, so this cannot overflow.
+    """
+    return EARLIEST_MOMENT <= moment <= LATEST_MOMENT
 
 
 def parse_day(value) -> datetime.date | None:
@@ -95,6 +109,8 @@ def is_slot_time(starts_at: datetime.datetime, *, rules, now=None) -> bool:
     Whether it still has room is for the booking itself to find out.
     """
     now = now or timezone.now()
+    if not is_within_calendar(starts_at):
+        return False
     day = timezone.localtime(starts_at).date()
     first, last = bookable_days(rules=rules, today=timezone.localdate(now))
     return (
