@@ -391,7 +391,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Healing Paws <no-reply@healingpaws.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# SITE_URL (Core) starts the links of every e-mail.
+# SITE_URL (Core) starts the links of the visit e-mails (sent by the worker);
+# account e-mails link to the host their request came to.
 
 # ---------------------------------------------------------------------------
 # Security

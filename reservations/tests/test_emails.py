@@ -116,3 +116,16 @@ def test_an_afternoon_time_ends_no_sentence_with_a_double_full_stop(
     body = mail.outbox[0].body
     assert "3 p.m." in body
     assert "p.m.." not in body
+
+
+def test_the_visit_link_starts_with_site_url(
+    visit, doctor, settings, django_capture_on_commit_callbacks
+):
+    # The worker sends these outside any request: SITE_URL is the only source.
+    settings.SITE_URL = "https://vet.example:8443"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reservation_transition(reservation=visit, to_state=State.CONFIRMED, by=doctor)
+
+    link = f"https://vet.example:8443{visit.get_absolute_url()}"
+    assert link in mail.outbox[0].body.splitlines()
