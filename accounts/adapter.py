@@ -38,8 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_username(self, username, shallow=False):
         # One spelling per name before allauth checks it is free (case folded
-        # by ACCOUNT_PRESERVE_USERNAME_CASING=False): "豈" (U+F900) and "豈"
-        # (U+8C48) are one name, as Django's own username field decides.
+        # by ACCOUNT_PRESERVE_USERNAME_CASING=False): U+F900 and U+8C48 are
+        # the same ideograph, one name, as Django's own username field decides.
         return super().clean_username(User.normalize_username(username), shallow)
 
     def format_email_subject(self, subject):
