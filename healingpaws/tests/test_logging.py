@@ -10,7 +10,7 @@ from django.urls import reverse
 @pytest.fixture
 def stdout_log():
     """What the configured stdout handler writes (settings.LOGGING)."""
-    handler = logging.getLogger("django").handlers[0]
+    [handler] = [h for h in logging.getLogger("django").handlers if h.name == "stdout"]
     stream = io.StringIO()
     previous = handler.setStream(stream)
     yield stream
