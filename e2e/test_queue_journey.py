@@ -102,9 +102,10 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     )
     screenshot("stale order refused")
 
-    # The untriaged visit is triaged from the same page, without a drag.
+    # The untriaged visit is triaged from the same page, without a drag or a
+    # page load.
     page.locator("tr", has_text="Nemo").get_by_role("button", name="Emergency").click()
-    expect(page.locator(".messagelist")).to_contain_text("triaged as Emergency")
+    expect(page.locator("[data-action-status]")).to_contain_text("triaged as Emergency")
     expect(rows(page, "emergency")).to_have_text(
         [re.compile("Bolt"), re.compile("Nemo")]
     )
@@ -135,3 +136,87 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     screenshot("the colleague's today panel follows", of=colleague)
     # Chromium logs the refused order's 400 as an error; nothing else may fail.
     assert [error for error in errors if "status of 400" not in error] == []
+
+
+def test_the_visit_list_fits_1280_pixels_with_the_sidebar_open(
+    page, screenshot, transactional_db
+):
+    make_doctor("dr_chen")
+    owner = make_customer("alice")
+    owner.display_name = "Alexandra Montgomery-Fitzgerald"
+    owner.save(update_fields=["display_name"])
+    make_visit(
+        PetFactory(owner=owner, name="Sir Reginald Fluffington"),
+        triage=Triage.EMERGENCY,
+        state=State.READY_FOR_RELEASE,
+        breathing_trouble=True,
+        heavy_bleeding=True,
+        collapse_or_seizure=True,
+    )
+    make_visit(PetFactory(owner=owner, name="Tom"), triage=Triage.STANDARD)
+    log_in(page, "dr_chen", PASSWORD)
+
+    page.goto("/admin/reservations/reservation/")
+
+    expect(page.locator("#nav-sidebar")).to_be_visible()
+    screenshot("visit list at 1280 with the sidebar")
+    viewport = page.viewport_size["width"]
+    for header in ["Slot", "Place", "Wait"]:
+        box = (
+            page.locator("#result_list thead th")
+            .filter(has_text=re.compile(rf"^\s*{header}\s*$"))
+            .bounding_box()
+        )
+        assert box is not None, header
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport, (header, box)
+
+
+def test_one_click_moves_a_visit_on_in_place_and_a_colleague_sees_it(
+    page, new_page, screenshot, transactional_db
+):
+    make_doctor("dr_chen")
+    make_doctor("dr_li")
+    owner = make_customer("alice")
+    make_visit(
+        PetFactory(owner=owner, name="Rex"),
+        triage=Triage.STANDARD,
+        state=State.CONFIRMED,
+    )
+    make_visit(PetFactory(owner=owner, name="Nemo"), collapse_or_seizure=True)
+    errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and errors.append(message.text),
+    )
+    colleague = new_page()
+    log_in(colleague, "dr_li", PASSWORD)
+    colleague.goto("/admin/")
+    log_in(page, "dr_chen", PASSWORD)
+    page.goto("/admin/reservations/reservation/queue/")
+    # Which red flag it is, in words, not only in a tooltip.
+    expect(page.locator("tr", has_text="Nemo")).to_contain_text("Collapse or seizure")
+    # A mark that a page load would wipe out: the page must stay as it is.
+    page.evaluate("window.stayedOnThePage = true")
+
+    page.locator("tr", has_text="Rex").get_by_role("button", name="Check in").click()
+
+    expect(page.locator("[data-action-status]")).to_contain_text("is now Checked in.")
+    expect(page.locator("tr", has_text="Rex")).to_contain_text("Checked in")
+    expect(
+        page.locator("tr", has_text="Rex").get_by_role("button", name="Start treatment")
+    ).to_be_visible()
+    screenshot("rex checked in with one click")
+    page.locator("tr", has_text="Nemo").get_by_role("button", name="Emergency").click()
+    expect(rows(page, "emergency")).to_have_text([re.compile("Nemo")])
+    assert page.evaluate("window.stayedOnThePage") is True
+    assert Reservation.objects.get(pet__name="Rex").state == State.CHECKED_IN
+    # Dr Li's Today panel follows, and she takes Rex in from there.
+    panel_row = colleague.locator("#today-panel tr", has_text="Rex")
+    expect(panel_row).to_contain_text("Checked in")
+    panel_row.get_by_role("button", name="Start treatment").click()
+    expect(colleague.locator("[data-action-status]")).to_contain_text(
+        "is now In treatment."
+    )
+    screenshot("the colleague started the treatment", of=colleague)
+    assert Reservation.objects.get(pet__name="Rex").state == State.IN_TREATMENT
+    assert errors == []

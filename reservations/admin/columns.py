@@ -22,6 +22,16 @@ def slot_time(visit):
     return date_format(timezone.localtime(visit.slot.starts_at), "DATETIME_FORMAT")
 
 
+def slot_cell(visit):
+    """The slot in a list cell: the time, and the day below it in small."""
+    local = timezone.localtime(visit.slot.starts_at)
+    return format_html(
+        '<span class="visit-slot">{}<small>{}</small></span>',
+        date_format(local, "TIME_FORMAT"),
+        date_format(local, "SHORT_DATE_FORMAT"),
+    )
+
+
 def triage_badge(visit):
     return format_html(
         '<span class="triage-badge triage-{}">{}</span>',

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import PhoneSearchMixin
@@ -19,7 +19,13 @@ from pets.templatetags.pets_tags import pet_photo
 from .. import services
 from ..models import Reservation, ReservationEvent, State, Triage
 from ..queue import queue_places
-from .columns import red_flags_marker, refusal_message, slot_time, triage_badge
+from .columns import (
+    red_flags_marker,
+    refusal_message,
+    slot_cell,
+    slot_time,
+    triage_badge,
+)
 from .filters import DayFilter, ProgressFilter
 from .forms import CancelForm, VisitDecisionForm
 from .queue import QueuePagesMixin
@@ -60,18 +66,19 @@ class EventInline(admin.TabularInline):
 @admin.register(Reservation)
 class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     form = VisitDecisionForm
+    # Fits 1280 px beside the sidebar and the filters: the photo goes with the
+    # name, the red flags under the band, short headers, and the owner last
+    # (the table scrolls rather than hide slot, place and wait).
     list_display = [
-        "thumbnail",
-        "pet_name",
-        "owner_link",
-        "triage_column",
-        "red_flags",
+        "pet_column",
+        "triage_and_flags",
         "state",
-        "slot_time",
+        "slot_column",
         "place",
         "wait",
+        "owner_link",
     ]
-    list_display_links = ["thumbnail", "pet_name"]
+    list_display_links = ["pet_column"]
     list_filter = [DayFilter, ProgressFilter, "state", "triage"]
     list_select_related = ["pet__owner", "slot"]
     # Facet counts would cost a query per filter choice.
@@ -92,8 +99,8 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
         "slot_time",
         "state",
         "triage_column",
-        "place",
-        "wait",
+        "place_in_queue",
+        "estimated_wait",
         "symptoms",
         "red_flags",
         "cancel_reason",
@@ -110,8 +117,8 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
                     "slot_time",
                     "state",
                     "triage_column",
-                    "place",
-                    "wait",
+                    "place_in_queue",
+                    "estimated_wait",
                 ]
             },
         ),
@@ -166,15 +173,15 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
             visit.queue_place = places.get(visit.pk)
         return changelist
 
-    @admin.display(description="")
-    def thumbnail(self, visit):
-        return render_to_string(
-            "pets/includes/pet_photo.html", pet_photo(visit.pet, "sm")
-        )
-
     @admin.display(description=_("pet"), ordering="pet__name")
-    def pet_name(self, visit):
-        return visit.pet.name
+    def pet_column(self, visit):
+        return format_html(
+            '<span class="visit-pet">{}<span>{}</span></span>',
+            render_to_string(
+                "pets/includes/pet_photo.html", pet_photo(visit.pet, "sm")
+            ),
+            visit.pet.name,
+        )
 
     @admin.display(description=_("pet"))
     def pet_link(self, visit):
@@ -191,6 +198,10 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     def triage_column(self, visit):
         return triage_badge(visit)
 
+    @admin.display(description=_("triage"), ordering="triage")
+    def triage_and_flags(self, visit):
+        return format_html("{}{}", triage_badge(visit), red_flags_marker(visit))
+
     @admin.display(description=_("red flags"))
     def red_flags(self, visit):
         return red_flags_marker(visit)
@@ -199,17 +210,30 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     def slot_time(self, visit):
         return slot_time(visit)
 
-    @admin.display(description=_("place in queue"))
+    @admin.display(description=_("slot"), ordering="slot__starts_at")
+    def slot_column(self, visit):
+        return slot_cell(visit)
+
+    @admin.display(description=pgettext_lazy("place in the queue", "place"))
     def place(self, visit):
         place = self._queue_place(visit)
-        return place.place if place else None
+        # A visit's own page prints None as "None" (the list would show "-").
+        return place.place if place else self.get_empty_value_display()
 
-    @admin.display(description=_("estimated wait"))
+    @admin.display(description=pgettext_lazy("estimated wait", "wait"))
     def wait(self, visit):
         place = self._queue_place(visit)
         if place is None:
-            return None
+            return self.get_empty_value_display()
         return gettext("about %(minutes)d min") % {"minutes": place.wait_minutes}
+
+    @admin.display(description=_("place in queue"))
+    def place_in_queue(self, visit):
+        return self.place(visit)
+
+    @admin.display(description=_("estimated wait"))
+    def estimated_wait(self, visit):
+        return self.wait(visit)
 
     @staticmethod
     def _queue_place(visit):
