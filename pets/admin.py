@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
-from reservations.admin import slot_time, triage_badge
+from reservations.admin import red_flags_marker, slot_time, triage_badge
 from reservations.models import Reservation
 
 from . import services
@@ -94,7 +94,8 @@ class VisitHistoryInline(admin.TabularInline):
 
     @admin.display(description=_("triage"))
     def triage_column(self, visit):
-        return triage_badge(visit)
+        # With the red flags by name, as in the visit list.
+        return format_html("{} {}", triage_badge(visit), red_flags_marker(visit))
 
 
 class PetAdminForm(forms.ModelForm):

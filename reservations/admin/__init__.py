@@ -5,7 +5,7 @@ Every change goes through reservations.services, as on the public site, so it
 is checked the same way, recorded as an event and mailed to the owner.
 """
 
-from .columns import slot_time, triage_badge
+from .columns import red_flags_marker, slot_time, triage_badge
 from .queue import (
     REORDER_BAD_REQUEST_ERROR,
 )
@@ -17,6 +17,7 @@ __all__ = [
     "ClinicSettingsAdmin",
     "OpeningHoursAdmin",
     "ReservationAdmin",
+    "red_flags_marker",
     "slot_time",
     "triage_badge",
 ]

@@ -142,6 +142,7 @@ def test_doctors_read_which_red_flags_were_answered_on_every_admin_page(
         "visit": change_url(visit),
         "queue": QUEUE,
         "dashboard": reverse("admin:index"),
+        "pet": reverse("admin:pets_pet_change", args=[visit.pet_id]),
     }
 
     for name, url in pages.items():
