@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -257,6 +257,22 @@ def _delete_files(stored):
             # Deleting is best effort (the disk may be the thing failing): a
             # leftover file is logged for the operator, never an error page.
             logger.exception("could not delete %s", name)
+
+
+def wants_json(request) -> bool:
+    """Whether an upload came from the page scripts (pet-photo.js,
+    upload-progress.js): they post the form with XMLHttpRequest, to show its
+    progress, and read JSON back (upload_answer)."""
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def upload_answer(*, redirect_to: str = "", form=None) -> JsonResponse:
+    """The answer to an upload script: where to go next, or the form's
+    errors by field name ("__all__" for the form's own), as text."""
+    if form is not None and form.errors:
+        errors = {name: list(messages) for name, messages in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse({"redirect": redirect_to})
 
 
 def image_version(image):

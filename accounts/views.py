@@ -5,13 +5,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from . import services
 from .forms import AvatarForm, ProfileForm, SignupForm
-from .images import image_response
+from .images import image_response, upload_answer, wants_json
 from .models import Notification, User
 from .notifications import notifications_mark_read
 from .roles import can_view_avatar
@@ -49,6 +50,8 @@ def avatar_upload(request):
         except ValidationError as error:
             form.add_error("avatar", error)
     if form.errors:
+        if wants_json(request):
+            return upload_answer(form=form)
         return render(
             request,
             "accounts/profile.html",
@@ -56,6 +59,8 @@ def avatar_upload(request):
             status=400,
         )
     messages.success(request, _("Your new avatar is in place."))
+    if wants_json(request):
+        return upload_answer(redirect_to=reverse("accounts:profile"))
     return redirect("accounts:profile")
 
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from accounts.images import image_response
+from accounts.images import image_response, upload_answer, wants_json
 from accounts.roles import is_doctor
 
 from . import services
@@ -56,7 +56,11 @@ def thread_create(request):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if wants_json(request):  # a photo sent by upload-progress.js
+                return upload_answer(redirect_to=thread.get_absolute_url())
             return redirect(thread)
+    if form.errors and wants_json(request):
+        return upload_answer(form=form)
     return render(
         request,
         "consultation/thread_form.html",
@@ -87,7 +91,12 @@ def thread_detail(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                return redirect(f"{thread.get_absolute_url()}#message-{message.pk}")
+                url = f"{thread.get_absolute_url()}#message-{message.pk}"
+                if wants_json(request):  # a photo sent by upload-progress.js
+                    return upload_answer(redirect_to=url)
+                return redirect(url)
+        if wants_json(request):
+            return upload_answer(form=form)
         before = None
     history, has_more = thread.messages.history_page(before)
     viewer_is_hospital = request.user.pk != thread.customer_id

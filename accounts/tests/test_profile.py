@@ -210,3 +210,46 @@ def test_an_avatar_damaged_past_its_header_is_refused_with_a_message(
     assert response.context["avatar_form"].errors["avatar"] == [str(IMAGE_BROKEN_ERROR)]
     customer.refresh_from_db()
     assert not customer.avatar
+
+
+# --- upload progress (static/js/upload-progress.js) ------------------------
+
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+@pytest.mark.django_db
+def test_the_avatar_form_has_an_upload_progress_bar_and_its_script(customer_client):
+    page = customer_client.get(PROFILE_URL).content.decode()
+
+    assert 'data-upload-progress data-testid="avatar-form"' in page
+    assert "<progress" in page
+    assert "data-upload-progress-error" in page
+    assert "/static/js/upload-progress.js" in page
+
+
+@pytest.mark.django_db
+def test_the_upload_script_gets_where_to_go_as_json(customer_client, customer):
+    response = customer_client.post(
+        reverse("accounts:avatar-upload"), {"avatar": samples.png()}, headers=XHR
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"redirect": PROFILE_URL}
+    customer.refresh_from_db()
+    assert customer.avatar
+
+
+@pytest.mark.django_db
+def test_the_upload_script_gets_a_refused_avatars_errors_as_json(
+    customer_client, customer
+):
+    response = customer_client.post(
+        reverse("accounts:avatar-upload"),
+        {"avatar": samples.jpeg_with_crafted_exif()},
+        headers=XHR,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"avatar": [str(IMAGE_BROKEN_ERROR)]}}
+    customer.refresh_from_db()
+    assert not customer.avatar

@@ -401,3 +401,60 @@ def test_the_navbar_links_to_consultations(customer_client):
     page = text_of(customer_client.get(reverse("consultation:list")))
 
     assert f'href="{reverse("consultation:list")}"' in page
+
+
+# --- upload progress (static/js/upload-progress.js) ------------------------
+
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+def test_the_composer_and_the_new_thread_form_have_upload_progress(
+    customer_client, thread
+):
+    for url in (thread.get_absolute_url(), reverse("consultation:new")):
+        page = text_of(customer_client.get(url))
+
+        assert "data-upload-progress" in page
+        assert "<progress" in page
+        assert "/static/js/upload-progress.js" in page
+
+
+def test_a_photo_sent_by_the_upload_script_gets_where_to_go_as_json(
+    customer_client, thread
+):
+    response = customer_client.post(
+        thread.get_absolute_url(), {"text": "", "photo": png_upload()}, headers=XHR
+    )
+
+    message = thread.messages.get()
+    assert response.json() == {
+        "redirect": f"{thread.get_absolute_url()}#message-{message.pk}"
+    }
+    assert message.photo
+
+
+def test_the_upload_script_gets_the_services_refusal_as_json(
+    customer_client, thread, doctor
+):
+    thread_close(thread=thread, by=doctor)
+
+    response = customer_client.post(
+        thread.get_absolute_url(), {"text": "", "photo": png_upload()}, headers=XHR
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["__all__"]
+    assert not thread.messages.exclude(photo="").exists()
+
+
+def test_a_new_thread_with_a_photo_from_the_upload_script_gets_json(
+    customer_client, customer
+):
+    response = customer_client.post(
+        reverse("consultation:new"),
+        {"subject": "Her paw", "text": "", "photo": png_upload()},
+        headers=XHR,
+    )
+
+    thread = Thread.objects.get(customer=customer)
+    assert response.json() == {"redirect": thread.get_absolute_url()}

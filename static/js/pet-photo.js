@@ -125,7 +125,13 @@
     if (message && message.errors) {
       showServerErrors(message.errors);
     } else {
-      showPhotoErrors([typeof message === "string" ? message : gettext("The upload failed. Please try again.")]);
+      // Not our JSON (a proxy's 413 page, a server error, a lost connection):
+      // Dropzone would show that page's HTML as the message.
+      showPhotoErrors([
+        xhr.status
+          ? gettext("The upload failed (error {{statusCode}}). Please try again.").replace("{{statusCode}}", String(xhr.status))
+          : gettext("The upload failed. Please try again."),
+      ]);
     }
   });
 
