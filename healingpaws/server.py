@@ -20,7 +20,10 @@ sees it:
   browsers never send those.
 
 The proxy in front (deploy/nginx.conf) applies the same limit first; this is
-the second line, for a daphne reached directly.
+the second line, for a daphne reached directly. (A client that sends a large
+body without waiting may see the connection reset instead of the 413: closing
+with unread data does that. nginx reads and drops such bodies for a while
+before closing, "lingering close", so its 413 always arrives.)
 """
 
 import io

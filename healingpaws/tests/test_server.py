@@ -10,6 +10,8 @@ from unittest import mock
 import pytest
 from daphne import http_protocol
 from django.conf import settings
+from twisted.internet.testing import StringTransport
+from twisted.web import http as twisted_http
 
 import healingpaws.asgi  # noqa: F401 (installs the request class, as daphne does)
 from healingpaws import server
@@ -131,3 +133,72 @@ def test_a_form_body_under_the_limit_costs_daphne_about_its_size(daphne):
 
     assert status == 404
     assert _peak_rss(pid) - before < 3 * size
+
+
+# The same, in this process: Twisted's channel fed by hand ------------------
+
+
+class _Request(server.WebRequest):
+    """Records that daphne would have handed the request to the application."""
+
+    handed_over = []
+
+    def process(self):
+        self.handed_over.append(self)
+
+
+def _channel():
+    channel = twisted_http.HTTPChannel()
+    channel.requestFactory = _Request
+    channel.factory = mock.MagicMock()  # daphne's request asks it for the server
+    channel.makeConnection(StringTransport())
+    _Request.handed_over = []
+    return channel
+
+
+def _headers(*lines):
+    return (
+        "\r\n".join(["POST /pets/new/ HTTP/1.1", "Host: x", *lines]) + "\r\n\r\n"
+    ).encode()
+
+
+def test_a_declared_length_over_the_limit_is_handed_over_at_once_with_no_body(settings):
+    settings.REQUEST_BODY_MAX_BYTES = 100
+    channel = _channel()
+
+    channel.dataReceived(_headers("Content-Length: 101", "Expect: 100-continue"))
+    channel.dataReceived(b"x" * 101)  # sent anyway: held, never read as a body
+
+    [request] = _Request.handed_over
+    assert request.content.read() == b""
+    assert request.requestHeaders.getRawHeaders(b"Content-Length") == [b"101"]
+    assert request.responseHeaders.getRawHeaders(b"Connection") == [b"close"]
+    assert not channel.persistent
+    assert b"100 Continue" not in channel.transport.value()
+
+
+def test_a_body_within_the_limit_is_read_as_usual(settings):
+    settings.REQUEST_BODY_MAX_BYTES = 100
+    channel = _channel()
+
+    channel.dataReceived(_headers("Content-Length: 100") + b"x" * 100)
+
+    [request] = _Request.handed_over
+    assert request.content.read() == b"x" * 100
+    assert channel.persistent
+
+
+def test_a_chunked_body_over_the_limit_gets_a_bare_413_and_the_connection_closes(
+    settings,
+):
+    settings.REQUEST_BODY_MAX_BYTES = 100
+    channel = _channel()
+
+    channel.dataReceived(_headers("Transfer-Encoding: chunked"))
+    channel.dataReceived(b"40\r\n" + b"x" * 64 + b"\r\n")
+    channel.dataReceived(b"40\r\n" + b"x" * 64 + b"\r\n")
+    channel.dataReceived(b"40\r\n" + b"x" * 64 + b"\r\n")  # after the refusal
+
+    assert _Request.handed_over == []
+    assert channel.transport.value().startswith(b"HTTP/1.1 413 ")
+    assert channel.transport.disconnecting
