@@ -4,13 +4,19 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import resolve_url
 from django.utils import translation
 from django.utils.encoding import force_str
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import User
 from .roles import is_doctor
+
+EMAIL_CONFIRMED_SIGN_IN_MESSAGE = gettext_lazy(
+    "Your e-mail is confirmed. Sign in to continue."
+)
+EMAIL_CONFIRMED_TEMPLATE = "account/messages/email_confirmed.txt"
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,35 @@ class AccountAdapter(DefaultAccountAdapter):
         if is_doctor(request.user):
             return resolve_url("admin:index")
         return super().get_login_redirect_url(request)
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ):
+        # A visitor confirming their address signed out is signed in next (in
+        # the signup's browser: "signed in as …") or sent to the login page,
+        # which says why (below): allauth's "You have confirmed …" first would
+        # say it twice.
+        if message_template == EMAIL_CONFIRMED_TEMPLATE and not (
+            request.user.is_authenticated
+        ):
+            return
+        super().add_message(
+            request, level, message_template, message_context, extra_tags, message
+        )
+
+    def get_email_verification_redirect_url(self, email_address):
+        if not self.request.user.is_authenticated:
+            # Confirmed in another browser than the signup's, or after its
+            # session ended: allauth did not sign them in. The login page is
+            # next, and says why.
+            messages.success(self.request, EMAIL_CONFIRMED_SIGN_IN_MESSAGE)
+        return super().get_email_verification_redirect_url(email_address)
 
     def save_user(self, request, user, form, commit=True):
         # A new account speaks the language the visitor was browsing in

@@ -49,8 +49,13 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     page.goto(link.group())
     screenshot("confirm e-mail")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("alert")).to_contain_text(f"You have confirmed {email}")
-    screenshot("e-mail confirmed")
+    # Confirmed in the browser that signed up: signed in at once, on My pets.
+    expect(page).to_have_url(re.compile(r"/pets/$"))
+    expect(page.get_by_test_id("empty-pets")).to_be_visible()
+    screenshot("e-mail confirmed and signed in")
+    page.locator("#account-menu").click()
+    page.get_by_test_id("logout").click()
+    expect(page.get_by_role("alert")).to_contain_text("You have signed out.")
 
     page.goto("/accounts/login/")
     page.locator("[name=login]").fill(email)

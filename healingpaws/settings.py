@@ -203,7 +203,7 @@ if REDIS_URL:
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "socket_timeout": 30,
+                        "socket_timeout": None or 5,
                         "socket_connect_timeout": 5,
                         "max_connections": env.int(
                             "REDIS_MAX_CONNECTIONS", default=1000
@@ -258,6 +258,10 @@ ACCOUNT_FORMS = {
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Confirming the address in the browser that signed up signs the customer in
+# (allauth only does it for the signup's own session); elsewhere the login
+# page says why it comes next (accounts.adapter).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
@@ -326,6 +330,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# One date style per language on every page (healingpaws/formats/).
+FORMAT_MODULE_PATH = ["healingpaws.formats"]
 # The choice outlives the browser session; logged-in users also keep it in
 # their profile (accounts.middleware.PreferredLanguageMiddleware).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
