@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -475,4 +476,31 @@ def test_an_empty_post_is_answered_with_the_errors(customer_client):
 
     assert response.status_code == 400
     assert "name" in response.context["form"].errors
+    assert not Pet.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["new", "edit"])
+def test_the_species_list_starts_with_a_prompt_that_cannot_be_chosen(
+    customer_client, pet, page
+):
+    url = reverse("pets:new") if page == "new" else reverse("pets:edit", args=[pet.pk])
+
+    html = customer_client.get(url).content.decode()
+
+    select = html.split('name="species"')[1].split("</select>")[0]
+    options = re.findall(r"<option[^>]*>[^<]*</option>", select)
+    assert "---------" not in select
+    prompt = options[0]
+    assert 'value=""' in prompt and " disabled" in prompt
+    assert prompt.endswith(">Choose a species</option>")
+    assert len(options) == 1 + len(Species.choices)
+
+
+@pytest.mark.django_db
+def test_a_pet_without_a_species_is_refused(customer_client):
+    response = customer_client.post(reverse("pets:new"), pet_data(species=""))
+
+    assert response.status_code == 400
+    assert "species" in response.context["form"].errors
     assert not Pet.objects.exists()
