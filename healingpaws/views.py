@@ -1,6 +1,7 @@
 """Project-level pages: home, terms, language switch, health."""
 
 import asyncio
+import errno
 import logging
 import sys
 from contextlib import suppress
@@ -57,9 +58,17 @@ def server_error(request):
     """handler500: an outage met anywhere (a middleware reading the session or
     the user, not only a view) gets the 503 page; anything else is a 500."""
     error = sys.exc_info()[1]
-    if isinstance(error, OUTAGE_ERRORS):
+    if isinstance(error, OUTAGE_ERRORS) or _disk_full(error):
         return outage_response(request, error)
     return defaults.server_error(request)
+
+
+def _disk_full(error):
+    """A full disk met while Django spools an upload to a temporary file (the
+    CSRF check reads request.POST before any view): storage is out as a
+    database can be, and nothing was saved. Views storing images say it in
+    the form instead (accounts.images.store_images)."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def _ping_database():

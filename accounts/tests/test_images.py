@@ -6,11 +6,14 @@ import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -393,3 +396,24 @@ def test_a_full_disk_keeps_the_current_avatar_on_the_page(world, request):
     assert response.wsgi_request.user.avatar.name == kept
     world.customer.refresh_from_db()
     assert world.customer.avatar.storage.exists(kept)
+
+
+def test_a_full_disk_while_django_spools_the_upload_gives_the_503_page(world, settings):
+    """Before any view: a large upload goes to a temporary file as the form
+    is parsed (the CSRF check reads it), and that write can fail too."""
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # spooled to disk at once
+    client = Client(raise_request_exception=False)
+    client.force_login(world.customer)
+    before = _stored(world, settings.MEDIA_ROOT)
+    full = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with mock.patch.object(
+        TemporaryFileUploadHandler, "receive_data_chunk", side_effect=full
+    ):
+        response = client.post(
+            reverse("accounts:avatar-upload"), {"avatar": samples.png()}
+        )
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert _stored(world, settings.MEDIA_ROOT) == before
