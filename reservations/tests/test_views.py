@@ -1,8 +1,11 @@
 """The customer's visit pages: owner, another customer (404), doctor, anonymous."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -239,6 +242,25 @@ def test_a_pet_with_an_ongoing_visit_cannot_be_booked_again(
     assert Reservation.objects.filter(pet=pet).count() == 1
 
 
+def test_the_ongoing_visit_error_links_to_that_visit(customer_client, customer, visit):
+    # A name that is markup stays text inside the link.
+    visit.pet.name = "<b>Rex</b>"
+    visit.pet.save()
+
+    response = customer_client.post(
+        reverse("reservations:new"), booking(visit.pet, tomorrow_at(14))
+    )
+
+    html = response.content.decode()
+    link = re.search(
+        r'<a href="([^"]+)"[^>]*data-testid="ongoing-visit">([^<]*)</a>', html
+    )
+    assert link, "no link to the ongoing visit"
+    assert link.group(1) == visit.get_absolute_url()
+    assert link.group(2) == "Open &lt;b&gt;Rex&lt;/b&gt;&#x27;s visit"
+    assert "<b>Rex</b>" not in html
+
+
 def test_another_customers_pet_cannot_be_booked(customer_client, pet, other_customer):
     strangers_pet = PetFactory(owner=other_customer)
     response = customer_client.post(reverse("reservations:new"), booking(strangers_pet))
@@ -393,14 +415,20 @@ def test_the_booking_e_mail_of_a_possible_emergency_gives_the_emergency_phone(
     assert "+86 21 6666 0120" in mail.outbox[0].body
 
 
-def test_the_home_page_shows_the_hospitals_phone_numbers(client, settings):
+def test_the_home_footer_and_error_pages_show_the_hospitals_phone_numbers(
+    client, settings
+):
     settings.HOSPITAL_PHONE = "+86 21 6666 0100"
     settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
 
     text = page_text(client.get("/"))
+    error_page = render_to_string("500.html")
 
     assert 'href="tel:+862166660100"' in text
-    assert 'href="tel:+862166660120"' in text
+    # The emergency line, in the page and in the footer of every page.
+    assert text.count('href="tel:+862166660120"') == 2
+    assert "+86 21 6666 0120" in error_page
+    assert "5555" not in text + error_page
 
 
 # --- changing, cancelling, collecting --------------------------------------
