@@ -11,7 +11,8 @@ class HealingPawsAdminConfig(AdminConfig):
         # Catalog checks and reloads for every process (healingpaws/catalogs.py).
         from rosetta.signals import post_save
 
-        from . import catalogs
+        from . import admin_text, catalogs
 
         catalogs.install()
+        admin_text.install()
         post_save.connect(catalogs.catalogs_changed, dispatch_uid="catalogs-changed")

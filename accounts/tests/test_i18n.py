@@ -1,6 +1,7 @@
 import difflib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from consultation.models import ThreadState
-from consultation.tests.factories import ThreadFactory
+from consultation.tests.factories import MessageFactory, ThreadFactory
+from pets.tests.factories import DoctorNoteFactory, PetFactory
+from reservations import services
+from reservations.models import State
+from reservations.tests.factories import make_visit
+
+from .visible import latin_words
 
 LOCALE_DIR = settings.BASE_DIR / "locale"
 DOMAINS = ("django", "djangojs")
@@ -180,6 +187,136 @@ def test_a_closed_consultation_is_not_called_a_day_off(customer_client, customer
         # A day without opening hours keeps its own word.
         assert translation.pgettext("opening hours", "Closed") == "休息"
     assert home.status_code == 200
+
+
+# --- no English on Chinese pages ------------------------------------------------
+
+
+@pytest.fixture
+def chinese_site(customer, doctor, translator):
+    """Users reading Chinese, and a pet, visits, a note and a thread to show."""
+    for user in (customer, doctor):
+        user.preferred_language = "zh-hans"
+        user.save()
+    pet = PetFactory(owner=customer, name="Rex")
+    note = DoctorNoteFactory(pet=pet, author=doctor)
+    current = make_visit(pet, state=State.CHECKED_IN)
+    other_pet = PetFactory(owner=customer, name="Mimi")
+    finished = make_visit(other_pet, state=State.FINISHED)  # no place: the "None"
+    thread = ThreadFactory(customer=customer)
+    message = MessageFactory(thread=thread)
+    user_data = [note.text, current.symptoms, finished.symptoms, thread.subject]
+    user_data += [message.text, pet.breed, other_pet.breed]
+    user_data += [pet.name, other_pet.name, pet.name[0], other_pet.name[0]]
+    for user in (customer, doctor, translator):
+        user_data += [user.username, user.email, user.name, user.initials]
+    return {
+        "pet": pet,
+        "visit": current,
+        "finished": finished,
+        "thread": thread,
+        "user_data": user_data,
+    }
+
+
+def _customer_pages(site):
+    return [
+        reverse("home"),
+        reverse("pets:list"),
+        reverse("pets:detail", args=[site["pet"].pk]),
+        reverse("pets:edit", args=[site["pet"].pk]),
+        reverse("pets:new"),
+        reverse("reservations:list"),
+        reverse("reservations:detail", args=[site["visit"].pk]),
+        reverse("consultation:list"),
+        reverse("consultation:detail", args=[site["thread"].pk]),
+        reverse("account_email"),
+        reverse("account_change_password"),
+    ]
+
+
+def _visitor_pages(site):
+    return [
+        reverse("account_login"),
+        reverse("account_signup"),
+        reverse("account_reset_password"),
+        "/accounts/password/reset/key/1-set-password/",  # a link that died
+    ]
+
+
+def _doctor_pages(site):
+    visit, finished = site["visit"], site["finished"]
+    return [
+        reverse("admin:index"),
+        reverse("admin:reservations_reservation_changelist"),
+        reverse("admin:reservations_reservation_change", args=[visit.pk]),
+        reverse("admin:reservations_reservation_change", args=[finished.pk]),
+        reverse("admin:accounts_user_changelist"),
+        reverse("admin:pets_pet_change", args=[site["pet"].pk]),
+        reverse("admin:consultation_thread_change", args=[site["thread"].pk]),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reader", "pages"),
+    [
+        ("customer", _customer_pages),
+        ("visitor", _visitor_pages),
+        ("doctor", _doctor_pages),
+    ],
+)
+def test_chinese_pages_show_no_english_but_brands_and_user_data(
+    client, chinese_site, customer, doctor, reader, pages
+):
+    if reader != "visitor":
+        client.force_login({"customer": customer, "doctor": doctor}[reader])
+
+    english = {}
+    for url in pages(chinese_site):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+        assert response.status_code == 200, url
+        words = latin_words(
+            response.content.decode(), user_data=chinese_site["user_data"]
+        )
+        if words:
+            english[url] = words
+    assert english == {}
+
+
+@pytest.mark.django_db
+def test_a_page_shows_its_dates_in_one_style(customer_client, customer, doctor):
+    pet = PetFactory(owner=customer)
+    visit = make_visit(pet, state=State.CHECKED_IN)
+    # The visit's history (short dates) beside its time (long ones).
+    services.reservation_triage(reservation=visit, triage="standard", by=doctor)
+
+    for language, style in [
+        ("en", r"[A-Z][a-z]+ \d{1,2}, \d{4}(, [\d:]+ [ap]\.m\.|, noon|, midnight)?"),
+        ("zh-hans", r"\d{4}年\d{1,2}月\d{1,2}日( \d{2}:\d{2})?"),
+    ]:
+        customer.preferred_language = language
+        customer.save()
+        for url in [
+            reverse("reservations:detail", args=[visit.pk]),
+            reverse("pets:detail", args=[pet.pk]),
+            reverse("pets:list"),
+        ]:
+            html = customer_client.get(url).content.decode()
+            shown = re.findall(r"<time[^>]*>([^<]+)</time>", html)
+            assert shown, url
+            assert [d for d in shown if not re.fullmatch(style, d.strip())] == []
+
+
+def test_the_photo_uploader_gives_dropzone_every_text_in_the_readers_language():
+    dropzone = (
+        settings.BASE_DIR / "node_modules" / "dropzone" / "dist" / "dropzone.js"
+    ).read_text()
+    script = (settings.BASE_DIR / "static" / "js" / "pet-photo.js").read_text()
+
+    texts = set(re.findall(r"^\s*(dict\w+):\s*\"", dropzone, re.MULTILINE))
+    given = set(re.findall(r"(dict\w+): gettext\(", script))
+    assert texts and texts - given == set()
 
 
 # --- the catalogs ---------------------------------------------------------------

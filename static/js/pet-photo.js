@@ -79,6 +79,16 @@
     dictFileTooBig: gettext("The image is {{filesize}} MB; the limit is {{maxFilesize}} MB."),
     dictResponseError: gettext("The upload failed (error {{statusCode}}). Please try again."),
     dictFileSizeUnits: { tb: "TB", gb: "GB", mb: "MB", kb: "KB", b: "B" },
+    // Every other text Dropzone may show, so that none stays in English.
+    dictThumbnailError: gettext("This file cannot be read as an image. It may be damaged: please choose another photo."),
+    dictDefaultMessage: gettext("Drop a photo here or click to choose one."),
+    dictFallbackMessage: gettext("Your browser cannot upload by drag and drop."),
+    dictFallbackText: gettext("Please use the form below to upload the photo."),
+    dictCancelUpload: gettext("Cancel upload"),
+    dictUploadCanceled: gettext("Upload cancelled."),
+    dictCancelUploadConfirmation: gettext("Cancel this upload?"),
+    dictRemoveFile: gettext("Remove photo"),
+    dictMaxFilesExceeded: gettext("Only one photo can be uploaded."),
   });
 
   uploader.on("addedfile", function (file) {
