@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.contrib.staticfiles import finders
 from django.core import mail
 from django.db import connection
@@ -761,6 +762,38 @@ def test_the_next_step_comes_back_only_to_a_page_of_this_site(
     response = advance(doctor_client, visit, "requested", next=back)
 
     assert response["Location"] == expected
+
+
+@pytest.mark.django_db
+def test_other_staff_with_the_change_permission_see_the_queue_but_cannot_move_it(
+    client, customer, monkeypatch
+):
+    # The front desk to come: staff who may open the dashboard and change
+    # visits (check-in, walk-ins), but neither triage nor move visits on.
+    monkeypatch.setattr(
+        "healingpaws.admin.DoctorDashboardSite.has_permission",
+        lambda site, request: request.user.is_active and request.user.is_staff,
+    )
+    desk = UserFactory(is_staff=True)
+    desk.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="reservations",
+            codename__in=["view_reservation", "change_reservation"],
+        )
+    )
+    client.force_login(desk)
+    visit = visit_of(customer, "Rex")
+
+    html = client.get(QUEUE).content.decode()
+    moved = advance(client, visit, "requested")
+    triaged = client.post(QUICK_TRIAGE, {"visit": visit.pk, "triage": "emergency"})
+
+    assert "Rex" in html
+    assert "data-next-state" not in html and 'name="triage"' not in html
+    assert moved.status_code == 403
+    assert triaged.status_code == 403
+    visit.refresh_from_db()
+    assert (visit.state, visit.triage) == (State.REQUESTED, Triage.UNTRIAGED)
 
 
 @pytest.mark.django_db
