@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from pets.models import Pet
@@ -13,12 +15,27 @@ from .models import (
 )
 from .services import (
     CANCEL_REASON_REQUIRED_ERROR,
+    PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
     SLOT_UNAVAILABLE_ERROR,
 )
 from .slots import is_within_calendar
 
 CHOOSE_TIME_ERROR = _("Choose a time for the visit.")
+
+
+def ongoing_visit_error(pet: Pet | None) -> str:
+    """PET_HAS_ONGOING_VISIT_ERROR with a link to that visit, which the owner
+    can change or follow instead (the pet's name escaped like any text)."""
+    visit = Reservation.objects.ongoing().filter(pet=pet).first() if pet else None
+    if visit is None:
+        return PET_HAS_ONGOING_VISIT_ERROR
+    return format_html(
+        '{} <a href="{}" class="alert-link" data-testid="ongoing-visit">{}</a>',
+        PET_HAS_ONGOING_VISIT_ERROR,
+        visit.get_absolute_url(),
+        gettext("Open %(pet)s's visit") % {"pet": pet.name},
+    )
 
 
 class BoundedDateTimeField(forms.DateTimeField):

@@ -12,7 +12,7 @@ from django.views.generic import DetailView, ListView
 from accounts.notifications import notifications_mark_read_for_url
 
 from . import services
-from .forms import CancelForm, ReservationForm
+from .forms import CancelForm, ReservationForm, ongoing_visit_error
 from .models import ClinicSettings, Reservation, State
 from .queue import queue_places
 from .slots import (
@@ -138,6 +138,9 @@ def reservation_edit(request, pk):
 def _add_booking_error(form, error):
     # "Slot taken" and "not bookable" belong next to the time; the rest on top.
     field = "starts_at" if error.code in {"slot_taken", "slot_unavailable"} else None
+    if error.code == "ongoing":
+        pet = form.cleaned_data.get("pet") or getattr(form.reservation, "pet", None)
+        error = ongoing_visit_error(pet)
     form.add_error(field, error)
 
 
