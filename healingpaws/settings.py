@@ -203,7 +203,7 @@ if REDIS_URL:
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "socket_timeout": None or 5,
+                        "socket_timeout": 30,
                         "socket_connect_timeout": 5,
                         "max_connections": env.int(
                             "REDIS_MAX_CONNECTIONS", default=1000
