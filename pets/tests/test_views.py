@@ -504,3 +504,23 @@ def test_a_pet_without_a_species_is_refused(customer_client):
     assert response.status_code == 400
     assert "species" in response.context["form"].errors
     assert not Pet.objects.exists()
+
+
+@pytest.mark.django_db
+def test_my_pets_colours_each_visit_state_as_the_visit_pages_do(
+    customer_client, customer
+):
+    waiting = PetFactory(owner=customer, name="Waiting")
+    treated = PetFactory(owner=customer, name="Treated")
+    make_visit(waiting, starts_at=today_at(9), state=State.REQUESTED)
+    visit = make_visit(treated, starts_at=today_at(10), state=State.IN_TREATMENT)
+
+    html = customer_client.get(reverse("pets:list")).content.decode()
+    visit_page = customer_client.get(visit.get_absolute_url()).content.decode()
+
+    def badge(page, state):
+        return re.search(rf'<span class="badge ([^"]+)" data-state="{state}">', page)
+
+    assert badge(html, "requested").group(1) == "text-bg-secondary"
+    assert badge(html, "in_treatment").group(1) == "text-bg-warning"
+    assert badge(visit_page, "in_treatment").group(1) == "text-bg-warning"
