@@ -60,7 +60,7 @@ def test_the_changelist_shows_thumbnail_owner_link_species_age_and_archived(
     assert reverse("admin:accounts_user_change", args=[customer.pk]) in html
     assert "pet-species-dog" in html  # the placeholder until a photo exists
     assert "3 years" in html
-    assert 'alt="True"' in html  # the archived flag icon
+    assert 'alt="Yes"' in html  # the archived flag icon, read out in words
 
 
 @pytest.mark.django_db
