@@ -168,15 +168,18 @@
       return;
     }
     event.preventDefault();
+    // One click, one step: a second click while this one is on its way is
+    // dropped. (Not "disabled": that would take the keyboard focus away,
+    // which the redraw puts back on the same visit's button.)
+    if (form.hasAttribute("data-posting")) {
+      return;
+    }
+    form.setAttribute("data-posting", "");
     var body = new FormData(form);
     var button = event.submitter;
     if (button && button.name) {
       body.append(button.name, button.value);
     }
-    var buttons = form.querySelectorAll("button");
-    buttons.forEach(function (each) {
-      each.disabled = true; // one click, one step
-    });
     fetch(form.action, {
       method: "POST",
       credentials: "same-origin",
@@ -198,9 +201,7 @@
       })
       .then(function (result) {
         say(result.text || gettext("That did not work. Reload the page and try again."), !result.ok);
-        buttons.forEach(function (each) {
-          each.disabled = false;
-        });
+        form.removeAttribute("data-posting");
         want(null);
       });
   });
