@@ -372,7 +372,7 @@ def test_the_today_panel_is_a_live_region_with_its_script(doctor_client):
     # The socket and its "paused" notice sit outside the region it redraws.
     status = html.index('data-live-dashboard="/ws/dashboard/"')
     assert status < html.index('data-live-region="today"')
-    assert "Live updates paused" in html
+    assert "The live connection is lost. Reconnecting…" in html
 
 
 @pytest.mark.django_db

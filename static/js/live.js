@@ -28,7 +28,7 @@
 
   function showStatus(lost) {
     if (status) {
-      status.classList.toggle("d-none", !lost);
+      status.hidden = !lost;
     }
   }
 
