@@ -16,6 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.images import upload_answer, wants_json
+
 from . import services
 from .forms import MessageForm, MuteForm
 from .models import Thread
@@ -113,6 +115,8 @@ class ThreadAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not self.has_change_permission(request, thread):
                 raise PermissionDenied
+            if REPLY in request.POST and wants_json(request):
+                return self._reply_with_progress(request, thread)
             self._act(request, thread)
             return HttpResponseRedirect(request.path)
         context = {
@@ -180,6 +184,23 @@ class ThreadAdmin(admin.ModelAdmin):
                 else str(error)
             )
             self.message_user(request, text, messages.ERROR)
+
+    def _reply_with_progress(self, request, thread):
+        """A reply with a photo, sent by upload-progress.js: it reads the
+        outcome as JSON (a message on the next page would be read by the
+        script's request, not by the doctor)."""
+        form = MessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.message_post(
+                    thread=thread, sender=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+        if form.errors:
+            return upload_answer(form=form)
+        self.message_user(request, gettext("Reply sent."))
+        return upload_answer(redirect_to=request.path)
 
     def _valid(self, request, form):
         if form.is_valid():

@@ -4,13 +4,14 @@ button cannot send twice (static/js/upload-progress.js)."""
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.images import IMAGE_BROKEN_ERROR
 from accounts.tests import images as samples
 from accounts.tests.factories import PASSWORD
 from consultation.tests.factories import ThreadFactory
-from e2e.conftest import log_in, make_customer
+from e2e.conftest import log_in, make_customer, make_doctor
 from e2e.test_pet_journey import UPLOAD_BYTES_PER_SECOND, noisy_png
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +107,28 @@ def test_a_chat_photo_shows_its_progress_and_holds_send(
         page.get_by_test_id("message-form").get_by_role("button", name="Send")
     ).to_be_enabled()
     screenshot("chat photo sent")
+
+
+def test_a_doctors_photo_reply_in_the_dashboard_shows_its_progress(
+    page, screenshot, transactional_db
+):
+    make_doctor("dr_chen")
+    thread = ThreadFactory(customer=make_customer("alice"), subject="Her paw")
+    log_in(page, "dr_chen", PASSWORD)
+    page.goto(reverse("admin:consultation_thread_change", args=[thread.pk]))
+    form = page.get_by_test_id("reply-form")
+    send = form.get_by_role("button", name="Send reply")
+
+    form.get_by_label("Photo").set_input_files(
+        file_payload("xray.png", "image/png", noisy_png())
+    )
+    slow_upload(page, UPLOAD_BYTES_PER_SECOND)
+    send.click()
+    expect(send).to_be_disabled()
+    expect(form.get_by_test_id("upload-progress")).to_be_visible()
+    screenshot("dashboard photo uploading")
+
+    expect(page.locator(".messagelist")).to_contain_text("Reply sent.", timeout=20_000)
+    slow_upload(page, -1)
+    assert thread.messages.exclude(photo="").count() == 1
+    screenshot("dashboard photo sent")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from consultation.models import Message, MessageKind, Thread, ThreadState
 from consultation.services import THREAD_CLOSED_ERROR, message_post, thread_close
 
-from .factories import MessageFactory, ThreadFactory
+from .factories import MessageFactory, ThreadFactory, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,47 @@ def test_a_bad_before_in_the_admin_shows_the_latest_messages(
 
     assert response.status_code == 200
     assert "&lt;b&gt;She limps&lt;/b&gt;" in response.content.decode()
+
+
+# --- a reply with a photo, sent by upload-progress.js -----------------------
+
+XHR = {"X-Requested-With": "XMLHttpRequest"}
+
+
+def test_the_reply_form_has_upload_progress_and_its_script(doctor_client, thread):
+    page = doctor_client.get(change_url(thread)).content.decode()
+
+    assert "data-message-form data-upload-progress" in page
+    assert "<progress" in page
+    assert "/static/js/upload-progress.js" in page
+
+
+def test_a_photo_reply_from_the_upload_script_gets_json_and_a_message_after(
+    doctor_client, thread, doctor
+):
+    response = doctor_client.post(
+        change_url(thread),
+        {"_reply": "1", "text": "", "photo": png_upload()},
+        headers=XHR,
+    )
+
+    assert response.json() == {"redirect": change_url(thread)}
+    assert thread.messages.get(sender=doctor).photo
+    # The page the script opens next says it.
+    assert "Reply sent." in page_messages(doctor_client.get(change_url(thread)))
+
+
+def test_a_refused_photo_reply_gets_the_services_message_as_json(
+    doctor_client, thread, doctor
+):
+    thread_close(thread=thread, by=doctor)
+
+    response = doctor_client.post(
+        change_url(thread),
+        {"_reply": "1", "text": "", "photo": png_upload()},
+        headers=XHR,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"errors": {"__all__": [str(THREAD_CLOSED_ERROR)]}}
+    assert not thread.messages.exclude(photo="").exists()

@@ -1,5 +1,6 @@
 /*
- * Upload progress for forms that send a file: the avatar, a photo in a chat.
+ * Upload progress for forms that send a file: the avatar, a photo in a chat
+ * (the site's and the dashboard's).
  *
  * A <form data-upload-progress> holding includes/upload_progress.html is sent
  * with XMLHttpRequest when a file is chosen, so that the <progress> bar can
@@ -60,7 +61,13 @@
 
     function fail(messages) {
       setBusy(false);
-      window.HealingPaws.fillFeedback(errorBox, messages);
+      // As text, one line each (never as HTML); site.js is not on admin pages.
+      errorBox.textContent = "";
+      messages.forEach(function (message) {
+        var line = document.createElement("div");
+        line.textContent = message;
+        errorBox.appendChild(line);
+      });
       errorBox.hidden = messages.length === 0;
     }
 
@@ -71,8 +78,9 @@
           return typeof error === "string" ? error : error.message;
         });
         var input = form.elements[name];
-        if (input && input.name && document.querySelector('[data-feedback-for="' + input.name + '"]')) {
-          window.HealingPaws.showFeedback(input, messages);
+        var site = window.HealingPaws;
+        if (site && input && input.name && document.querySelector('[data-feedback-for="' + input.name + '"]')) {
+          site.showFeedback(input, messages);
         } else {
           general = general.concat(messages);
         }
