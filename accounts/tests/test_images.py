@@ -130,6 +130,23 @@ def test_a_rotated_jpeg_with_a_mistyped_exif_tag_is_a_broken_image(mistyped):
     assert error.value.messages == [str(images.IMAGE_BROKEN_ERROR)]
 
 
+def test_a_bomb_past_pillows_own_limit_is_the_pixel_limit_error_too():
+    # 196 megapixels: Image.open() itself raises DecompressionBombError.
+    with pytest.raises(ValidationError) as error:
+        images.process_image(samples.huge_png_bomb(side=14_000))
+    assert error.value.code == "too_many_pixels"
+
+
+def test_running_out_of_memory_is_not_blamed_on_the_image():
+    """MemoryError is the server's state, not the file's: it is not a form
+    error (see images._pillow_guard)."""
+    with (
+        mock.patch.object(images.ImageOps, "exif_transpose", side_effect=MemoryError),
+        pytest.raises(MemoryError),
+    ):
+        images.process_image(samples.png())
+
+
 FUZZ_SEED = 20261127
 FUZZ_ROUNDS = 3000
 # Small on purpose: a mutated header may declare a bigger canvas, and the
