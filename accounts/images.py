@@ -108,9 +108,10 @@ def _too_many_pixels():
 def _pillow_guard():
     """Turn anything Pillow raises on an upload into the form's errors.
 
-    Not only OSError and ValueError: mutated files make Pillow raise
-    TypeError, AttributeError, KeyError, IndexError, struct.error... (see the
-    fuzz test), and each of them is a bad file, not a bug of ours.
+    Not only OSError, ValueError and SyntaxError: crafted and mutated files
+    make Pillow raise TypeError and AttributeError too (see the tests), and
+    Pillow promises no complete list. Each of them is a bad file, not a bug
+    of ours.
     MemoryError is the exception: the pixel limit bounds what one image may
     cost, so running out of memory is the server's state, not the file's, and
     is left to surface (logged, 500) rather than blamed on the customer.
