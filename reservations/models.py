@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import TimeStampedModel
 from accounts.roles import is_doctor
@@ -281,14 +282,15 @@ class Reservation(TimeStampedModel):
     def come_in_now(self):
         """The owner is told to come in now instead of a place and a wait.
 
-        From booking until the pet is checked in, unless a doctor has triaged
-        the visit as standard: a queue estimate would tell the owner of a
-        possible emergency to wait at home.
+        A red flag makes a possible emergency until a doctor decides: from
+        booking until the visit is triaged or the pet checked in, a queue
+        estimate would tell the owner of a possible emergency to wait at home.
+        Once triaged, the band and the place are the doctor's answer.
         """
         return (
             self.possible_emergency
             and self.state in (State.REQUESTED, State.CONFIRMED)
-            and self.triage != Triage.STANDARD
+            and self.triage == Triage.UNTRIAGED
         )
 
     @property
@@ -322,7 +324,8 @@ class ReservationEvent(models.Model):
     from_value = models.CharField(_("from"), max_length=20, blank=True)
     to_value = models.CharField(_("to"), max_length=20, blank=True)
     note = models.CharField(
-        _("note"),
+        # A remark on a change (备注), where a doctor's "note" is a record (记录).
+        pgettext_lazy("visit event", "note"),
         max_length=NOTE_MAX_LENGTH,
         blank=True,
     )
