@@ -4,6 +4,7 @@ Every test works on a copy of locale/ (settings.LOCALE_PATHS): rosetta writes
 the files it is given.
 """
 
+import difflib
 import hashlib
 import logging
 import shutil
@@ -240,7 +241,7 @@ def test_a_translation_saved_in_rosetta_shows_without_a_restart(
 
 @pytest.mark.django_db
 def test_a_process_reads_the_catalog_version_at_most_every_two_seconds(
-    locale_copy, django_assert_num_queries, monkeypatch
+    locale_copy, monkeypatch
 ):
     reads = []
     monkeypatch.setattr(catalogs, "catalog_version", lambda: reads.append(1) or 1e12)
@@ -250,3 +251,24 @@ def test_a_process_reads_the_catalog_version_at_most_every_two_seconds(
     catalogs.reload_if_changed(now=102.5)
 
     assert len(reads) == 2
+
+
+@pytest.mark.django_db
+def test_a_rosetta_save_rewrites_only_what_changed(locale_copy, translator_client):
+    """Rosetta and bin/makemessages lay catalogs out alike (item 2): a save
+    touches the entry and rosetta's header lines, nothing is re-wrapped."""
+    before = _po(locale_copy).read_text().splitlines()
+
+    translator_client.post(
+        _rosetta_form(), {_field(locale_copy, "My pets"): "我的毛孩子"}
+    )
+
+    after = _po(locale_copy).read_text().splitlines()
+    changed = [
+        line for line in difflib.ndiff(before, after) if line.startswith(("- ", "+ "))
+    ]
+    header = ("Last-Translator", "PO-Revision-Date", "X-Translated-Using")
+    assert [line for line in changed if not any(h in line for h in header)] == [
+        '- msgstr "我的宠物"',
+        '+ msgstr "我的毛孩子"',
+    ]
