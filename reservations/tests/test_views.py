@@ -363,17 +363,22 @@ def test_a_possible_emergency_shows_only_come_in_now_with_the_emergency_phone(
     assert 'data-testid="estimated-wait"' not in text
 
 
-def test_a_possible_emergency_triaged_standard_waits_in_the_queue_again(
-    customer_client, pet
+@pytest.mark.parametrize(
+    ("triage", "place", "wait"),
+    [("standard", "Number 3", "about 60 minutes"), ("emergency", "Number 1", "next")],
+)
+def test_a_possible_emergency_once_triaged_shows_its_place_in_the_queue(
+    customer_client, pet, triage, place, wait
 ):
     _two_visits_ahead()
-    visit = make_visit(pet, triage="standard", queue_position=9, heavy_bleeding=True)
+    visit = make_visit(pet, triage=triage, queue_position=9, heavy_bleeding=True)
 
     text = page_text(customer_client.get(visit.get_absolute_url()))
 
+    # The doctor has decided: the band and the place are the answer.
     assert 'data-testid="come-in-now"' not in text
-    assert "Number 3" in text
-    assert "about 60 minutes" in text
+    assert place in text
+    assert wait in text
 
 
 def test_the_visit_list_marks_a_possible_emergency_instead_of_its_number(
