@@ -18,6 +18,7 @@ from .services import (
     PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
     SLOT_UNAVAILABLE_ERROR,
+    reservation_version,
 )
 from .slots import is_within_calendar
 
@@ -95,6 +96,9 @@ class ReservationForm(forms.Form):
     collapse_or_seizure = forms.BooleanField(
         label=_("Has your pet collapsed or had a seizure?"), required=False
     )
+    # The visit as the page showed it (services.reservation_version): a change
+    # made meanwhile is refused instead of overwritten.
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, owner=None, reservation=None, **kwargs):
         self.reservation = reservation
@@ -105,6 +109,7 @@ class ReservationForm(forms.Form):
             del self.fields["pet"]
         else:
             self.fields["pet"].queryset = Pet.objects.for_owner(owner).active()
+            del self.fields["version"]
 
     @property
     def chosen_start(self):
@@ -125,11 +130,14 @@ class ReservationForm(forms.Form):
         }
         if "pet" in self.cleaned_data:
             details["pet"] = self.cleaned_data["pet"]
+        if self.cleaned_data.get("version"):
+            details["version"] = self.cleaned_data["version"]
         return details
 
 
 def _initial_for(reservation):
     return {
+        "version": reservation_version(reservation),
         "starts_at": reservation.slot.starts_at,
         "symptoms": reservation.symptoms,
         **{name: getattr(reservation, name) for name in RED_FLAG_FIELDS},
@@ -137,6 +145,8 @@ def _initial_for(reservation):
 
 
 class CancelForm(forms.Form):
+    # See ReservationForm.version; absent (bulk cancel) means "as it is now".
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
         label=_("Why are you cancelling?"),
         max_length=REASON_MAX_LENGTH,

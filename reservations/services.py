@@ -5,6 +5,8 @@ writes reservations. Each change is recorded as a ReservationEvent.
 """
 
 import datetime
+import hashlib
+import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +23,7 @@ from .live import dashboard_changed
 from .models import (
     ONGOING_STATES,
     REASON_MAX_LENGTH,
+    RED_FLAG_FIELDS,
     ClinicSettings,
     Reservation,
     ReservationEvent,
@@ -50,6 +53,10 @@ QUEUE_MIXED_ERROR = _(
 )
 QUEUE_REPEATED_ERROR = _("Each visit can have only one place in the queue.")
 QUEUE_UNKNOWN_ERROR = _("Some of these visits no longer exist. Reload the page.")
+VISIT_CHANGED_ERROR = _(
+    "This visit changed meanwhile: it is now %(state)s. Here is the fresh page; "
+    "check it and try again."
+)
 # What a reorder tells the live dashboard (it is not a ReservationEvent).
 QUEUE_REORDER_REASON = "reorder"
 
@@ -120,10 +127,16 @@ def reservation_update(
     breathing_trouble: bool,
     heavy_bleeding: bool,
     collapse_or_seizure: bool,
+    version: str | None = None,
 ) -> Reservation:
-    """Change the time or the description while the visit has not started."""
+    """Change the time or the description while the visit has not started.
+
+    `version` is reservation_version() of the visit as the page showed it:
+    when given, a visit changed since (another tab, a doctor, the first of
+    a double click) is refused with VISIT_CHANGED_ERROR.
+    """
     with transaction.atomic():
-        reservation = _locked(reservation)
+        reservation = _locked(reservation, version=version)
         if reservation.state not in EDITABLE_STATES:
             raise ValidationError(NOT_EDITABLE_ERROR, code="not_editable")
         reservation.symptoms = symptoms
@@ -156,15 +169,21 @@ def reservation_update(
 
 
 def reservation_transition(
-    *, reservation: Reservation, to_state: str, by: User, note: str = ""
+    *,
+    reservation: Reservation,
+    to_state: str,
+    by: User,
+    note: str = "",
+    version: str | None = None,
 ) -> Reservation:
     """Move a visit to another state, if the move is legal and `by` may make it.
 
     A refused move raises ValidationError (or PermissionDenied) and changes
-    nothing.
+    nothing. With `version` (see reservation_update), a visit changed since
+    the page was drawn is refused with VISIT_CHANGED_ERROR.
     """
     with transaction.atomic():
-        reservation = _locked(reservation)
+        reservation = _locked(reservation, version=version)
         from_state = reservation.state
         if to_state not in TRANSITIONS.get(from_state, ()):
             raise ValidationError(
@@ -205,8 +224,11 @@ def reservation_transition(
     return reservation
 
 
-def reservation_advance(*, reservation: Reservation, by: User, note="") -> Reservation:
-    """A doctor moves a visit one step forward."""
+def reservation_advance(
+    *, reservation: Reservation, by: User, note="", version: str | None = None
+) -> Reservation:
+    """A doctor moves a visit one step forward (from the state it had when
+    read: `version` makes sure that is still its state)."""
     to_state = NEXT_STATE.get(reservation.state)
     if to_state is None:
         raise ValidationError(
@@ -215,18 +237,22 @@ def reservation_advance(*, reservation: Reservation, by: User, note="") -> Reser
             params={"state": reservation.get_state_display(), "to": "—"},
         )
     return reservation_transition(
-        reservation=reservation, to_state=to_state, by=by, note=note
+        reservation=reservation, to_state=to_state, by=by, note=note, version=version
     )
 
 
 def reservation_triage(
-    *, reservation: Reservation, triage: str, by: User
+    *, reservation: Reservation, triage: str, by: User, version: str | None = None
 ) -> Reservation:
-    """Put an ongoing visit in a band; it joins the end of that band's queue."""
+    """Put an ongoing visit in a band; it joins the end of that band's queue.
+
+    With `version` (see reservation_update), a visit changed since the page
+    was drawn is refused with VISIT_CHANGED_ERROR.
+    """
     if not is_doctor(by):
         raise PermissionDenied(NOT_ALLOWED_ERROR)
     with transaction.atomic():
-        reservation = _locked(reservation)
+        reservation = _locked(reservation, version=version)
         if not reservation.is_ongoing:
             raise ValidationError(NOT_EDITABLE_ERROR, code="not_editable")
         old = reservation.triage
@@ -257,10 +283,18 @@ def queue_reorder(*, band: str, pks: list[int], by: User) -> None:
     if not pks:
         return
     with transaction.atomic():
-        visits = list(
-            Reservation.objects.select_for_update(of=("self",))
+        # Locked alone, then read: a lock taken through the join to the slot
+        # loses a visit moved to another slot meanwhile (see _locked).
+        list(
+            Reservation.objects.select_for_update()
             .filter(pk__in=pks)
-            .values_list("state", "triage", "slot__starts_at")
+            .order_by("pk")  # one order for every locker: no deadlock
+            .values_list("pk", flat=True)
+        )
+        visits = list(
+            Reservation.objects.filter(pk__in=pks).values_list(
+                "state", "triage", "slot__starts_at"
+            )
         )
         if len(visits) != len(pks):
             raise ValidationError(QUEUE_UNKNOWN_ERROR, code="queue_unknown")
@@ -345,12 +379,47 @@ def _save_new(reservation):
         raise ValidationError(PET_HAS_ONGOING_VISIT_ERROR, code="ongoing") from None
 
 
-def _locked(reservation):
-    return (
-        Reservation.objects.select_for_update(of=("self",))
-        .select_related("pet__owner", "slot")
-        .get(pk=reservation.pk)
+def reservation_version(reservation: Reservation) -> str:
+    """A short token of what a page shows of a visit and a decision rests on:
+    state, band, time, symptoms and red flags. Forms post it back, and the
+    services refuse a change made on a page older than the visit (two doctors,
+    two tabs, a double click). The queue order is left out: doctors reorder
+    all day, and nobody decides on a visit by its place."""
+    seen = [
+        # str(): a freshly saved visit holds the choice enum, a read one str.
+        str(reservation.state),
+        str(reservation.triage),
+        reservation.slot_id,
+        reservation.symptoms,
+        *(bool(getattr(reservation, name)) for name in RED_FLAG_FIELDS),
+    ]
+    return hashlib.sha256(json.dumps(seen).encode()).hexdigest()[:16]
+
+
+def _locked(reservation, *, version=None):
+    """The visit, locked for this transaction, as it is now.
+
+    The lock is taken on the visit's row alone, and the visit read again by
+    primary key afterwards. Locked through a join to its slot, a visit moved
+    to another slot by a concurrent transaction came back as no row at all
+    (PostgreSQL re-checks the join against the old slot): DoesNotExist, a 500
+    for the second click of a double click.
+    """
+    list(
+        Reservation.objects.select_for_update()
+        .filter(pk=reservation.pk)
+        .values_list("pk", flat=True)
     )
+    fresh = Reservation.objects.select_related("pet__owner", "slot").get(
+        pk=reservation.pk
+    )
+    if version is not None and version != reservation_version(fresh):
+        raise ValidationError(
+            VISIT_CHANGED_ERROR,
+            code="visit_changed",
+            params={"state": fresh.get_state_display()},
+        )
+    return fresh
 
 
 def _record(reservation, kind, actor, *, old="", to="", note=""):

@@ -85,6 +85,7 @@ class ReservationDetailView(LoginRequiredMixin, DetailView):
         context["events"] = visit.events.select_related("actor")
         context["can_change"] = visit.state in services.EDITABLE_STATES
         context["can_pick_up"] = visit.state == State.READY_FOR_RELEASE
+        context["version"] = services.reservation_version(visit)
         return context
 
 
@@ -118,6 +119,8 @@ def reservation_create(request):
 @login_required
 def reservation_edit(request, pk):
     visit = _own_visit(request, pk)
+    if _changed_meanwhile(request, visit):
+        return redirect(visit)
     if visit.state not in services.EDITABLE_STATES:
         messages.error(request, services.NOT_EDITABLE_ERROR)
         return redirect(visit)
@@ -128,11 +131,28 @@ def reservation_edit(request, pk):
                 reservation=visit, by=request.user, **form.booking_details()
             )
         except ValidationError as error:
+            if error.code == "visit_changed":  # since the check above
+                messages.warning(request, error.messages[0])
+                return redirect(visit)
             _add_booking_error(form, error)
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(visit)
     return _form_page(request, form, reservation=visit)
+
+
+def _changed_meanwhile(request, visit):
+    """A form posted from a page older than the visit (another tab, a doctor,
+    the first click of a double click): say what the visit is now, and let the
+    caller send the fresh page rather than refuse with a misleading reason."""
+    seen = request.POST.get("version") if request.method == "POST" else None
+    if not seen or seen == services.reservation_version(visit):
+        return False
+    messages.warning(
+        request,
+        services.VISIT_CHANGED_ERROR % {"state": visit.get_state_display()},
+    )
+    return True
 
 
 def _add_booking_error(form, error):
@@ -198,12 +218,18 @@ def _emergency_message():
 @login_required
 def reservation_cancel(request, pk):
     visit = _own_visit(request, pk)
+    if _changed_meanwhile(request, visit):
+        return redirect(visit)
     if visit.state not in services.EDITABLE_STATES:
         messages.error(request, services.NOT_EDITABLE_ERROR)
         return redirect(visit)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(
+        request.POST or None,
+        initial={"version": services.reservation_version(visit)},
+    )
     if request.method == "POST" and form.is_valid():
-        if _transition(request, visit, State.CANCELLED, form.cleaned_data["reason"]):
+        reason, version = form.cleaned_data["reason"], form.cleaned_data["version"]
+        if _transition(request, visit, State.CANCELLED, reason, version=version):
             messages.success(request, _("The visit has been cancelled."))
         return redirect(visit)
     status = 400 if form.errors else 200
@@ -220,9 +246,13 @@ def reservation_cancel(request, pk):
 def reservation_pickup(request, pk):
     """The owner confirms pickup from the visit page's button."""
     visit = _own_visit(request, pk)
-    if visit.state != State.READY_FOR_RELEASE:
+    if _changed_meanwhile(request, visit):
+        pass  # the fresh page says what it is now
+    elif visit.state != State.READY_FOR_RELEASE:
         messages.error(request, _("Your pet is not ready to be collected yet."))
-    elif _transition(request, visit, State.FINISHED):
+    elif _transition(
+        request, visit, State.FINISHED, version=request.POST.get("version") or None
+    ):
         messages.success(
             request, _("Thank you. %(pet)s's visit is finished.") % {"pet": visit.pet}
         )
@@ -237,11 +267,15 @@ def _own_visit(request, pk):
     )
 
 
-def _transition(request, visit, to_state, note=""):
+def _transition(request, visit, to_state, note="", *, version=None):
     """Run the move; a refused one becomes a message on the visit page."""
     try:
         services.reservation_transition(
-            reservation=visit, to_state=to_state, by=request.user, note=note
+            reservation=visit,
+            to_state=to_state,
+            by=request.user,
+            note=note,
+            version=version or None,
         )
     except (ValidationError, PermissionDenied) as error:
         for message in getattr(error, "messages", [str(error)]):

@@ -463,8 +463,8 @@ def test_reordering_gives_the_band_places_from_one_and_records_no_event(
 ):
     first, second, third = standard_band
 
-    # savepoint, the locked read, one UPDATE for the band, release
-    with django_assert_num_queries(4):
+    # savepoint, the lock, the read after it, one UPDATE for the band, release
+    with django_assert_num_queries(5):
         services.queue_reorder(
             band=Triage.STANDARD, pks=pks(third, first, second), by=doctor
         )
