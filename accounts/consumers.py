@@ -8,6 +8,7 @@ the page's reconnect then succeeds only if its browser still has a valid session
 Also the base of every socket of a signed-in user (LiveSocketConsumer).
 """
 
+import asyncio
 import time
 from importlib import import_module
 from types import SimpleNamespace
@@ -73,7 +74,16 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         await self.leave_everything()
 
     async def leave_everything(self) -> None:
-        """Stop counting and leave every group; safe to call twice."""
+        """Stop counting and leave every group; safe to call twice.
+
+        Shielded: daphne cancels a consumer that is slow to end after its
+        client left (a burst of closes is slow), and a cancelled cleanup would
+        leave the rest undone. The shielded task finishes regardless."""
+        if getattr(self, "leaving", None) is None:
+            self.leaving = asyncio.ensure_future(self._leave_everything())
+        await asyncio.shield(self.leaving)
+
+    async def _leave_everything(self):
         groups, self.groups_joined = getattr(self, "groups_joined", ()), []
         try:
             await self.presence_stop()

@@ -1,0 +1,85 @@
+"""The Redis channel layer under the settings' connection options, on the real
+Redis (REDIS_URL, as in CI): idle sockets stay open, bursts of closes hold.
+
+Skipped without REDIS_URL only: the in-memory layer has neither timeouts nor a
+connection pool.
+"""
+
+import asyncio
+import logging
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from accounts.notifications import notification_group
+from accounts.tests.factories import UserFactory
+from accounts.tests.sockets import connected, frame_of
+from consultation import presence
+from reservations.tests.factories import ensure_default_hours
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.REDIS_URL, reason="needs REDIS_URL: the Redis channel layer"
+    ),
+]
+
+# Longer than channels-redis's blocking read (BZPOPMIN, 5 s) plus redis-py's
+# default socket timeout (5 s), which used to race and close idle sockets.
+IDLE_SECONDS = 12
+
+
+async def test_an_idle_socket_stays_open_past_the_layers_timeouts():
+    customer = await sync_to_async(UserFactory)()
+    notifications, _ = await connected("/ws/notifications/", customer)
+
+    # Nothing but presence counts comes, and the consumer has not died (the
+    # socket would close, or its crash would raise here).
+    idle_until = time.monotonic() + IDLE_SECONDS
+    while (left := idle_until - time.monotonic()) > 0:
+        if not await notifications.receive_nothing(timeout=left):
+            assert (await notifications.receive_json_from())["type"] == "presence"
+    await get_channel_layer().group_send(
+        notification_group(customer.pk),
+        {
+            "type": "notification.new",
+            "id": 1,
+            "text": "Mochi's visit: in treatment",
+            "url": "/",
+            "unread": 1,
+        },
+    )
+
+    frame = await frame_of(notifications, "notification")
+    assert frame["text"] == "Mochi's visit: in treatment"
+    await notifications.disconnect()
+
+
+# More sockets than redis-py's default pool holds (100).
+BURST = 150
+
+
+async def test_a_burst_of_closing_sockets_leaves_no_group_and_no_presence(caplog):
+    await sync_to_async(ensure_default_hours)()
+    customers = await sync_to_async(UserFactory.create_batch)(BURST)
+    sockets = [
+        (await connected("/ws/notifications/", customer))[0] for customer in customers
+    ]
+    assert await sync_to_async(presence.online_count)(presence.CUSTOMER) == BURST
+
+    with caplog.at_level(logging.WARNING):
+        await asyncio.gather(
+            *(communicator.disconnect(timeout=20) for communicator in sockets)
+        )
+
+    assert [record.getMessage() for record in caplog.records] == []
+    assert await sync_to_async(presence.online_count)(presence.CUSTOMER) == 0
+    layer = get_channel_layer()
+    for customer in customers:
+        group = notification_group(customer.pk)
+        connection = layer.connection(layer.consistent_hash(group))
+        assert await connection.zcard(layer._group_key(group)) == 0
