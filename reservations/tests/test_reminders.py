@@ -63,6 +63,17 @@ def test_the_reminder_names_the_pet_the_local_time_and_links_the_visit(visit, se
 
 
 @pytest.mark.django_db
+def test_the_reminder_gives_the_emergency_line_with_its_come_in_now(visit, settings):
+    settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
+
+    reminders_send(now=NOW)
+
+    body = mail.outbox[0].body
+    assert "come to the hospital now" in body
+    assert "+86 21 6666 0120" in body
+
+
+@pytest.mark.django_db
 def test_a_cat_owner_is_asked_to_bring_a_carrier(customer):
     cat = PetFactory(owner=customer, species=Species.CAT)
     make_visit(cat, starts_at=hours_from_now(3), state=State.CONFIRMED)
