@@ -302,7 +302,7 @@ def test_mark_all_as_read_reads_every_notification_and_no_one_elses(
 
 
 @pytest.mark.django_db
-def test_mark_all_as_read_needs_a_post_with_its_csrf_token(customer, password):
+def test_mark_all_as_read_needs_a_post_with_its_csrf_token(customer):
     _notifications(customer, 2)
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(customer)
