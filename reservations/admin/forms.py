@@ -1,6 +1,7 @@
 """Forms of the doctors' reservation pages."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
@@ -11,8 +12,19 @@ from ..queue import ORDERED_BANDS
 # --- forms ------------------------------------------------------------------------
 
 
+NOTE_WITHOUT_MOVE_ERROR = _(
+    "A note goes with a change of state: choose one, or clear the note."
+)
+
+
 class VisitDecisionForm(forms.ModelForm):
-    """What a doctor decides on a visit's page; saved through the services."""
+    """What a doctor decides on a visit's page; saved through the services.
+
+    The page may be older than the visit (another doctor moved it meanwhile):
+    its `version` says so, and the form then answers VISIT_CHANGED_ERROR with
+    the page redrawn for the visit as it is now, rather than "in_treatment is
+    not one of the available choices".
+    """
 
     set_triage = forms.ChoiceField(label=_("Triage"), choices=Triage.choices)
     move_to = forms.ChoiceField(label=_("Move to"), required=False)
@@ -26,6 +38,7 @@ class VisitDecisionForm(forms.ModelForm):
             "it is the reason."
         ),
     )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Reservation
@@ -34,6 +47,7 @@ class VisitDecisionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         visit = self.instance
+        self.fields["version"].initial = services.reservation_version(visit)
         self.fields["set_triage"].initial = visit.triage
         allowed = services.TRANSITIONS.get(visit.state, ())
         self.fields["move_to"].choices = [("", _("— no change —"))] + [
@@ -42,12 +56,39 @@ class VisitDecisionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("note") and not data.get("move_to"):
-            self.add_error(
-                "note",
-                _("A note goes with a change of state: choose one, or clear the note."),
+        if self._is_stale(data):
+            self._show_the_visit_as_it_is_now()
+            raise ValidationError(
+                services.VISIT_CHANGED_ERROR,
+                code="visit_changed",
+                params={"state": self.instance.get_state_display()},
             )
+        if data.get("note") and not data.get("move_to"):
+            self.add_error("note", NOTE_WITHOUT_MOVE_ERROR)
         return data
+
+    def _is_stale(self, data):
+        seen = data.get("version")
+        if seen and seen != services.reservation_version(self.instance):
+            return True
+        # A page from before versions, or a state no longer on offer.
+        return any(
+            error.code == "invalid_choice"
+            for error in self.errors.as_data().get("move_to", [])
+        )
+
+    def _show_the_visit_as_it_is_now(self):
+        # The errors of the old page's choices would only mislead, and the
+        # redrawn page offers the current state's moves with a fresh version
+        # (the note is kept: it may still be wanted).
+        for name in ("move_to", "set_triage"):
+            self.errors.pop(name, None)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = services.reservation_version(
+            self.instance
+        )
+        self.data[self.add_prefix("move_to")] = ""
+        self.data[self.add_prefix("set_triage")] = self.instance.triage
 
 
 class CancelForm(OwnerCancelForm):

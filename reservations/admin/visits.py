@@ -126,7 +126,11 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     # Shown only to those who may change the visit (see get_fieldsets).
-    decision_fieldset = (_("Decision"), {"fields": ["set_triage", "move_to", "note"]})
+    # `version` is hidden: the visit as the page showed it (see the form).
+    decision_fieldset = (
+        _("Decision"),
+        {"fields": ["set_triage", "move_to", "note", "version"]},
+    )
     inlines = [EventInline]
     # The public visit page is the owner's alone: a doctor would get 404 there.
     view_on_site = False
@@ -246,19 +250,27 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
+        # Checked again under the lock by the first change made: another
+        # doctor may have moved the visit since the form was validated.
+        version = data.get("version") or None
         try:
             # Both or neither: a refused move also undoes a triage made with it.
             with transaction.atomic():
                 if data["set_triage"] != obj.triage:
                     services.reservation_triage(
-                        reservation=obj, triage=data["set_triage"], by=request.user
+                        reservation=obj,
+                        triage=data["set_triage"],
+                        by=request.user,
+                        version=version,
                     )
+                    version = None  # the triage changed it, as intended
                 if data["move_to"]:
                     services.reservation_transition(
                         reservation=obj,
                         to_state=data["move_to"],
                         by=request.user,
                         note=data["note"],
+                        version=version,
                     )
         except (ValidationError, PermissionDenied) as error:
             # The admin goes on to log and report a success: remember to stop it.
