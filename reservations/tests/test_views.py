@@ -213,6 +213,17 @@ def test_a_red_flag_tells_the_owner_to_come_in_now(customer_client, pet):
     assert 'data-testid="come-in-now"' in page_text(response)
 
 
+def test_the_booking_pages_red_flag_warning_gives_the_emergency_line(
+    customer_client, pet, settings
+):
+    settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
+
+    html = page_text(customer_client.get(reverse("reservations:new")))
+
+    warning = html[html.index("data-red-flag-warning") :]
+    assert 'href="tel:+862166660120"' in warning[: warning.index("</div>")]
+
+
 def test_booking_without_a_red_flag_shows_no_emergency_warning(customer_client, pet):
     response = customer_client.post(
         reverse("reservations:new"), booking(pet), follow=True
