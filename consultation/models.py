@@ -201,6 +201,9 @@ class Thread(TimeStampedModel):
 
 # How many messages a thread page, the history JSON and the admin show at once.
 HISTORY_PAGE_SIZE = 30
+# Messages per page when a page catches up after a lost connection: it asks
+# again until it has them all, so the size only sets the number of requests.
+CATCH_UP_PAGE_SIZE = 100
 
 
 class MessageQuerySet(models.QuerySet):
@@ -212,6 +215,13 @@ class MessageQuerySet(models.QuerySet):
             messages = messages.filter(pk__lt=before)
         page = list(messages[: size + 1])
         return page[:size][::-1], len(page) > size
+
+    def after_page(self, after, *, size=CATCH_UP_PAGE_SIZE):
+        """Up to `size` messages newer than id `after`, oldest first, and
+        whether there are newer ones still."""
+        messages = self.select_related("sender").filter(pk__gt=after).order_by("pk")
+        page = list(messages[: size + 1])
+        return page[:size], len(page) > size
 
 
 class Message(TimeStampedModel):

@@ -16,6 +16,8 @@ from .models import Thread
 from .payloads import message_payload
 
 BAD_BEFORE_ERROR = _("'before' must be the id of a message.")
+BAD_AFTER_ERROR = _("'after' must be the id of a message.")
+BEFORE_AND_AFTER_ERROR = _("Ask for messages before or after a message, not both.")
 
 PHOTO_FIELDS = {"full": "photo", "thumbnail": "photo_thumbnail"}
 
@@ -126,13 +128,24 @@ def thread_detail(request, pk):
 @login_required
 def thread_messages(request, pk):
     """A page of messages older than `?before=<id>` (the latest without it),
-    oldest first, and whether there are older ones still."""
+    oldest first, and whether there are older ones still; or, with
+    `?after=<id>`, the messages newer than it (a page catching up after a lost
+    connection), oldest first, and whether there are newer ones still."""
     thread = _visible_thread(request, pk)
     try:
         before = history_before(request)
     except ValueError:
         return JsonResponse({"error": str(BAD_BEFORE_ERROR)}, status=400)
-    history, has_more = thread.messages.history_page(before)
+    try:
+        after = message_id_param(request, "after")
+    except ValueError:
+        return JsonResponse({"error": str(BAD_AFTER_ERROR)}, status=400)
+    if after is not None and before is not None:
+        return JsonResponse({"error": str(BEFORE_AND_AFTER_ERROR)}, status=400)
+    if after is not None:
+        history, has_more = thread.messages.after_page(after)
+    else:
+        history, has_more = thread.messages.history_page(before)
     return JsonResponse(
         {
             "messages": [message_payload(message) for message in history],
@@ -160,9 +173,13 @@ def _visible_thread(request, pk):
 
 
 def history_before(request):
-    """The `?before=` message id, or None; ValueError unless a positive id of
-    at most 18 digits (a longer one is no id, and int() of it is costly)."""
-    raw = request.GET.get("before")
+    return message_id_param(request, "before")
+
+
+def message_id_param(request, name):
+    """The message id in `?<name>=`, or None; ValueError unless a positive id
+    of at most 18 digits (a longer one is no id, and int() of it is costly)."""
+    raw = request.GET.get(name)
     if raw is None or raw == "":
         return None
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < 1:

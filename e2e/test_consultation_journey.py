@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from consultation.models import Message, Thread
+from consultation.models import CATCH_UP_PAGE_SIZE, Message, Thread
+from consultation.tests.factories import MessageFactory, ThreadFactory
 from e2e.conftest import log_in, make_customer, make_doctor
 from pets.tests.factories import PetFactory
 from reservations.models import Reservation, State, Triage
@@ -105,3 +106,45 @@ def test_a_customer_and_a_doctor_chat_live_and_the_visit_page_follows(
     screenshot("customer visit page updated live")
     visit.refresh_from_db()
     assert visit.state == State.IN_TREATMENT
+
+
+def test_after_a_lost_connection_the_chat_page_shows_every_missed_message(
+    page, transactional_db
+):
+    """More were missed than one page of history holds (30): the page asks for
+    everything after the last message it holds, page by page, and shows them
+    in order."""
+    alice = make_customer("alice")
+    thread = ThreadFactory(customer=alice, subject="Luna is limping")
+    MessageFactory(thread=thread, text="Before the loss.")
+    sockets = []
+    # Between the page and the server, so that the test can cut the line.
+    page.route_web_socket(
+        re.compile(r"/ws/consultation/"),
+        lambda route: (sockets.append(route), route.connect_to_server()),
+    )
+    log_in(page, "alice", PASSWORD)
+    page.goto(thread.get_absolute_url())
+    expect(messages(page)).to_have_text(["Before the loss."])
+    while not sockets:
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(500)  # open, and past its first frames
+
+    # Written straight to the database: no push reaches the page.
+    missed = [f"Missed {n}" for n in range(CATCH_UP_PAGE_SIZE + 15)]
+    for text in missed:
+        MessageFactory(thread=thread, text=text)
+    sockets[-1].close(code=1011, reason="lost")
+
+    expect(messages(page)).to_have_count(1 + len(missed), timeout=15_000)
+    expect(messages(page)).to_have_text(["Before the loss.", *missed])
+    # Read up to the last one, in one read frame (one per message tripped
+    # the socket's rate limit, whose error the page then showed).
+    latest = Message.objects.filter(thread=thread).latest("pk").pk
+    for _ in range(50):
+        mark = thread.read_marks.filter(user=alice).first()
+        if mark and mark.last_read_message_id == latest:
+            break
+        page.wait_for_timeout(100)
+    assert mark.last_read_message_id == latest
+    expect(page.locator("[data-send-feedback]")).to_be_hidden()

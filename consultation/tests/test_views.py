@@ -8,9 +8,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from consultation.models import HISTORY_PAGE_SIZE, Message, Thread
+from consultation.models import (
+    CATCH_UP_PAGE_SIZE,
+    HISTORY_PAGE_SIZE,
+    Message,
+    Thread,
+)
 from consultation.services import message_post, thread_close, thread_mute
-from consultation.views import BAD_BEFORE_ERROR
+from consultation.views import (
+    BAD_AFTER_ERROR,
+    BAD_BEFORE_ERROR,
+    BEFORE_AND_AFTER_ERROR,
+)
 from pets.tests.factories import PetFactory
 
 from .factories import MessageFactory, ThreadFactory, png_upload
@@ -385,6 +394,65 @@ def test_history_json_refuses_a_bad_before(customer_client, thread, before):
 
     assert response.status_code == 400
     assert response.json() == {"error": str(BAD_BEFORE_ERROR)}
+
+
+def test_history_json_after_a_message_gives_every_newer_one_in_pages(
+    customer_client, thread, doctor
+):
+    """A page that lost its connection asks for what came after the last
+    message it holds, and again until has_more is false: nothing is left out
+    however many were missed (the latest page alone held 30)."""
+    held = MessageFactory(thread=thread, text="The last one the page holds")
+    missed = MessageFactory.create_batch(CATCH_UP_PAGE_SIZE + 5, thread=thread)
+    MessageFactory(thread=ThreadFactory(), text="Another thread's")
+    url = reverse("consultation:messages", args=[thread.pk])
+
+    first = customer_client.get(url, {"after": held.pk}).json()
+    second = customer_client.get(url, {"after": first["messages"][-1]["id"]}).json()
+
+    assert first["has_more"] is True
+    assert second["has_more"] is False
+    fetched = [m["id"] for m in first["messages"] + second["messages"]]
+    assert fetched == [m.pk for m in missed]
+    assert first["messages"][0]["text"] == missed[0].text
+
+
+def test_history_json_after_the_latest_message_is_empty(customer_client, thread):
+    latest = MessageFactory(thread=thread)
+    data = customer_client.get(
+        reverse("consultation:messages", args=[thread.pk]), {"after": latest.pk}
+    ).json()
+    assert data == {"messages": [], "has_more": False}
+
+
+def test_another_customer_gets_404_for_the_messages_after_one(
+    client, other_customer, thread
+):
+    message = MessageFactory(thread=thread)
+    client.force_login(other_customer)
+    response = client.get(
+        reverse("consultation:messages", args=[thread.pk]), {"after": message.pk - 1}
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("after", ["abc", "-1", "0", "1.5", "١", "9" * 5000])
+def test_history_json_refuses_a_bad_after(customer_client, thread, after):
+    response = customer_client.get(
+        reverse("consultation:messages", args=[thread.pk]), {"after": after}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": str(BAD_AFTER_ERROR)}
+
+
+def test_history_json_refuses_before_and_after_together(customer_client, thread):
+    response = customer_client.get(
+        reverse("consultation:messages", args=[thread.pk]), {"after": 1, "before": 9}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": str(BEFORE_AND_AFTER_ERROR)}
 
 
 def test_history_json_gives_photo_urls(customer_client, thread, photo_message):

@@ -44,6 +44,17 @@
     return ids.length ? Math.max.apply(null, ids) : 0;
   }
 
+  // The first message shown with an id above `id` (null: none, append).
+  function firstShownAfter(id) {
+    var items = list.querySelectorAll("[data-message-id]");
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (Number(items[i].getAttribute("data-message-id")) < id) {
+        return items[i + 1] || null;
+      }
+    }
+    return items[0] || null;
+  }
+
   function firstId() {
     var ids = shownIds();
     return ids.length ? Math.min.apply(null, ids) : 0;
@@ -140,7 +151,8 @@
       empty.remove();
     }
     var item = render(message);
-    list.appendChild(item);
+    // In id order: a live message may come before older ones being caught up.
+    list.insertBefore(item, firstShownAfter(message.id));
     // Its author has read everything up to it.
     if (message.kind !== "system" && message.sender_is_doctor !== viewerIsHospital) {
       showSeen(message.id);
@@ -207,21 +219,48 @@
     }
   }
 
-  // Messages missed while the socket was down: the latest page, appended.
+  // Messages missed while the socket was down: everything after the last one
+  // the page holds, page by page until the server has no more (however many
+  // were missed). One catch-up at a time; a reconnect during one asks again.
+  var catchingUp = false;
+  var catchUpAgain = false;
+
   function catchUp() {
-    fetch(historyUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    if (catchingUp) {
+      catchUpAgain = true;
+      return;
+    }
+    catchingUp = true;
+    catchUpAgain = false;
+    catchUpAfter(lastId());
+  }
+
+  function catchUpAfter(after) {
+    fetch(historyUrl + "?after=" + after, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        return response.ok ? response.json() : { messages: [] };
+        if (!response.ok) {
+          throw new Error(response.status);
+        }
+        return response.json();
       })
       .then(function (page) {
-        var since = lastId();
-        page.messages.forEach(function (message) {
-          if (message.id > since) {
-            append(message);
-          }
-        });
+        page.messages.forEach(append);
+        if (page.has_more && page.messages.length) {
+          catchUpAfter(page.messages[page.messages.length - 1].id);
+        } else {
+          caughtUp();
+        }
       })
-      .catch(function () {});
+      .catch(caughtUp); // the next reconnect tries again
+  }
+
+  function caughtUp() {
+    catchingUp = false;
+    if (catchUpAgain) {
+      catchUp();
+    } else {
+      markRead();
+    }
   }
 
   // --- read marks and receipts -------------------------------------------------
@@ -230,7 +269,9 @@
 
   function markRead() {
     var latest = lastId();
-    if (document.visibilityState !== "visible" || latest <= readSent || !isOpen()) {
+    // While catching up, once at the end: a read frame per message shown
+    // would trip the socket's rate limit.
+    if (document.visibilityState !== "visible" || latest <= readSent || !isOpen() || catchingUp) {
       return;
     }
     readSent = latest;
