@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import Notification
 from accounts.tests.factories import PASSWORD
 from e2e.conftest import log_in, make_customer, make_doctor
 from pets.tests.factories import PetFactory
@@ -93,9 +94,12 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
 
     # Alice's open page has heard of it, without a reload.
     expect(page.get_by_test_id("visit-state")).to_have_text("Confirmed")
-    expect(page.locator("[data-notification-bell] [data-unread-count]")).to_have_text(
-        "2"
-    )
+    # She is reading this visit, so its two notifications count as read: the
+    # bell stays dark (item 22 of issue 11: reading the thing reads them).
+    expect(page.locator("[data-notification-bell] [data-unread-count]")).to_be_hidden()
+    notifications = Notification.objects.filter(recipient=alice)
+    assert notifications.count() == 2
+    assert not notifications.filter(read_at=None).exists()
     screenshot("customer page updated live")
 
     # On the queue of that day, Luna is dragged above Bolt.
