@@ -24,10 +24,12 @@ load check catches what reaches the files another way.
 **A saved catalog takes effect in every process within seconds.** Rosetta
 writes the .po and compiles the .mo itself (``ROSETTA_AUTO_COMPILE``); its
 ``post_save`` signal stores a new catalog version in the shared cache (Redis in
-production). ``CatalogReloadMiddleware`` reads that version at most every
-``RELOAD_CHECK_SECONDS`` per process and, when it changed, empties Django's
-translation caches the way its autoreloader does, so the next request loads
-the new catalogs. The JavaScript catalog's Last-Modified follows the version.
+production). Whenever a language is activated -- every request, every chat
+message, every e-mail a worker sends -- the process reads that version, at
+most every ``RELOAD_CHECK_SECONDS``, and when it changed empties Django's
+translation caches the way its autoreloader does, so the new catalogs load.
+(A middleware would cover requests only: sockets and workers would keep the
+old catalogs.) The JavaScript catalog's Last-Modified follows the version.
 Every process must read the same ``locale/`` (one host, or a shared volume).
 """
 
@@ -176,14 +178,25 @@ class CheckedTranslation(trans_real.DjangoTranslation):
         drop_mismatched_entries(self)
 
 
-def install():
-    """Make every translation Django loads from now on a CheckedTranslation.
+_load_translation = trans_real.translation
 
-    trans_real.translation() looks the class up in its module when it builds a
-    language (and its English fallback), so replacing it there is enough.
+
+def _translation(language):
+    reload_if_changed()
+    return _load_translation(language)
+
+
+def install():
+    """Make every translation Django loads from now on a CheckedTranslation,
+    and check the catalog version whenever a language is activated.
+
+    trans_real looks both names up in its module when it activates a language
+    (activate, override) or builds one with its English fallback, so replacing
+    them there is enough.
     """
     if trans_real.DjangoTranslation is not CheckedTranslation:
         trans_real.DjangoTranslation = CheckedTranslation
+        trans_real.translation = _translation
         reload_translations()
 
 
@@ -251,17 +264,6 @@ def loaded_at():
     (a deploy) and the catalog version this process has loaded."""
     loaded = max(PROCESS_STARTED_AT, _seen_version or 0)
     return datetime.fromtimestamp(loaded, tz=UTC)
-
-
-class CatalogReloadMiddleware:
-    """Before LocaleMiddleware: the request activates the current catalogs."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        reload_if_changed()
-        return self.get_response(request)
 
 
 # --- rosetta ---------------------------------------------------------------------

@@ -94,8 +94,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Catalogs saved in rosetta by any process, loaded before a language is.
-    "healingpaws.catalogs.CatalogReloadMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (its page is translated), before any parsing.
     "healingpaws.middleware.RequestBodyLimitMiddleware",

@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from healingpaws import catalogs
 from healingpaws.catalogs import placeholders_differ
@@ -237,6 +238,22 @@ def test_a_translation_saved_in_rosetta_shows_without_a_restart(
     assert parsedate_to_datetime(scripts_again["Last-Modified"]) > (
         parsedate_to_datetime(scripts["Last-Modified"])
     )
+
+
+@pytest.mark.django_db
+def test_a_worker_without_requests_gets_the_saved_translation_too(
+    locale_copy, translator_client
+):
+    with translation.override("zh-hans"):
+        assert translation.gettext("My pets") == "我的宠物"  # loaded before
+
+    field = _field(locale_copy, "My pets")
+    translator_client.post(_rosetta_form(), {field: "我的毛孩子"})
+    catalogs._checked_at = float("-inf")  # the next check is due
+
+    # What a worker does to send an e-mail in its reader's language.
+    with translation.override("zh-hans"):
+        assert translation.gettext("My pets") == "我的毛孩子"
 
 
 @pytest.mark.django_db
