@@ -218,8 +218,8 @@ def catalog_version():
     """When a catalog last changed while the site ran (a timestamp), or None."""
     try:
         return cache.get(CATALOG_VERSION_KEY)
-    except Exception:  # the cache is down: keep what is loaded
-        logger.warning("The catalog version could not be read.", exc_info=True)
+    except Exception as error:  # the cache is down: keep what is loaded
+        logger.warning("The catalog version could not be read: %r", error)
         return None
 
 
