@@ -289,3 +289,19 @@ def test_a_rosetta_save_rewrites_only_what_changed(locale_copy, translator_clien
         '- msgstr "我的宠物"',
         '+ msgstr "我的毛孩子"',
     ]
+
+
+@pytest.mark.django_db
+def test_pages_keep_their_catalogs_while_the_cache_is_away(
+    locale_copy, client, monkeypatch, caplog
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(catalogs.cache, "get", unreachable)
+
+    response = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 200
+    assert "首页" in response.content.decode() or "愈爪" in response.content.decode()
+    assert "catalog version could not be read" in caplog.text
