@@ -38,7 +38,8 @@ class VisitDecisionForm(forms.ModelForm):
             "it is the reason."
         ),
     )
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Hidden; no label: the admin still writes one into the page.
+    version = forms.CharField(label="", widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Reservation
