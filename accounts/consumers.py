@@ -18,7 +18,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 
-from consultation.presence import PresenceMixin, group_discard_quietly
+from consultation.presence import (
+    PresenceMixin,
+    group_discard_quietly,
+    presence_role_of,
+)
 
 from .models import Notification
 from .notifications import notification_group
@@ -109,6 +113,10 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             return True
         self.access_lost = True
         await self.close(code=refusal)
+        # At once, not when the client has answered the close: no more
+        # pushes, and no longer counted online. (From the heartbeat, this
+        # cancels the heartbeat's own task; the cleanup is shielded.)
+        await self.leave_everything()
         return False
 
     async def access_refusal(self) -> int | None:
@@ -117,11 +125,21 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         code to close the socket with."""
         return await database_sync_to_async(self._refusal)()
 
+    async def presence_still_valid(self):
+        # Every heartbeat (PRESENCE_TTL_SECONDS / 3), whatever the last check.
+        return await self.access_confirmed(await self.access_refusal())
+
     def _refusal(self):
         user = session_user(self.scope)
         if user.pk != self.scope["user"].pk or not user.is_active:
             return CLOSE_SESSION_ENDED
-        return self.refusal_for(user)
+        if refusal := self.refusal_for(user):
+            return refusal
+        counted_as = getattr(self, "presence_role", None)
+        if counted_as is not None and counted_as != presence_role_of(user):
+            # Promoted or demoted: the page reconnects and counts in its role.
+            return CLOSE_SESSION_ENDED
+        return None
 
     def refusal_for(self, user) -> int | None:
         """What a socket needs besides a signed-in user (sync: may query)."""

@@ -48,6 +48,11 @@ def heartbeat() -> float:
 logger = logging.getLogger("healingpaws.presence")
 
 
+def presence_role_of(user) -> str:
+    """The role a user's sockets count in (a query: call it from sync code)."""
+    return DOCTOR if is_doctor(user) else CUSTOMER
+
+
 def presence_group(role: str) -> str:
     """The channel-layer group of the sockets that show how many of `role`
     are online: customers watch doctors, doctors watch both."""
@@ -210,7 +215,7 @@ class PresenceMixin:
     of the roles its user watches on to the page as {"type": "presence"}."""
 
     async def presence_start(self, user):
-        self.presence_role = DOCTOR if await _is_doctor(user) else CUSTOMER
+        self.presence_role = await database_sync_to_async(presence_role_of)(user)
         self.presence_user_id = user.pk
         # From here on presence_stop() undoes whatever part of this has run.
         self.presence_started = True
@@ -250,12 +255,15 @@ class PresenceMixin:
             channel=self.channel_name,
         )
 
+    async def presence_still_valid(self) -> bool:
+        """Asked before each renewal: False stops counting this socket (the
+        consumer closes it). A consumer checks its user here, so that a lost
+        session.end does not leave them counted, or counted in a lost role."""
+        return True
+
     async def _presence_beat(self):
         while True:
             await asyncio.sleep(heartbeat())
+            if not await self.presence_still_valid():
+                return
             await self._presence_renew()
-
-
-@database_sync_to_async
-def _is_doctor(user):
-    return is_doctor(user)

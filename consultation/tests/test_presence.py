@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.consumers import NotificationConsumer
+from accounts.consumers import CLOSE_SESSION_ENDED, NotificationConsumer
 from accounts.notifications import notification_group
-from accounts.tests.sockets import connected, doctor_after_a_flush
+from accounts.services import user_demote_from_doctor
+from accounts.tests.sockets import closed_with, connected, doctor_after_a_flush
 from consultation import presence
 from consultation.consumers import ConsultationConsumer
 from consultation.live import thread_group
@@ -292,4 +293,29 @@ async def test_a_failing_group_discard_does_not_stop_the_rest_of_the_cleanup(
 
     assert len(refused) == 2 * presence.DISCARD_ATTEMPTS
     assert await group_size(notification_group(doctor.pk)) == 0
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_doctor_demoted_without_the_push_stops_counting_at_the_heartbeat(
+    no_doctor_online, settings, monkeypatch
+):
+    """An idle page hears no push to check against: the heartbeat checks, and
+    the socket closes (the page reconnects and counts in its new role)."""
+    settings.PRESENCE_TTL_SECONDS = 0.6  # a heartbeat every 0.2 s
+    monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    notifications, _ = await connected("/ws/notifications/", doctor)
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 1
+
+    await sync_to_async(user_demote_from_doctor)(user=doctor)
+
+    assert await closed_with(notifications) == CLOSE_SESSION_ENDED
+    for _ in range(20):  # the socket leaves right after the close
+        if await sync_to_async(presence.online_count)(presence.DOCTOR) == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+    await asyncio.sleep(0.5)  # and is not counted again by a heartbeat
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0

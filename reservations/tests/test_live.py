@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from accounts.services import user_demote_from_doctor
 from accounts.tests.factories import DoctorFactory, UserFactory
 from accounts.tests.sockets import (
     closed_with,
@@ -101,6 +102,23 @@ async def test_logging_out_closes_the_doctors_dashboard_socket():
     await sync_to_async(_log_out_elsewhere)(doctor)
 
     assert await closed_with(dashboard) == CLOSE_SESSION_ENDED
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_doctor_who_lost_the_role_hears_no_more_changes(customer, monkeypatch):
+    """The session.end of the demotion was lost (a Redis blip): the socket
+    checks before it passes a change on, and closes instead."""
+    monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
+    monkeypatch.setattr("accounts.consumers.ACCESS_RECHECK_SECONDS", 0)
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    dashboard = await _dashboard(doctor)
+    await sync_to_async(user_demote_from_doctor)(user=doctor)
+
+    await sync_to_async(_book_tomorrow)(customer, None, None)
+
+    output = await dashboard.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
 
 
 def _log_out_elsewhere(user):
