@@ -5,6 +5,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
@@ -292,3 +293,97 @@ def test_the_user_list_shows_avatars_or_initials(doctor_client, customer, doctor
 
     assert ">AM</span>" in html
     assert reverse("accounts:avatar-thumbnail", args=[doctor.pk]) + "?v=" in html
+
+
+# --- losing a role closes the user's open sockets ------------------------------------
+
+
+@pytest.fixture
+def sockets_closed(monkeypatch):
+    """The users whose sockets were told to close (session.end), in order."""
+    closed = []
+    monkeypatch.setattr("accounts.notifications._end_sessions", closed.append)
+    return closed
+
+
+def _lose_the_role_by_the_service(doctor):
+    from accounts.services import user_demote_from_doctor
+
+    user_demote_from_doctor(user=doctor)
+
+
+def _lose_the_role_in_the_admin_form(doctor):
+    doctor.groups.set([])
+
+
+def _lose_the_role_from_the_groups_side(doctor):
+    Group.objects.get(name=DOCTORS_GROUP).user_set.remove(doctor)
+
+
+def _lose_every_member_of_the_group(doctor):
+    Group.objects.get(name=DOCTORS_GROUP).user_set.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "lose",
+    [
+        _lose_the_role_by_the_service,
+        _lose_the_role_in_the_admin_form,
+        _lose_the_role_from_the_groups_side,
+        _lose_every_member_of_the_group,
+    ],
+    ids=["service", "user's groups set", "group's user_set", "group cleared"],
+)
+def test_losing_the_doctor_role_closes_the_users_sockets_once_after_the_commit(
+    doctor, sockets_closed, django_capture_on_commit_callbacks, lose
+):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        lose(doctor)
+        assert sockets_closed == []  # not before the commit
+
+    assert sockets_closed == [doctor.pk]
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_demotion_closes_no_socket(
+    doctor, sockets_closed, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _lose_the_role_by_the_service(doctor)
+        raise RuntimeError("rolled back")
+
+    assert sockets_closed == []
+    assert User.objects.get(pk=doctor.pk).is_doctor
+
+
+@pytest.mark.django_db
+def test_unticking_staff_in_the_user_form_closes_the_users_sockets(
+    client, doctor, sockets_closed, django_capture_on_commit_callbacks
+):
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    url = reverse("admin:accounts_user_change", args=[doctor.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if value is not None and name not in ("password", "last_login", "groups")
+    }
+    data.update(
+        groups=[group.pk for group in doctor.groups.all()],  # kept as they are
+        date_joined_0=doctor.date_joined.strftime("%Y-%m-%d"),
+        date_joined_1=doctor.date_joined.strftime("%H:%M:%S"),
+    )
+    del data["is_staff"]  # unticked
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert not User.objects.get(pk=doctor.pk).is_staff
+    assert sockets_closed == [doctor.pk]
