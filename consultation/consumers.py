@@ -91,13 +91,15 @@ class ConsultationConsumer(LiveSocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if not hasattr(self, "user") or self.access_lost:
             return  # refused, closing
+        self.client_id = ""  # of a message frame, once read
         try:
             await self._receive(text_data)
         except Exception:
-            # A frame this code did not foresee: the sender hears of it and
-            # the socket stays open for the next (the error is logged).
+            # A frame this code did not foresee: the sender hears of it (the
+            # page's pending message too) and the socket stays open for the
+            # next; the error is logged.
             logger.exception("consultation %s: frame failed", self.thread_id)
-            await self.send_error("failed", FRAME_FAILED_ERROR)
+            await self.send_error("failed", FRAME_FAILED_ERROR, self.client_id)
 
     async def _receive(self, text_data):
         # Measured as sent: a lone surrogate has no UTF-8 form, and .encode()
@@ -131,7 +133,7 @@ class ConsultationConsumer(LiveSocketConsumer):
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
 
     async def _post(self, thread, user, frame):
-        client_id = str(frame.get("client_id", ""))[:40]
+        client_id = self.client_id = str(frame.get("client_id", ""))[:40]
         if not await _message_allowed(user.pk):
             await self.send_error("rate_limited", RATE_LIMITED_ERROR, client_id)
             return

@@ -30,9 +30,10 @@ from accounts.tests.sockets import (
     nothing_but_presence,
     socket,
 )
-from consultation import presence
+from consultation import presence, services
 from consultation.consumers import (
     CLOSE_NOT_MEMBER,
+    FRAME_FAILED_ERROR,
     FRAME_MAX_BYTES,
     MESSAGES_PER_SECOND,
 )
@@ -283,6 +284,28 @@ async def test_a_hostile_frame_gets_an_error_frame_and_the_socket_stays_usable(
     assert not await sync_to_async(Message.objects.exists)()
     await send(mine, "Still here.")
     assert (await frame_of(doctors, "message"))["message"]["text"] == "Still here."
+
+
+async def test_a_frame_that_fails_unforeseen_gets_an_error_frame_and_is_logged(
+    people, monkeypatch, caplog
+):
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    original = services.message_post
+
+    def fail_once(**kwargs):
+        monkeypatch.setattr(services, "message_post", original)
+        raise RuntimeError("something nobody foresaw")
+
+    monkeypatch.setattr(services, "message_post", fail_once)
+
+    await send(mine, "First try.")
+
+    error = await frame_of(mine, "error")
+    assert (error["code"], error["client_id"]) == ("failed", "c1")
+    assert error["message"] == str(FRAME_FAILED_ERROR)
+    assert "something nobody foresaw" in caplog.text
+    await send(mine, "Second try.")
+    assert (await frame_of(mine, "message"))["message"]["text"] == "Second try."
 
 
 # --- mute, close, and the session ---------------------------------------------------
