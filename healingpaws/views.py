@@ -56,7 +56,13 @@ def set_language(request):
 
 def server_error(request):
     """handler500: an outage met anywhere (a middleware reading the session or
-    the user, not only a view) gets the 503 page; anything else is a 500."""
+    the user, not only a view) gets the 503 page; anything else is a 500.
+
+    Django calls it in the except block that caught the error, so the error
+    is sys.exc_info(). (In the same thread while the middleware chain runs
+    sync, as it does: the project's own middlewares are sync-only. An async
+    chain hands the error to another thread, where this would see none.)
+    """
     error = sys.exc_info()[1]
     if isinstance(error, OUTAGE_ERRORS) or _disk_full(error):
         return outage_response(request, error)
