@@ -109,10 +109,12 @@ async def _check(name, probe):
         # Shielded: a database probe runs in a thread, which cannot be
         # cancelled, and sync_to_async waits for it on cancellation, so the
         # timeout would wait for the pool's own (the answer took 10 s). The
-        # probe is left to finish on its own.
+        # probe is cancelled without waiting, and left to finish on its own.
         await asyncio.wait_for(asyncio.shield(task), timeout=HEALTH_TIMEOUT_SECONDS)
     except Exception as error:  # any failure means "not healthy", with a reason
         if not task.done():
+            # Stops a coroutine probe now; a thread's ends when the thread does.
+            task.cancel()
             _abandoned_probes.add(task)
             task.add_done_callback(_forget)
         logger.warning("health check: %s unreachable: %r", name, error)
