@@ -288,10 +288,22 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
 
     # --- actions: each visit on its own, refusals reported one by one
 
+    def action_checkbox(self, visit):
+        # Each row says which version of its visit the list showed: an action
+        # on a visit another doctor moved since (two "advance" from two old
+        # lists would move it two steps) is refused, see _apply.
+        return format_html(
+            '{}<input type="hidden" name="{}" value="{}">',
+            super().action_checkbox(visit),
+            f"{LIST_VERSION_PREFIX}{visit.pk}",
+            services.reservation_version(visit),
+        )
+
     def _apply(self, request, queryset, change):
         done = 0
         for visit in queryset.select_related("pet", "slot"):
             try:
+                _check_listed_version(request, visit)
                 change(visit)
             except (ValidationError, PermissionDenied) as error:
                 self.message_user(
@@ -395,4 +407,19 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/cancel_selected.html", context
+        )
+
+
+# The hidden field of a list row carrying the visit's version (see
+# ReservationAdmin.action_checkbox).
+LIST_VERSION_PREFIX = "seen-"
+
+
+def _check_listed_version(request, visit):
+    seen = request.POST.get(f"{LIST_VERSION_PREFIX}{visit.pk}")
+    if seen and seen != services.reservation_version(visit):
+        raise ValidationError(
+            services.VISIT_CHANGED_ERROR,
+            code="visit_changed",
+            params={"state": visit.get_state_display()},
         )

@@ -270,3 +270,55 @@ def test_the_message_names_the_state_in_the_readers_language():
     with translation.override("zh-hans"):
         message = str(VISIT_CHANGED_ERROR) % {"state": State.IN_TREATMENT.label}
     assert message.startswith(CHANGED["zh-hans"])
+
+
+# --- the visit list's actions ----------------------------------------------------
+
+
+CHANGELIST = reverse("admin:reservations_reservation_changelist")
+
+
+def _advance_from_list(browser, visit, seen):
+    return browser.post(
+        CHANGELIST,
+        {
+            "action": "advance",
+            "_selected_action": [visit.pk],
+            f"seen-{visit.pk}": seen,
+        },
+        follow=True,
+    )
+
+
+def test_each_listed_visit_carries_the_version_the_list_showed(client, checked_in):
+    browser = doctor_browser(client, "en")
+
+    html = browser.get(CHANGELIST).content.decode()
+
+    version = reservation_version(checked_in)
+    assert f'name="seen-{checked_in.pk}" value="{version}"' in html
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_advancing_from_an_old_list_does_not_move_the_visit_twice(
+    client, checked_in, language
+):
+    browser = doctor_browser(client, language)
+    seen = reservation_version(checked_in)  # both doctors' lists showed this
+    _moved_by_another_doctor(checked_in)  # the other doctor advanced it
+
+    response = _advance_from_list(browser, checked_in, seen)
+
+    assert CHANGED[language] in response.content.decode()
+    checked_in.refresh_from_db()
+    assert checked_in.state == State.IN_TREATMENT
+
+
+def test_advancing_from_a_current_list_moves_the_visit(client, checked_in):
+    browser = doctor_browser(client, "en")
+
+    response = _advance_from_list(browser, checked_in, reservation_version(checked_in))
+
+    assert "1 visit moved one step forward." in response.content.decode()
+    checked_in.refresh_from_db()
+    assert checked_in.state == State.IN_TREATMENT
