@@ -38,11 +38,16 @@ CLOSE_SESSION_ENDED = 4000  # a logout somewhere: reconnect to find out if it wa
 # user who may see it (the user in the scope was fixed at connect). Whatever
 # takes access away closes the user's sockets at once (session.end, after the
 # commit); the re-check before a push covers a session.end that was lost (a
-# Redis blip). It costs a few queries (session, user, groups, the thread): on
-# every push, one chat message to a thread with 200 open pages would cost
-# ~800 queries, so a socket trusts its last check for this many seconds. A
-# lost session.end lets at most that much through.
-ACCESS_RECHECK_SECONDS = 3.0
+# Redis blip). It costs three queries (session, user, groups) and a few ms of
+# the one thread that runs every socket's database work: on every push, one
+# chat message to a thread with 200 open pages would cost 600 queries. So a
+# socket trusts its last check (a push's, a frame's or its presence
+# heartbeat's) for this many seconds, and a lost session.end lets at most that
+# much through. Measured with bench/chat.py (200 sockets, 5 messages a second):
+# checking every 3 s doubled daphne's CPU per message and took the p50 from
+# 1.2 to 8 times the echo's; every 5 s, with the chat's cheaper check (no
+# thread query), +30% CPU and 2.6 times the echo's.
+ACCESS_RECHECK_SECONDS = 5.0
 
 
 class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
