@@ -264,6 +264,13 @@ class PresenceMixin:
     async def _presence_beat(self):
         while True:
             await asyncio.sleep(heartbeat())
-            if not await self.presence_still_valid():
+            try:
+                still_valid = await self.presence_still_valid()
+            except Exception:
+                # The database away, say: presence is a convenience, and a
+                # socket is not dropped for it; the next beat checks again.
+                logger.warning("presence of %s not checked", self.channel_name)
+                still_valid = True
+            if not still_valid:
                 return
             await self._presence_renew()

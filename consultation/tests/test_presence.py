@@ -7,6 +7,7 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,7 +15,12 @@ from django.utils.formats import date_format
 from accounts.consumers import CLOSE_SESSION_ENDED, NotificationConsumer
 from accounts.notifications import notification_group
 from accounts.services import user_demote_from_doctor
-from accounts.tests.sockets import closed_with, connected, doctor_after_a_flush
+from accounts.tests.sockets import (
+    closed_with,
+    connected,
+    doctor_after_a_flush,
+    nothing_but_presence,
+)
 from consultation import presence
 from consultation.consumers import ConsultationConsumer
 from consultation.live import thread_group
@@ -319,3 +325,24 @@ async def test_a_doctor_demoted_without_the_push_stops_counting_at_the_heartbeat
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
     await asyncio.sleep(0.5)  # and is not counted again by a heartbeat
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_heartbeat_whose_check_fails_keeps_the_socket_counted(
+    no_doctor_online, settings, monkeypatch
+):
+    """The check reads the database; with the database away the socket stays
+    counted, and is checked again at the next beat."""
+    settings.PRESENCE_TTL_SECONDS = 0.6  # a heartbeat every 0.2 s
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    notifications, _ = await connected("/ws/notifications/", doctor)
+
+    async def database_away(self):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(NotificationConsumer, "access_refusal", database_away)
+    await asyncio.sleep(1)  # beyond the TTL: only renewals keep it counted
+
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 1
+    assert await nothing_but_presence(notifications)
