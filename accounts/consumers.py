@@ -9,10 +9,12 @@ Also the base of every socket of a signed-in user (LiveSocketConsumer).
 """
 
 import asyncio
+import logging
 import time
 from importlib import import_module
 from types import SimpleNamespace
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -30,6 +32,8 @@ from .notifications import notification_group
 # WebSocket close codes in the application range (4000-4999). A socket is
 # accepted before it is closed, so that the browser sees the code: refused
 # before the handshake it would only see 1006 and keep retrying.
+logger = logging.getLogger("healingpaws.sockets")
+
 CLOSE_NOT_SIGNED_IN = 4401  # for good: the page stops reconnecting
 CLOSE_SESSION_ENDED = 4000  # a logout somewhere: reconnect to find out if it was us
 
@@ -71,6 +75,16 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             await super().__call__(scope, receive, send)
         finally:
             await self.leave_everything()
+
+    async def dispatch(self, message):
+        # An event this socket has no handler for (a newer process of a rolling
+        # deploy sends a new kind to a shared group) is dropped, not a crash.
+        if getattr(self, get_handler_name(message), None) is None:
+            logger.warning(
+                "%s: no handler for %s", type(self).__name__, message["type"]
+            )
+            return
+        await super().dispatch(message)
 
     async def join(self, *groups: str) -> None:
         # Recorded before the add: a failed add is discarded on the way out.

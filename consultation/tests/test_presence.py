@@ -230,6 +230,14 @@ SOCKETS = {
 }
 
 
+def _path_of(kind, thread):
+    return {
+        "notifications": "/ws/notifications/",
+        "chat": f"/ws/consultation/{thread.pk}/",
+        "dashboard": "/ws/dashboard/",
+    }[kind]
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", SOCKETS)
@@ -247,11 +255,7 @@ async def test_a_socket_that_crashes_leaves_its_groups_and_stops_counting(
     monkeypatch.setattr(consumer, "session_end", crash)
     doctor = await sync_to_async(doctor_after_a_flush)()
     thread = await sync_to_async(ThreadFactory)()
-    path = {
-        "notifications": "/ws/notifications/",
-        "chat": f"/ws/consultation/{thread.pk}/",
-        "dashboard": "/ws/dashboard/",
-    }[kind]
+    path = _path_of(kind, thread)
     groups = [
         notification_group(doctor.pk),
         presence.presence_group(presence.DOCTOR),
@@ -346,3 +350,25 @@ async def test_a_heartbeat_whose_check_fails_keeps_the_socket_counted(
 
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 1
     assert await nothing_but_presence(notifications)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", SOCKETS)
+async def test_an_event_a_socket_has_no_handler_for_is_dropped_not_a_crash(
+    kind, caplog
+):
+    """A newer process of a rolling deploy may send a new kind of event to a
+    group that sockets of an older one are in."""
+    consumer, greetings = SOCKETS[kind]
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    thread = await sync_to_async(ThreadFactory)()
+    path = _path_of(kind, thread)
+    socket, _ = await connected(path, doctor, greetings=greetings)
+    group = notification_group(doctor.pk)
+
+    await get_channel_layer().group_send(group, {"type": "something.new"})
+    await get_channel_layer().group_send(group, {"type": "session.end"})
+
+    assert await closed_with(socket) == CLOSE_SESSION_ENDED  # handled, after it
+    assert f"{consumer.__name__}: no handler for something.new" in caplog.text
