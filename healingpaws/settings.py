@@ -196,15 +196,16 @@ if REDIS_URL:
                 # well over the blocking read.
                 # max_connections: each closing socket takes a connection to
                 # leave its groups; the default pool (100) ran dry when more
-                # closed at once (MaxConnectionsError). Connections open only
-                # as needed.
+                # closed at once (MaxConnectionsError; the sockets now retry
+                # and log). Connections open only as needed, but stay open in
+                # the pool: keep it well under the process's open-file limit.
                 "hosts": [
                     {
                         "address": REDIS_URL,
                         "socket_timeout": 30,
                         "socket_connect_timeout": 5,
                         "max_connections": env.int(
-                            "REDIS_MAX_CONNECTIONS", default=1000
+                            "REDIS_MAX_CONNECTIONS", default=500
                         ),
                     }
                 ],
