@@ -209,22 +209,17 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture(autouse=True)
-def _serialized_rollback(django_db_serialized_rollback):
-    """Every browser test, whatever fixtures it uses.
+@pytest.fixture
+def page(browser, daphne_server, django_db_serialized_rollback):
+    """A fresh tab with no cookies, in English, pointed at the server.
 
     Journeys commit (transactional_db), and the flush after each one empties
     every table, rows made by data migrations too (the Doctors group, the
     opening hours); serialized rollback puts those back before each journey.
-    One test without it flushes with post_migrate instead, which re-creates
-    the content types under new ids, and every later journey's restore then
-    collides with them.
+    Every fixture that opens a browser asks for it: one test without it
+    flushes with post_migrate instead, which re-creates the content types
+    under new ids, and every later journey's restore collides with them.
     """
-
-
-@pytest.fixture
-def page(browser, daphne_server):
-    """A fresh tab with no cookies, in English, pointed at the server."""
     context = browser.new_context(
         base_url=daphne_server.url,
         locale="en-US",
@@ -363,7 +358,7 @@ def log_in(page, login, password):
 
 
 @pytest.fixture
-def new_page(browser, daphne_server):
+def new_page(browser, daphne_server, django_db_serialized_rollback):
     """Another person's browser: its own cookies, opened on demand."""
     contexts = []
 

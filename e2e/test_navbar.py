@@ -19,7 +19,7 @@ SIZES = [pytest.param(PHONE, id="375px"), pytest.param(DESKTOP, id="1280px")]
 
 
 @pytest.fixture
-def open_browser(browser, daphne_server):
+def open_browser(browser, daphne_server, django_db_serialized_rollback):
     """A browser context of a given size, with JavaScript on or off."""
     contexts = []
 
