@@ -9,8 +9,6 @@ import itertools
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -27,12 +25,10 @@ from playwright.sync_api import sync_playwright
 
 from healingpaws.tests.clock import ENV_NAME as CLOCK_ENV_NAME
 from healingpaws.tests.clock import frozen_moment
+from healingpaws.tests.servers import HOST, free_port, running
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 
-HOST = "127.0.0.1"
-SERVER_START_SECONDS = 30
 
 # Debian's Chromium; `playwright install` is never run (see PITFALLS.md).
 CHROMIUM = "/usr/bin/chromium"
@@ -105,7 +101,7 @@ def daphne_server(django_db_setup, tmp_path_factory):
 def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
     """Run daphne on the test database until the block ends; gives its URL
     and process. `env_overrides` are set in its environment."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         # Not settings.SETTINGS_MODULE: None while a test overrides settings.
@@ -133,26 +129,8 @@ def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
     command = [sys.executable, "-m", "e2e.daphne_main", "--bind", HOST]
     command += ["--port", str(port)]
     command.append("healingpaws.asgi:application")
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            _wait_until_listening(process, port, log_path)
-            yield f"http://{HOST}:{port}", process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    with running(command, log_path, port=port, env=env) as process:
+        yield f"http://{HOST}:{port}", process
 
 
 def _database_url_of(db_settings):
@@ -164,26 +142,6 @@ def _database_url_of(db_settings):
         return "sqlite:///" + quote(str(Path(name).resolve()))
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/" + quote(name)))
-
-
-def _wait_until_listening(process, port, log_path):
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"daphne exited with code {process.returncode} before listening:\n"
-                + log_path.read_text(errors="replace")
-            )
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"daphne did not listen on {HOST}:{port} within "
-                    f"{SERVER_START_SECONDS}s:\n" + log_path.read_text(errors="replace")
-                ) from None
-            time.sleep(0.1)
 
 
 # ---------------------------------------------------------------------------

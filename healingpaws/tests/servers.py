@@ -1,4 +1,5 @@
-"""daphne in a child process for the server and proxy tests."""
+"""Servers in child processes: daphne for the server and proxy tests, and the
+starting and stopping the browser tests' daphne shares (e2e/conftest.py)."""
 
 import os
 import socket
@@ -20,14 +21,24 @@ def free_port():
 
 
 def wait_until_listening(port, process, log_path):
+    """Return once `process` accepts connections on `port`; fail with its
+    log if it exits first or does not listen within START_SECONDS."""
     deadline = time.monotonic() + START_SECONDS
     while True:
-        assert process.poll() is None, log_path.read_text(errors="replace")
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the server exited with code {process.returncode} before "
+                "listening:\n" + log_path.read_text(errors="replace")
+            )
         try:
             socket.create_connection((HOST, port), timeout=0.5).close()
             return
         except OSError:
-            assert time.monotonic() < deadline, log_path.read_text(errors="replace")
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the server did not listen on {HOST}:{port} within "
+                    f"{START_SECONDS}s:\n" + log_path.read_text(errors="replace")
+                ) from None
             time.sleep(0.1)
 
 
