@@ -224,8 +224,17 @@ def catalog_version():
 
 
 def catalogs_changed(**kwargs):
-    """Receiver of rosetta's post_save: every process reloads within seconds."""
-    cache.set(CATALOG_VERSION_KEY, time.time(), timeout=None)
+    """Receiver of rosetta's post_save: every process reloads within seconds.
+
+    With the cache away the save stands (rosetta has written and compiled the
+    catalog); the other processes then show it after their next restart, and
+    the translator is not promised otherwise.
+    """
+    try:
+        cache.set(CATALOG_VERSION_KEY, time.time(), timeout=None)
+    except Exception as error:
+        logger.warning("The catalog version could not be stored: %r", error)
+        return
     if request := kwargs.get("request"):
         messages.info(
             request,

@@ -305,3 +305,16 @@ def test_pages_keep_their_catalogs_while_the_cache_is_away(
     assert response.status_code == 200
     assert "首页" in response.content.decode() or "愈爪" in response.content.decode()
     assert "catalog version could not be read" in caplog.text
+
+
+def test_a_rosetta_save_with_the_cache_away_stands_and_is_logged(monkeypatch, caplog):
+    # The receiver runs after rosetta has written the catalog: raising here
+    # answered the translator's save with a 500.
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(catalogs.cache, "set", unreachable)
+
+    catalogs.catalogs_changed()
+
+    assert "catalog version could not be stored" in caplog.text
