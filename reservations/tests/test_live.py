@@ -72,6 +72,7 @@ async def test_the_dashboard_socket_refuses_anonymous_visitors():
     # Accepted, then closed with a code the page reads as "stop retrying".
     closed = await communicator.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
+    await communicator.disconnect()  # leave no consumer for the loop's close
 
 
 @pytest.mark.asyncio
@@ -81,6 +82,7 @@ async def test_the_dashboard_socket_refuses_customers(customer):
     await communicator.connect()
     closed = await communicator.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
+    await communicator.disconnect()  # leave no consumer for the loop's close
 
 
 @pytest.mark.asyncio
@@ -91,6 +93,7 @@ async def test_the_dashboard_socket_refuses_staff_who_are_not_doctors():
     await communicator.connect()
     closed = await communicator.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
+    await communicator.disconnect()  # leave no consumer for the loop's close
 
 
 @pytest.mark.asyncio
@@ -119,6 +122,7 @@ async def test_a_doctor_who_lost_the_role_hears_no_more_changes(customer, monkey
 
     output = await dashboard.receive_output(timeout=2)
     assert output == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
+    await dashboard.disconnect()
 
 
 def _log_out_elsewhere(user):
