@@ -25,17 +25,12 @@ from consultation.presence import (
     group_discard_quietly,
     presence_role_of,
 )
+from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 from .models import Notification
 from .notifications import notification_group
 
-# WebSocket close codes in the application range (4000-4999). A socket is
-# accepted before it is closed, so that the browser sees the code: refused
-# before the handshake it would only see 1006 and keep retrying.
 logger = logging.getLogger("healingpaws.sockets")
-
-CLOSE_NOT_SIGNED_IN = 4401  # for good: the page stops reconnecting
-CLOSE_SESSION_ENDED = 4000  # a logout somewhere: reconnect to find out if it was us
 
 
 # A push reaches a page only while the socket's session still belongs to a

@@ -9,16 +9,6 @@ from .roles import is_doctor
 from .validators import USERNAME_MAX_LENGTH, phone_validator, username_validator
 
 
-class TimeStampedModel(models.Model):
-    """Adds created/updated times; the base of every domain model."""
-
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    class Meta:
-        abstract = True
-
-
 class UserQuerySet(models.QuerySet):
     def customers(self):
         return self.filter(is_staff=False, is_superuser=False)

@@ -32,14 +32,10 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.consumers import (
-    CLOSE_NOT_SIGNED_IN,
-    CLOSE_SESSION_ENDED,
-    LiveSocketConsumer,
-    session_user,
-)
+from accounts.consumers import LiveSocketConsumer, session_user
 from accounts.notifications import notification_group
 from accounts.roles import is_doctor
+from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 from . import services
 from .live import thread_group
@@ -59,8 +55,6 @@ FRAMES_PER_SECOND = 20
 
 # The largest id a bigint column holds.
 MAX_ID = 2**63 - 1
-
-CLOSE_NOT_MEMBER = 4404  # not this user's thread (or no such thread): for good
 
 FRAME_TOO_LARGE_ERROR = _("This message is too long to send live.")
 RATE_LIMITED_ERROR = _("You are sending messages too fast. Wait a moment.")

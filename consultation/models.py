@@ -19,8 +19,8 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import TimeStampedModel
 from accounts.roles import is_doctor
+from core.models import TimeStampedModel
 
 SUBJECT_MAX_LENGTH = 120
 # A message must fit one WebSocket frame of 4 KB with its envelope.

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "admin_reorder",
     "rosetta",
     "csp",
+    "core",
     "accounts",
     "pets",
     "reservations",

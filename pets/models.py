@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import TimeStampedModel
 from accounts.roles import is_doctor
+from core.models import TimeStampedModel
 
 from .ages import describe_age, whole_months_between
 

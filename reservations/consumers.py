@@ -8,13 +8,10 @@ logout, a new password or a deactivation closes it too.
 
 from channels.db import database_sync_to_async
 
-from accounts.consumers import (
-    CLOSE_NOT_SIGNED_IN,
-    CLOSE_SESSION_ENDED,
-    LiveSocketConsumer,
-)
+from accounts.consumers import LiveSocketConsumer
 from accounts.notifications import notification_group
 from accounts.roles import is_doctor
+from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 from .live import DASHBOARD_GROUP
 

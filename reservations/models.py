@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import TimeStampedModel
 from accounts.roles import is_doctor
+from core.models import TimeStampedModel
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000

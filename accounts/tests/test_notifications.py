@@ -6,7 +6,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from accounts.models import Notification
 from accounts.notifications import notifications_mark_read
 from accounts.services import user_deactivate
@@ -20,6 +19,7 @@ from accounts.tests.sockets import (
 )
 from consultation.services import message_post, thread_mark_read
 from consultation.tests.factories import ThreadFactory
+from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition, reservation_triage

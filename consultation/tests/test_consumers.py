@@ -14,11 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.consumers import (
-    ACCESS_RECHECK_SECONDS,
-    CLOSE_NOT_SIGNED_IN,
-    CLOSE_SESSION_ENDED,
-)
+from accounts.consumers import ACCESS_RECHECK_SECONDS
 from accounts.services import user_deactivate, user_demote_from_doctor
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import (
@@ -32,7 +28,6 @@ from accounts.tests.sockets import (
 )
 from consultation import presence, services
 from consultation.consumers import (
-    CLOSE_NOT_MEMBER,
     FRAME_FAILED_ERROR,
     FRAME_MAX_BYTES,
     MESSAGES_PER_SECOND,
@@ -40,6 +35,7 @@ from consultation.consumers import (
 from consultation.models import Message, SystemEvent
 from consultation.services import thread_close, thread_mute
 from consultation.tests.factories import ThreadFactory
+from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 

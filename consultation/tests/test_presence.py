@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.consumers import CLOSE_SESSION_ENDED, NotificationConsumer
+from accounts.consumers import NotificationConsumer
 from accounts.notifications import notification_group
 from accounts.services import user_demote_from_doctor
 from accounts.tests.sockets import (
@@ -27,6 +27,7 @@ from consultation.live import thread_group
 from consultation.models import Message, SystemEvent, Thread
 from consultation.services import message_post
 from consultation.tests.factories import ThreadFactory
+from core.sockets import CLOSE_SESSION_ENDED
 from reservations.consumers import DashboardConsumer
 from reservations.models import OpeningHours
 

@@ -13,7 +13,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from accounts.services import user_demote_from_doctor
 from accounts.tests.factories import DoctorFactory, UserFactory
 from accounts.tests.sockets import (
@@ -24,6 +23,7 @@ from accounts.tests.sockets import (
     socket,
 )
 from consultation.tests.factories import MessageFactory, ThreadFactory
+from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from pets.tests.factories import PetFactory
 from reservations import live
 from reservations.models import Reservation, State, Triage
