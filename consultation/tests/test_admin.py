@@ -102,7 +102,8 @@ def test_a_doctor_mutes_the_customer_for_a_day_with_a_reason(
     )
 
     thread.refresh_from_db()
-    assert thread.is_muted() and thread.mute_reason == "Spam."
+    assert thread.is_muted()
+    assert thread.mute_reason == "Spam."
     assert (thread.muted_until - thread.updated_at).total_seconds() > 23 * 3600
     assert thread.messages.last().kind == MessageKind.SYSTEM
 

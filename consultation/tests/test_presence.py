@@ -239,6 +239,11 @@ def _path_of(kind, thread):
     }[kind]
 
 
+async def _sends_until_the_crash(socket):
+    while True:  # past presence counts
+        assert (await socket.receive_output(timeout=2))["type"] == "websocket.send"
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", SOCKETS)
@@ -268,8 +273,7 @@ async def test_a_socket_that_crashes_leaves_its_groups_and_stops_counting(
 
     await get_channel_layer().group_send(groups[0], {"type": "session.end"})
     with pytest.raises(RuntimeError):
-        while True:  # past presence counts
-            assert (await socket.receive_output(timeout=2))["type"] == "websocket.send"
+        await _sends_until_the_crash(socket)
 
     assert [await group_size(group) for group in groups] == [0, 0, 0]
     assert await group_size(thread_group(thread.pk)) == 0

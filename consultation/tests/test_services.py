@@ -87,7 +87,8 @@ def test_posting_stores_the_message_bumps_the_thread_and_marks_it_read(
     message = message_post(thread=thread, sender=customer, text=" Hello ", urgent=True)
 
     thread.refresh_from_db()
-    assert message.text == "Hello" and message.urgent
+    assert message.text == "Hello"
+    assert message.urgent
     assert message.kind == MessageKind.USER
     assert thread.last_message_at == message.created_at > before
     mark = ReadMark.objects.get(thread=thread, user=customer)
@@ -231,7 +232,8 @@ def test_closing_makes_the_thread_read_only_with_a_notice(thread, doctor):
     thread_close(thread=thread, by=doctor)
 
     thread.refresh_from_db()
-    assert thread.state == ThreadState.CLOSED and thread.closed_at
+    assert thread.state == ThreadState.CLOSED
+    assert thread.closed_at
     assert thread.messages.get().event == SystemEvent.CLOSED
 
 

@@ -379,7 +379,8 @@ def test_history_json_pages_back_with_before(customer_client, thread, doctor):
     assert len(latest["messages"]) == HISTORY_PAGE_SIZE
     last = latest["messages"][-1]
     assert last["text"] == "<b>hi</b>"  # text, for the client's textContent
-    assert last["sender_is_doctor"] is True and last["urgent"] is True
+    assert last["sender_is_doctor"] is True
+    assert last["urgent"] is True
     assert last["avatar"]["initials"]
     assert [m["id"] for m in older["messages"]] == [m.pk for m in messages[:3]]
     assert older["has_more"] is False

@@ -143,7 +143,8 @@ def test_a_bad_placeholder_in_the_catalog_shows_the_english_text(
     assert "Rex has been archived. Its records are kept." in archived.content.decode()
     assert "3 years" in pet_page.content.decode()
     assert "我的宠物" in pet_page.content.decode()  # the rest stays Chinese
-    assert "%(nom)s" in caplog.text and "%(cnt)d" in caplog.text
+    assert "%(nom)s" in caplog.text
+    assert "%(cnt)d" in caplog.text
 
 
 @pytest.mark.django_db
@@ -206,7 +207,8 @@ def test_rosetta_offers_only_the_chinese_catalogs(locale_copy, translator_client
         reverse("rosetta-file-list", kwargs={"po_filter": "project"})
     ).content.decode()
 
-    assert "/zh-hans/0/" in html and "/zh-hans/1/" in html
+    assert "/zh-hans/0/" in html
+    assert "/zh-hans/1/" in html
     assert "/en/" not in html
 
 

@@ -279,7 +279,8 @@ def test_the_pet_page_shows_its_visit_history_newest_first_read_only(
         if inline.opts.model._meta.model_name == "reservation"
     ]
     assert [form.original for form in history] == [newer, older]
-    assert not history.has_add_permission and not history.has_delete_permission
+    assert not history.has_add_permission
+    assert not history.has_delete_permission
     html = response.content.decode()
     for visit in (newer, older):
         assert reverse("admin:reservations_reservation_change", args=[visit.pk]) in html

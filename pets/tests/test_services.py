@@ -137,7 +137,8 @@ def test_doctor_note_add_validates_and_stores(customer, doctor):
         pet=pet, author=doctor, text="Stitches out on Friday.", visible_to_owner=True
     )
 
-    assert note.pk and note.author == doctor
+    assert note.pk
+    assert note.author == doctor
     with pytest.raises(ValidationError):
         services.doctor_note_add(pet=pet, author=doctor, text="", visible_to_owner=True)
     with pytest.raises(ValidationError):

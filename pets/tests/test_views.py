@@ -125,7 +125,8 @@ def test_a_doctor_cannot_edit_or_archive_from_the_public_site(doctor_client, pet
 
     assert doctor_client.post(url, pet_data(name="Changed")).status_code == 404
     pet.refresh_from_db()
-    assert pet.name == "Rex" and not pet.is_archived
+    assert pet.name == "Rex"
+    assert not pet.is_archived
 
 
 # --- My pets -----------------------------------------------------------------------
@@ -152,7 +153,8 @@ def test_my_pets_lists_own_active_pets_with_thumbnail_species_and_age(
     assert list(response.context["pets"]) == [pet]
     assert reverse("pets:photo-thumbnail", args=[pet.pk]) in html
     assert "Dog" in html
-    assert "Gone" not in html and "Not mine" not in html
+    assert "Gone" not in html
+    assert "Not mine" not in html
     assert "1 archived pet" in html
 
 
@@ -257,7 +259,8 @@ def test_a_photo_with_html_appended_is_stored_clean(customer_client):
     for field in (pet.photo, pet.photo_medium, pet.photo_thumbnail):
         with field.open("rb") as stored:
             assert payload not in stored.read()
-        assert field.name.endswith(".webp") and "innocent" not in field.name
+        assert field.name.endswith(".webp")
+        assert "innocent" not in field.name
 
 
 @pytest.mark.django_db
@@ -322,7 +325,8 @@ def test_archiving_asks_first_then_keeps_the_records(customer_client, doctor, pe
 
     assert response.status_code == 302
     pet.refresh_from_db()
-    assert pet.is_archived and pet.doctor_notes.count() == 1
+    assert pet.is_archived
+    assert pet.doctor_notes.count() == 1
     assert customer_client.get(pet.get_absolute_url()).status_code == 200
 
 
@@ -372,7 +376,8 @@ def test_a_doctor_sees_internal_notes_marked_as_such(doctor_client, doctor, pet)
 
     html = doctor_client.get(pet.get_absolute_url()).content.decode()
 
-    assert "Check kidneys." in html and "Internal" in html
+    assert "Check kidneys." in html
+    assert "Internal" in html
 
 
 @pytest.mark.django_db
@@ -492,7 +497,8 @@ def test_the_species_list_starts_with_a_prompt_that_cannot_be_chosen(
     options = re.findall(r"<option[^>]*>[^<]*</option>", select)
     assert "---------" not in select
     prompt = options[0]
-    assert 'value=""' in prompt and " disabled" in prompt
+    assert 'value=""' in prompt
+    assert " disabled" in prompt
     assert prompt.endswith(">Choose a species</option>")
     assert len(options) == 1 + len(Species.choices)
 

@@ -334,7 +334,8 @@ def test_cancelling_first_asks_for_a_reason(doctor_client, customer):
         "admin/reservations/reservation/cancel_selected.html"
     )
     html = response.content.decode()
-    assert "Rex" in html and 'name="reason"' in html
+    assert "Rex" in html
+    assert 'name="reason"' in html
     assert f'name="_selected_action" value="{rex.pk}"' in html
     assert refresh(rex)[0].state == State.REQUESTED
 
@@ -789,7 +790,8 @@ def test_other_staff_with_the_change_permission_see_the_queue_but_cannot_move_it
     triaged = client.post(QUICK_TRIAGE, {"visit": visit.pk, "triage": "emergency"})
 
     assert "Rex" in html
-    assert "data-next-state" not in html and 'name="triage"' not in html
+    assert "data-next-state" not in html
+    assert 'name="triage"' not in html
     assert moved.status_code == 403
     assert triaged.status_code == 403
     visit.refresh_from_db()

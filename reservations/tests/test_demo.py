@@ -31,7 +31,8 @@ def test_seed_demo_fills_todays_queue_with_both_bands_and_an_untriaged_visit(see
 def test_every_demo_visit_has_its_history_of_events(seeded):
     for visit in Reservation.objects.prefetch_related("events"):
         events = list(visit.events.all())
-        assert events[0].kind == "created" and events[0].actor == visit.pet.owner
+        assert events[0].kind == "created"
+        assert events[0].actor == visit.pet.owner
         moves = [e.to_value for e in events if e.kind == "state"]
         if visit.state == State.REQUESTED:
             assert moves == []

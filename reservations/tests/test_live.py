@@ -283,7 +283,12 @@ async def test_a_rolled_back_change_is_not_pushed_and_the_next_one_is(customer):
 
 
 def _triage_then_fail(visit, doctor):
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError, match="after the triage"):
+        _triage_and_fail_in_one_transaction(visit, doctor)
+
+
+def _triage_and_fail_in_one_transaction(visit, doctor):
+    with transaction.atomic():
         reservation_triage(reservation=visit, triage=Triage.EMERGENCY, by=doctor)
         raise RuntimeError("something after the triage failed")
 

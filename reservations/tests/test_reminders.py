@@ -115,7 +115,8 @@ def test_a_failed_send_is_recorded_then_retried_and_sent_on_the_next_run(visit):
         failed = reminders_send(now=NOW)
 
     visit.refresh_from_db()
-    assert [v.pk for v in failed.failed] == [visit.pk] and failed.sent == []
+    assert [v.pk for v in failed.failed] == [visit.pk]
+    assert failed.sent == []
     assert visit.reminder_sent_at is None
     assert visit.reminder_failures == 1
     assert visit.reminder_error.startswith("SMTPException: 451 4.3.0")
@@ -138,7 +139,8 @@ def test_a_reminder_that_keeps_failing_is_given_up_and_then_skipped(visit):
 
     assert [len(run.failed) for run in runs] == [1] * (MAX_FAILURES - 1) + [0]
     assert [v.pk for v in runs[-1].gave_up] == [visit.pk]
-    assert after.sent == [] and [v.pk for v in after.skipped] == [visit.pk]
+    assert after.sent == []
+    assert [v.pk for v in after.skipped] == [visit.pk]
     assert mail.outbox == []
     visit.refresh_from_db()
     assert visit.reminder_failures == MAX_FAILURES
@@ -173,7 +175,8 @@ def test_a_dry_run_lists_the_reminders_and_sends_and_changes_nothing(visit):
 
     summary = reminders_send(now=NOW, dry_run=True)
 
-    assert summary.dry_run and [v.pk for v in summary.sent] == [visit.pk]
+    assert summary.dry_run
+    assert [v.pk for v in summary.sent] == [visit.pk]
     assert mail.outbox == []
     assert Reservation.objects.values().get(pk=visit.pk) == before
 

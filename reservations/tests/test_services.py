@@ -46,7 +46,8 @@ def pet(customer):
 def test_booking_takes_a_place_and_records_the_event(pet):
     visit = book(pet)
 
-    assert visit.state == State.REQUESTED and visit.triage == Triage.UNTRIAGED
+    assert visit.state == State.REQUESTED
+    assert visit.triage == Triage.UNTRIAGED
     assert Slot.objects.get().booked == 1
     event = visit.events.get()
     assert (event.kind, event.actor, event.to_value) == (
@@ -162,7 +163,8 @@ def test_moving_a_visit_frees_the_old_place(pet):
     )
 
     visit.refresh_from_db()
-    assert visit.slot.starts_at == tomorrow_at(14) and visit.possible_emergency
+    assert visit.slot.starts_at == tomorrow_at(14)
+    assert visit.possible_emergency
     assert Slot.objects.get(starts_at=tomorrow_at(10)).booked == 0
     assert visit.events.filter(kind="edited").exists()
 
