@@ -18,3 +18,37 @@ class RefusalWithoutTracebackFilter(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def logging_config(*, level):
+    """settings.LOGGING: everything to stdout in one plain format; `level` is
+    the root logger's (Django's and the project's own log INFO and up)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        },
+        "filters": {
+            # Refusals (403, 404, 429, a disallowed host) are one line, not a
+            # traceback.
+            "refusals": {"()": "healingpaws.log.RefusalWithoutTracebackFilter"},
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "plain",
+                "filters": ["refusals"],
+            },
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+            "healingpaws": {
+                "handlers": ["stdout"],
+                "level": "INFO",
+                "propagate": False,
+            },
+        },
+    }

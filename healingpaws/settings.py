@@ -7,12 +7,19 @@ setting variables (README "Configuration"); with DEBUG off, a missing required
 variable stops start-up with a message naming it.
 """
 
-import sys
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from healingpaws.backing_services import (
+    redis_cache,
+    redis_channel_layer,
+    use_connection_pool,
+)
+from healingpaws.environment import RequiredVariables, comma_list
+from healingpaws.log import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,41 +33,19 @@ DEBUG = env.bool("DEBUG", default=True)
 
 # What production cannot run without. With DEBUG off, start-up stops with one
 # line naming every missing or malformed one (README, Configuration).
-_missing_settings = []
-
-
-def _required(name, development_default):
-    value = env.str(name, default="").strip()
-    if DEBUG:
-        return value or development_default
-    if not value:
-        _missing_settings.append(name)
-    return value
-
-
-SECRET_KEY = _required(
+required = RequiredVariables(env, debug=DEBUG)
+SECRET_KEY = required(
     "SECRET_KEY", "django-insecure-dev-only-key-never-use-in-production"
 )
-ALLOWED_HOSTS = [
-    host.strip()
-    for host in _required(
-        "ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
-    ).split(",")
-    if host.strip()
-]
+ALLOWED_HOSTS = comma_list(
+    required("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+)
 # The address people reach the site at: links in e-mails start here (visit
 # e-mails are sent by the worker, outside any request).
-SITE_URL = _required("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = required("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if SITE_URL and not SITE_URL.startswith(("http://", "https://")):
-    _missing_settings.append("SITE_URL (an absolute http(s) URL)")
-
-if _missing_settings:
-    # One line instead of a traceback that names only the first variable.
-    sys.exit(
-        "Healing Paws cannot start with DEBUG off: set "
-        + ", ".join(_missing_settings)
-        + " (see README, Configuration)."
-    )
+    required.refuse("SITE_URL (an absolute http(s) URL)")
+required.check()
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -142,24 +127,12 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI every request may run in another thread: a pool reuses
-    # connections where CONN_MAX_AGE would leak one per thread. Health checks
-    # make the pool test a connection on checkout, so a database restart
-    # costs no failed request.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["pool"] = {
-        "min_size": 1,
-        "max_size": env.int("DATABASE_POOL_SIZE", default=10),
-        # How long a request waits for a free connection before the 503 page:
-        # with the database down or the pool drained (a login flood), a quick
-        # "back in a moment" beats a page hanging for 10 s.
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=3.0),
-    }
-    # A database host that does not answer at all fails as fast.
-    options.setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    # Pooled, health-checked, quick to give up (the why: backing_services.py).
+    use_connection_pool(
+        DATABASES["default"],
+        size=env.int("DATABASE_POOL_SIZE", default=10),
+        timeout=env.float("DATABASE_POOL_TIMEOUT", default=3.0),
+        connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=3),
     )
 # Browser tests run daphne in a child process on the test database: it must be
 # able to find it by name (see e2e/conftest.py).
@@ -174,45 +147,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "healingpaws",
-            # Passed to redis-py's pool. Cache commands never block: a reply
-            # later than this means Redis is away (the outage page), as for
-            # the database's 3 s.
-            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
-        }
-    }
+    # Timeouts and pool size, and why: healingpaws/backing_services.py.
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # A dict host is passed to redis-py's ConnectionPool.from_url.
-                # socket_timeout: channels-redis waits for a socket's next event
-                # in BZPOPMIN for up to 5 s, and redis-py 8 gives up reading
-                # after 5 s by default: the two raced, and every idle socket
-                # was closed with 1011 every 5-10 s. The read timeout must be
-                # well over the blocking read.
-                # max_connections: each closing socket takes a connection to
-                # leave its groups; the default pool (100) ran dry when more
-                # closed at once (MaxConnectionsError; the sockets now retry
-                # and log). Connections open only as needed, but stay open in
-                # the pool: keep it well under the process's open-file limit.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": 30,
-                        "socket_connect_timeout": 5,
-                        "max_connections": env.int(
-                            "REDIS_MAX_CONNECTIONS", default=500
-                        ),
-                    }
-                ],
-                "prefix": "healingpaws",
-            },
-        }
+        "default": redis_channel_layer(
+            REDIS_URL,
+            max_connections=env.int("REDIS_MAX_CONNECTIONS", default=500),
+        )
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -449,27 +390,4 @@ CONTENT_SECURITY_POLICY = {
 SLOW_REQUEST_SECONDS = env.float("SLOW_REQUEST_SECONDS", default=1.0)
 SLOW_QUERY_SECONDS = env.float("SLOW_QUERY_SECONDS", default=0.2)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "filters": {
-        # Refusals (403, 404, 429, a disallowed host) are one line, not a traceback.
-        "refusals": {"()": "healingpaws.log.RefusalWithoutTracebackFilter"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-            "filters": ["refusals"],
-        },
-    },
-    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "healingpaws": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-    },
-}
+LOGGING = logging_config(level=env.str("LOG_LEVEL", default="INFO"))

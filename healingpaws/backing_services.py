@@ -1,0 +1,65 @@
+"""The PostgreSQL pool, Redis cache and Redis channel layer settings.py switches on
+when DATABASE_URL / REDIS_URL name them; the why of each number is here."""
+
+
+def use_connection_pool(database, *, size, timeout, connect_timeout):
+    """Give a PostgreSQL `DATABASES` entry psycopg's connection pool.
+
+    Under ASGI every request may run in another thread: a pool reuses
+    connections where CONN_MAX_AGE would leak one per thread. Health checks
+    make the pool test a connection on checkout, so a database restart costs no
+    failed request.
+    """
+    database["CONN_MAX_AGE"] = 0
+    database["CONN_HEALTH_CHECKS"] = True
+    options = database.setdefault("OPTIONS", {})
+    options["pool"] = {
+        "min_size": 1,
+        "max_size": size,
+        # How long a request waits for a free connection before the 503 page:
+        # with the database down or the pool drained (a login flood), a quick
+        # "back in a moment" beats a page hanging for 10 s.
+        "timeout": timeout,
+    }
+    # A database host that does not answer at all fails as fast.
+    options.setdefault("connect_timeout", connect_timeout)
+
+
+def redis_cache(url):
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "healingpaws",
+        # Passed to redis-py's pool. Cache commands never block: a reply later
+        # than this means Redis is away (the outage page), as for the
+        # database's 3 s.
+        "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
+    }
+
+
+def redis_channel_layer(url, *, max_connections):
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # A dict host is passed to redis-py's ConnectionPool.from_url.
+            # socket_timeout: channels-redis waits for a socket's next event in
+            # BZPOPMIN for up to 5 s, and redis-py 8 gives up reading after 5 s
+            # by default: the two raced, and every idle socket was closed with
+            # 1011 every 5-10 s. The read timeout must be well over the
+            # blocking read.
+            # max_connections: each closing socket takes a connection to leave
+            # its groups; the default pool (100) ran dry when more closed at
+            # once (MaxConnectionsError; the sockets now retry and log).
+            # Connections open only as needed, but stay open in the pool: keep
+            # it well under the process's open-file limit.
+            "hosts": [
+                {
+                    "address": url,
+                    "socket_timeout": 30,
+                    "socket_connect_timeout": 5,
+                    "max_connections": max_connections,
+                }
+            ],
+            "prefix": "healingpaws",
+        },
+    }
