@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
 from consultation.models import Thread
-from reservations.queue import today_summary
+from reservations.selectors import today_summary
 
 
 class _AppListOrder(ModelAdminReorder):

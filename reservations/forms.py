@@ -144,7 +144,9 @@ def _initial_for(reservation):
     }
 
 
-class CancelForm(forms.Form):
+class VisitCancelForm(forms.Form):
+    """The owner cancels their visit, with a reason."""
+
     # See ReservationForm.version; absent (bulk cancel) means "as it is now".
     version = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(

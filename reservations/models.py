@@ -16,6 +16,11 @@ from django.utils.translation import pgettext_lazy
 from accounts.roles import is_doctor
 from core.models import TimeStampedModel
 
+from . import states
+
+# The state vocabulary lives in states.py; imported from here too, as before.
+from .states import CLOSED_STATES, ONGOING_STATES, State, Triage
+
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
 # The three questions that make a visit a possible emergency (PRODUCT.md section 3).
@@ -24,36 +29,9 @@ RED_FLAG_FIELDS = ["breathing_trouble", "heavy_bleeding", "collapse_or_seizure"]
 REASON_MAX_LENGTH = 500
 
 
-class State(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    CONFIRMED = "confirmed", _("Confirmed")
-    CHECKED_IN = "checked_in", _("Checked in")
-    IN_TREATMENT = "in_treatment", _("In treatment")
-    READY_FOR_RELEASE = "ready_for_release", _("Ready for pickup")
-    FINISHED = "finished", _("Finished")
-    CANCELLED = "cancelled", _("Cancelled")
-
-
-# A visit is ongoing until it is finished or cancelled (PRODUCT.md section 5).
-ONGOING_STATES = [
-    State.REQUESTED,
-    State.CONFIRMED,
-    State.CHECKED_IN,
-    State.IN_TREATMENT,
-    State.READY_FOR_RELEASE,
-]
-CLOSED_STATES = [State.FINISHED, State.CANCELLED]
-
-
 def choice_label(choices, value) -> str:
     """The translated label of a stored value; the value itself if unknown."""
     return choices(value).label if value in choices.values else str(value or "")
-
-
-class Triage(models.TextChoices):
-    UNTRIAGED = "untriaged", _("Untriaged")
-    EMERGENCY = "emergency", _("Emergency")
-    STANDARD = "standard", _("Standard")
 
 
 class ClinicSettings(models.Model):
@@ -289,13 +267,35 @@ class Reservation(TimeStampedModel):
         """
         return (
             self.possible_emergency
-            and self.state in (State.REQUESTED, State.CONFIRMED)
-            and self.triage == Triage.UNTRIAGED
+            and states.is_before_arrival(self)
+            and not states.is_triaged(self)
         )
+
+    # The predicates of states.py, for templates.
 
     @property
     def is_ongoing(self):
-        return self.state in ONGOING_STATES
+        return states.is_ongoing(self)
+
+    @property
+    def is_cancelled(self):
+        return states.is_cancelled(self)
+
+    @property
+    def is_triaged(self):
+        return states.is_triaged(self)
+
+    @property
+    def can_edit(self):
+        return states.can_edit(self)
+
+    @property
+    def can_cancel(self):
+        return states.can_cancel(self)
+
+    @property
+    def can_pick_up(self):
+        return states.can_pick_up(self)
 
 
 class ReservationEvent(models.Model):

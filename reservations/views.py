@@ -11,10 +11,10 @@ from django.views.generic import DetailView, ListView
 
 from accounts.notifications import notifications_mark_read_for_url
 
-from . import services
-from .forms import CancelForm, ReservationForm, ongoing_visit_error
+from . import services, states
+from .forms import ReservationForm, VisitCancelForm, ongoing_visit_error
 from .models import ClinicSettings, Reservation, State
-from .queue import queue_places
+from .selectors import queue_places
 from .slots import (
     bookable_days,
     first_free_day,
@@ -83,8 +83,6 @@ class ReservationDetailView(LoginRequiredMixin, DetailView):
             None if visit.come_in_now else queue_places([visit]).get(visit.pk)
         )
         context["events"] = visit.events.select_related("actor")
-        context["can_change"] = visit.state in services.EDITABLE_STATES
-        context["can_pick_up"] = visit.state == State.READY_FOR_RELEASE
         context["version"] = services.reservation_version(visit)
         return context
 
@@ -119,10 +117,7 @@ def reservation_create(request):
 @login_required
 def reservation_edit(request, pk):
     visit = _own_visit(request, pk)
-    if _changed_meanwhile(request, visit):
-        return redirect(visit)
-    if visit.state not in services.EDITABLE_STATES:
-        messages.error(request, services.NOT_EDITABLE_ERROR)
+    if _refused(request, visit, allowed=states.can_edit):
         return redirect(visit)
     form = ReservationForm(request.POST or None, reservation=visit)
     if request.method == "POST" and form.is_valid():
@@ -139,6 +134,17 @@ def reservation_edit(request, pk):
             messages.success(request, _("Your changes have been saved."))
             return redirect(visit)
     return _form_page(request, form, reservation=visit)
+
+
+def _refused(request, visit, *, allowed):
+    """Whether the page cannot go on (say why, and send the visit's page): the
+    visit changed since the form was drawn, or `allowed(visit)` says no."""
+    if _changed_meanwhile(request, visit):
+        return True
+    if not allowed(visit):
+        messages.error(request, services.NOT_EDITABLE_ERROR)
+        return True
+    return False
 
 
 def _changed_meanwhile(request, visit):
@@ -218,12 +224,9 @@ def _emergency_message():
 @login_required
 def reservation_cancel(request, pk):
     visit = _own_visit(request, pk)
-    if _changed_meanwhile(request, visit):
+    if _refused(request, visit, allowed=states.can_cancel):
         return redirect(visit)
-    if visit.state not in services.EDITABLE_STATES:
-        messages.error(request, services.NOT_EDITABLE_ERROR)
-        return redirect(visit)
-    form = CancelForm(
+    form = VisitCancelForm(
         request.POST or None,
         initial={"version": services.reservation_version(visit)},
     )
@@ -248,7 +251,7 @@ def reservation_pickup(request, pk):
     visit = _own_visit(request, pk)
     if _changed_meanwhile(request, visit):
         pass  # the fresh page says what it is now
-    elif visit.state != State.READY_FOR_RELEASE:
+    elif not states.can_pick_up(visit):
         messages.error(request, _("Your pet is not ready to be collected yet."))
     elif _transition(
         request, visit, State.FINISHED, version=request.POST.get("version") or None

@@ -1,5 +1,7 @@
-"""Columns and messages shared by the reservation pages (and the pet admin)."""
+"""Columns, messages and inlines shared by the reservation pages (and the pet
+admin)."""
 
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -45,3 +47,19 @@ def red_flags_marker(visit):
     return render_to_string(
         "admin/reservations/reservation/red_flags.html", {"visit": visit}
     )
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """Rows shown as they are: nothing added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,10 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
-from ..forms import CancelForm as OwnerCancelForm
-from ..models import REASON_MAX_LENGTH, Reservation, State, Triage
-from ..queue import ORDERED_BANDS
+from .. import services, states
+from ..forms import VisitCancelForm
+from ..models import REASON_MAX_LENGTH, Reservation
+from ..states import ORDERED_BANDS, State, Triage
 
 # --- forms ------------------------------------------------------------------------
 
@@ -50,7 +50,7 @@ class VisitDecisionForm(forms.ModelForm):
         visit = self.instance
         self.fields["version"].initial = services.reservation_version(visit)
         self.fields["set_triage"].initial = visit.triage
-        allowed = services.TRANSITIONS.get(visit.state, ())
+        allowed = states.moves_from(visit.state)
         self.fields["move_to"].choices = [("", _("— no change —"))] + [
             (state, label) for state, label in State.choices if state in allowed
         ]
@@ -92,7 +92,7 @@ class VisitDecisionForm(forms.ModelForm):
         self.data[self.add_prefix("set_triage")] = self.instance.triage
 
 
-class CancelForm(OwnerCancelForm):
+class BulkCancelForm(VisitCancelForm):
     """The owners' cancel form, worded for a doctor cancelling several visits."""
 
     def __init__(self, *args, **kwargs):

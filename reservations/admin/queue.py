@@ -17,11 +17,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_doctor
 
-from .. import services
-from ..live import CONSULTATION_REASON
-from ..models import Reservation, State, Triage
-from ..queue import ORDERED_BANDS, WAITING_STATES, queue_places
+from .. import services, states
+from ..models import Reservation
+from ..realtime import CONSULTATION_REASON
+from ..selectors import queue_places
 from ..slots import parse_day
+from ..states import ORDERED_BANDS, State, Triage
 from .columns import refusal_message
 from .forms import QuickAdvanceForm, QuickTriageForm
 
@@ -34,7 +35,7 @@ QUEUE_STALE_ERROR = _(
 )
 QUEUE_BAD_REQUEST_ERROR = _("That visit could not be changed. Reload the page.")
 # The one-click buttons of the queue rows, by the state they move a visit to
-# (services.NEXT_STATE): what the doctor does, not the state's own name.
+# (states.NEXT_STATE): what the doctor does, not the state's own name.
 NEXT_STEP_LABELS = {
     State.CONFIRMED: pgettext_lazy("next step", "Confirm"),
     State.CHECKED_IN: pgettext_lazy("next step", "Check in"),
@@ -91,9 +92,9 @@ class QueuePagesMixin:
         to_triage, with_doctor = [], []
         for visit in visits:
             visit.queue_place = places.get(visit.pk)
-            if visit.triage == Triage.UNTRIAGED:
+            if not states.is_triaged(visit):
                 to_triage.append(visit)
-            elif visit.state in WAITING_STATES:
+            elif states.is_waiting(visit):
                 bands[visit.triage].append(visit)
             else:
                 with_doctor.append(visit)
@@ -157,7 +158,7 @@ class QueuePagesMixin:
         )
 
     def queue_advance_view(self, request):
-        """One click moves a visit to its next state (services.NEXT_STATE).
+        """One click moves a visit to its next state (states.next_state).
 
         The button posts the state its page showed: a double click, or a page
         drawn before a colleague moved the visit, is refused instead of moving

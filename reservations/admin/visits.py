@@ -1,25 +1,25 @@
-"""The visit list and a visit's page for doctors."""
+"""The visit list and a visit's page for doctors (the list's actions: actions.py)."""
 
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import TruncDate
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import PhoneSearchMixin
 from pets.templatetags.pets_tags import pet_photo
 
-from .. import services
-from ..models import Reservation, ReservationEvent, State, Triage
-from ..queue import queue_places
+from .. import services, states
+from ..models import Reservation, ReservationEvent
+from ..selectors import queue_places
+from .actions import VisitActionsMixin
 from .columns import (
+    ReadOnlyTabularInline,
     red_flags_marker,
     refusal_message,
     slot_cell,
@@ -27,29 +27,18 @@ from .columns import (
     triage_badge,
 )
 from .filters import DayFilter, ProgressFilter
-from .forms import CancelForm, VisitDecisionForm
+from .forms import VisitDecisionForm
 from .queue import QueuePagesMixin
 
 # --- admins -----------------------------------------------------------------------
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ReadOnlyTabularInline):
     """The visit's history: read-only, since events record what happened."""
 
     model = ReservationEvent
     fields = ["created_at", "actor", "kind", "from_label", "to_label", "note"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
@@ -64,7 +53,9 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
+class ReservationAdmin(
+    PhoneSearchMixin, QueuePagesMixin, VisitActionsMixin, admin.ModelAdmin
+):
     form = VisitDecisionForm
     # Fits 1280 px beside the sidebar and the filters: the photo goes with the
     # name, the red flags under the band, short headers, and the owner last
@@ -93,20 +84,6 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     # Also by the phone's digits alone (accounts.phones).
     phone_search_user = "pet__owner"
     search_help_text = _("Pet name, owner's username or name, e-mail or phone.")
-    readonly_fields = [
-        "pet_link",
-        "owner_link",
-        "slot_time",
-        "state",
-        "triage_column",
-        "place_in_queue",
-        "estimated_wait",
-        "symptoms",
-        "red_flags",
-        "cancel_reason",
-        "created_at",
-        "updated_at",
-    ]
     fieldsets = [
         (
             None,
@@ -125,6 +102,8 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
         (_("Symptoms"), {"fields": ["symptoms", "red_flags", "cancel_reason"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
+    # What the page shows is read-only: decisions go through the form's fields.
+    readonly_fields = [name for _title, part in fieldsets for name in part["fields"]]
     # Shown only to those who may change the visit (see get_fieldsets).
     # `version` is hidden: the visit as the page showed it (see the form).
     decision_fieldset = (
@@ -134,7 +113,7 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     inlines = [EventInline]
     # The public visit page is the owner's alone: a doctor would get 404 there.
     view_on_site = False
-    actions = ["triage_emergency", "triage_standard", "confirm", "advance", "cancel"]
+    # The actions: see VisitActionsMixin.
 
     # --- permissions: customers book visits; nobody deletes one
 
@@ -147,7 +126,7 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # A finished or cancelled visit is history: its page is read-only.
         return super().has_change_permission(request, obj) and (
-            obj is None or obj.is_ongoing
+            obj is None or states.is_ongoing(obj)
         )
 
     def get_fieldsets(self, request, obj=None):
@@ -285,141 +264,3 @@ class ReservationAdmin(PhoneSearchMixin, QueuePagesMixin, admin.ModelAdmin):
         if getattr(request, "visit_refused", False):
             return HttpResponseRedirect(request.path)
         return super().response_change(request, obj)
-
-    # --- actions: each visit on its own, refusals reported one by one
-
-    def action_checkbox(self, visit):
-        # Each row says which version of its visit the list showed: an action
-        # on a visit another doctor moved since (two "advance" from two old
-        # lists would move it two steps) is refused, see _apply.
-        return format_html(
-            '{}<input type="hidden" name="{}" value="{}">',
-            super().action_checkbox(visit),
-            f"{LIST_VERSION_PREFIX}{visit.pk}",
-            services.reservation_version(visit),
-        )
-
-    def _apply(self, request, queryset, change):
-        done = 0
-        for visit in queryset.select_related("pet", "slot"):
-            try:
-                _check_listed_version(request, visit)
-                change(visit)
-            except (ValidationError, PermissionDenied) as error:
-                self.message_user(
-                    request, f"{visit}: {refusal_message(error)}", messages.ERROR
-                )
-            else:
-                done += 1
-        return done
-
-    def _report(self, request, message, count):
-        if count:
-            self.message_user(request, message % {"count": count}, messages.SUCCESS)
-
-    def _triage(self, request, queryset, band):
-        return self._apply(
-            request,
-            queryset,
-            lambda visit: services.reservation_triage(
-                reservation=visit, triage=band, by=request.user
-            ),
-        )
-
-    @admin.action(description=_("Triage as emergency"), permissions=["change"])
-    def triage_emergency(self, request, queryset):
-        count = self._triage(request, queryset, Triage.EMERGENCY)
-        message = ngettext(
-            "%(count)d visit triaged as emergency.",
-            "%(count)d visits triaged as emergency.",
-            count,
-        )
-        self._report(request, message, count)
-
-    @admin.action(description=_("Triage as standard"), permissions=["change"])
-    def triage_standard(self, request, queryset):
-        count = self._triage(request, queryset, Triage.STANDARD)
-        message = ngettext(
-            "%(count)d visit triaged as standard.",
-            "%(count)d visits triaged as standard.",
-            count,
-        )
-        self._report(request, message, count)
-
-    @admin.action(description=_("Confirm"), permissions=["change"])
-    def confirm(self, request, queryset):
-        count = self._apply(
-            request,
-            queryset,
-            lambda visit: services.reservation_transition(
-                reservation=visit, to_state=State.CONFIRMED, by=request.user
-            ),
-        )
-        message = ngettext(
-            "%(count)d visit confirmed.", "%(count)d visits confirmed.", count
-        )
-        self._report(request, message, count)
-
-    @admin.action(description=_("Advance one step"), permissions=["change"])
-    def advance(self, request, queryset):
-        count = self._apply(
-            request,
-            queryset,
-            lambda visit: services.reservation_advance(
-                reservation=visit, by=request.user
-            ),
-        )
-        message = ngettext(
-            "%(count)d visit moved one step forward.",
-            "%(count)d visits moved one step forward.",
-            count,
-        )
-        self._report(request, message, count)
-
-    @admin.action(description=_("Cancel with a reason"), permissions=["change"])
-    def cancel(self, request, queryset):
-        # First a page asking for the reason; it posts back here with "confirm".
-        form = CancelForm(request.POST if "confirm" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            count = self._apply(
-                request,
-                queryset,
-                lambda visit: services.reservation_transition(
-                    reservation=visit,
-                    to_state=State.CANCELLED,
-                    by=request.user,
-                    note=reason,
-                ),
-            )
-            message = ngettext(
-                "%(count)d visit cancelled.", "%(count)d visits cancelled.", count
-            )
-            self._report(request, message, count)
-            return None  # back to the list
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Cancel visits"),
-            "opts": self.opts,
-            "visits": queryset.select_related("pet__owner", "slot"),
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/reservations/reservation/cancel_selected.html", context
-        )
-
-
-# The hidden field of a list row carrying the visit's version (see
-# ReservationAdmin.action_checkbox).
-LIST_VERSION_PREFIX = "seen-"
-
-
-def _check_listed_version(request, visit):
-    seen = request.POST.get(f"{LIST_VERSION_PREFIX}{visit.pk}")
-    if seen and seen != services.reservation_version(visit):
-        raise ValidationError(
-            services.VISIT_CHANGED_ERROR,
-            code="visit_changed",
-            params={"state": visit.get_state_display()},
-        )

@@ -2,8 +2,8 @@
 
 from django import template
 
+from reservations import states
 from reservations.admin.queue import NEXT_STEP_LABELS, may_move_visits
-from reservations.services import NEXT_STATE
 
 register = template.Library()
 
@@ -13,7 +13,7 @@ def next_step(context, visit):
     """(state, label) of the button that moves `visit` one step on, or None
     when there is no next step or the user may not take it."""
     request = context.get("request")
-    to_state = NEXT_STATE.get(visit.state)
+    to_state = states.next_state(visit)
     if to_state is None or request is None or not may_move_visits(request.user):
         return None
     return to_state, NEXT_STEP_LABELS[to_state]

@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html
 
-from reservations.models import State, Triage
+from reservations.states import State, Triage
 
 register = template.Library()
 

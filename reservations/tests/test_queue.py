@@ -4,7 +4,7 @@ import pytest
 
 from pets.tests.factories import PetFactory
 from reservations.models import ClinicSettings, State, Triage
-from reservations.queue import queue_places, today_summary
+from reservations.selectors import queue_places, today_summary
 from reservations.tests.factories import make_visit, tomorrow_at
 
 

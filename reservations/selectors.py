@@ -1,4 +1,5 @@
-"""The day's queue: who is waiting, in which order, and for about how long.
+"""Reads of visits: the day's queue, who is waiting, in which order, and for
+about how long.
 
 A visit waits from booking until a doctor takes it into treatment: it is
 `requested`, `confirmed` or `checked_in`. The queue of a day holds that day's
@@ -18,11 +19,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import ONGOING_STATES, ClinicSettings, Reservation, State, Triage
-
-WAITING_STATES = [State.REQUESTED, State.CONFIRMED, State.CHECKED_IN]
-# Bands that doctors put in order; untriaged visits wait to be triaged first.
-ORDERED_BANDS = [Triage.EMERGENCY, Triage.STANDARD]
+from . import states
+from .models import ClinicSettings, Reservation
+from .states import ONGOING_STATES, WAITING_STATES, State, Triage
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
     days = {
         timezone.localdate(visit.slot.starts_at)
         for visit in reservations
-        if visit.state in WAITING_STATES
+        if states.is_waiting(visit)
     }
     if not days:
         return {}

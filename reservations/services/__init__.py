@@ -1,0 +1,66 @@
+"""Every change to a visit goes through here: booking, edits, triage, states,
+the queue's order, and the booking rules.
+
+Views, the admin, commands and consumers call these functions and nothing else
+writes reservations. Each change to a visit is recorded as a ReservationEvent.
+The state vocabulary they apply is reservations.states.
+"""
+
+from .booking import (
+    PET_HAS_ONGOING_VISIT_ERROR,
+    PET_NOT_BOOKABLE_ERROR,
+    SLOT_TAKEN_ERROR,
+    SLOT_UNAVAILABLE_ERROR,
+    reservation_create,
+    reservation_update,
+)
+from .common import (
+    NOT_ALLOWED_ERROR,
+    NOT_EDITABLE_ERROR,
+    VISIT_CHANGED_ERROR,
+    reservation_version,
+)
+from .ordering import (
+    QUEUE_MIXED_ERROR,
+    QUEUE_NOT_ONGOING_ERROR,
+    QUEUE_REORDER_REASON,
+    QUEUE_REPEATED_ERROR,
+    QUEUE_UNKNOWN_ERROR,
+    queue_reorder,
+)
+from .rules import clinic_settings_update, opening_hours_update
+from .transitions import (
+    CANCEL_REASON_REQUIRED_ERROR,
+    ILLEGAL_TRANSITION_ERROR,
+    NOTE_TOO_LONG_ERROR,
+    reservation_advance,
+    reservation_transition,
+    reservation_triage,
+)
+
+__all__ = [
+    "CANCEL_REASON_REQUIRED_ERROR",
+    "ILLEGAL_TRANSITION_ERROR",
+    "NOTE_TOO_LONG_ERROR",
+    "NOT_ALLOWED_ERROR",
+    "NOT_EDITABLE_ERROR",
+    "PET_HAS_ONGOING_VISIT_ERROR",
+    "PET_NOT_BOOKABLE_ERROR",
+    "QUEUE_MIXED_ERROR",
+    "QUEUE_NOT_ONGOING_ERROR",
+    "QUEUE_REORDER_REASON",
+    "QUEUE_REPEATED_ERROR",
+    "QUEUE_UNKNOWN_ERROR",
+    "SLOT_TAKEN_ERROR",
+    "SLOT_UNAVAILABLE_ERROR",
+    "VISIT_CHANGED_ERROR",
+    "clinic_settings_update",
+    "opening_hours_update",
+    "queue_reorder",
+    "reservation_advance",
+    "reservation_create",
+    "reservation_transition",
+    "reservation_triage",
+    "reservation_update",
+    "reservation_version",
+]

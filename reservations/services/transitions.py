@@ -1,0 +1,124 @@
+"""A visit moves on: state changes (PRODUCT.md section 5) and triage."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import is_doctor
+
+from .. import states
+from ..models import REASON_MAX_LENGTH, Reservation, ReservationEvent
+from ..states import State, Triage
+from .common import (
+    NOT_ALLOWED_ERROR,
+    NOT_EDITABLE_ERROR,
+    local_day,
+    locked,
+    next_queue_position,
+    record,
+    release_place,
+)
+
+ILLEGAL_TRANSITION_ERROR = _("A visit that is %(state)s cannot become %(to)s.")
+CANCEL_REASON_REQUIRED_ERROR = _("Please give a reason for cancelling.")
+NOTE_TOO_LONG_ERROR = _("Keep the note to %(limit)d characters or fewer.")
+
+
+def reservation_transition(
+    *,
+    reservation: Reservation,
+    to_state: str,
+    by: User,
+    note: str = "",
+    version: str | None = None,
+) -> Reservation:
+    """Move a visit to another state, if the move is legal and `by` may make it.
+
+    A refused move raises ValidationError (or PermissionDenied) and changes
+    nothing. With `version` (see reservation_update), a visit changed since
+    the page was drawn is refused with VISIT_CHANGED_ERROR.
+    """
+    with transaction.atomic():
+        reservation = locked(reservation, version=version)
+        from_state = reservation.state
+        if not states.is_legal_move(from_state, to_state):
+            raise ValidationError(
+                ILLEGAL_TRANSITION_ERROR,
+                code="illegal_transition",
+                params={
+                    "state": State(from_state).label,
+                    "to": State(to_state).label if to_state in State else to_state,
+                },
+            )
+        if not is_doctor(by) and not (
+            reservation.pet.owner_id == by.pk
+            and states.is_owner_move(from_state, to_state)
+        ):
+            raise PermissionDenied(NOT_ALLOWED_ERROR)
+        note = note.strip()
+        if len(note) > REASON_MAX_LENGTH:
+            raise ValidationError(
+                NOTE_TOO_LONG_ERROR,
+                code="note_too_long",
+                params={"limit": REASON_MAX_LENGTH},
+            )
+        if to_state == State.CANCELLED:
+            if not note:
+                raise ValidationError(CANCEL_REASON_REQUIRED_ERROR, code="reason")
+            reservation.cancel_reason = note
+            release_place(reservation.slot)
+        reservation.state = to_state
+        reservation.save(update_fields=["state", "cancel_reason", "updated_at"])
+        record(
+            reservation,
+            ReservationEvent.Kind.STATE,
+            by,
+            old=from_state,
+            to=to_state,
+            note=note,
+        )
+    return reservation
+
+
+def reservation_advance(
+    *, reservation: Reservation, by: User, note="", version: str | None = None
+) -> Reservation:
+    """A doctor moves a visit one step forward (from the state it had when
+    read: `version` makes sure that is still its state)."""
+    to_state = states.next_state(reservation)
+    if to_state is None:
+        raise ValidationError(
+            ILLEGAL_TRANSITION_ERROR,
+            code="illegal_transition",
+            params={"state": reservation.get_state_display(), "to": "—"},
+        )
+    return reservation_transition(
+        reservation=reservation, to_state=to_state, by=by, note=note, version=version
+    )
+
+
+def reservation_triage(
+    *, reservation: Reservation, triage: str, by: User, version: str | None = None
+) -> Reservation:
+    """Put an ongoing visit in a band; it joins the end of that band's queue.
+
+    With `version` (see reservation_update), a visit changed since the page
+    was drawn is refused with VISIT_CHANGED_ERROR.
+    """
+    if not is_doctor(by):
+        raise PermissionDenied(NOT_ALLOWED_ERROR)
+    with transaction.atomic():
+        reservation = locked(reservation, version=version)
+        if not states.is_ongoing(reservation):
+            raise ValidationError(NOT_EDITABLE_ERROR, code="not_editable")
+        old = reservation.triage
+        if old == triage:
+            return reservation
+        reservation.triage = Triage(triage)
+        reservation.queue_position = next_queue_position(
+            local_day(reservation.slot.starts_at)
+        )
+        reservation.save(update_fields=["triage", "queue_position", "updated_at"])
+        record(reservation, ReservationEvent.Kind.TRIAGE, by, old=old, to=triage)
+    return reservation
