@@ -45,3 +45,11 @@ class OpeningHoursAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The list's editable times (list_editable) come here too, row by row.
+        services.opening_hours_update(
+            hours=obj,
+            opens=form.cleaned_data["opens"],
+            closes=form.cleaned_data["closes"],
+        )
