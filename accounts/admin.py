@@ -2,16 +2,50 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .forms import UserAdminChangeForm
 from .models import User
-from .notifications import user_sockets_close
 from .phones import PhoneSearchMixin
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from .templatetags.accounts_tags import avatar
+
+# What each action says of the users it changed.
+DONE_MESSAGES = {
+    "promote_to_doctor": ngettext_lazy(
+        "%(count)d user is now a doctor.", "%(count)d users are now doctors.", "count"
+    ),
+    "demote_from_doctor": ngettext_lazy(
+        "%(count)d user is no longer a doctor.",
+        "%(count)d users are no longer doctors.",
+        "count",
+    ),
+    "deactivate": ngettext_lazy(
+        "%(count)d user deactivated.", "%(count)d users deactivated.", "count"
+    ),
+}
+
+
+def _others(model_admin, request, users):
+    # Nobody locks themselves out by accident, and operators are left alone.
+    return users.exclude(pk=request.user.pk).filter(is_superuser=False)
+
+
+def user_action(name, description, service, *, chosen=_others):
+    """The action `name`: `service(user=...)` on each of the `chosen` users."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        model_admin.apply_to_each(
+            request,
+            chosen(model_admin, request, queryset),
+            service,
+            DONE_MESSAGES[name],
+        )
+
+    return action
 
 
 @admin.register(User)
@@ -88,79 +122,70 @@ class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
             return _("translator")
         return _("customer")
 
-    @admin.action(description=_("Promote to doctor"), permissions=["change"])
-    def promote_to_doctor(self, request, queryset):
-        self._apply(
-            request,
-            queryset.filter(is_active=True),
-            services.user_promote_to_doctor,
-            lambda count: ngettext(
-                "%(count)d user is now a doctor.",
-                "%(count)d users are now doctors.",
-                count,
-            ),
-        )
+    promote_to_doctor = user_action(
+        "promote_to_doctor",
+        _("Promote to doctor"),
+        services.user_promote_to_doctor,
+        # Nobody made a doctor while they cannot log in.
+        chosen=lambda model_admin, request, users: users.filter(is_active=True),
+    )
+    demote_from_doctor = user_action(
+        "demote_from_doctor",
+        _("Remove the doctor role"),
+        services.user_demote_from_doctor,
+    )
+    deactivate = user_action("deactivate", _("Deactivate"), services.user_deactivate)
 
-    @admin.action(description=_("Remove the doctor role"), permissions=["change"])
-    def demote_from_doctor(self, request, queryset):
-        self._apply(
-            request,
-            self._others(request, queryset),
-            services.user_demote_from_doctor,
-            lambda count: ngettext(
-                "%(count)d user is no longer a doctor.",
-                "%(count)d users are no longer doctors.",
-                count,
-            ),
-        )
-
-    @admin.action(description=_("Deactivate"), permissions=["change"])
-    def deactivate(self, request, queryset):
-        self._apply(
-            request,
-            self._others(request, queryset),
-            services.user_deactivate,
-            lambda count: ngettext(
-                "%(count)d user deactivated.", "%(count)d users deactivated.", count
-            ),
-        )
+    # Written by the services after the plain save (see save_model), as are
+    # the groups.
+    SERVICE_FIELDS = {"email", "is_active", "is_staff", "is_superuser"}
 
     def save_model(self, request, obj, form, change):
-        new_email = None
-        if change and "email" in form.changed_data:
-            # The address changes only once its owner verifies it (the service
-            # says why); until then the account keeps the old one.
-            new_email = obj.email
-            obj.email = form.initial.get("email", "")
+        if not change:  # the add form: a username and a password
+            super().save_model(request, obj, form, change)
+            return
+        data, changed = form.cleaned_data, set(form.changed_data)
+        # The plain save keeps what the account has in the fields the services
+        # write; the groups are saved by user_set_access too (the form's own
+        # save of them then finds nothing to change).
+        for name in changed & self.SERVICE_FIELDS:
+            setattr(obj, name, form.initial.get(name))
         super().save_model(request, obj, form, change)
-        if new_email is not None:
-            address = services.user_request_email_change(
-                user=obj, email=new_email, request=request
+        if "is_active" in changed:
+            activate = data["is_active"]
+            (services.user_activate if activate else services.user_deactivate)(user=obj)
+        if changed & {"is_staff", "is_superuser", "groups"}:
+            # Only operators see these fields (get_readonly_fields).
+            services.user_set_access(
+                user=obj,
+                is_staff=data["is_staff"],
+                is_superuser=data["is_superuser"],
+                groups=data["groups"],
             )
-            if not address.verified:
-                self.message_user(
-                    request,
-                    gettext(
-                        "A verification e-mail was sent to %(email)s. The account "
-                        "keeps its current address until the link in it is "
-                        "followed."
-                    )
-                    % {"email": new_email},
-                    messages.INFO,
+        if "email" in changed:
+            self._request_email_change(request, obj, data["email"])
+
+    def _request_email_change(self, request, user, email):
+        # The address changes only once its owner verifies it (the service
+        # says why); until then the account keeps the old one.
+        address = services.user_request_email_change(
+            user=user, email=email, request=request
+        )
+        if not address.verified:
+            self.message_user(
+                request,
+                gettext(
+                    "A verification e-mail was sent to %(email)s. The account "
+                    "keeps its current address until the link in it is "
+                    "followed."
                 )
-        lost = {"is_active", "is_staff", "is_superuser"} & set(form.changed_data)
-        if change and any(not getattr(obj, field) for field in lost):
-            # Unticked on the form rather than by an action: same effect (the
-            # groups field closes them through accounts.receivers).
-            user_sockets_close(obj.pk)
+                % {"email": email},
+                messages.INFO,
+            )
 
-    def _others(self, request, queryset):
-        # Nobody locks themselves out by accident, and operators are left alone.
-        return queryset.exclude(pk=request.user.pk).filter(is_superuser=False)
-
-    def _apply(self, request, users, service, message):
+    def apply_to_each(self, request, users, service, done):
         count = 0
         for user in users:
             service(user=user)
             count += 1
-        self.message_user(request, message(count) % {"count": count}, messages.SUCCESS)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)

@@ -1,4 +1,7 @@
-"""Writes to accounts: roles, profile, avatar. Views, admin and commands call these."""
+"""Writes to accounts: roles, activation, profile, e-mail, avatar. Views, the
+admin and commands call these."""
+
+from collections.abc import Iterable
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -6,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .images import process_image, replace_images
+from core.images import process_image, replace_images
+
 from .models import User
 from .notifications import user_sockets_close
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP, is_listed_doctor_email
@@ -59,6 +63,43 @@ def user_deactivate(*, user: User) -> User:
     user.is_active = False
     user.save(update_fields=["is_active"])
     user_sockets_close(user.pk)
+    return user
+
+
+def user_activate(*, user: User) -> User:
+    """Let a deactivated user log in again."""
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_set_access(
+    *, user: User, is_staff: bool, is_superuser: bool, groups: Iterable[Group]
+) -> User:
+    """An operator sets who a user is (the user admin's Permissions section).
+
+    The doctor role is given and taken by user_promote_to_doctor and
+    user_demote_from_doctor, so either way it goes as from the list's actions;
+    then the other groups, staff and superuser are set as ticked, which have
+    the last word (an operator may keep a former doctor as staff). Losing
+    staff or superuser closes the user's sockets, as losing a group does
+    (accounts.receivers).
+    """
+    groups = set(groups)
+    doctors = Group.objects.get(name=DOCTORS_GROUP)
+    was_doctor = user.groups.filter(pk=doctors.pk).exists()
+    was = User.objects.values("is_staff", "is_superuser").get(pk=user.pk)
+    if doctors in groups and not was_doctor:
+        user_promote_to_doctor(user=user)
+    elif was_doctor and doctors not in groups:
+        user_demote_from_doctor(user=user)
+    user.groups.set(groups)
+    user.is_staff, user.is_superuser = is_staff, is_superuser
+    user.save(update_fields=["is_staff", "is_superuser"])
+    user.__dict__.pop("_is_doctor", None)  # asked again when next needed
+    if (was["is_staff"] and not is_staff) or (was["is_superuser"] and not is_superuser):
+        user_sockets_close(user.pk)
     return user
 
 
@@ -135,6 +176,12 @@ def email_in_use(*, email: str, exclude: User | None = None) -> bool:
         addresses = addresses.exclude(user=exclude)
         users = users.exclude(pk=exclude.pk)
     return addresses.exists() or users.exists()
+
+
+def user_confirm_email(*, user: User, email: str) -> None:
+    """An operator vouches for one of the user's addresses: it is verified
+    (create_doctor). An address the account does not have is left alone."""
+    EmailAddress.objects.filter(user=user, email__iexact=email).update(verified=True)
 
 
 def user_request_email_change(*, user: User, email: str, request) -> EmailAddress:

@@ -1,6 +1,5 @@
 import re
 
-from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -8,7 +7,11 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.roles import is_doctor
-from accounts.services import user_create_verified, user_promote_to_doctor
+from accounts.services import (
+    user_confirm_email,
+    user_create_verified,
+    user_promote_to_doctor,
+)
 from accounts.validators import (
     USERNAME_CHARACTERS,
     USERNAME_MAX_LENGTH,
@@ -62,9 +65,7 @@ class Command(BaseCommand):
                 created = True
             else:
                 # The operator vouches for the address.
-                EmailAddress.objects.filter(user=user, email__iexact=email).update(
-                    verified=True
-                )
+                user_confirm_email(user=user, email=email)
                 created = False
             user_promote_to_doctor(user=user)
 
