@@ -12,7 +12,7 @@ from accounts.tests.factories import (
     TranslatorFactory,
     UserFactory,
 )
-from consultation import presence
+from core import presence
 from healingpaws.tests.clock import start_frozen_clock
 
 # Modules whose tests depend on the day, the weekday or the hour: bin/test runs

@@ -20,15 +20,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
 
-from consultation.presence import (
-    PresenceMixin,
-    group_discard_quietly,
-    presence_role_of,
-)
+from core.presence import CUSTOMER, DOCTOR, PresenceMixin, group_discard_quietly
 from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 from .models import Notification
 from .notifications import notification_group
+from .roles import is_doctor
 
 logger = logging.getLogger("healingpaws.sockets")
 
@@ -150,10 +147,13 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         if refusal := self.refusal_for(user):
             return refusal
         counted_as = getattr(self, "presence_role", None)
-        if counted_as is not None and counted_as != presence_role_of(user):
+        if counted_as is not None and counted_as != self.presence_role_of(user):
             # Promoted or demoted: the page reconnects and counts in its role.
             return CLOSE_SESSION_ENDED
         return None
+
+    def presence_role_of(self, user):
+        return DOCTOR if is_doctor(user) else CUSTOMER
 
     def refusal_for(self, user) -> int | None:
         """What a socket needs besides a signed-in user (sync: may query)."""

@@ -4,47 +4,19 @@ from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.models import EmailAddress
 from django import forms
-from django.conf import settings
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .images import ALLOWED_CONTENT_TYPES, validate_image
+from core.forms import ImageUploadField
+
 from .models import User
 from .services import EMAIL_REQUIRED_ERROR, EMAIL_TAKEN_ERROR, email_in_use
 from .validators import USERNAME_MAX_LENGTH
 
 ACCEPT_RULES_REQUIRED_ERROR = _("Please accept the terms of use to create an account.")
-
-
-class ImageUploadField(forms.FileField):
-    """A file field that lets through only what accounts.images accepts.
-
-    The browser gets the same limits (accept, data-max-bytes) for an immediate
-    message; the server checks the header here and decodes the image in the
-    service (or here too, with decode=True).
-    """
-
-    def __init__(self, *, decode=False, **kwargs):
-        self.decode = decode
-        kwargs.setdefault(
-            "widget",
-            forms.ClearableFileInput(
-                attrs={
-                    "accept": ",".join(ALLOWED_CONTENT_TYPES),
-                    "data-max-bytes": settings.IMAGE_UPLOAD_MAX_BYTES,
-                }
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def to_python(self, data):
-        upload = super().to_python(data)
-        if upload is not None:
-            validate_image(upload, decode=self.decode)
-        return upload
 
 
 class SignupForm(AllauthSignupForm):

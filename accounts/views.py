@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
+from core.images import image_response, upload_answer, wants_json
+
 from . import services
 from .forms import AvatarForm, ProfileForm, SignupForm
-from .images import image_response, upload_answer, wants_json
 from .models import Notification, User
 from .notifications import notifications_mark_read
 from .roles import can_view_avatar

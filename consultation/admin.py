@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.images import upload_answer, wants_json
+from core.images import upload_answer, wants_json
 
 from . import services
 from .forms import MessageForm, MuteForm

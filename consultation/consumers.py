@@ -38,8 +38,8 @@ from accounts.roles import is_doctor
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 from . import services
-from .live import thread_group
 from .models import Thread
+from .realtime import thread_group
 
 logger = logging.getLogger("healingpaws.consultation")
 

@@ -6,9 +6,9 @@ by its customer and subject, so running it again adds nothing."""
 from dataclasses import dataclass
 
 from accounts.models import User
+from core import presence
 from pets.models import Pet
 
-from . import presence
 from .models import Thread
 from .services import message_post, thread_close, thread_open
 

@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ImageUploadField
+from core.forms import ImageUploadField
 from pets.models import Pet
 
 from .models import MESSAGE_MAX_LENGTH, MUTE_REASON_MAX_LENGTH, SUBJECT_MAX_LENGTH

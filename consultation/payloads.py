@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.images import image_version
+from core.images import image_version
 
 
 def avatar_payload(user):

@@ -15,19 +15,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.images import process_image, store_images
 from accounts.models import Notification, User
 from accounts.notifications import (
     notification_send,
     notifications_mark_read_for_url,
 )
 from accounts.roles import is_doctor
+from core import presence
+from core.images import process_image, store_images
 from pets.models import Pet
-from reservations.live import CONSULTATION_REASON, dashboard_changed
+from reservations.realtime import CONSULTATION_REASON, dashboard_changed
 from reservations.slots import next_opening
 
-from . import presence
-from .live import message_broadcast, read_broadcast
 from .models import (
     MESSAGE_MAX_LENGTH,
     MUTE_REASON_MAX_LENGTH,
@@ -39,6 +38,7 @@ from .models import (
     Thread,
     ThreadState,
 )
+from .realtime import message_broadcast, read_broadcast
 
 NOT_MEMBER_ERROR = _("You are not part of this consultation.")
 DOCTORS_ONLY_ERROR = _("Only a doctor can do this.")

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
-from accounts.images import image_response, upload_answer, wants_json
 from accounts.roles import is_doctor
+from core.images import image_response, upload_answer, wants_json
 
 from . import services
 from .forms import MessageForm, ThreadForm

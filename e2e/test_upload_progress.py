@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.images import IMAGE_BROKEN_ERROR
-from accounts.tests import images as samples
 from accounts.tests.factories import PASSWORD
 from consultation.tests.factories import ThreadFactory
+from core.images import IMAGE_BROKEN_ERROR
+from core.tests import images as samples
 from e2e.conftest import log_in, make_customer, make_doctor
 from e2e.test_pet_journey import UPLOAD_BYTES_PER_SECOND, noisy_png
 

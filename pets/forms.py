@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import ImageUploadField
+from core.forms import ImageUploadField
 
 from .models import Pet, Species
 from .services import PET_DETAIL_FIELDS

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.images import process_image, replace_images
 from accounts.models import User
+from core.images import process_image, replace_images
 
 from .models import DoctorNote, Pet, Sex
 

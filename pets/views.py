@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
-from accounts.images import image_response
+from core.images import image_response
 
 from . import services
 from .forms import PetForm

@@ -13,7 +13,7 @@ from accounts.notifications import notification_group
 from accounts.roles import is_doctor
 from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
-from .live import DASHBOARD_GROUP
+from .realtime import DASHBOARD_GROUP
 
 
 class DashboardConsumer(LiveSocketConsumer):

@@ -4,9 +4,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from accounts.images import IMAGE_BROKEN_ERROR
-from accounts.tests import images as samples
 from accounts.validators import PHONE_FORMAT_ERROR
+from core.images import IMAGE_BROKEN_ERROR
+from core.tests import images as samples
 
 PROFILE_URL = reverse("accounts:profile")
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from accounts.tests.factories import UserFactory
-from accounts.tests.images import png
+from core.tests.images import png
 
 
 def test_the_role_groups_and_doctor_permissions_come_from_a_migration(db):

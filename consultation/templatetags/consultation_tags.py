@@ -1,6 +1,6 @@
 from django import template
 
-from consultation import presence
+from core import presence
 
 register = template.Library()
 

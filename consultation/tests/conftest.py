@@ -1,6 +1,6 @@
 import pytest
 
-from consultation import presence
+from core import presence
 
 ONLINE_DOCTOR = {"role": presence.DOCTOR, "user_id": 0, "channel": "elsewhere"}
 

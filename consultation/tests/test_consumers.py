@@ -26,7 +26,7 @@ from accounts.tests.sockets import (
     nothing_but_presence,
     socket,
 )
-from consultation import presence, services
+from consultation import services
 from consultation.consumers import (
     FRAME_FAILED_ERROR,
     FRAME_MAX_BYTES,
@@ -35,6 +35,7 @@ from consultation.consumers import (
 from consultation.models import Message, SystemEvent
 from consultation.services import thread_close, thread_mute
 from consultation.tests.factories import ThreadFactory
+from core import presence
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]

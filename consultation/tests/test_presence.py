@@ -21,12 +21,12 @@ from accounts.tests.sockets import (
     doctor_after_a_flush,
     nothing_but_presence,
 )
-from consultation import presence
 from consultation.consumers import ConsultationConsumer
-from consultation.live import thread_group
 from consultation.models import Message, SystemEvent, Thread
+from consultation.realtime import thread_group
 from consultation.services import message_post
 from consultation.tests.factories import ThreadFactory
+from core import presence
 from core.sockets import CLOSE_SESSION_ENDED
 from reservations.consumers import DashboardConsumer
 from reservations.models import OpeningHours

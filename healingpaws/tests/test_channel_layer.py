@@ -17,7 +17,7 @@ from django.conf import settings
 from accounts.notifications import notification_group
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import connected, frame_of
-from consultation import presence
+from core import presence
 from reservations.tests.factories import ensure_default_hours
 
 pytestmark = [

@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from accounts.images import image_version
+from core.images import image_version
 
 register = template.Library()
 

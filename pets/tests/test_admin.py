@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests import images as samples
 from accounts.tests.factories import UserFactory
+from core.tests import images as samples
 from pets.models import DoctorNote, Pet, Species
 from pets.tests.factories import DoctorNoteFactory, PetFactory
 from reservations.models import Reservation, State

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from accounts.images import IMAGE_BROKEN_ERROR, IMAGE_FORMAT_ERROR
-from accounts.tests import images as samples
+from core.images import IMAGE_BROKEN_ERROR, IMAGE_FORMAT_ERROR
+from core.tests import images as samples
 from pets import services
 from pets.models import Pet, Sex, Species
 from pets.tests.factories import DoctorNoteFactory, PetFactory

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from accounts.images import IMAGE_FORMAT_ERROR, IMAGE_TOO_MANY_PIXELS_ERROR
-from accounts.tests import images as samples
+from core.images import IMAGE_FORMAT_ERROR, IMAGE_TOO_MANY_PIXELS_ERROR
+from core.tests import images as samples
 from pets import services
 from pets.models import Pet, Species
 from pets.tests.factories import DoctorNoteFactory, PetFactory

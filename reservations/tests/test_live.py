@@ -23,9 +23,9 @@ from accounts.tests.sockets import (
     socket,
 )
 from consultation.tests.factories import MessageFactory, ThreadFactory
+from core import realtime
 from core.sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from pets.tests.factories import PetFactory
-from reservations import live
 from reservations.models import Reservation, State, Triage
 from reservations.services import (
     queue_reorder,
@@ -351,9 +351,9 @@ def test_changes_in_one_transaction_register_one_push(
         reservation_transition(reservation=tom, to_state=State.CHECKED_IN, by=doctor)
         queue_reorder(band=Triage.STANDARD, pks=[tom.pk], by=doctor)
 
-    pushes = [callback for callback in callbacks if isinstance(callback, live._Push)]
+    pushes = [c for c in callbacks if isinstance(c, realtime.MergedPush)]
     assert len(pushes) == 1
-    assert (sorted(pushes[0].reasons), sorted(pushes[0].days)) == (
+    assert (sorted(pushes[0].values["reasons"]), sorted(pushes[0].values["days"])) == (
         ["reorder", "state", "triage"],
         [_today()],
     )
@@ -367,7 +367,7 @@ def test_a_failing_push_is_logged_and_the_change_stands(
         async def group_send(self, group, message):
             raise ConnectionError("Redis is away")
 
-    monkeypatch.setattr(live, "get_channel_layer", BrokenLayer)
+    monkeypatch.setattr(realtime, "get_channel_layer", BrokenLayer)
     rex, _tom = _queue_of_today(customer)
 
     with (

@@ -17,10 +17,11 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from accounts import images, services
-from accounts.tests import images as samples
+from accounts import services
 from consultation.models import Message, Thread
 from consultation.tests.factories import ThreadFactory
+from core import images
+from core.tests import images as samples
 from pets.models import Pet
 from pets.tests.factories import PetFactory
 from pets.tests.test_admin import inline_management

@@ -9,11 +9,11 @@ Redis blip, a full channel) gets the message from the history on reconnect.
 import logging
 from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
+
+from core.realtime import push, push_after_commit
 
 from .models import Message
 from .payloads import message_payload
@@ -34,17 +34,16 @@ def message_broadcast(message: Message) -> None:
 def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
     """After the commit, tell the thread's open pages how far a reader has read:
     `hospital` for a doctor, else the customer."""
-    transaction.on_commit(
-        partial(
-            _push,
-            thread_id,
-            {
-                "type": "read.moved",
-                "user_id": user_id,
-                "hospital": hospital,
-                "up_to": up_to,
-            },
-        )
+    push_after_commit(
+        thread_group(thread_id),
+        {
+            "type": "read.moved",
+            "user_id": user_id,
+            "hospital": hospital,
+            "up_to": up_to,
+        },
+        label=_label(thread_id),
+        log=logger,
     )
 
 
@@ -59,11 +58,13 @@ def _push_message(message_id):
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             payloads[code] = message_payload(message)
-    _push(message.thread_id, {"type": "message.new", "payloads": payloads})
+    push(
+        thread_group(message.thread_id),
+        {"type": "message.new", "payloads": payloads},
+        label=_label(message.thread_id),
+        log=logger,
+    )
 
 
-def _push(thread_id, event):
-    try:
-        async_to_sync(get_channel_layer().group_send)(thread_group(thread_id), event)
-    except Exception:
-        logger.warning("consultation %s: push not sent", thread_id, exc_info=True)
+def _label(thread_id):
+    return f"consultation {thread_id}: push"

@@ -27,8 +27,6 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from accounts.roles import is_doctor
-
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)
 
@@ -46,11 +44,6 @@ def heartbeat() -> float:
 
 
 logger = logging.getLogger("healingpaws.presence")
-
-
-def presence_role_of(user) -> str:
-    """The role a user's sockets count in (a query: call it from sync code)."""
-    return DOCTOR if is_doctor(user) else CUSTOMER
 
 
 def presence_group(role: str) -> str:
@@ -212,10 +205,17 @@ async def group_discard_quietly(layer, group: str, channel: str) -> None:
 class PresenceMixin:
     """For the consumers of signed-in users' pages: the socket counts while it
     is open, renews its entry every heartbeat() seconds, and passes count changes
-    of the roles its user watches on to the page as {"type": "presence"}."""
+    of the roles its user watches on to the page as {"type": "presence"}.
+
+    The consumer says which role its user counts in: presence_role_of(user),
+    one of ROLES (presence knows no more of users than that)."""
+
+    def presence_role_of(self, user) -> str:
+        """DOCTOR or CUSTOMER (sync: may query)."""
+        raise NotImplementedError
 
     async def presence_start(self, user):
-        self.presence_role = await database_sync_to_async(presence_role_of)(user)
+        self.presence_role = await database_sync_to_async(self.presence_role_of)(user)
         self.presence_user_id = user.pk
         # From here on presence_stop() undoes whatever part of this has run.
         self.presence_started = True

@@ -1,0 +1,32 @@
+from django import forms
+from django.conf import settings
+
+from .images import ALLOWED_CONTENT_TYPES, validate_image
+
+
+class ImageUploadField(forms.FileField):
+    """A file field that lets through only what core.images accepts.
+
+    The browser gets the same limits (accept, data-max-bytes) for an immediate
+    message; the server checks the header here and decodes the image in the
+    service (or here too, with decode=True).
+    """
+
+    def __init__(self, *, decode=False, **kwargs):
+        self.decode = decode
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(
+                attrs={
+                    "accept": ",".join(ALLOWED_CONTENT_TYPES),
+                    "data-max-bytes": settings.IMAGE_UPLOAD_MAX_BYTES,
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is not None:
+            validate_image(upload, decode=self.decode)
+        return upload

@@ -1,0 +1,93 @@
+"""Pushes to open pages over the channel layer, after the commit.
+
+A service calls these inside its transaction; the push happens once the
+transaction commits, so a page never hears of a change that was rolled back,
+and never before the change can be read. Pushes are best effort: a page that
+missed one (a Redis blip, a full channel) is right on its next load, and the
+change that made the push never fails for it.
+
+push_merged_after_commit() makes one push per transaction for a group however
+many changes ask for it, merging what they name (the doctors' dashboard: a bulk
+action must not make every open page fetch itself once per visit).
+"""
+
+import logging
+import weakref
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger("healingpaws.realtime")
+
+
+def push(group: str, event: dict, *, label: str, log=logger) -> None:
+    """Send `event` to `group` now; a failure is logged as "<label> not sent"."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(group, event)
+    except Exception:
+        log.warning("%s not sent", label, exc_info=True)
+
+
+def push_after_commit(group: str, event: dict, *, label: str, log=logger) -> None:
+    """After the commit, send `event` to `group` (outside a transaction: now)."""
+    transaction.on_commit(partial(push, group, event, label=label, log=log))
+
+
+def push_merged_after_commit(
+    group: str,
+    event_type: str,
+    *,
+    label: Callable[[dict], str],
+    log=logger,
+    **values: Iterable[str],
+) -> None:
+    """After the commit, send one event of `event_type` to `group` for the
+    whole transaction: each keyword names a list of strings, and the event
+    carries the sorted union of what every call of the transaction gave.
+    `label(event)` names the push in the log if it fails."""
+    key = (group, event_type)
+    pending = _pending.setdefault(transaction.get_connection(), {})
+    merged = pending[key]() if key in pending else None
+    if merged is None or merged.sent:
+        # The first of this transaction (the last was sent, or rolled back).
+        merged = MergedPush(group, event_type, label=label, log=log)
+        pending[key] = weakref.ref(merged)
+        merged.add(values)
+        transaction.on_commit(merged)  # outside a transaction: sent right away
+    else:
+        merged.add(values)
+
+
+# The pending merged push of each group and event type, per database
+# connection (one a thread: the connection holds the transaction's on_commit
+# list). Only a weak reference: the on_commit list holds the push, and a
+# rollback (of the transaction, or of the savepoint that registered it) drops
+# it from the list, and so frees it; the next change then registers a new one
+# instead of adding to a push that will never be sent.
+_pending: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class MergedPush:
+    """The one push of a transaction to a group; `values` is what it names."""
+
+    def __init__(self, group, event_type, *, label, log):
+        self.group, self.event_type = group, event_type
+        self.label, self.log = label, log
+        self.values: dict[str, set[str]] = {}
+        self.sent = False
+
+    def add(self, values):
+        for name, items in values.items():
+            self.values.setdefault(name, set()).update(str(item) for item in items)
+
+    def event(self) -> dict:
+        names = {name: sorted(items) for name, items in self.values.items()}
+        return {"type": self.event_type, **names}
+
+    def __call__(self):
+        self.sent = True
+        event = self.event()
+        push(self.group, event, label=self.label(event), log=self.log)
