@@ -19,7 +19,7 @@ from core.models import TimeStampedModel
 from . import states
 
 # The state vocabulary lives in states.py; imported from here too, as before.
-from .states import CLOSED_STATES, ONGOING_STATES, State, Triage
+from .states import CLOSED_STATES, ONGOING_STATES, WAITING_STATES, State, Triage
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
@@ -158,6 +158,10 @@ class ReservationQuerySet(models.QuerySet):
 
     def closed(self):
         return self.filter(state__in=CLOSED_STATES)
+
+    def waiting(self):
+        """In the queue: booked or checked in, not yet with a doctor."""
+        return self.filter(state__in=WAITING_STATES)
 
     def on_day(self, day: datetime.date):
         return self.filter(slot__starts_at__date=day)

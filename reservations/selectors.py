@@ -56,9 +56,8 @@ def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
         return {}
     rules = rules or ClinicSettings.current()
     waiting = (
-        Reservation.objects.filter(
-            state__in=WAITING_STATES, slot__starts_at__date__in=days
-        )
+        Reservation.objects.waiting()
+        .filter(slot__starts_at__date__in=days)
         .in_queue_order()
         .values_list("pk", "slot__starts_at")
     )
@@ -97,7 +96,8 @@ def today_summary(*, limit: int = 10) -> TodaySummary:
         **{state: Count("pk", filter=today & Q(state=state)) for state in State.values},
     )
     queue = list(
-        Reservation.objects.filter(today, state__in=WAITING_STATES)
+        Reservation.objects.waiting()
+        .filter(today)
         .in_queue_order()
         .select_related("pet", "slot")[:limit]
     )
