@@ -16,9 +16,10 @@ and hears:
 Every frame is checked before it is acted on: its size, the sender's rate,
 and that the session is still signed in to a member of the thread (the user
 in the scope was fixed at connect; since then they may have logged out, been
-deactivated or lost the doctor role). Messages go through
-services.message_post, which stores them; they reach the pages, the sender's
-included, from the broadcast after the commit (live.py), never from here.
+deactivated or lost the doctor role: core.consumers checks, with
+refusal_for()). Messages go through services.message_post, which stores them;
+they reach the pages, the sender's included, from the broadcast after the
+commit (realtime.py), never from here.
 """
 
 import json
@@ -32,10 +33,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.consumers import LiveSocketConsumer, session_user
-from accounts.notifications import notification_group
+from accounts.consumers import UserSocketConsumer
 from accounts.roles import is_doctor
-from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from core.sockets import CLOSE_NOT_MEMBER
 
 from . import services
 from .models import Thread
@@ -62,31 +62,23 @@ BAD_FRAME_ERROR = _("The page sent something the server does not understand.")
 FRAME_FAILED_ERROR = _("Something went wrong on our side. Try again in a moment.")
 
 
-class ConsultationConsumer(LiveSocketConsumer):
-    async def connect(self):
-        # Accept first and then close, so that the page sees the close code.
-        await self.accept()
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
-            return
+class ConsultationConsumer(UserSocketConsumer):
+    async def admit(self, user):
         self.thread_id = self.scope["url_route"]["kwargs"]["pk"]
         thread = await _visible_thread(user, self.thread_id)
         if thread is None:
-            await self.close(code=CLOSE_NOT_MEMBER)
-            return
-        self.user = user
+            return CLOSE_NOT_MEMBER
         self.thread_customer_id = thread.customer_id
         self.language = user.preferred_language
         self.frames = []  # send times of this socket's recent frames
-        await self.join(thread_group(thread.pk), notification_group(user.pk))
-        await self.presence_start(user)
+        return None
+
+    def more_groups(self):
+        return (thread_group(self.thread_id),)
 
     # --- from the page
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if not hasattr(self, "user") or self.access_lost:
-            return  # refused, closing
+    async def receive_frame(self, text_data):
         self.client_id = ""  # of a message frame, once read
         try:
             await self._receive(text_data)
@@ -118,17 +110,17 @@ class ConsultationConsumer(LiveSocketConsumer):
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
             return
         # Who is asking, now: the session may have ended since the connect.
-        user, thread = await _asker_and_thread(self.scope, self.thread_id)
-        if not await self.access_confirmed(_refusal(user, thread)):
+        user = await self.current_user()
+        if user is None:
             return
         if kind == "message":
-            await self._post(thread, user, frame)
+            await self._post(user, frame)
         elif kind == "read":
-            await self._read(thread, user, frame)
+            await self._read(user, frame)
         else:
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
 
-    async def _post(self, thread, user, frame):
+    async def _post(self, user, frame):
         client_id = self.client_id = str(frame.get("client_id", ""))[:40]
         if not await _message_allowed(user.pk):
             await self.send_error("rate_limited", RATE_LIMITED_ERROR, client_id)
@@ -138,19 +130,21 @@ class ConsultationConsumer(LiveSocketConsumer):
             await self.send_error("bad_frame", BAD_FRAME_ERROR, client_id)
             return
         try:
-            message = await _post(thread, user, text, frame.get("urgent") is True)
+            message = await _post(
+                self.thread_id, user, text, frame.get("urgent") is True
+            )
         except (ValidationError, PermissionDenied) as error:
             await self.send_error(_error_code(error), error, client_id)
             return
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
-    async def _read(self, thread, user, frame):
+    async def _read(self, user, frame):
         up_to = frame.get("up_to")
         # An id, so no larger than the column holds (beyond, the query fails).
         if isinstance(up_to, bool) or not isinstance(up_to, int):
             up_to = 0
         if 0 < up_to <= MAX_ID:
-            await _mark_read(thread, user, up_to)
+            await _mark_read(self.thread_id, user, up_to)
         else:
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
 
@@ -171,57 +165,28 @@ class ConsultationConsumer(LiveSocketConsumer):
     # --- from the channel layer
 
     async def message_new(self, event):
-        if not await self.may_push():
-            return
         payloads = event["payloads"]
         payload = payloads.get(self.language) or next(iter(payloads.values()))
-        await self.send_json({"type": "message", "message": payload})
+        await self.push({"type": "message", "message": payload})
 
     async def read_moved(self, event):
-        if not await self.may_push():
-            return
-        await self.send_json(
+        await self.push(
             {"type": "read", "hospital": event["hospital"], "up_to": event["up_to"]}
         )
 
     def refusal_for(self, user):
-        # Before pushes and at heartbeats, for every open page: cheaper than
-        # reading the thread again (Thread.objects.visible_to: doctors see
-        # every thread, a customer their own; a thread's customer never changes).
+        # At frames, before pushes and at heartbeats, for every open page:
+        # cheaper than reading the thread again (Thread.objects.visible_to:
+        # doctors see every thread, a customer their own; a thread's customer
+        # never changes).
         if user.pk == self.thread_customer_id or is_doctor(user):
             return None
         return CLOSE_NOT_MEMBER
-
-    async def session_end(self, event):
-        await self.close(code=CLOSE_SESSION_ENDED)
-
-    async def notification_new(self, event):
-        pass  # the page's own notification socket shows these
-
-    async def notification_unread(self, event):
-        pass  # the bell's count: the notification socket's too
 
 
 @database_sync_to_async
 def _visible_thread(user, pk):
     return _thread_for(user, pk)
-
-
-@database_sync_to_async
-def _asker_and_thread(scope, pk):
-    """The user the socket's session belongs to now, and the thread if they
-    may still see it."""
-    user = session_user(scope)
-    return user, _thread_for(user, pk)
-
-
-def _refusal(user, thread):
-    """The close code for a socket whose user may no longer see the thread."""
-    if thread is not None:
-        return None
-    if user.is_authenticated and user.is_active:
-        return CLOSE_NOT_MEMBER
-    return CLOSE_SESSION_ENDED
 
 
 def _thread_for(user, pk):
@@ -245,12 +210,14 @@ def _current_second():
 
 
 @database_sync_to_async
-def _post(thread, user, text, urgent):
+def _post(thread_id, user, text, urgent):
+    thread = Thread.objects.get(pk=thread_id)
     return services.message_post(thread=thread, sender=user, text=text, urgent=urgent)
 
 
 @database_sync_to_async
-def _mark_read(thread, user, up_to):
+def _mark_read(thread_id, user, up_to):
+    thread = Thread.objects.get(pk=thread_id)
     services.thread_mark_read(thread=thread, user=user, up_to=up_to)
 
 

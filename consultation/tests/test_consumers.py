@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.consumers import ACCESS_RECHECK_SECONDS
 from accounts.services import user_deactivate, user_demote_from_doctor
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import (
@@ -36,6 +35,7 @@ from consultation.models import Message, SystemEvent
 from consultation.services import thread_close, thread_mute
 from consultation.tests.factories import ThreadFactory
 from core import presence
+from core.consumers import ACCESS_RECHECK_SECONDS
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -424,7 +424,7 @@ async def test_a_doctor_who_lost_the_role_hears_no_more_messages(people, monkeyp
 
     await sync_to_async(user_demote_from_doctor)(user=people["doctor"])
     # The socket trusts its last check for a few seconds (ACCESS_RECHECK_SECONDS).
-    monkeypatch.setattr("accounts.consumers.ACCESS_RECHECK_SECONDS", 0)
+    monkeypatch.setattr("core.consumers.ACCESS_RECHECK_SECONDS", 0)
     await send(mine, "After.")
     await frame_of(mine, "message")
 
@@ -452,7 +452,7 @@ async def test_a_socket_trusts_its_check_for_a_few_seconds_only(people, monkeypa
     doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
     await sync_to_async(user_demote_from_doctor)(user=people["doctor"])
     clock = time.monotonic() + ACCESS_RECHECK_SECONDS + 0.1
-    monkeypatch.setattr("accounts.consumers.time.monotonic", lambda: clock)
+    monkeypatch.setattr("core.consumers.time.monotonic", lambda: clock)
 
     await send(mine, "Later.")
 

@@ -113,7 +113,7 @@ async def test_a_doctor_who_lost_the_role_hears_no_more_changes(customer, monkey
     """The session.end of the demotion was lost (a Redis blip): the socket
     checks before it passes a change on, and closes instead."""
     monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
-    monkeypatch.setattr("accounts.consumers.ACCESS_RECHECK_SECONDS", 0)
+    monkeypatch.setattr("core.consumers.ACCESS_RECHECK_SECONDS", 0)
     doctor = await sync_to_async(doctor_after_a_flush)()
     dashboard = await _dashboard(doctor)
     await sync_to_async(user_demote_from_doctor)(user=doctor)

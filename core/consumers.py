@@ -1,0 +1,244 @@
+"""The base of every socket of a signed-in user (LiveSocketConsumer).
+
+It owns what the site's sockets share: the connect (refused sockets are
+accepted, then closed with a code from sockets.py), the user's own group, which
+also carries "session.end" (sent when the user logs out, changes the password,
+is deactivated or loses a role) and closes the socket, presence, and the
+re-check that the socket's session still belongs to a user who may use it:
+before a push is forwarded, at each frame, and at each presence heartbeat.
+The consumers built on it keep only their own frames.
+"""
+
+import asyncio
+import logging
+import time
+from importlib import import_module
+from types import SimpleNamespace
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.contrib import auth
+
+from .presence import PresenceMixin, group_discard_quietly
+from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+
+logger = logging.getLogger("healingpaws.sockets")
+
+# A push reaches a page only while the socket's session still belongs to a
+# user who may see it (the user in the scope was fixed at connect). Whatever
+# takes access away closes the user's sockets at once (session.end, after the
+# commit); the re-check before a push covers a session.end that was lost (a
+# Redis blip). It costs three queries (session, user, groups) and a few ms of
+# the one thread that runs every socket's database work: on every push, one
+# chat message to a thread with 200 open pages would cost 600 queries. So a
+# socket trusts its last check (a push's, a frame's or its presence
+# heartbeat's) for this many seconds, and a lost session.end lets at most that
+# much through. Measured with bench/chat.py (200 sockets, 5 messages a second):
+# checking every 3 s doubled daphne's CPU per message and took the p50 from
+# 1.2 to 8 times the echo's; every 5 s, with the chat's cheaper check (no
+# thread query), +30% CPU and 2.6 times the echo's.
+ACCESS_RECHECK_SECONDS = 5.0
+
+
+class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+    """The base of the site's sockets (notifications, chat, dashboard).
+
+    A consumer says whose pages it serves and what they hear:
+    - user_group(user_id): the group of the user's own pages (session.end);
+    - presence_role_of(user): the role the user counts in (PresenceMixin);
+    - admit(user): None, or the code to refuse a signed-in user with;
+    - refusal_for(user): what it needs of the user besides being signed in,
+      asked again before pushes, at frames and at heartbeats;
+    - more_groups(): the groups it joins besides the user's;
+    - greet(user): the frames it sends first;
+    - receive_frame(text): a frame from the page (by default dropped unread).
+
+    The groups it joins and its presence are left however it ends. Channels
+    calls disconnect() only on a clean close; a handler that raises ends the
+    consumer without it, and the socket would stay in its groups (the shared
+    presence groups too) for the layer's group_expiry, a day, and go on
+    counting as online through its heartbeat. So the cleanup runs in a
+    `finally` around the whole consumer as well.
+    """
+
+    user = None
+    access_checked_at = float("-inf")
+    access_lost = False
+
+    def user_group(self, user_id: int) -> str:
+        raise NotImplementedError
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.leave_everything()
+
+    async def dispatch(self, message):
+        # An event this socket has no handler for (a newer process of a rolling
+        # deploy sends a new kind to a shared group) is dropped, not a crash.
+        if getattr(self, get_handler_name(message), None) is None:
+            logger.warning(
+                "%s: no handler for %s", type(self).__name__, message["type"]
+            )
+            return
+        await super().dispatch(message)
+
+    # --- connect and close
+
+    async def connect(self):
+        user = self.scope.get("user")
+        refusal = CLOSE_NOT_SIGNED_IN
+        if user is not None and user.is_authenticated and user.is_active:
+            refusal = await self.admit(user)
+        if refusal is not None:
+            # Accepted, then closed: the page sees the code (refused before
+            # the handshake it would only see 1006 and keep retrying).
+            await self.accept()
+            await self.close(code=refusal)
+            return
+        self.user = user
+        await self.join(self.user_group(user.pk), *self.more_groups())
+        await self.accept()
+        await self.greet(user)
+        await self.presence_start(user)
+
+    async def admit(self, user) -> int | None:
+        """None to let a signed-in user in, or the code to close with; the
+        place to read what the socket needs (sync work: in a helper)."""
+        return await database_sync_to_async(self.refusal_for)(user)
+
+    def more_groups(self) -> tuple[str, ...]:
+        return ()
+
+    async def greet(self, user) -> None:
+        pass
+
+    async def join(self, *groups: str) -> None:
+        # Recorded before the add: a failed add is discarded on the way out.
+        for group in groups:
+            self.groups_joined = [*getattr(self, "groups_joined", ()), group]
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.access_checked_at = time.monotonic()  # checked by connect()
+
+    async def disconnect(self, code):
+        await self.leave_everything()
+
+    async def leave_everything(self) -> None:
+        """Stop counting and leave every group; safe to call twice.
+
+        Shielded: daphne cancels a consumer that is slow to end after its
+        client left (a burst of closes is slow), and a cancelled cleanup would
+        leave the rest undone. The shielded task finishes regardless."""
+        if getattr(self, "leaving", None) is None:
+            self.leaving = asyncio.ensure_future(self._leave_everything())
+        await asyncio.shield(self.leaving)
+
+    async def _leave_everything(self):
+        groups, self.groups_joined = getattr(self, "groups_joined", ()), []
+        try:
+            await self.presence_stop()
+        finally:
+            for group in groups:
+                await group_discard_quietly(
+                    self.channel_layer, group, self.channel_name
+                )
+
+    # --- from the page
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.user is None or self.access_lost:
+            return  # refused, closing
+        await self.receive_frame(text_data)
+
+    async def receive_frame(self, text_data) -> None:
+        """A frame of the signed-in page; a socket that only listens drops it."""
+
+    async def current_user(self):
+        """At a frame: the user the socket's session belongs to now, if they
+        may still use the socket; else None, and the socket closes."""
+        user, refusal = await database_sync_to_async(self._checked_user)()
+        return user if await self.access_confirmed(refusal) else None
+
+    # --- from the channel layer
+
+    async def push(self, frame: dict) -> None:
+        """Forward a frame of a broadcast, if the page may still hear it."""
+        if await self.may_push():
+            await self.send_json(frame)
+
+    async def session_end(self, event):
+        await self.close(code=CLOSE_SESSION_ENDED)
+
+    # The user's group also carries their notifications, which the
+    # notification socket of the same browser shows; other sockets drop them.
+    async def notification_new(self, event):
+        pass
+
+    async def notification_unread(self, event):
+        pass  # the bell's count, likewise
+
+    # --- access
+
+    async def may_push(self) -> bool:
+        """Whether the page may still hear pushes; closes the socket if not.
+        Asks access_refusal() at most every ACCESS_RECHECK_SECONDS."""
+        if self.access_lost:
+            return False
+        if time.monotonic() - self.access_checked_at < ACCESS_RECHECK_SECONDS:
+            return True
+        return await self.access_confirmed(await self.access_refusal())
+
+    async def access_confirmed(self, refusal: int | None) -> bool:
+        """Record a fresh check: None, or the code to close the socket with."""
+        if refusal is None:
+            self.access_checked_at = time.monotonic()
+            return True
+        self.access_lost = True
+        await self.close(code=refusal)
+        # At once, not when the client has answered the close: no more
+        # pushes, and no longer counted online. (From the heartbeat, this
+        # cancels the heartbeat's own task; the cleanup is shielded.)
+        await self.leave_everything()
+        return False
+
+    async def access_refusal(self) -> int | None:
+        """None while the socket's session is still its user's, signed in
+        and active, and refusal_for() has nothing against them; else the
+        code to close the socket with."""
+        _user, refusal = await database_sync_to_async(self._checked_user)()
+        return refusal
+
+    async def presence_still_valid(self):
+        # Every heartbeat (PRESENCE_TTL_SECONDS / 3), whatever the last check.
+        return await self.access_confirmed(await self.access_refusal())
+
+    def _checked_user(self):
+        user = session_user(self.scope)
+        return user, self._refusal(user)
+
+    def _refusal(self, user):
+        if user.pk != self.scope["user"].pk or not user.is_active:
+            return CLOSE_SESSION_ENDED
+        if refusal := self.refusal_for(user):
+            return refusal
+        counted_as = getattr(self, "presence_role", None)
+        if counted_as is not None and counted_as != self.presence_role_of(user):
+            # Promoted or demoted: the page reconnects and counts in its role.
+            return CLOSE_SESSION_ENDED
+        return None
+
+    def refusal_for(self, user) -> int | None:
+        """What a socket needs besides a signed-in user (sync: may query)."""
+        return None
+
+
+def session_user(scope):
+    """The user the socket's session belongs to now, read afresh (the scope
+    holds the session as it was at the connect): anonymous once it ended."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(
+        scope["session"].session_key
+    )
+    return auth.get_user(SimpleNamespace(session=session))
