@@ -15,8 +15,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from consultation.routing import websocket_urlpatterns  # noqa: E402
 from healingpaws import server  # noqa: E402
+from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 
 # Before daphne accepts a connection: no form parsing in Twisted, and bodies
 # over REQUEST_BODY_MAX_BYTES refused before they are read (server.py).

@@ -2,6 +2,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from healingpaws.asgi import application
+from healingpaws.routing import websocket_urlpatterns
 
 
 def _socket(path, origin):
@@ -28,3 +29,11 @@ async def test_a_socket_to_an_unknown_path_is_refused():
 
     with pytest.raises(ValueError, match="No route found"):
         await communicator.connect()
+
+
+def test_the_site_routes_every_apps_sockets():
+    assert [str(route.pattern) for route in websocket_urlpatterns] == [
+        "ws/notifications/",
+        "ws/consultation/<int:pk>/",
+        "ws/dashboard/",
+    ]
