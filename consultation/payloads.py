@@ -1,13 +1,22 @@
 """Messages as JSON, the same for the history endpoint and the WebSocket.
 
-Text goes out as plain text: clients insert it with textContent, never as HTML.
+Each carries its HTML, rendered by the one template of a message
+(consultation/includes/message.html) in each of its layouts, which the chat
+puts in the page as it is: the text is escaped there, as on the pages. The
+other fields (the text as plain text among them) stay for clients that build
+their own view.
 """
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.images import image_version
+
+MESSAGE_TEMPLATE = "consultation/includes/message.html"
+# The site's thread page, and the doctor dashboard's thread page (a table row).
+LAYOUTS = ("site", "admin")
 
 
 def avatar_payload(user):
@@ -18,6 +27,16 @@ def avatar_payload(user):
             f"?v={image_version(user.avatar_thumbnail)}"
         )
     return {"initials": user.initials, "color": user.avatar_color, "url": url}
+
+
+def message_html(message):
+    """The message as the pages show it, by layout, in the active language."""
+    return {
+        layout: render_to_string(
+            MESSAGE_TEMPLATE, {"message": message, "layout": layout}
+        ).strip()
+        for layout in LAYOUTS
+    }
 
 
 def message_payload(message):
@@ -45,4 +64,5 @@ def message_payload(message):
         "created_at_display": date_format(
             timezone.localtime(message.created_at), "SHORT_DATETIME_FORMAT"
         ),
+        "html": message_html(message),
     }

@@ -159,7 +159,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-# Who is online (consultation/presence.py): a socket's entry counts this long
+# Who is online (core/presence.py): a socket's entry counts this long
 # without a heartbeat, so a crashed process's users stop counting after it.
 PRESENCE_TTL_SECONDS = env.float("PRESENCE_TTL_SECONDS", default=45.0)
 
@@ -301,6 +301,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     ("vendor/dropzone", BASE_DIR / "node_modules" / "dropzone" / "dist"),
+    ("vendor/idiomorph", BASE_DIR / "node_modules" / "idiomorph" / "dist"),
     ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
 ]
 STORAGES = {
@@ -318,8 +319,9 @@ STORAGES = {
 # (accounts.views.avatar), never straight from MEDIA_ROOT.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
-# The largest image accepted anywhere (accounts/images.py); the request body may
-# be a little larger for the multipart envelope and the other fields.
+# The largest image accepted anywhere (core/images.py), and the one source of
+# the limit the upload forms state (core.images.IMAGE_UPLOAD_HELP). The request
+# body may be a little larger for the multipart envelope and the other fields.
 IMAGE_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 IMAGE_UPLOAD_MAX_PIXELS = 25_000_000
 # One image plus the form around it; larger requests get 413 unread.

@@ -395,7 +395,7 @@ def test_the_today_panel_is_a_live_region_with_its_script(doctor_client):
     html = doctor_client.get(INDEX).content.decode()
 
     assert 'id="today-panel"' in _region(html, "today")
-    assert re.search(r'<script src="[^"]*js/admin-live\.js" defer>', html)
+    assert re.search(r'<script type="module" src="[^"]*js/admin-live\.js">', html)
     # The socket and its "paused" notice sit outside the region it redraws.
     status = html.index('data-live-dashboard="/ws/dashboard/"')
     assert status < html.index('data-live-region="today"')
@@ -418,7 +418,9 @@ def test_the_queue_page_is_a_live_region_of_its_day(doctor_client):
     assert html.index("data-queue-status") < start
     assert html.index("data-live-dashboard") < start
     # admin-queue.js first: it marks the bands busy and sets up fresh ones.
-    scripts = re.findall(r'<script src="[^"]*js/(admin-[a-z]+)\.js" defer>', html)
+    scripts = re.findall(
+        r'<script type="module" src="[^"]*js/(admin-[a-z]+)\.js">', html
+    )
     assert scripts == ["admin-queue", "admin-live"]
 
 

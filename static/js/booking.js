@@ -3,13 +3,14 @@
  * flag shows the "come in now" warning at once. Without this file the day
  * picker reloads the page and the server says the same.
  */
-(function () {
-  "use strict";
+import { fillFeedback } from "./lib/feedback.js";
 
-  var form = document.querySelector("[data-booking-form]");
-  if (!form) {
-    return;
-  }
+const form = document.querySelector("[data-booking-form]");
+if (form) {
+  setUp(form);
+}
+
+function setUp(form) {
   var dayInput = document.querySelector("[data-booking-day]");
   var dayButton = document.querySelector("[data-day-button]");
   var list = form.querySelector("[data-slot-list]");
@@ -90,7 +91,7 @@
   if (dayInput && list) {
     dayButton.classList.add("d-none");
     dayInput.addEventListener("change", function () {
-      window.HealingPaws.fillFeedback(feedback, []);
+      fillFeedback(feedback, []);
       loadSlots();
     });
   }
@@ -107,4 +108,4 @@
     flag.addEventListener("change", showWarning);
   });
   showWarning();
-})();
+}

@@ -5,13 +5,14 @@
  * progress; the server answers JSON: {"redirect": url} or {"errors": {...}}.
  * Without a photo, or without JavaScript, the form posts as usual.
  */
-(function () {
-  "use strict";
+import { errorTexts, fillFeedback, showFeedback } from "./lib/feedback.js";
 
-  var form = document.querySelector("form[data-photo-upload]");
-  if (!form || typeof Dropzone === "undefined" || !Dropzone.isBrowserSupported()) {
-    return;
-  }
+const form = document.querySelector("form[data-photo-upload]");
+if (form && typeof Dropzone !== "undefined" && Dropzone.isBrowserSupported()) {
+  setUp(form);
+}
+
+function setUp(form) {
   Dropzone.autoDiscover = false;
 
   var fallback = form.querySelector("[data-photo-fallback]");
@@ -24,7 +25,7 @@
   var maxBytes = parseInt(plainInput.getAttribute("data-max-bytes"), 10);
 
   function showPhotoErrors(messages) {
-    window.HealingPaws.fillFeedback(feedback, messages);
+    fillFeedback(feedback, messages);
     drop.classList.toggle("is-invalid", messages.length > 0);
   }
 
@@ -38,15 +39,12 @@
   }
 
   function showServerErrors(errors) {
-    Object.keys(errors).forEach(function (name) {
-      var messages = errors[name].map(function (error) {
-        return typeof error === "string" ? error : error.message;
-      });
+    errorTexts(errors).forEach(function ([name, messages]) {
       var input = form.elements[name];
       if (name === "photo" || name === "__all__" || !input) {
         showPhotoErrors(messages);
       } else {
-        window.HealingPaws.showFeedback(input, messages);
+        showFeedback(input, messages);
       }
     });
     var first = form.querySelector(".is-invalid");
@@ -159,4 +157,4 @@
     event.preventDefault();
     uploader.processQueue();
   });
-})();
+}
