@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ImageUploadField
+from core.images import IMAGE_UPLOAD_HELP
 from pets.models import Pet
 
 from .models import MESSAGE_MAX_LENGTH, MUTE_REASON_MAX_LENGTH, SUBJECT_MAX_LENGTH
 
-PHOTO_HELP = _("JPEG, PNG or WebP, up to 10 MB.")
+PHOTO_HELP = IMAGE_UPLOAD_HELP
 
 
 def _text_field():

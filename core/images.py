@@ -30,6 +30,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -50,6 +52,18 @@ IMAGE_STORAGE_ERROR = _(
     "The image could not be stored because of a problem on our side. "
     "Nothing was changed; please try again later."
 )
+
+
+def _image_upload_help():
+    megabytes = settings.IMAGE_UPLOAD_MAX_BYTES // (1024 * 1024)
+    return gettext("JPEG, PNG or WebP, up to %(megabytes)s MB.") % {
+        "megabytes": megabytes
+    }
+
+
+# What the upload forms and pages say of the limit: settings.IMAGE_UPLOAD_MAX_BYTES
+# is the one source of the number, read when the text is shown.
+IMAGE_UPLOAD_HELP = lazy(_image_upload_help, str)()
 
 logger = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ImageUploadField
+from core.images import IMAGE_UPLOAD_HELP
 
 from .models import Pet, Species
 from .services import PET_DETAIL_FIELDS
@@ -32,7 +33,7 @@ class PetForm(forms.ModelForm):
     photo = ImageUploadField(
         label=_("Photo"),
         required=False,
-        help_text=_("JPEG, PNG or WebP, up to 10 MB."),
+        help_text=IMAGE_UPLOAD_HELP,
     )
 
     class Meta:

@@ -1,7 +1,7 @@
 from django import template
 from django.urls import reverse
 
-from core.images import image_version
+from core.images import IMAGE_UPLOAD_HELP, image_version
 
 register = template.Library()
 
@@ -24,6 +24,12 @@ def avatar(user, size="sm"):
         "size": size,
         "pixels": AVATAR_SIZES.get(size, AVATAR_SIZES["sm"]),
     }
+
+
+@register.simple_tag
+def image_upload_help():
+    """What an upload form says of the accepted images and their size limit."""
+    return IMAGE_UPLOAD_HELP
 
 
 @register.filter

@@ -128,7 +128,7 @@ def _exists(name, naming_file, file_names, ignored):
 
 
 def _named_paths(text):
-    text = URL.sub(" ", text)
+    text = URL.sub(lambda url: " " * len(url.group()), text)  # offsets kept
     for match in PATH.finditer(text):
         name = match.group().rstrip(".")
         before = text[match.start() - 1 : match.start()]
