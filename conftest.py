@@ -1,9 +1,12 @@
 """Fixtures shared by every app's tests."""
 
+import contextlib
 import os
 
 import pytest
+import pytest_asyncio
 from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
 from accounts.tests.factories import (
@@ -83,6 +86,44 @@ def _fresh_channel_layer():
     # test's sockets (some still waiting when it ended) fails in the next.
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_socket_outlives_its_test(request):
+    """A consumer still running when an async test's event loop closes can
+    hang pytest-asyncio's cancellation of the loop's tasks (seen in CI, in the
+    teardown of socket tests): the sockets an async test leaves open are
+    disconnected while its loop still runs."""
+    if request.node.get_closest_marker("asyncio"):
+        request.getfixturevalue("_open_sockets_disconnected")
+
+
+@pytest_asyncio.fixture
+async def _open_sockets_disconnected(monkeypatch):
+    # pytest-asyncio finishes an async fixture before it closes the loop.
+    opened = []
+    start = WebsocketCommunicator.__init__
+
+    def tracked(communicator, *args, **kwargs):
+        start(communicator, *args, **kwargs)
+        opened.append(communicator)
+
+    monkeypatch.setattr(WebsocketCommunicator, "__init__", tracked)
+    yield
+    for communicator in opened:
+        await _disconnect_if_running(communicator)
+
+
+async def _disconnect_if_running(communicator):
+    """Hang up as a browser leaving the page would, if the consumer still
+    runs (a refused socket's does too, until the client hangs up)."""
+    running = communicator._future  # None: never connected
+    if running is None or running.done():
+        return
+    # disconnect() cancels a consumer that does not end within its timeout
+    # (and raises TimeoutError); a consumer's own error is the test's to see.
+    with contextlib.suppress(Exception):
+        await communicator.disconnect()
 
 
 @pytest.fixture
