@@ -44,7 +44,7 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
-    # Both files are re-encoded by accounts.images and served by accounts.views.
+    # Both files are re-encoded by core.images and served by accounts.views.
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     avatar_thumbnail = models.ImageField(upload_to="avatars/", blank=True)
 

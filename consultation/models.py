@@ -256,7 +256,7 @@ class Message(TimeStampedModel):
         validators=[MaxLengthValidator(MESSAGE_MAX_LENGTH)],
         blank=True,
     )
-    # Both re-encoded by accounts.images and served by consultation.views.photo.
+    # Both re-encoded by core.images and served by consultation.views.photo.
     photo = models.ImageField(_("photo"), upload_to="consultation/", blank=True)
     photo_thumbnail = models.ImageField(upload_to="consultation/", blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)

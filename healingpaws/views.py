@@ -73,7 +73,7 @@ def _disk_full(error):
     """A full disk met while Django spools an upload to a temporary file (the
     CSRF check reads request.POST before any view): storage is out as a
     database can be, and nothing was saved. Views storing images say it in
-    the form instead (accounts.images.store_images)."""
+    the form instead (core.images.store_images)."""
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 

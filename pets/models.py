@@ -135,7 +135,7 @@ class Pet(TimeStampedModel):
         blank=True,
         help_text=_("Allergies, medication, diet, anything the doctor should know."),
     )
-    # All three are re-encoded by accounts.images and served by pets.views.photo.
+    # All three are re-encoded by core.images and served by pets.views.photo.
     photo = models.ImageField(_("photo"), upload_to="pets/", blank=True)
     photo_medium = models.ImageField(upload_to="pets/", blank=True)
     photo_thumbnail = models.ImageField(upload_to="pets/", blank=True)
