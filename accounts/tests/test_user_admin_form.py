@@ -147,3 +147,14 @@ def test_create_doctor_verifies_the_existing_accounts_address(customer):
 
     assert EmailAddress.objects.get(user=customer, email="alice@example.com").verified
     assert User.objects.get(pk=customer.pk).is_doctor
+
+
+@pytest.mark.django_db
+def test_an_operator_still_adds_a_user_without_a_password(operator_client):
+    response = operator_client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "newcomer", "usable_password": "false"},
+    )
+
+    assert response.status_code == 302
+    assert not User.objects.get(username="newcomer").has_usable_password()
