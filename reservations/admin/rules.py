@@ -6,8 +6,18 @@ from .. import services
 from ..models import ClinicSettings, OpeningHours
 
 
+class ChangeOnlyAdmin(admin.ModelAdmin):
+    """Rows made by a migration: doctors change them, never add or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ClinicSettings)
-class ClinicSettingsAdmin(admin.ModelAdmin):
+class ClinicSettingsAdmin(ChangeOnlyAdmin):
     """The one row of booking rules (made by a migration): change only."""
 
     list_display = [
@@ -16,12 +26,6 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
         "doctors_on_duty",
         "booking_horizon_days",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         # Through the service, which also resizes future slots.
@@ -33,18 +37,12 @@ class ClinicSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(OpeningHours)
-class OpeningHoursAdmin(admin.ModelAdmin):
+class OpeningHoursAdmin(ChangeOnlyAdmin):
     """Seven rows, one per weekday; empty times mean closed that day."""
 
     list_display = ["__str__", "opens", "closes"]
     list_editable = ["opens", "closes"]
     list_display_links = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         # The list's editable times (list_editable) come here too, row by row.
