@@ -356,13 +356,13 @@ def test_a_rolled_back_demotion_closes_no_socket(
         _lose_the_role_then_roll_back(doctor)
 
     assert sockets_closed == []
+    assert User.objects.get(pk=doctor.pk).is_doctor
 
 
 def _lose_the_role_then_roll_back(doctor):
     with transaction.atomic():
         _lose_the_role_by_the_service(doctor)
         raise RuntimeError("rolled back")
-    assert User.objects.get(pk=doctor.pk).is_doctor
 
 
 @pytest.mark.django_db
