@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from .notification_kinds import notification_text
 from .roles import is_doctor
 from .validators import USERNAME_MAX_LENGTH, phone_validator, username_validator
 
@@ -141,6 +142,4 @@ class Notification(models.Model):
 
     @property
     def text(self):
-        from .notifications import notification_text
-
         return notification_text(self)

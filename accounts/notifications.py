@@ -15,9 +15,12 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 from .models import Notification, User
+from .notification_kinds import (
+    notification_kind_register,  # noqa: F401  (higher apps word their kinds here)
+    notification_payload,
+)
 
 logger = logging.getLogger("healingpaws.notifications")
 
@@ -84,30 +87,6 @@ def _push_unread(user_id):
         logger.warning("unread count of user %s not pushed", user_id, exc_info=True)
 
 
-def notification_text(notification: Notification) -> str:
-    """The notification in the active language (labels of states and bands too)."""
-    from reservations.models import State, Triage, choice_label
-
-    params = notification.params
-    match notification.kind:
-        case Notification.Kind.VISIT_STATE:
-            return gettext("%(pet)s's visit: %(state)s") % {
-                "pet": params.get("pet", ""),
-                "state": choice_label(State, params.get("to")),
-            }
-        case Notification.Kind.VISIT_TRIAGE:
-            return gettext("%(pet)s's visit has been triaged: %(band)s") % {
-                "pet": params.get("pet", ""),
-                "band": choice_label(Triage, params.get("to")),
-            }
-        case Notification.Kind.CONSULTATION_REPLY:
-            return gettext("%(name)s replied: %(subject)s") % {
-                "name": params.get("sender", ""),
-                "subject": params.get("subject", ""),
-            }
-    return notification.get_kind_display()
-
-
 def _push(notification_id):
     try:
         notification = Notification.objects.select_related("recipient").get(
@@ -125,19 +104,13 @@ def _push(notification_id):
                 "text": text,
                 "url": notification.url,
                 "unread": unread,
-                **_visit_of(notification),
+                **notification_payload(notification),
             },
         )
     except Exception:
         # Redis away or the like: the notification is stored and shows on the
         # next page load; the change that made it must not fail for this.
         logger.warning("notification %s not pushed", notification_id, exc_info=True)
-
-
-def _visit_of(notification):
-    # Lets an open visit page know that it is the one that changed.
-    visit = notification.params.get("reservation")
-    return {"reservation": visit} if visit else {}
 
 
 def user_sockets_close(user_id: int) -> None:

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationConfig(AppConfig):
     name = "consultation"
     verbose_name = _("Consultations")
+
+    def ready(self):
+        # accounts sends the reply notifications; this app words them.
+        from . import notifications
+
+        notifications.register()

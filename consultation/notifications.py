@@ -1,0 +1,18 @@
+"""How a reply's notification reads (accounts sends and lists it, and words
+none: ConsultationConfig.ready registers this)."""
+
+from django.utils.translation import gettext
+
+from accounts.models import Notification
+from accounts.notifications import notification_kind_register
+
+
+def reply_text(params: dict) -> str:
+    return gettext("%(name)s replied: %(subject)s") % {
+        "name": params.get("sender", ""),
+        "subject": params.get("subject", ""),
+    }
+
+
+def register() -> None:
+    notification_kind_register(Notification.Kind.CONSULTATION_REPLY, text=reply_text)
