@@ -10,8 +10,6 @@ from django.utils.translation import ngettext
 
 from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
-from reservations.admin import red_flags_marker, slot_time, triage_badge
-from reservations.models import Reservation
 
 from . import services
 from .models import DoctorNote, Pet
@@ -58,46 +56,6 @@ class DoctorNoteInline(admin.TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
-class VisitHistoryInline(admin.TabularInline):
-    """The pet's visits, newest first; each is changed on its own page."""
-
-    model = Reservation
-    fields = ["slot_time", "state", "triage_column"]
-    readonly_fields = fields
-    show_change_link = True
-    extra = 0
-    can_delete = False
-    verbose_name = _("visit")
-    verbose_name_plural = _("visit history")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        # The pet too: each row's title is "pet · slot".
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("pet", "slot")
-            .order_by("-slot__starts_at", "-pk")
-        )
-
-    @admin.display(description=_("slot"))
-    def slot_time(self, visit):
-        return slot_time(visit)
-
-    @admin.display(description=_("triage"))
-    def triage_column(self, visit):
-        # With the red flags by name, as in the visit list.
-        return format_html("{} {}", triage_badge(visit), red_flags_marker(visit))
-
-
 class PetAdminForm(forms.ModelForm):
     new_photo = ImageUploadField(label=_("New photo"), required=False, decode=True)
 
@@ -137,7 +95,8 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         (_("Photo"), {"fields": ["photo_preview", "new_photo"]}),
         (_("Record"), {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
-    inlines = [VisitHistoryInline, DoctorNoteInline]
+    # Higher apps add theirs: reservations/admin/pet_history.py the visit history.
+    inlines = [DoctorNoteInline]
     actions = ["archive", "restore"]
 
     def get_inlines(self, request, obj):

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -61,6 +62,17 @@ class Sex(models.TextChoices):
     MALE_NEUTERED = "male_neutered", _("Male, neutered")
 
 
+# Each makes a Prefetch for a list of pets; registered by higher apps, which
+# pets never imports.
+_list_prefetches: list[Callable[[], models.Prefetch]] = []
+
+
+def pet_list_prefetch_register(prefetch: Callable[[], models.Prefetch]) -> None:
+    """Have PetQuerySet.with_list_details() prefetch `prefetch()` too."""
+    if prefetch not in _list_prefetches:
+        _list_prefetches.append(prefetch)
+
+
 class PetQuerySet(models.QuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
@@ -71,16 +83,10 @@ class PetQuerySet(models.QuerySet):
     def archived(self):
         return self.filter(archived_at__isnull=False)
 
-    def with_current_visit(self):
-        """Prefetch each pet's ongoing visit into `current_visits` (0 or 1 item)."""
-        reservation_model = Pet.reservations.field.model  # no import cycle
-        return self.prefetch_related(
-            models.Prefetch(
-                "reservations",
-                queryset=reservation_model.objects.ongoing().select_related("slot"),
-                to_attr="current_visits",
-            )
-        )
+    def with_list_details(self):
+        """Prefetch what higher apps show of each pet in a list, as they
+        registered it (reservations: the ongoing visit, as `current_visits`)."""
+        return self.prefetch_related(*(prefetch() for prefetch in _list_prefetches))
 
     def visible_to(self, user):
         """Doctors see every pet, archived ones too; a customer only their own."""

@@ -1,15 +1,16 @@
 """A pet's medical timeline: what happened to it, newest first.
 
-Every visit, with its state changes, and the doctor's notes the viewer may see.
+The doctor's notes the viewer may see, and what higher apps add through a
+registered source: reservations adds every visit, with its state changes
+(reservations.pet_pages). pets imports none of them.
 """
 
 import datetime
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-from django.db.models import Prefetch
+from typing import Any
 
 from accounts.models import User
-from reservations.models import Reservation, ReservationEvent
 
 from .models import Pet
 
@@ -17,12 +18,25 @@ from .models import Pet
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime.datetime
-    kind: str  # "note" or "visit"
+    kind: str  # "note", or the kind a source gives ("visit")
     text: str = ""
     author: User | None = None
     internal: bool = False
-    visit: Reservation | None = None
-    events: list[ReservationEvent] = field(default_factory=list)
+    # A visit entry's visit and its events (reservations' models).
+    visit: Any = None
+    events: list = field(default_factory=list)
+
+
+# A source gives its entries for a pet, as the viewer may see them.
+TimelineSource = Callable[..., Iterable[TimelineEntry]]
+
+_sources: list[TimelineSource] = []
+
+
+def timeline_source_register(source: TimelineSource) -> None:
+    """Add `source(pet=..., viewer=...)`'s entries to every pet's timeline."""
+    if source not in _sources:
+        _sources.append(source)
 
 
 def pet_timeline(*, pet: Pet, viewer: User) -> list[TimelineEntry]:
@@ -38,16 +52,6 @@ def pet_timeline(*, pet: Pet, viewer: User) -> list[TimelineEntry]:
         )
         for note in notes
     ]
-    visits = pet.reservations.select_related("slot").prefetch_related(
-        Prefetch("events", ReservationEvent.objects.select_related("actor"))
-    )
-    entries += [
-        TimelineEntry(
-            when=visit.slot.starts_at,
-            kind="visit",
-            visit=visit,
-            events=list(visit.events.all()),
-        )
-        for visit in visits
-    ]
+    for source in _sources:
+        entries += source(pet=pet, viewer=viewer)
     return sorted(entries, key=lambda entry: entry.when, reverse=True)

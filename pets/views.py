@@ -34,7 +34,7 @@ class PetListView(LoginRequiredMixin, ListView):
         pets = Pet.objects.for_owner(self.request.user)
         if self.showing_archived:
             return pets.archived()
-        return pets.active().with_current_visit()
+        return pets.active().with_list_details()
 
     @property
     def showing_archived(self):

@@ -9,6 +9,7 @@ class ReservationsConfig(AppConfig):
     def ready(self):
         # What the lower apps show of visits, registered with them: they
         # never import reservations.
-        from . import notifications
+        from . import notifications, pet_pages
 
         notifications.register()
+        pet_pages.register()

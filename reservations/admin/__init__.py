@@ -5,6 +5,7 @@ Every change goes through reservations.services, as on the public site, so it
 is checked the same way, recorded as an event and mailed to the owner.
 """
 
+from . import pet_history  # noqa: F401  (adds the visit history to the pet's page)
 from .columns import red_flags_marker, slot_time, triage_badge
 from .queue import (
     REORDER_BAD_REQUEST_ERROR,
