@@ -75,3 +75,7 @@ def seed_accounts(*, dry_run=False):
         elif account.role == "translator":
             user_add_to_translators(user=user)
     return lines
+
+
+# What `manage.py seed_demo` runs of this app (after the apps before it).
+seed = seed_accounts

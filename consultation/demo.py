@@ -118,6 +118,10 @@ def seed_threads(*, dry_run=False):
     return lines
 
 
+# What `manage.py seed_demo` runs of this app (after the apps before it).
+seed = seed_threads
+
+
 def _write(demo, customer, doctor):
     pet = Pet.objects.filter(owner=customer, name=demo.pet).first()
     (_, first, urgent), *replies = demo.messages
