@@ -40,16 +40,9 @@ class NotificationConsumer(UserSocketConsumer):
         await self.send_json({"type": "unread", "unread": await _unread(user)})
 
     async def notification_new(self, event):
-        await self.push(
-            {
-                "type": "notification",
-                **{
-                    key: event[key]
-                    for key in ("id", "text", "url", "unread", "reservation")
-                    if key in event
-                },
-            }
-        )
+        # The event as pushed (accounts.notifications: id, text, url, unread
+        # and what the kind's registration adds), under the page's frame type.
+        await self.push({**event, "type": "notification"})
 
     async def notification_unread(self, event):
         # Some were read elsewhere (a thread, a visit page, "mark all"): the

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from .notification_kinds import notification_text
+from .notification_kinds import notification_icon, notification_text
 from .roles import is_doctor
 from .validators import USERNAME_MAX_LENGTH, phone_validator, username_validator
 
@@ -143,3 +143,7 @@ class Notification(models.Model):
     @property
     def text(self):
         return notification_text(self)
+
+    @property
+    def icon(self):
+        return notification_icon(self)

@@ -16,20 +16,26 @@ Text = Callable[[dict], str]
 Payload = Callable[[dict], dict]
 
 
+# The Bootstrap icon a list shows beside notifications of a kind.
+DEFAULT_ICON = "bi-bell"
+
+
 @dataclass(frozen=True)
 class Wording:
     text: Text
     payload: Payload | None = None
+    icon: str = DEFAULT_ICON
 
 
 _wordings: dict[str, Wording] = {}
 
 
 def notification_kind_register(
-    kind: str, *, text: Text, payload: Payload | None = None
+    kind: str, *, text: Text, payload: Payload | None = None, icon: str = DEFAULT_ICON
 ) -> None:
-    """Say how notifications of `kind` read and what their push carries."""
-    _wordings[kind] = Wording(text=text, payload=payload)
+    """Say how notifications of `kind` read, what their push carries and which
+    icon lists show beside them."""
+    _wordings[kind] = Wording(text=text, payload=payload, icon=icon)
 
 
 def notification_text(notification) -> str:
@@ -47,3 +53,8 @@ def notification_payload(notification) -> dict:
     if wording is None or wording.payload is None:
         return {}
     return wording.payload(notification.params)
+
+
+def notification_icon(notification) -> str:
+    wording = _wordings.get(notification.kind)
+    return DEFAULT_ICON if wording is None else wording.icon

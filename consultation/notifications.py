@@ -15,4 +15,6 @@ def reply_text(params: dict) -> str:
 
 
 def register() -> None:
-    notification_kind_register(Notification.Kind.CONSULTATION_REPLY, text=reply_text)
+    notification_kind_register(
+        Notification.Kind.CONSULTATION_REPLY, text=reply_text, icon="bi-chat-dots"
+    )

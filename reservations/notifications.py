@@ -29,10 +29,19 @@ def visit_of(params: dict) -> dict:
     return {"reservation": visit} if visit else {}
 
 
+VISIT_ICON = "bi-clipboard2-pulse"
+
+
 def register() -> None:
     notification_kind_register(
-        Notification.Kind.VISIT_STATE, text=visit_state_text, payload=visit_of
+        Notification.Kind.VISIT_STATE,
+        text=visit_state_text,
+        payload=visit_of,
+        icon=VISIT_ICON,
     )
     notification_kind_register(
-        Notification.Kind.VISIT_TRIAGE, text=visit_triage_text, payload=visit_of
+        Notification.Kind.VISIT_TRIAGE,
+        text=visit_triage_text,
+        payload=visit_of,
+        icon=VISIT_ICON,
     )

@@ -217,6 +217,19 @@ def test_opening_a_thread_reads_its_reply_notifications(
 
 
 @pytest.mark.django_db
+def test_the_list_shows_each_kind_with_the_icon_its_app_registered(
+    customer_client, customer, doctor, visit
+):
+    reservation_transition(reservation=visit, to_state=State.CONFIRMED, by=doctor)
+    _reply(ThreadFactory(customer=customer, subject="Food"), doctor)
+
+    html = customer_client.get(reverse("notifications:list")).content.decode()
+
+    assert html.count('class="bi bi-chat-dots text-primary"') == 1
+    assert html.count('class="bi bi-clipboard2-pulse text-primary"') == 1
+
+
+@pytest.mark.django_db
 def test_a_reply_after_the_message_read_up_to_stays_unread(customer, doctor):
     thread = ThreadFactory(customer=customer)
     seen = _reply(thread, doctor, "Seen.")

@@ -6,10 +6,7 @@ is checked the same way, recorded as an event and mailed to the owner.
 """
 
 from . import pet_history  # noqa: F401  (adds the visit history to the pet's page)
-from .columns import red_flags_marker, slot_time, triage_badge
-from .queue import (
-    REORDER_BAD_REQUEST_ERROR,
-)
+from .queue import REORDER_BAD_REQUEST_ERROR
 from .rules import ClinicSettingsAdmin, OpeningHoursAdmin
 from .visits import ReservationAdmin
 
@@ -18,7 +15,4 @@ __all__ = [
     "ClinicSettingsAdmin",
     "OpeningHoursAdmin",
     "ReservationAdmin",
-    "red_flags_marker",
-    "slot_time",
-    "triage_badge",
 ]
