@@ -1,12 +1,91 @@
-"""How the visit notifications read (accounts sends and lists them, and words
-none: ReservationsConfig.ready registers these)."""
+"""Telling owners about their visits: a notification (stored with the change,
+pushed live) and an e-mail after the commit, each in the owner's language.
 
+accounts stores, lists and pushes notifications but words none of them: how
+the visit kinds read is registered here (register(), from
+ReservationsConfig.ready).
+"""
+
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import Notification
-from accounts.notifications import notification_kind_register
+from accounts.notifications import notification_kind_register, notification_send
 
-from .models import State, Triage, choice_label
+from .models import Reservation, ReservationEvent, State, Triage, choice_label
+
+NOTIFICATION_KINDS = {
+    ReservationEvent.Kind.STATE: Notification.Kind.VISIT_STATE,
+    ReservationEvent.Kind.TRIAGE: Notification.Kind.VISIT_TRIAGE,
+}
+
+logger = logging.getLogger("healingpaws.reservations")
+
+
+def visit_email_send(*, reservation: Reservation, template: str, **context) -> None:
+    """Render `reservations/email/<template>_subject.txt` and `_message.txt`
+    for the visit's owner, in their language, and send it. Raises when the
+    mail server refuses, so callers decide what a failure means."""
+    owner = reservation.pet.owner
+    with translation.override(owner.preferred_language):
+        context = {
+            "reservation": reservation,
+            "pet": reservation.pet,
+            "owner": owner,
+            "visit_url": settings.SITE_URL + reservation.get_absolute_url(),
+            **context,
+        }
+        subject = render_to_string(
+            f"reservations/email/{template}_subject.txt", context
+        )
+        subject = f"[{gettext('Healing Paws')}] {' '.join(subject.split())}"
+        body = render_to_string(f"reservations/email/{template}_message.txt", context)
+    EmailMessage(subject, body, to=[owner.email]).send()
+
+
+def owner_notify(event: ReservationEvent) -> None:
+    """Tell the owner what happened to their visit.
+
+    A state change or a triage by somebody else is also a notification, saved
+    in the change's transaction. The e-mail goes after the commit, and the
+    change stands whether or not it goes out: a refused send is logged, never
+    turned into an error for whoever made the change.
+    """
+    visit = event.reservation
+    owner = visit.pet.owner
+    kind = NOTIFICATION_KINDS.get(event.kind)
+    if kind and event.actor_id != owner.pk:
+        notification_send(
+            recipient=owner,
+            kind=kind,
+            url=visit.get_absolute_url(),
+            pet=visit.pet.name,
+            reservation=visit.pk,
+            to=event.to_value,
+        )
+    transaction.on_commit(partial(_send_change, visit.pk, event.pk))
+
+
+def _send_change(reservation_id, event_id):
+    try:
+        event = ReservationEvent.objects.select_related(
+            "reservation__pet__owner", "reservation__slot", "actor"
+        ).get(pk=event_id, reservation_id=reservation_id)
+        visit_email_send(
+            reservation=event.reservation, template="visit_changed", event=event
+        )
+    except Exception:
+        logger.exception("visit e-mail for event %s not sent", event_id)
+
+
+# --- how they read ----------------------------------------------------------
 
 
 def visit_state_text(params: dict) -> str:

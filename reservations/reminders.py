@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Reservation, State
-from .notify import visit_email_send
+from .notifications import visit_email_send
 
 logger = logging.getLogger("healingpaws.reservations")
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RED_FLAG_FIELDS, Reservation, ReservationEvent, Slot
-from ..notify import owner_notify
+from ..notifications import owner_notify
 from ..realtime import dashboard_changed
 
 NOT_EDITABLE_ERROR = _("This visit can no longer be changed.")
