@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
+from core.realtime import once_after_commit
+
 from .models import Notification, User
 from .notification_kinds import (
     notification_kind_register,  # noqa: F401  (higher apps word their kinds here)
@@ -117,14 +119,7 @@ def user_sockets_close(user_id: int) -> None:
     """After the commit, close every open socket of a user (logout, new
     password, deactivation, a role or group taken away). Best effort, like
     the pushes; once per commit, however many changes of it ask."""
-    pending = transaction.get_connection().run_on_commit
-    if any(
-        getattr(entry[1], "closes_sockets_of", None) == user_id for entry in pending
-    ):
-        return
-    end_sessions = partial(_end_sessions, user_id)
-    end_sessions.closes_sockets_of = user_id
-    transaction.on_commit(end_sessions)
+    once_after_commit(("session.end", user_id), partial(_end_sessions, user_id))
 
 
 def _end_sessions(user_id):

@@ -48,7 +48,7 @@ def push_merged_after_commit(
     whole transaction: each keyword names a list of strings, and the event
     carries the sorted union of what every call of the transaction gave.
     `label(event)` names the push in the log if it fails."""
-    key = (group, event_type)
+    key = ("merged", group, event_type)
     pending = _pending.setdefault(transaction.get_connection(), {})
     merged = pending[key]() if key in pending else None
     if merged is None or merged.sent:
@@ -61,9 +61,31 @@ def push_merged_after_commit(
         merged.add(values)
 
 
-# The pending merged push of each group and event type, per database
-# connection (one a thread: the connection holds the transaction's on_commit
-# list). Only a weak reference: the on_commit list holds the push, and a
+def once_after_commit(key: tuple, func: Callable[[], None]) -> None:
+    """After the commit, call `func` once for the whole transaction however
+    many calls of it give the same `key` (closing a user's sockets)."""
+    pending = _pending.setdefault(transaction.get_connection(), {})
+    waiting = pending[key]() if key in pending else None
+    if waiting is not None and not waiting.sent:
+        return
+    once = _Once(func)
+    pending[key] = weakref.ref(once)
+    transaction.on_commit(once)  # outside a transaction: called right away
+
+
+class _Once:
+    def __init__(self, func):
+        self.func = func
+        self.sent = False
+
+    def __call__(self):
+        self.sent = True
+        self.func()
+
+
+# What waits for the commit, by key, per database connection (one a thread:
+# the connection holds the transaction's on_commit list). Only a weak
+# reference: the on_commit list holds the callback, and a
 # rollback (of the transaction, or of the savepoint that registered it) drops
 # it from the list, and so frees it; the next change then registers a new one
 # instead of adding to a push that will never be sent.

@@ -110,3 +110,34 @@ def test_a_failing_push_is_logged_with_its_label(monkeypatch, caplog):
         realtime.push("g", {"type": "x.y"}, label="the test's push", log=log)
 
     assert "the test's push not sent" in caplog.text
+
+
+@pytest.mark.django_db
+def test_once_after_commit_runs_once_per_key_and_transaction(
+    django_capture_on_commit_callbacks,
+):
+    calls = []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        realtime.once_after_commit(("end", 1), lambda: calls.append(1))
+        realtime.once_after_commit(("end", 1), lambda: calls.append("again"))
+        realtime.once_after_commit(("end", 2), lambda: calls.append(2))
+        assert calls == []
+
+    assert calls == [1, 2]
+
+
+@pytest.mark.django_db
+def test_once_after_commit_after_a_rolled_back_savepoint_still_runs(
+    django_capture_on_commit_callbacks,
+):
+    calls = []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        try:
+            with transaction.atomic():
+                realtime.once_after_commit(("end", 1), lambda: calls.append("lost"))
+                raise RuntimeError("the savepoint is rolled back")
+        except RuntimeError:
+            pass
+        realtime.once_after_commit(("end", 1), lambda: calls.append("stands"))
+
+    assert calls == ["stands"]
