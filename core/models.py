@@ -10,3 +10,23 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ScheduledRun(models.Model):
+    """One row per periodic job and period: the scheduler enqueues a job's
+    task only when it could insert the row, so every worker can tick the
+    schedule and each period still runs once (core/schedule.py)."""
+
+    job = models.CharField(max_length=200)
+    period_start = models.DateTimeField()
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "period_start"], name="one_run_per_job_and_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M}"

@@ -25,9 +25,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-# ---------------------------------------------------------------------------
-# Core
-# ---------------------------------------------------------------------------
+# --- Core --------------------------------------------------------------------
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -67,6 +65,8 @@ INSTALLED_APPS = [
     "admin_reorder",
     "rosetta",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "pets",
@@ -119,9 +119,7 @@ TEMPLATES = [
     },
 ]
 
-# ---------------------------------------------------------------------------
-# Database
-# ---------------------------------------------------------------------------
+# --- Database ----------------------------------------------------------------
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
@@ -140,9 +138,7 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=No
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# ---------------------------------------------------------------------------
-# Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise
-# ---------------------------------------------------------------------------
+# --- Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
@@ -163,9 +159,7 @@ else:
 # without a heartbeat, so a crashed process's users stop counting after it.
 PRESENCE_TTL_SECONDS = env.float("PRESENCE_TTL_SECONDS", default=45.0)
 
-# ---------------------------------------------------------------------------
-# Authentication (django-allauth)
-# ---------------------------------------------------------------------------
+# --- Authentication (django-allauth) -----------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
 
@@ -240,9 +234,7 @@ HOSPITAL_EMERGENCY_PHONE = env.str(
     "HOSPITAL_EMERGENCY_PHONE", default="+86 21 5555 0199"
 )
 
-# ---------------------------------------------------------------------------
-# Admin (the doctor dashboard)
-# ---------------------------------------------------------------------------
+# --- Admin (the doctor dashboard) --------------------------------------------
 
 DJANGO_ADMIN_URL = env.str("DJANGO_ADMIN_URL", default="admin/")
 if not DJANGO_ADMIN_URL.endswith("/"):
@@ -258,9 +250,7 @@ ADMIN_REORDER = (
     "auth",
 )
 
-# ---------------------------------------------------------------------------
-# Internationalisation
-# ---------------------------------------------------------------------------
+# --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -288,9 +278,7 @@ ROSETTA_LANGUAGES = [("zh-hans", "Simplified Chinese")]
 ROSETTA_POFILE_WRAP_WIDTH = 0
 ROSETTA_ACCESS_CONTROL_FUNCTION = "accounts.roles.rosetta_access"
 
-# ---------------------------------------------------------------------------
-# Static files and uploads
-# ---------------------------------------------------------------------------
+# --- Static files and uploads ------------------------------------------------
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -330,9 +318,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
-# ---------------------------------------------------------------------------
-# E-mail
-# ---------------------------------------------------------------------------
+# --- E-mail ------------------------------------------------------------------
 
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... (django-environ idiom).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -342,10 +328,21 @@ DEFAULT_FROM_EMAIL = env.str(
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SITE_URL (Core) starts the links of the visit e-mails (sent by the worker);
 # account e-mails link to the host their request came to.
+# Seconds to wait for a mail server before the attempt fails (and is retried).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
-# ---------------------------------------------------------------------------
-# Security
-# ---------------------------------------------------------------------------
+# --- Background work (core/background.py; `manage.py run_worker` runs it) ----
+
+# Tasks are rows written in the transaction of the change that makes them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz answers 503 when a task that could run has waited longer than this.
+TASKS_MAX_LAG_SECONDS = env.int("TASKS_MAX_LAG_SECONDS", default=300)
+# A task "running" for longer than this lost its worker and runs again.
+TASKS_RUNNING_LEASE_SECONDS = env.int("TASKS_RUNNING_LEASE_SECONDS", default=600)
+# Finished tasks are kept this long for operators (failed ones until handled).
+TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=14)
+
+# --- Security ----------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the live form checks read it from JavaScript
@@ -385,9 +382,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# ---------------------------------------------------------------------------
-# Logging: everything to stdout; slow requests and queries with their path
-# ---------------------------------------------------------------------------
+# --- Logging: everything to stdout; slow requests and queries with their path
 
 SLOW_REQUEST_SECONDS = env.float("SLOW_REQUEST_SECONDS", default=1.0)
 SLOW_QUERY_SECONDS = env.float("SLOW_QUERY_SECONDS", default=0.2)
