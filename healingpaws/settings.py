@@ -13,11 +13,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from healingpaws.backing_services import (
-    redis_cache,
-    redis_channel_layer,
-    use_connection_pool,
-)
+from healingpaws import backing_services
 from healingpaws.environment import RequiredVariables, comma_list
 from healingpaws.log import logging_config
 
@@ -126,7 +122,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Pooled, health-checked, quick to give up (the why: backing_services.py).
-    use_connection_pool(
+    backing_services.use_connection_pool(
         DATABASES["default"],
         size=env.int("DATABASE_POOL_SIZE", default=10),
         timeout=env.float("DATABASE_POOL_TIMEOUT", default=3.0),
@@ -142,11 +138,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
-if REDIS_URL:
-    # Timeouts and pool size, and why: healingpaws/backing_services.py.
-    CACHES = {"default": redis_cache(REDIS_URL)}
+if REDIS_URL:  # timeouts and pool size, and why: in backing_services.py
+    CACHES = {"default": backing_services.redis_cache(REDIS_URL)}
     CHANNEL_LAYERS = {
-        "default": redis_channel_layer(
+        "default": backing_services.redis_channel_layer(
             REDIS_URL,
             max_connections=env.int("REDIS_MAX_CONNECTIONS", default=500),
         )
@@ -242,21 +237,12 @@ if not DJANGO_ADMIN_URL.endswith("/"):
 
 # Order of the index, the app pages and the sidebar (healingpaws/admin.py);
 # apps not named here follow in alphabetical order.
-ADMIN_REORDER = (
-    "reservations",
-    "consultation",
-    "pets",
-    "accounts",
-    "auth",
-)
+ADMIN_REORDER = ("reservations", "consultation", "pets", "accounts", "auth")
 
 # --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", _("English")),
-    ("zh-hans", _("Simplified Chinese")),
-]
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
@@ -326,8 +312,6 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Healing Paws <no-reply@healingpaws.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# SITE_URL (Core) starts the links of the visit e-mails (sent by the worker);
-# account e-mails link to the host their request came to.
 # Seconds to wait for a mail server before the attempt fails (and is retried).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
