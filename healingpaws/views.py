@@ -5,6 +5,7 @@ import errno
 import logging
 import sys
 from contextlib import suppress
+from functools import partial
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts.services import user_set_language
+from core.background import queue_health
 from reservations.slots import opening_hours_groups
 
 from .middleware import OUTAGE_ERRORS, outage_response
@@ -86,6 +88,14 @@ def _ping_database():
         connection.close()
 
 
+def _read_queue(into):
+    """core.background.queue_health(), kept in `into` for the answer."""
+    try:
+        into["health"] = queue_health()
+    finally:
+        connection.close()  # as in _ping_database
+
+
 async def _ping_channel_layer():
     layer = get_channel_layer()
     channel = await layer.new_channel()
@@ -124,7 +134,9 @@ async def _check(name, probe):
 
 @never_cache
 async def healthz(request):
-    """200 when the database and the channel layer answer, 503 otherwise."""
+    """200 when the database and the channel layer answer and the task queue
+    keeps up, 503 otherwise. The queue's figures come with the database only:
+    during an outage the answer keeps its shape without them."""
     results = {
         # Not thread-sensitive: a probe still waiting for the database after
         # the timeout must not hold up the end of this request.
@@ -134,6 +146,24 @@ async def healthz(request):
         "channel_layer": await _check("channel layer", _ping_channel_layer),
     }
     healthy = all(value == "ok" for value in results.values())
+    if results["database"] == "ok":
+        queue = {}
+        status = await _check(
+            "task queue",
+            sync_to_async(partial(_read_queue, queue), thread_sensitive=False),
+        )
+        if health := queue.get("health"):
+            results["tasks"] = {
+                "oldest_ready_seconds": int(health.oldest_ready_seconds),
+                "failed": health.failed,
+            }
+            if health.lagging:
+                # No worker runs, or too few for the work.
+                logger.warning("health check: the task queue lags behind")
+                status = "lagging"
+        else:
+            results["tasks"] = status
+        healthy = healthy and status == "ok"
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **results},
         status=200 if healthy else 503,

@@ -1,10 +1,14 @@
 import asyncio
+import datetime
 import threading
 
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from core.tests.tasks import flaky
 from healingpaws import views
 
 
@@ -17,6 +21,7 @@ def test_health_is_ok_when_database_and_channel_layer_answer(client):
         "status": "ok",
         "database": "ok",
         "channel_layer": "ok",
+        "tasks": {"oldest_ready_seconds": 0, "failed": 0},
     }
     assert "no-cache" in response["Cache-Control"]
 
@@ -33,6 +38,35 @@ def test_health_is_503_with_a_reason_when_the_database_is_down(client, monkeypat
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable (OperationalError)"
     assert response.json()["channel_layer"] == "ok"
+    # The queue's figures need the database: the outage answer keeps its shape.
+    assert set(response.json()) == {"status", "database", "channel_layer"}
+
+
+# Committed rows: the probe reads them from another thread (and connection).
+@pytest.mark.django_db(transaction=True)
+def test_health_reports_the_queue_and_is_503_when_a_ready_task_waits_too_long(
+    client, settings
+):
+    settings.TASKS_MAX_LAG_SECONDS = 300
+    flaky.enqueue("waits")
+    flaky.enqueue("gave up")
+    DBTaskResult.objects.filter(args_kwargs__args=["gave up"]).update(
+        status="FAILED", exception_class_path="builtins.ConnectionRefusedError"
+    )
+    waiting = DBTaskResult.objects.filter(args_kwargs__args=["waits"])
+    waiting.update(enqueued_at=timezone.now() - datetime.timedelta(seconds=200))
+
+    keeping_up = client.get(reverse("healthz"))
+    waiting.update(enqueued_at=timezone.now() - datetime.timedelta(seconds=400))
+    lagging = client.get(reverse("healthz"))
+
+    assert keeping_up.status_code == 200
+    assert keeping_up.json()["tasks"]["failed"] == 1
+    assert 200 <= keeping_up.json()["tasks"]["oldest_ready_seconds"] < 210
+    assert lagging.status_code == 503
+    assert lagging.json()["status"] == "unavailable"
+    assert lagging.json()["database"] == "ok"
+    assert 400 <= lagging.json()["tasks"]["oldest_ready_seconds"] < 410
 
 
 @pytest.mark.django_db
