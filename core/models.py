@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 
 class TimeStampedModel(models.Model):
@@ -30,3 +31,14 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return f"{self.job} @ {self.period_start:%Y-%m-%d %H:%M}"
+
+
+class FailedDelivery(DBTaskResult):
+    """A background task that gave up (core.background.failed_tasks()): the
+    operators' "failed deliveries" in the admin, to retry or discard."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("failed delivery")
+        verbose_name_plural = _("failed deliveries")
+        ordering = ["-finished_at"]

@@ -86,6 +86,22 @@ def online_count(role: str) -> int | None:
     return len({member.split(":", 1)[0] for member in members})
 
 
+def presence_expire() -> int:
+    """Drop the entries that have expired (the sockets of a process that
+    crashed, which never left) and tell the watchers the counts that moved.
+    Reading a count drops them too, but nothing reads while nobody comes or
+    goes: the pages would show the crashed process's users online until then.
+    Returns how many entries were dropped (0 when the store is away)."""
+    try:
+        dropped = sum(_store().expire(role, time.time()) for role in ROLES)
+        for role in ROLES:
+            _publish_if_changed(role)
+    except Exception:
+        logger.warning("presence: expired entries not dropped", exc_info=True)
+        return 0
+    return dropped
+
+
 def presence_counts(role: str) -> dict[str, int | None]:
     """The counts a socket of `role` shows, by role."""
     return {watched: online_count(watched) for watched in watched_roles(role)}
@@ -121,6 +137,9 @@ class _RedisStore:
     def remove(self, role, member):
         self.client.zrem(self._key(role), member)
 
+    def expire(self, role, now):
+        return self.client.zremrangebyscore(self._key(role), "-inf", now)
+
     def live(self, role, now):
         key = self._key(role)
         pipe = self.client.pipeline()
@@ -146,12 +165,18 @@ class _MemoryStore:
         with self.lock:
             self.entries[role].pop(member, None)
 
-    def live(self, role, now):
+    def expire(self, role, now):
         with self.lock:
             entries = self.entries[role]
-            for member in [m for m, expires in entries.items() if expires <= now]:
+            expired = [m for m, expires in entries.items() if expires <= now]
+            for member in expired:
                 del entries[member]
-            return list(entries)
+            return len(expired)
+
+    def live(self, role, now):
+        self.expire(role, now)
+        with self.lock:
+            return list(self.entries[role])
 
     def clear(self):
         with self.lock:

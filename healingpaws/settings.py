@@ -237,7 +237,7 @@ if not DJANGO_ADMIN_URL.endswith("/"):
 
 # Order of the index, the app pages and the sidebar (healingpaws/admin.py);
 # apps not named here follow in alphabetical order.
-ADMIN_REORDER = ("reservations", "consultation", "pets", "accounts", "auth")
+ADMIN_REORDER = ("reservations", "consultation", "pets", "accounts", "auth", "core")
 
 # --- Internationalisation ----------------------------------------------------
 
@@ -303,6 +303,9 @@ REQUEST_BODY_MAX_BYTES = IMAGE_UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Larger uploads are spooled here, a folder of the project's own, where the
+# files a killed process leaves are cleared (core.tasks.remove_abandoned_uploads).
+FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=str(BASE_DIR / "tmp"))
 
 # --- E-mail ------------------------------------------------------------------
 
@@ -325,6 +328,10 @@ TASKS_MAX_LAG_SECONDS = env.int("TASKS_MAX_LAG_SECONDS", default=300)
 TASKS_RUNNING_LEASE_SECONDS = env.int("TASKS_RUNNING_LEASE_SECONDS", default=600)
 # Finished tasks are kept this long for operators (failed ones until handled).
 TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=14)
+# How often each worker looks for periodic jobs due (core/schedule.py).
+TASKS_SCHEDULE_TICK_SECONDS = env.float("TASKS_SCHEDULE_TICK_SECONDS", default=30)
+# Read notifications are deleted this long after they were read.
+NOTIFICATIONS_KEEP_READ_DAYS = env.int("NOTIFICATIONS_KEEP_READ_DAYS", default=90)
 
 # --- Security ----------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """manage.py run_worker: the background worker (the Procfile's `worker:`).
 
 django-tasks-db's db_worker, plus two things a hospital's worker needs: it
-ticks the schedule (core/schedule.py) every SCHEDULE_TICK_SECONDS in a thread
+ticks the schedule (core/schedule.py) every TASKS_SCHEDULE_TICK_SECONDS in a thread
 of its own, and it outlives a database that goes away (db_worker would exit
 on the first error; this one logs, waits and goes on). Run as many as needed,
 on as many machines: they never run a task twice nor a period's job twice.
@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 from django_tasks_db.management.commands import db_worker
 
@@ -18,7 +19,6 @@ from core.schedule import schedule_tick
 
 logger = logging.getLogger("healingpaws.tasks")
 
-SCHEDULE_TICK_SECONDS = 30
 # How long to wait before trying again after the database went away.
 DATABASE_RETRY_SECONDS = 5
 
@@ -62,6 +62,7 @@ def tick_forever():
             schedule_tick()
         except Exception:
             logger.exception(
-                "schedule: tick failed, again in %ss", SCHEDULE_TICK_SECONDS
+                "schedule: tick failed, again in %ss",
+                settings.TASKS_SCHEDULE_TICK_SECONDS,
             )
-        time.sleep(SCHEDULE_TICK_SECONDS)
+        time.sleep(settings.TASKS_SCHEDULE_TICK_SECONDS)
