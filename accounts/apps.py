@@ -1,3 +1,5 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,4 +9,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from core import schedule
+
         from . import receivers  # noqa: F401  (connects allauth's signals)
+        from .tasks import delete_old_read_notifications
+
+        schedule.every(datetime.timedelta(days=1), delete_old_read_notifications)

@@ -101,6 +101,9 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
 
+    def read_before(self, moment):
+        return self.filter(read_at__lt=moment)
+
 
 class Notification(models.Model):
     """Something a user should know about: a visit's state or triage changed,
