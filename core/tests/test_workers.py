@@ -1,0 +1,156 @@
+"""Real `manage.py run_worker` processes on the test database: two workers
+never run a task twice, and a task whose worker was killed runs again.
+
+PostgreSQL only: the workers claim rows with SELECT ... FOR UPDATE SKIP
+LOCKED, which SQLite lacks (it serialises writers instead), and a second
+process cannot share SQLite's in-memory test database. CI runs PostgreSQL.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from core.models import ScheduledRun
+from core.tests.worker_tasks import RUNS_TABLE, count_run, slow_the_first_time
+from healingpaws.tests.servers import PROJECT_DIR
+
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="needs PostgreSQL (SKIP LOCKED, a test database other processes open)",
+)
+
+LEASE_SECONDS = 2
+WAIT_SECONDS = 60
+
+
+@pytest.fixture
+def runs(transactional_db):
+    """The table the tasks write their runs to; rows (number, phase, pid)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {RUNS_TABLE} (number integer, phase text, pid integer)"
+        )
+
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT number, phase, pid FROM {RUNS_TABLE}")  # noqa: S608
+            return cursor.fetchall()
+
+    yield read
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {RUNS_TABLE}")
+
+
+def _database_url():
+    """The test database (the parent made it) for the children."""
+    name = connections["default"].settings_dict["NAME"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + quote(name)))
+
+
+@contextmanager
+def worker(log_path, *extra_args):
+    """`manage.py run_worker` as the Procfile runs it, until the block ends."""
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": _database_url(),
+        "TASKS_RUNNING_LEASE_SECONDS": str(LEASE_SECONDS),
+        # The schedule's tick, every 30 s in production, too slow for a test.
+        "TASKS_SCHEDULE_TICK_SECONDS": "0.2",
+        "FILE_UPLOAD_TEMP_DIR": str(log_path.parent),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("TEST_DATABASE_NAME", None)
+    command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay"]
+    command += ["--interval", "0.1", *extra_args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def wait_for(condition, what, *logs):
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            shown = "\n".join(log.read_text(errors="replace")[-3000:] for log in logs)
+            raise AssertionError(f"{what}: not within {WAIT_SECONDS}s\n{shown}")
+        time.sleep(0.1)
+
+
+def started(log_path):
+    return "Starting worker" in log_path.read_text(errors="replace")
+
+
+def test_two_workers_drain_200_tasks_and_run_none_twice(runs, tmp_path):
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    with ExitStack() as stack:
+        workers = [stack.enter_context(worker(log, "--no-schedule")) for log in logs]
+        wait_for(lambda: all(map(started, logs)), "both workers started", *logs)
+        with transaction.atomic():  # all at once, for both to share
+            for number in range(200):
+                count_run.enqueue(number)
+
+        wait_for(
+            lambda: DBTaskResult.objects.successful().count() == 200,
+            "200 tasks done",
+            *logs,
+        )
+        pids = {process.pid for process in workers}
+
+    done = runs()
+    assert sorted(number for number, _phase, _pid in done) == list(range(200))
+    assert {pid for _number, _phase, pid in done} == pids  # both took part
+    assert not DBTaskResult.objects.exclude(status=TaskResultStatus.SUCCESSFUL)
+
+
+def test_a_task_whose_worker_was_killed_runs_on_another_after_the_lease(runs, tmp_path):
+    first_log, second_log = tmp_path / "killed.log", tmp_path / "next.log"
+    slow_the_first_time.enqueue(1, 120)
+
+    with worker(first_log) as killed:
+        wait_for(lambda: runs(), "the task started", first_log)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+    row = DBTaskResult.objects.get(task_path__endswith="slow_the_first_time")
+    assert row.status == TaskResultStatus.RUNNING  # as the killed worker left it
+    # The lease runs out; the reclaim job of this minute has already run (the
+    # killed worker ticked first): start a new period rather than wait for it.
+    time.sleep(LEASE_SECONDS + 0.5)
+    ScheduledRun.objects.filter(job="core.tasks.reclaim_stalled_tasks").delete()
+
+    with worker(second_log) as second:
+        wait_for(
+            lambda: "end" in {phase for _number, phase, _pid in runs()},
+            "the task ran again",
+            first_log,
+            second_log,
+        )
+
+    assert sorted(runs()) == sorted(
+        [(1, "start", killed.pid), (1, "start", second.pid), (1, "end", second.pid)]
+    )
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.SUCCESSFUL
+    assert len(row.worker_ids) == 2
