@@ -38,7 +38,8 @@ def task_words(task_path: str) -> str:
 
 def task_about(args_kwargs: dict) -> str:
     """Whom or what a task was for, as far as its arguments tell: the
-    recipients of an e-mail, else the arguments themselves (shortened)."""
+    recipients of an e-mail (and its subject), else the arguments themselves
+    (shortened)."""
     args = args_kwargs.get("args", [])
     kwargs = {
         key: value
@@ -51,7 +52,10 @@ def task_about(args_kwargs: dict) -> str:
             if mapping.get(key):
                 value = mapping[key]
                 recipients = value if isinstance(value, list) else [value]
-                return truncatechars(", ".join(map(str, recipients)), ABOUT_MAX_CHARS)
+                about = ", ".join(map(str, recipients))
+                if mapping.get("subject"):
+                    about += f" — {mapping['subject']}"
+                return truncatechars(about, ABOUT_MAX_CHARS)
     shown = [str(arg) for arg in args]
     shown += [f"{key}={value}" for key, value in kwargs.items()]
     return truncatechars(", ".join(shown), ABOUT_MAX_CHARS)

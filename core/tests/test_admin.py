@@ -45,8 +45,8 @@ def test_a_failed_delivery_reads_as_words():
         task_about({"args": [], "kwargs": {"to": ["a@x.example"], "attempt_number": 9}})
         == "a@x.example"
     )
-    assert task_about({"args": [{"subject": "Hi", "to": "b@x.example"}]}) == (
-        "b@x.example"
+    assert task_about({"args": [{"subject": "Hi", "to": ["b@x.example"]}]}) == (
+        "b@x.example — Hi"
     )
     assert task_about({"args": [12], "kwargs": {"kind": "reminder"}}) == (
         "12, kind=reminder"
