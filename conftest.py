@@ -68,6 +68,11 @@ def _isolated_settings(settings, tmp_path):
         },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # E-mails go through the queue as in production (Django's test set-up puts
+    # its outbox backend in EMAIL_BACKEND): run_ready_tasks() then delivers
+    # them to mail.outbox.
+    settings.EMAIL_BACKEND = "core.mail.QueuedEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 @pytest.fixture(autouse=True)

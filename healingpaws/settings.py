@@ -311,6 +311,9 @@ FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=str(BASE_DIR / "t
 
 # EMAIL_URL sets EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... (django-environ idiom).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Every e-mail is a task (core/mail.py); the worker sends it through EMAIL_URL's.
+EMAIL_DELIVERY_BACKEND = vars().pop("EMAIL_BACKEND")
+EMAIL_BACKEND = "core.mail.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Healing Paws <no-reply@healingpaws.example>"
 )

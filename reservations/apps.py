@@ -7,9 +7,13 @@ class ReservationsConfig(AppConfig):
     verbose_name = _("Reservations")
 
     def ready(self):
+        from core import schedule
+
+        from . import notifications, pet_pages, reminders
+
         # What the lower apps show of visits, registered with them: they
         # never import reservations.
-        from . import notifications, pet_pages
-
         notifications.register()
         pet_pages.register()
+        # Reminders without cron: the workers run them (core/schedule.py).
+        schedule.every(reminders.REMINDER_EVERY, reminders.send_due_reminders)

@@ -1,5 +1,6 @@
 """Telling owners about their visits: a notification (stored with the change,
-pushed live) and an e-mail after the commit, each in the owner's language.
+pushed live) and an e-mail (a task of the change's transaction, sent by the
+worker), each in the owner's language.
 
 accounts stores, lists and pushes notifications but words none of them: how
 the visit kinds read is registered here (register(), from
@@ -7,17 +8,17 @@ ReservationsConfig.ready).
 """
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import Notification
 from accounts.notifications import notification_kind_register, notification_send
+from core.background import retrying_task
+from core.mail import delivery_connection
 
 from .models import Reservation, ReservationEvent, State, Triage, choice_label
 
@@ -29,10 +30,13 @@ NOTIFICATION_KINDS = {
 logger = logging.getLogger("healingpaws.reservations")
 
 
-def visit_email_send(*, reservation: Reservation, template: str, **context) -> None:
+def visit_email_send(
+    *, reservation: Reservation, template: str, connection=None, **context
+) -> None:
     """Render `reservations/email/<template>_subject.txt` and `_message.txt`
-    for the visit's owner, in their language, and send it. Raises when the
-    mail server refuses, so callers decide what a failure means."""
+    for the visit's owner, in their language, and send it: through the queue
+    (EMAIL_BACKEND), or through `connection`. Raises when that refuses, so
+    callers decide what a failure means."""
     owner = reservation.pet.owner
     with translation.override(owner.preferred_language):
         context = {
@@ -47,16 +51,17 @@ def visit_email_send(*, reservation: Reservation, template: str, **context) -> N
         )
         subject = f"[{gettext('Healing Paws')}] {' '.join(subject.split())}"
         body = render_to_string(f"reservations/email/{template}_message.txt", context)
-    EmailMessage(subject, body, to=[owner.email]).send()
+    EmailMessage(subject, body, to=[owner.email], connection=connection).send()
 
 
 def owner_notify(event: ReservationEvent) -> None:
     """Tell the owner what happened to their visit.
 
     A state change or a triage by somebody else is also a notification, saved
-    in the change's transaction. The e-mail goes after the commit, and the
-    change stands whether or not it goes out: a refused send is logged, never
-    turned into an error for whoever made the change.
+    in the change's transaction. So is the e-mail's task: it exists once the
+    change is committed, never when it is rolled back, and whoever made the
+    change never waits for the mail server nor hears of its refusals (the
+    worker retries them).
     """
     visit = event.reservation
     owner = visit.pet.owner
@@ -70,19 +75,35 @@ def owner_notify(event: ReservationEvent) -> None:
             reservation=visit.pk,
             to=event.to_value,
         )
-    transaction.on_commit(partial(_send_change, visit.pk, event.pk))
+    visit_change_email.enqueue(event.pk)
 
 
-def _send_change(reservation_id, event_id):
-    try:
-        event = ReservationEvent.objects.select_related(
+@retrying_task()
+def visit_change_email(event_id: int) -> None:
+    """The worker's half of owner_notify: render the e-mail of one change in
+    the owner's language (as it is now) and send it straight through the mail
+    server, raising when it refuses so that the task is retried."""
+    event = (
+        ReservationEvent.objects.select_related(
             "reservation__pet__owner", "reservation__slot", "actor"
-        ).get(pk=event_id, reservation_id=reservation_id)
-        visit_email_send(
-            reservation=event.reservation, template="visit_changed", event=event
         )
-    except Exception:
-        logger.exception("visit e-mail for event %s not sent", event_id)
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        # Its visit was deleted since (with its pet or owner): nobody to tell.
+        logger.info("visit e-mail for event %s not sent: the visit is gone", event_id)
+        return
+    try:
+        visit_email_send(
+            reservation=event.reservation,
+            template="visit_changed",
+            event=event,
+            connection=delivery_connection(),
+        )
+    except Exception as error:
+        logger.warning("visit e-mail for event %s not sent: %r", event_id, error)
+        raise
 
 
 # --- how they read ----------------------------------------------------------

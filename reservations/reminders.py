@@ -1,17 +1,20 @@
-"""Reminder e-mails for tomorrow's visits, sent by `manage.py send_reminders`.
+"""Reminder e-mails for tomorrow's visits, sent by the worker every
+REMINDER_EVERY (the schedule, ReservationsConfig.ready) or by hand with
+`manage.py send_reminders`.
 
-Run it hourly from cron. Each confirmed visit starting within REMINDER_WINDOW
-gets one reminder. Its row is locked while the e-mail goes out and is marked
-sent in the same transaction, so on PostgreSQL two runs at once never both send
-it: the second skips rows the first holds (`skip_locked`) and finds the others
-already sent. SQLite has no row locks, so overlapping runs there could both
-send; it is the development database, and production runs PostgreSQL.
+Each confirmed visit starting within REMINDER_WINDOW gets one reminder. Its
+row is locked while the e-mail is rendered (in the owner's language) and
+handed to the queue, and it is marked sent in the same transaction as the
+e-mail's task row: on PostgreSQL two runs at once never both send it (the
+second skips rows the first holds, `skip_locked`, and finds the others already
+sent), and a crash loses nothing (the mark and the task commit together).
+SQLite has no row locks, so overlapping runs there could both send; it is the
+development database, and production runs PostgreSQL.
 
-The one gap left is a crash after the mail server took the message and before
-the commit: the next run sends it again. A rare duplicate reminder is better
-than a lost one.
-
-A failed send is counted and retried on the next run, up to MAX_FAILURES.
+The mail server's refusals are the e-mail task's business: it is retried with
+backoff by the worker (core/mail.py) and the reminder stays marked sent. What
+can fail here is handing the e-mail over (rendering it, writing its task):
+that is counted on the visit and retried on the next run, up to MAX_FAILURES.
 """
 
 import datetime
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from .models import Reservation, State
 from .notifications import visit_email_send
@@ -27,6 +31,7 @@ from .notifications import visit_email_send
 logger = logging.getLogger("healingpaws.reservations")
 
 REMINDER_WINDOW = datetime.timedelta(hours=24)
+REMINDER_EVERY = datetime.timedelta(hours=1)
 MAX_FAILURES = 5
 ERROR_MAX_LENGTH = Reservation._meta.get_field("reminder_error").max_length
 
@@ -34,6 +39,7 @@ ERROR_MAX_LENGTH = Reservation._meta.get_field("reminder_error").max_length
 @dataclass
 class ReminderSummary:
     dry_run: bool = False
+    # Handed to the queue (the worker delivers them).
     sent: list[Reservation] = field(default_factory=list)
     # Failed this run, to be retried next run.
     failed: list[Reservation] = field(default_factory=list)
@@ -74,7 +80,8 @@ def reminders_send(
 
 
 def _send_one(pk, *, now, summary, fallback):
-    """Claim one visit, send its reminder and record the outcome, atomically."""
+    """Claim one visit, hand its reminder to the queue and record the outcome,
+    atomically."""
     with transaction.atomic():
         # Re-read under lock: another run may have sent it since we listed it
         # (then it is no longer due) or may be sending it now (then it is
@@ -90,10 +97,13 @@ def _send_one(pk, *, now, summary, fallback):
             summary.skipped.append(fallback)
             return
         try:
-            visit_email_send(reservation=visit, template="reminder")
+            # A savepoint: a database error writing the e-mail's task must
+            # leave this transaction able to record the failure.
+            with transaction.atomic():
+                visit_email_send(reservation=visit, template="reminder")
         except Exception as error:
-            # Any failure of one e-mail (SMTP refusal, network, backend) must
-            # not stop the others; it is recorded on the visit and retried.
+            # Any failure of one e-mail (a template, the task's row) must not
+            # stop the others; it is recorded on the visit and retried.
             logger.warning("reminder for visit %s not sent: %s", visit.pk, error)
             visit.reminder_failures += 1
             visit.reminder_error = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
@@ -107,3 +117,22 @@ def _send_one(pk, *, now, summary, fallback):
         visit.reminder_error = ""
         visit.save(update_fields=["reminder_sent_at", "reminder_error"])
         summary.sent.append(visit)
+
+
+@task()
+def send_due_reminders() -> dict[str, int]:
+    """The schedule's job, every REMINDER_EVERY: the reminders due now."""
+    summary = reminders_send()
+    for visit in summary.gave_up:
+        logger.error(
+            "reminder for visit %s given up after %s failures: %s",
+            visit.pk,
+            visit.reminder_failures,
+            visit.reminder_error,
+        )
+    return {
+        "sent": len(summary.sent),
+        "failed": len(summary.failed),
+        "gave_up": len(summary.gave_up),
+        "skipped": len(summary.skipped),
+    }

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.adapter import EMAIL_CONFIRMED_SIGN_IN_MESSAGE
 from accounts.models import User
+from core.background import run_ready_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,7 @@ def _sign_up(client):
             "accept_rules": "on",
         },
     )
+    run_ready_tasks()
     return CONFIRM_LINK.search(mail.outbox[-1].body).group(1)
 
 

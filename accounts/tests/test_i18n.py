@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from consultation.models import ThreadState
 from consultation.tests.factories import MessageFactory, ThreadFactory
+from core.background import run_ready_tasks
 from pets.tests.factories import DoctorNoteFactory, PetFactory
 from reservations import services
 from reservations.models import State
@@ -158,6 +159,7 @@ def test_account_emails_go_out_in_the_recipients_language(client, customer):
         {"email": "alice@example.com"},
         HTTP_ACCEPT_LANGUAGE="en",
     )
+    run_ready_tasks()
 
     assert mail.outbox[0].subject.startswith("[愈爪宠物医院] ")
     assert "密码" in mail.outbox[0].subject

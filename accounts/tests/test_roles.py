@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from accounts.tests.factories import UserFactory
+from core.background import run_ready_tasks
 from core.tests.images import png
 
 
@@ -39,6 +40,7 @@ def test_a_listed_email_becomes_a_doctor_when_verified_at_signup(client, doctor_
             "accept_rules": "on",
         },
     )
+    run_ready_tasks()
     user = User.objects.get(username="house")
     assert not user.is_doctor  # not before the address is proven
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
 from accounts.models import User
 from accounts.validators import USERNAME_FORMAT_ERROR
+from core.background import run_ready_tasks
 
 SIGNUP_URL = reverse("account_signup")
 
@@ -25,6 +26,7 @@ def signup_data(**overrides):
 @pytest.mark.django_db
 def test_signup_creates_an_unverified_account_and_sends_the_verification_email(client):
     response = client.post(SIGNUP_URL, signup_data())
+    run_ready_tasks()
 
     assert response.status_code == 302
     assert response["Location"] == reverse("account_email_verification_sent")
@@ -100,6 +102,7 @@ def test_mismatched_passwords_are_refused(client):
 @pytest.mark.django_db
 def test_a_new_account_keeps_the_language_the_visitor_browsed_in(client):
     client.post(SIGNUP_URL, signup_data(), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    run_ready_tasks()
 
     user = User.objects.get(username="newbie")
     assert user.preferred_language == "zh-hans"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from core.background import run_ready_tasks
 from pets.tests.factories import PetFactory
 from reservations.admin import (
     REORDER_BAD_REQUEST_ERROR,
@@ -264,6 +265,7 @@ def test_triage_actions_record_events_and_tell_the_owners(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = act(doctor_client, "triage_emergency", rex, tom)
+    run_ready_tasks()
 
     assert page_messages(response) == ["2 visits triaged as emergency."]
     assert {visit.triage for visit in refresh(rex, tom)} == {Triage.EMERGENCY}
@@ -381,6 +383,7 @@ def test_cancelling_with_a_reason_cancels_each_visit_and_tells_the_owner(
             },
             follow=True,
         )
+    run_ready_tasks()
 
     messages = page_messages(response)
     assert "1 visit cancelled." in messages
@@ -443,6 +446,7 @@ def test_a_doctor_triages_and_moves_a_visit_on_its_page(
             change_url(visit),
             decision(set_triage="emergency", move_to="confirmed", note="Come in."),
         )
+    run_ready_tasks()
 
     assert response.status_code == 302
     (visit,) = refresh(visit)

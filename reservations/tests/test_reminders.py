@@ -1,18 +1,30 @@
+"""Reminders: one per confirmed visit, handed to the queue by the scheduled
+job (or the command); run_ready_tasks() is the worker delivering them."""
+
 import datetime
 import threading
-from smtplib import SMTPException
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
+from django.utils import timezone
 
+from core import schedule
+from core.background import run_ready_tasks
+from core.mail import QueuedEmailBackend
+from core.tests.mail import ACCEPTING, REFUSING, retries_due
 from pets.models import Species
 from pets.tests.factories import PetFactory
 from reservations.models import Reservation, State
-from reservations.reminders import MAX_FAILURES, reminders_send
+from reservations.reminders import (
+    MAX_FAILURES,
+    REMINDER_EVERY,
+    reminders_send,
+    send_due_reminders,
+)
 from reservations.tests.factories import make_visit
 
 # A fixed "now" keeps the 24-hour window away from midnight and opening hours.
@@ -29,14 +41,20 @@ def visit(customer):
     return make_visit(pet, starts_at=hours_from_now(17), state=State.CONFIRMED)
 
 
-def refusing_send(*args, **kwargs):
-    raise SMTPException("451 4.3.0 Mail server temporarily rejected message")
+def handover_fails(*args, **kwargs):
+    # The mail server's refusals no longer reach the reminder (the e-mail's
+    # task retries them); what can fail is writing that task.
+    raise DatabaseError("could not write the e-mail's task")
+
+
+fail_handover = mock.patch.object(QueuedEmailBackend, "send_messages", handover_fails)
 
 
 @pytest.mark.django_db
 def test_a_confirmed_visit_within_a_day_gets_one_reminder_across_two_runs(visit):
     first = reminders_send(now=NOW)
     second = reminders_send(now=NOW + datetime.timedelta(hours=1))
+    run_ready_tasks()
 
     assert [v.pk for v in first.sent] == [visit.pk]
     assert second.sent == []
@@ -51,6 +69,7 @@ def test_the_reminder_names_the_pet_the_local_time_and_links_the_visit(visit, se
     settings.SITE_URL = "https://healingpaws.example"
 
     reminders_send(now=NOW)
+    run_ready_tasks()
 
     message = mail.outbox[0]
     assert "Biscuit" in message.subject
@@ -67,6 +86,7 @@ def test_the_reminder_gives_the_emergency_line_with_its_come_in_now(visit, setti
     settings.HOSPITAL_EMERGENCY_PHONE = "+86 21 6666 0120"
 
     reminders_send(now=NOW)
+    run_ready_tasks()
 
     body = mail.outbox[0].body
     assert "come to the hospital now" in body
@@ -79,6 +99,7 @@ def test_a_cat_owner_is_asked_to_bring_a_carrier(customer):
     make_visit(cat, starts_at=hours_from_now(3), state=State.CONFIRMED)
 
     reminders_send(now=NOW)
+    run_ready_tasks()
 
     assert "carrier" in mail.outbox[0].body
     assert "a lead" not in mail.outbox[0].body
@@ -98,6 +119,7 @@ def test_only_confirmed_visits_starting_within_a_day_are_reminded(customer):
     visit_of("Past", -1, State.CONFIRMED)
 
     summary = reminders_send(now=NOW)
+    run_ready_tasks()
 
     assert [v.pk for v in summary.sent] == [due.pk]
     assert [m.subject for m in mail.outbox] == [mail.outbox[0].subject]
@@ -111,18 +133,20 @@ def test_only_confirmed_visits_starting_within_a_day_are_reminded(customer):
 
 @pytest.mark.django_db
 def test_a_failed_send_is_recorded_then_retried_and_sent_on_the_next_run(visit):
-    with mock.patch.object(EmailMessage, "send", refusing_send):
+    with fail_handover:
         failed = reminders_send(now=NOW)
+    run_ready_tasks()
 
     visit.refresh_from_db()
     assert [v.pk for v in failed.failed] == [visit.pk]
     assert failed.sent == []
     assert visit.reminder_sent_at is None
     assert visit.reminder_failures == 1
-    assert visit.reminder_error.startswith("SMTPException: 451 4.3.0")
+    assert visit.reminder_error.startswith("DatabaseError: could not write")
     assert mail.outbox == []
 
     retried = reminders_send(now=NOW + datetime.timedelta(hours=1))
+    run_ready_tasks()
 
     visit.refresh_from_db()
     assert [v.pk for v in retried.sent] == [visit.pk]
@@ -133,9 +157,10 @@ def test_a_failed_send_is_recorded_then_retried_and_sent_on_the_next_run(visit):
 
 @pytest.mark.django_db
 def test_a_reminder_that_keeps_failing_is_given_up_and_then_skipped(visit):
-    with mock.patch.object(EmailMessage, "send", refusing_send):
+    with fail_handover:
         runs = [reminders_send(now=NOW) for _ in range(MAX_FAILURES)]
     after = reminders_send(now=NOW)
+    run_ready_tasks()
 
     assert [len(run.failed) for run in runs] == [1] * (MAX_FAILURES - 1) + [0]
     assert [v.pk for v in runs[-1].gave_up] == [visit.pk]
@@ -155,14 +180,14 @@ def test_one_failing_reminder_does_not_stop_the_others(customer):
     second = make_visit(
         PetFactory(owner=customer), starts_at=hours_from_now(3), state=State.CONFIRMED
     )
-    real_send = EmailMessage.send
+    real_handover = QueuedEmailBackend.send_messages
 
-    def refuse_the_first(message, *args, **kwargs):
-        if first.pet.name in message.subject:
-            refusing_send()
-        return real_send(message, *args, **kwargs)
+    def refuse_the_first(backend, messages):
+        if first.pet.name in messages[0].subject:
+            handover_fails()
+        return real_handover(backend, messages)
 
-    with mock.patch.object(EmailMessage, "send", refuse_the_first):
+    with mock.patch.object(QueuedEmailBackend, "send_messages", refuse_the_first):
         summary = reminders_send(now=NOW)
 
     assert [v.pk for v in summary.failed] == [first.pk]
@@ -170,10 +195,56 @@ def test_one_failing_reminder_does_not_stop_the_others(customer):
 
 
 @pytest.mark.django_db
+def test_a_refusing_mail_server_delays_the_reminder_which_is_still_sent_once(
+    visit, settings
+):
+    settings.EMAIL_DELIVERY_BACKEND = REFUSING
+
+    first = reminders_send(now=NOW)
+    run_ready_tasks()
+
+    # Handed over, so marked sent: the e-mail's task retries the server.
+    visit.refresh_from_db()
+    assert [v.pk for v in first.sent] == [visit.pk]
+    assert visit.reminder_sent_at is not None
+    assert visit.reminder_failures == 0
+    assert mail.outbox == []
+
+    settings.EMAIL_DELIVERY_BACKEND = ACCEPTING
+    second = reminders_send(now=NOW + datetime.timedelta(hours=1))
+    for _later in range(2):
+        retries_due()
+        run_ready_tasks()
+
+    assert second.sent == []
+    [message] = mail.outbox
+    assert "Biscuit" in message.subject
+
+
+@pytest.mark.django_db
+def test_the_worker_runs_the_reminders_every_hour(customer):
+    job = {job.name: job for job in schedule.jobs()}[send_due_reminders.module_path]
+    assert job.period == REMINDER_EVERY == datetime.timedelta(hours=1)
+    soon = make_visit(
+        PetFactory(owner=customer, name="Biscuit"),
+        starts_at=timezone.now() + datetime.timedelta(hours=3),
+        state=State.CONFIRMED,
+    )
+
+    result = job.task.enqueue()
+    run_ready_tasks()
+
+    result.refresh()
+    assert result.return_value == {"sent": 1, "failed": 0, "gave_up": 0, "skipped": 0}
+    assert [message.to for message in mail.outbox] == [[soon.pet.owner.email]]
+
+
+@pytest.mark.django_db
 def test_a_dry_run_lists_the_reminders_and_sends_and_changes_nothing(visit):
     before = Reservation.objects.values().get(pk=visit.pk)
 
     summary = reminders_send(now=NOW, dry_run=True)
+    run_ready_tasks()
 
     assert summary.dry_run
     assert [v.pk for v in summary.sent] == [visit.pk]
@@ -197,6 +268,7 @@ def test_the_reminder_is_in_the_owners_language(customer, other_customer):
     )
 
     reminders_send(now=NOW)
+    run_ready_tasks()
 
     english, chinese = sorted(mail.outbox, key=lambda m: m.to != [customer.email])
     assert english.subject.startswith("[Healing Paws]")
@@ -211,6 +283,7 @@ def test_the_reminder_is_in_the_owners_language(customer, other_customer):
 def test_the_command_sends_and_prints_a_summary(visit, capsys):
     with mock.patch("reservations.reminders.timezone.now", return_value=NOW):
         call_command("send_reminders")
+    run_ready_tasks()
 
     out = capsys.readouterr().out
     assert f"Sent       visit #{visit.pk} Biscuit 2030-03-05 10:00" in out
@@ -222,13 +295,13 @@ def test_the_command_sends_and_prints_a_summary(visit, capsys):
 def test_the_command_reports_failures(visit, capsys):
     with (
         mock.patch("reservations.reminders.timezone.now", return_value=NOW),
-        mock.patch.object(EmailMessage, "send", refusing_send),
+        fail_handover,
     ):
         call_command("send_reminders")
 
     out = capsys.readouterr().out
     assert f"Failed     visit #{visit.pk} Biscuit" in out
-    assert f"attempt 1 of {MAX_FAILURES}, retried next run: SMTPException" in out
+    assert f"attempt 1 of {MAX_FAILURES}, retried next run: DatabaseError" in out
     assert "Reminders: 0 sent, 1 failed, 0 gave up, 0 skipped." in out
 
 
@@ -236,6 +309,7 @@ def test_the_command_reports_failures(visit, capsys):
 def test_the_command_dry_run_says_what_it_would_send(visit, capsys):
     with mock.patch("reservations.reminders.timezone.now", return_value=NOW):
         call_command("send_reminders", "--dry-run")
+    run_ready_tasks()
 
     out = capsys.readouterr().out
     assert f"Would send visit #{visit.pk} Biscuit" in out
@@ -289,6 +363,7 @@ def test_two_runs_at_once_send_each_reminder_once(customer):
             thread.start()
         for thread in threads:
             thread.join()
+    run_ready_tasks()
 
     assert len(mail.outbox) == 6
     assert sum(len(s.sent) for s in summaries) == 6

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.background import run_ready_tasks
 from pets.tests.factories import PetFactory
 from reservations.forms import CHOOSE_TIME_ERROR
 from reservations.models import (
@@ -190,6 +191,7 @@ def test_booking_makes_a_requested_visit_and_tells_the_owner(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = customer_client.post(reverse("reservations:new"), booking(pet))
+    run_ready_tasks()
 
     visit = Reservation.objects.get(pet=pet)
     assert response.status_code == 302
@@ -426,6 +428,7 @@ def test_the_booking_e_mail_of_a_possible_emergency_gives_the_emergency_phone(
 
     with django_capture_on_commit_callbacks(execute=True):
         book(pet, breathing_trouble=True)
+    run_ready_tasks()
 
     assert "come to the hospital now" in mail.outbox[0].body
     assert "+86 21 6666 0120" in mail.outbox[0].body

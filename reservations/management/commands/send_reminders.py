@@ -9,10 +9,12 @@ HOURS = int(REMINDER_WINDOW.total_seconds() // 3600)
 class Command(BaseCommand):
     help = (
         f"E-mail the owner of every confirmed visit starting in the next {HOURS} "
-        "hours, once, in the owner's language. A failed e-mail is recorded on the "
-        f"visit and retried on the next run, up to {MAX_FAILURES} times. Meant to "
-        "run hourly from cron; two runs at once never send the same reminder "
-        "(on PostgreSQL)."
+        "hours, once, in the owner's language: each e-mail is handed to the "
+        "queue, and the worker delivers it (retrying while the mail server "
+        "refuses). A reminder that cannot be handed over is recorded on the visit "
+        f"and retried on the next run, up to {MAX_FAILURES} times. The worker runs "
+        "this every hour by itself; this command is a manual run. Two runs at "
+        "once never send the same reminder (on PostgreSQL)."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,113 @@
+"""E-mail through the background queue: requests never wait for a mail server.
+
+EMAIL_BACKEND is QueuedEmailBackend. Whatever sends an e-mail the Django way
+(allauth's account e-mails, mail_admins, send_mail, EmailMessage.send) writes
+a `send_email` task row instead, in the sender's transaction: a rollback sends
+nothing, a commit loses nothing. The worker then sends the message through the
+backend EMAIL_URL names (EMAIL_DELIVERY_BACKEND), giving up on a silent mail
+server after EMAIL_TIMEOUT seconds; a refused attempt is retried with backoff
+(core.background.retrying_task) until the server takes it.
+
+The message is stored as it was made: rendered in its reader's language, with
+its Date and Message-ID fixed at that moment, so every attempt sends the same
+message and a receiving server can tell a rare second delivery (a worker
+killed between the server's acceptance and the task's end) for what it is.
+"""
+
+from email.utils import formatdate
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import DNS_NAME, make_msgid
+from django.utils.module_loading import import_string
+
+from .background import retrying_task
+
+ATTACHMENTS_ERROR = (
+    "E-mails with attachments cannot go through the queue (core/mail.py): "
+    "teach message_to_data() to store them first."
+)
+
+
+class QueuedEmailBackend(BaseEmailBackend):
+    """Turns each message into a `send_email` task (the worker sends it)."""
+
+    def send_messages(self, email_messages):
+        queued = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            data = message_to_data(message)  # refuses attachments, always
+            try:
+                send_email.enqueue(data)
+            except Exception:
+                if not self.fail_silently:
+                    raise
+                continue
+            queued += 1
+        return queued
+
+
+def message_to_data(message) -> dict:
+    """What a task row keeps of a message: JSON, enough to make it again."""
+    if message.attachments:
+        raise ValueError(ATTACHMENTS_ERROR)
+    headers = {str(name): str(value) for name, value in message.extra_headers.items()}
+    names = {name.lower() for name in headers}
+    if "date" not in names:
+        headers["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+    if "message-id" not in names:
+        headers["Message-ID"] = make_msgid(domain=DNS_NAME)
+    alternatives = []
+    for content, mimetype in getattr(message, "alternatives", []):
+        if not isinstance(content, str):
+            raise ValueError(ATTACHMENTS_ERROR)
+        alternatives.append([content, mimetype])
+    return {
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "content_subtype": message.content_subtype,
+        "from_email": str(message.from_email),
+        "to": [str(address) for address in message.to],
+        "cc": [str(address) for address in message.cc],
+        "bcc": [str(address) for address in message.bcc],
+        "reply_to": [str(address) for address in message.reply_to],
+        "headers": headers,
+        "alternatives": alternatives,
+    }
+
+
+def message_from_data(data: dict, *, connection=None) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data["from_email"],
+        to=data["to"],
+        cc=data["cc"],
+        bcc=data["bcc"],
+        reply_to=data["reply_to"],
+        headers=data["headers"],
+        alternatives=[tuple(part) for part in data["alternatives"]],
+        connection=connection,
+    )
+    message.content_subtype = data["content_subtype"]
+    return message
+
+
+def delivery_connection():
+    """A connection to the real mail backend (EMAIL_URL's), for the worker:
+    it raises when the server refuses, and waits at most EMAIL_TIMEOUT."""
+    path = settings.EMAIL_DELIVERY_BACKEND
+    if issubclass(import_string(path), QueuedEmailBackend):
+        raise ImproperlyConfigured(
+            "EMAIL_DELIVERY_BACKEND must send e-mails, not queue them again."
+        )
+    return get_connection(path, fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+
+
+@retrying_task()
+def send_email(message: dict) -> int:
+    """Send a queued message; raises (and is retried) when the server refuses."""
+    return message_from_data(message, connection=delivery_connection()).send()
