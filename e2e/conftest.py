@@ -1,4 +1,5 @@
-"""Fixtures for the browser journeys: daphne on the test database, Chromium, mail.
+"""Fixtures for the browser journeys: daphne and the background worker on the
+test database, Chromium, mail.
 
 Run them in their own invocation, ``pytest -m e2e e2e/``: sync Playwright keeps an
 event loop running in the main thread, which the async tests must not share.
@@ -9,6 +10,7 @@ import itertools
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -25,7 +27,7 @@ from playwright.sync_api import sync_playwright
 
 from healingpaws.tests.clock import ENV_NAME as CLOCK_ENV_NAME
 from healingpaws.tests.clock import frozen_moment
-from healingpaws.tests.servers import HOST, free_port, running
+from healingpaws.tests.servers import HOST, PROJECT_DIR, free_port, running
 
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
 
@@ -46,7 +48,7 @@ MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
 
 # ---------------------------------------------------------------------------
-# The server: daphne in a child process, on the test database
+# The server: daphne and the worker in child processes, on the test database
 # ---------------------------------------------------------------------------
 
 
@@ -87,13 +89,24 @@ def daphne_server(django_db_setup, tmp_path_factory):
     test database. The child sees only committed rows: use transactional_db.
     It depends on django_db_setup so that it stops before the database is
     dropped (PostgreSQL refuses to drop a database in use).
+
+    Every e-mail is a task: a worker beside daphne, with daphne's
+    environment, sends them into the mail folder, as in production.
     """
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     mail_dir = tmp_path_factory.mktemp("e2e-mail")
     media_dir = tmp_path_factory.mktemp("e2e-media")
-    with daphne(
-        ARTIFACTS_DIR / "daphne.log", mail_dir=mail_dir, media_dir=media_dir
-    ) as (url, _process):
+    with (
+        daphne(
+            ARTIFACTS_DIR / "daphne.log", mail_dir=mail_dir, media_dir=media_dir
+        ) as (url, _process),
+        worker(
+            ARTIFACTS_DIR / "worker.log",
+            mail_dir=mail_dir,
+            media_dir=media_dir,
+            SITE_URL=url,
+        ),
+    ):
         yield LiveServer(url, mail_dir, ARTIFACTS_DIR / "daphne.log")
 
 
@@ -102,6 +115,48 @@ def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
     """Run daphne on the test database until the block ends; gives its URL
     and process. `env_overrides` are set in its environment."""
     port = free_port()
+    env = _server_env(
+        mail_dir=mail_dir,
+        media_dir=media_dir,
+        # Visit e-mails link to this server, not to the default port.
+        SITE_URL=f"http://{HOST}:{port}",
+        **env_overrides,
+    )
+    # daphne has no autoreloader: one process, started once.
+    command = [sys.executable, "-m", "e2e.daphne_main", "--bind", HOST]
+    command += ["--port", str(port)]
+    command.append("healingpaws.asgi:application")
+    with running(command, log_path, port=port, env=env) as process:
+        yield f"http://{HOST}:{port}", process
+
+
+@contextmanager
+def worker(log_path, *, mail_dir, media_dir, **env_overrides):
+    """Run `manage.py run_worker` on the test database until the block ends;
+    gives its process. It looks for tasks every 0.1 s (a person waits for an
+    e-mail, not a second), and ticks no schedule: a reminder the hourly job
+    sent in the middle of a journey would be an e-mail it does not expect."""
+    env = _server_env(mail_dir=mail_dir, media_dir=media_dir, **env_overrides)
+    command = [sys.executable, "-m", "e2e.worker_main", "--no-schedule"]
+    command += ["--no-startup-delay", "--interval", "0.1"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield process
+        finally:
+            process.terminate()  # it finishes the task in hand
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _server_env(*, mail_dir, media_dir, **env_overrides):
+    """The environment of daphne and the worker: the test database, the mail
+    folder, the media folder; `env_overrides` on top."""
     env = {
         **os.environ,
         # Not settings.SETTINGS_MODULE: None while a test overrides settings.
@@ -109,8 +164,6 @@ def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
         # Static files come from the finders (whitenoise) only with DEBUG on.
         "DEBUG": "true",
         "ALLOWED_HOSTS": HOST,
-        # Visit e-mails link to this server, not to the default port.
-        "SITE_URL": f"http://{HOST}:{port}",
         "DATABASE_URL": _database_url_of(connections["default"].settings_dict),
         # django-environ drops the first "/" of the path: four slashes make
         # an absolute EMAIL_FILE_PATH.
@@ -122,15 +175,10 @@ def daphne(log_path, *, mail_dir, media_dir, **env_overrides):
     # REDIS_URL, if set, is inherited as it is; these two are the parent's own.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.pop("TEST_DATABASE_NAME", None)
-    # daphne has no autoreloader: one process, started once.
     if frozen_moment() is not None:
         # The child starts where this process's frozen clock is now.
         env[CLOCK_ENV_NAME] = timezone.now().isoformat()
-    command = [sys.executable, "-m", "e2e.daphne_main", "--bind", HOST]
-    command += ["--port", str(port)]
-    command.append("healingpaws.asgi:application")
-    with running(command, log_path, port=port, env=env) as process:
-        yield f"http://{HOST}:{port}", process
+    return env
 
 
 def _database_url_of(db_settings):
