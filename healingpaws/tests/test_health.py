@@ -42,6 +42,20 @@ def test_health_is_503_with_a_reason_when_the_database_is_down(client, monkeypat
     assert set(response.json()) == {"status", "database", "channel_layer"}
 
 
+@pytest.mark.django_db
+def test_health_is_503_when_the_queue_cannot_be_read(client, monkeypatch):
+    def broken():
+        raise OperationalError("relation does not exist")
+
+    monkeypatch.setattr(views, "queue_health", broken)
+
+    response = client.get(reverse("healthz"))
+
+    assert response.status_code == 503
+    assert response.json()["tasks"] == "unreachable (OperationalError)"
+    assert response.json()["database"] == "ok"
+
+
 # Committed rows: the probe reads them from another thread (and connection).
 @pytest.mark.django_db(transaction=True)
 def test_health_reports_the_queue_and_is_503_when_a_ready_task_waits_too_long(
