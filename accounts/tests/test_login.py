@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from core.background import run_ready_tasks
+from core.tests.mail import ACCEPTING, REFUSING, retries_due
 
 LOGIN_URL = reverse("account_login")
 
@@ -87,6 +88,11 @@ def test_logout_needs_a_post(customer_client):
     assert SESSION_KEY not in customer_client.session
 
 
+def _page(response):
+    # The CSRF token is masked anew on every page.
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", response.text)
+
+
 def _reset_link(message):
     return re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", message)
 
@@ -111,6 +117,32 @@ def test_password_reset_does_not_tell_whether_an_address_exists(client, customer
     ]
     assert links[0]
     assert not links[1]
+
+
+@pytest.mark.django_db
+def test_password_reset_answers_the_same_while_the_mail_server_refuses(
+    client, customer, settings
+):
+    settings.EMAIL_DELIVERY_BACKEND = REFUSING
+    url = reverse("account_reset_password")
+
+    known = client.post(url, {"email": "alice@example.com"}, follow=True)
+    unknown = client.post(url, {"email": "nobody@example.com"}, follow=True)
+    run_ready_tasks()  # the worker's first attempts: refused
+
+    assert known.status_code == unknown.status_code == 200
+    assert known.redirect_chain == unknown.redirect_chain
+    assert known.redirect_chain[-1][0] == reverse("account_reset_password_done")
+    assert _page(known) == _page(unknown)
+    assert mail.outbox == []
+
+    settings.EMAIL_DELIVERY_BACKEND = ACCEPTING
+    retries_due()
+    run_ready_tasks()
+
+    sent = {message.to[0]: message for message in mail.outbox}
+    assert sorted(sent) == ["alice@example.com", "nobody@example.com"]
+    assert _reset_link(sent["alice@example.com"].body)
 
 
 @pytest.mark.django_db

@@ -1,12 +1,17 @@
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
 from accounts.models import User
 from accounts.validators import USERNAME_FORMAT_ERROR
-from core.background import run_ready_tasks
+from core.background import MAX_ATTEMPTS, failed_tasks, run_ready_tasks
+from core.tests.mail import ACCEPTING, REFUSING, retries_due
 
 SIGNUP_URL = reverse("account_signup")
 
@@ -35,6 +40,62 @@ def test_signup_creates_an_unverified_account_and_sends_the_verification_email(c
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["newbie@example.com"]
     assert "/accounts/confirm-email/" in mail.outbox[0].body
+
+
+def _confirm_link(message):
+    return re.search(r"/accounts/confirm-email/[^/\s]+/", message.body).group(0)
+
+
+@pytest.mark.django_db
+def test_signup_answers_the_same_while_the_mail_server_refuses_and_mails_later(
+    client, settings
+):
+    settings.EMAIL_DELIVERY_BACKEND = REFUSING
+
+    response = client.post(SIGNUP_URL, signup_data())
+    run_ready_tasks()  # the worker's first attempt: refused
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert mail.outbox == []
+
+    settings.EMAIL_DELIVERY_BACKEND = ACCEPTING
+    retries_due()
+    run_ready_tasks()
+
+    [message] = mail.outbox
+    assert message.to == ["newbie@example.com"]
+    client.post(_confirm_link(message))
+    assert EmailAddress.objects.get(email="newbie@example.com").verified
+
+
+@pytest.mark.django_db
+def test_a_verification_email_the_mail_server_never_took_can_be_asked_for_again(
+    client, settings
+):
+    settings.EMAIL_DELIVERY_BACKEND = REFUSING
+    client.post(SIGNUP_URL, signup_data())
+    for _attempt in range(MAX_ATTEMPTS):
+        retries_due()
+        run_ready_tasks()
+    assert failed_tasks().count() == 1  # given up, for the operators
+
+    # Later (allauth's limit on re-sending has passed), the server is back and
+    # the account is theirs: signing in sends the verification e-mail again.
+    cache.clear()
+    settings.EMAIL_DELIVERY_BACKEND = ACCEPTING
+    later = Client()
+    response = later.post(
+        reverse("account_login"),
+        {"login": "newbie", "password": "a-long-and-unusual-passphrase"},
+    )
+    run_ready_tasks()
+
+    assert response["Location"] == reverse("account_email_verification_sent")
+    [message] = mail.outbox
+    assert message.to == ["newbie@example.com"]
+    later.post(_confirm_link(message))
+    assert EmailAddress.objects.get(email="newbie@example.com").verified
 
 
 @pytest.mark.django_db
