@@ -15,12 +15,13 @@ killed between the server's acceptance and the task's end) for what it is.
 """
 
 from email.utils import formatdate
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.message import DNS_NAME, make_msgid
+from django.core.mail.message import make_msgid
 from django.utils.module_loading import import_string
 
 from .background import retrying_task
@@ -59,7 +60,8 @@ def message_to_data(message) -> dict:
     if "date" not in names:
         headers["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
     if "message-id" not in names:
-        headers["Message-ID"] = make_msgid(domain=DNS_NAME)
+        # The site's own domain: no DNS lookup (Django's default) in a request.
+        headers["Message-ID"] = make_msgid(domain=urlsplit(settings.SITE_URL).hostname)
     alternatives = []
     for content, mimetype in getattr(message, "alternatives", []):
         if not isinstance(content, str):

@@ -1,0 +1,185 @@
+"""A mail server that refuses, then accepts: the issue's outage, small.
+
+A visit change, a signup and a password reset are made while a local SMTP
+server (aiosmtpd) answers every recipient "451, try again later"; no request
+fails, and real `manage.py run_worker --batch` processes on the test database
+deliver each e-mail exactly once after the server comes back.
+
+PostgreSQL only: a second process cannot open SQLite's in-memory test
+database (as core/tests/test_workers.py). CI runs PostgreSQL.
+"""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from email import message_from_bytes, policy
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from accounts.tests.factories import DoctorFactory, UserFactory
+from core.background import failed_tasks
+from healingpaws.tests.servers import HOST, PROJECT_DIR, free_port
+from pets.tests.factories import PetFactory
+from reservations.models import State
+from reservations.services import reservation_transition
+from reservations.tests.factories import make_visit, tomorrow_at
+
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="needs PostgreSQL (a test database other processes open)",
+)
+
+# The retries' first wait, 30 s in production (core.background), cut for the
+# test: the worker below sets it before it starts.
+RETRY_SECONDS = 1.0
+WORKER = (
+    "import datetime, sys, django\n"
+    "django.setup()\n"
+    "from core import background\n"
+    "from django.core.management import execute_from_command_line\n"
+    "background.RETRY_FIRST_WAIT = datetime.timedelta(seconds=float(sys.argv[1]))\n"
+    "execute_from_command_line(['manage.py', 'run_worker', *sys.argv[2:]])\n"
+)
+REFUSAL = "451 4.3.0 Mail server busy, try again later"
+
+
+class MailServer:
+    """aiosmtpd's handler: refuses every recipient while `refusing`, else
+    keeps what it is sent."""
+
+    def __init__(self):
+        self.refusing = True
+        self.received = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refusing:
+            return REFUSAL
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.received.append(message)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def mail_server():
+    handler = MailServer()
+    controller = Controller(handler, hostname=HOST, port=free_port())
+    controller.start()
+    yield handler, f"smtp://{HOST}:{controller.port}"
+    controller.stop()
+
+
+def _database_url():
+    """The test database (the parent made it) for the children."""
+    name = connections["default"].settings_dict["NAME"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + quote(name)))
+
+
+def run_worker(email_url, log_path):
+    """`manage.py run_worker --batch`: run what is due, then exit."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "healingpaws.settings",
+        "DEBUG": "true",
+        "DATABASE_URL": _database_url(),
+        "EMAIL_URL": email_url,
+        "EMAIL_TIMEOUT": "5",
+    }
+    env.pop("TEST_DATABASE_NAME", None)
+    command = [sys.executable, "-c", WORKER, str(RETRY_SECONDS)]
+    command += ["--batch", "--no-schedule", "--no-startup-delay"]
+    with log_path.open("ab") as log:
+        finished = subprocess.run(
+            command,
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+        )
+    assert finished.returncode == 0, log_path.read_text(errors="replace")
+
+
+def _waiting():
+    return DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emails_made_while_the_server_refuses_go_out_once_when_it_accepts(
+    mail_server, tmp_path
+):
+    server, email_url = mail_server
+    log = tmp_path / "worker.log"
+    owner = UserFactory(username="alice", email="alice@example.com")
+    visit = make_visit(
+        PetFactory(owner=owner, name="Biscuit"), starts_at=tomorrow_at(10)
+    )
+    browser = Client(raise_request_exception=False)
+
+    # The mail server refuses: a doctor confirms the visit, a newcomer signs
+    # up, Alice asks for a new password. Nobody waits for it or hears of it.
+    reservation_transition(
+        reservation=visit, to_state=State.CONFIRMED, by=DoctorFactory()
+    )
+    signup = browser.post(
+        reverse("account_signup"),
+        {
+            "username": "newbie",
+            "email": "newbie@example.com",
+            "password1": "a-long-and-unusual-passphrase",
+            "password2": "a-long-and-unusual-passphrase",
+            "accept_rules": "on",
+        },
+    )
+    reset = browser.post(
+        reverse("account_reset_password"), {"email": "alice@example.com"}
+    )
+    assert (signup.status_code, reset.status_code) == (302, 302)
+
+    run_worker(email_url, log)
+
+    assert server.received == []
+    assert "451" in log.read_text(errors="replace")
+    assert _waiting().count() == 3  # each one's next attempt
+    assert failed_tasks().count() == 0
+
+    # The server is back; the next attempts come due.
+    server.refusing = False
+    due = max(_waiting().values_list("run_after", flat=True))
+    time.sleep(max((due - timezone.now()).total_seconds(), 0) + 0.2)
+    run_worker(email_url, log)
+    run_worker(email_url, log)  # a second pass finds nothing more to send
+
+    by_recipient = sorted((m["To"], str(m["Subject"])) for m in server.received)
+    assert by_recipient == [
+        ("alice@example.com", "[Healing Paws] Biscuit's visit: Confirmed"),
+        ("alice@example.com", "[Healing Paws] Password Reset Email"),
+        ("newbie@example.com", "[Healing Paws] Please Confirm Your Email Address"),
+    ]
+    assert len({m["Message-ID"] for m in server.received}) == 3
+    bodies = {str(m["Subject"]): m.get_body().get_content() for m in server.received}
+    assert re.search(
+        r"/accounts/confirm-email/\S+/",
+        bodies["[Healing Paws] Please Confirm Your Email Address"],
+    )
+    assert re.search(
+        r"/accounts/password/reset/key/\S+/",
+        bodies["[Healing Paws] Password Reset Email"],
+    )
+    assert not _waiting().exists()
+    assert failed_tasks().count() == 0
