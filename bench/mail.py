@@ -48,7 +48,7 @@ from bench._server import (  # noqa: E402
 
 # Nothing more is coming: the queue is empty and no e-mail came for this long.
 QUIET = 10
-WARM_UP = 3  # advances before the measured ones (templates, caches, connections)
+WARM_UP = 10  # advances before the measured ones (templates, caches, connections)
 
 
 def main():
