@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -27,13 +28,18 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from accounts.roles import DOCTORS_GROUP
 from accounts.tests.factories import DoctorFactory, UserFactory
 from core.background import failed_tasks
 from healingpaws.tests.servers import HOST, PROJECT_DIR, free_port
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition
-from reservations.tests.factories import make_visit, tomorrow_at
+from reservations.tests.factories import (
+    ensure_default_hours,
+    make_visit,
+    tomorrow_at,
+)
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
@@ -125,6 +131,9 @@ def test_emails_made_while_the_server_refuses_go_out_once_when_it_accepts(
 ):
     server, email_url = mail_server
     log = tmp_path / "worker.log"
+    # Rows of migrations, which an earlier transactional test's flush emptied.
+    Group.objects.get_or_create(name=DOCTORS_GROUP)
+    ensure_default_hours()
     owner = UserFactory(username="alice", email="alice@example.com")
     visit = make_visit(
         PetFactory(owner=owner, name="Biscuit"), starts_at=tomorrow_at(10)
