@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
@@ -14,7 +15,7 @@ from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -204,3 +205,19 @@ def test_email_url_names_the_delivery_backend_and_the_queue_takes_every_email():
         2525,
         4,
     ]
+
+
+@pytest.mark.parametrize("fail_silently", [False, True])
+def test_a_message_the_queue_cannot_take_fails_unless_told_to_be_silent(
+    monkeypatch, fail_silently
+):
+    queue = mock.Mock()
+    queue.enqueue.side_effect = DatabaseError("the task table is gone")
+    monkeypatch.setattr("core.mail.send_email", queue)
+    message = EmailMessage("Hello", "Body", to=["alice@example.com"])
+
+    if fail_silently:
+        assert message.send(fail_silently=True) == 0
+    else:
+        with pytest.raises(DatabaseError):
+            message.send()
