@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.defaultfilters import truncatechars
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
@@ -109,7 +109,7 @@ class FailedDeliveryAdmin(OperatorsOnly, admin.ModelAdmin):
     def task(self, obj):
         return task_words(obj.task_path)
 
-    @admin.display(description=_("for"))
+    @admin.display(description=pgettext_lazy("failed delivery", "for"))
     def about(self, obj):
         return task_about(obj.args_kwargs)
 
