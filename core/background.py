@@ -34,11 +34,11 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 logger = logging.getLogger("healingpaws.tasks")
 
 # Attempts of a retrying task before it gives up, and its waits between them:
-# 30 s, then twice as long each time, at most an hour (30 s, 1, 2, 4, 8, 16,
-# 32, 60 minutes: the ninth and last attempt comes about two hours after the
-# first, long enough for a mail server's maintenance window).
+# TASKS_RETRY_FIRST_WAIT_SECONDS (30 s), then twice as long each time, at most
+# an hour (30 s, 1, 2, 4, 8, 16, 32, 60 minutes: the ninth and last attempt
+# comes about two hours after the first, long enough for a mail server's
+# maintenance window).
 MAX_ATTEMPTS = 9
-RETRY_FIRST_WAIT = datetime.timedelta(seconds=30)
 RETRY_MAX_WAIT = datetime.timedelta(hours=1)
 
 
@@ -49,7 +49,8 @@ class RetryScheduled(Exception):
 
 def retry_wait(attempt: int) -> datetime.timedelta:
     """How long to wait after failed attempt number `attempt` (1 is the first)."""
-    return min(RETRY_FIRST_WAIT * 2 ** (attempt - 1), RETRY_MAX_WAIT)
+    first = datetime.timedelta(seconds=settings.TASKS_RETRY_FIRST_WAIT_SECONDS)
+    return min(first * 2 ** (attempt - 1), RETRY_MAX_WAIT)
 
 
 def retrying_task(*, max_attempts: int = MAX_ATTEMPTS, **task_options):

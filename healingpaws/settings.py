@@ -328,6 +328,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # /healthz answers 503 when a task that could run has waited longer than this.
 TASKS_MAX_LAG_SECONDS = env.int("TASKS_MAX_LAG_SECONDS", default=300)
 # A task "running" for longer than this lost its worker and runs again.
+# The first wait before a failed task runs again; each next wait doubles.
+TASKS_RETRY_FIRST_WAIT_SECONDS = env.float("TASKS_RETRY_FIRST_WAIT_SECONDS", default=30)
 TASKS_RUNNING_LEASE_SECONDS = env.int("TASKS_RUNNING_LEASE_SECONDS", default=600)
 # Finished tasks are kept this long for operators (failed ones until handled).
 TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=14)
