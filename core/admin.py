@@ -6,11 +6,9 @@ import django_tasks_db.admin  # registers DBTaskResultAdmin, replaced below
 from django.contrib import admin, messages
 from django.db import transaction
 from django.template.defaultfilters import truncatechars
-from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
 from . import background
@@ -67,21 +65,6 @@ def error_line(traceback: str) -> str:
     return lines[-1] if lines else ""
 
 
-def delivery_retry(*, row: DBTaskResult) -> None:
-    """Enqueue the task of a failed row again, with the same arguments and a
-    fresh set of attempts, and forget the failed row (one transaction)."""
-    task = import_string(row.task_path)
-    if not isinstance(task, Task):
-        raise ImportError(f"{row.task_path} is not a task")
-    kwargs = dict(row.args_kwargs.get("kwargs", {}))
-    kwargs.pop("attempt_number", None)
-    with transaction.atomic():
-        task.using(
-            priority=row.priority, queue_name=row.queue_name, backend=row.backend_name
-        ).enqueue(*row.args_kwargs.get("args", []), **kwargs)
-        row.delete()
-
-
 @admin.register(FailedDelivery)
 class FailedDeliveryAdmin(OperatorsOnly, admin.ModelAdmin):
     list_display = ("task", "about", "error", "attempts", "finished_at")
@@ -132,7 +115,7 @@ class FailedDeliveryAdmin(OperatorsOnly, admin.ModelAdmin):
             # Locked: two operators retrying at once enqueue each task once.
             for row in queryset.select_for_update():
                 try:
-                    delivery_retry(row=row)
+                    background.failed_task_retry(row=row)
                 except ImportError:
                     self.message_user(
                         request,

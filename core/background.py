@@ -26,8 +26,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks import task
-from django_tasks.base import TaskResultStatus
+from django_tasks.base import Task, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -104,6 +105,22 @@ _RETRY_PATH = f"{RetryScheduled.__module__}.{RetryScheduled.__qualname__}"
 def failed_tasks():
     """Tasks that gave up (not the attempts that were retried)."""
     return DBTaskResult.objects.failed().exclude(exception_class_path=_RETRY_PATH)
+
+
+def failed_task_retry(*, row: DBTaskResult) -> None:
+    """Enqueue the task of a failed row again, with the same arguments and a
+    fresh set of attempts, and forget the failed row (one transaction).
+    Raises ImportError when the task no longer exists in the code."""
+    task = import_string(row.task_path)
+    if not isinstance(task, Task):
+        raise ImportError(f"{row.task_path} is not a task")
+    kwargs = dict(row.args_kwargs.get("kwargs", {}))
+    kwargs.pop("attempt_number", None)
+    with transaction.atomic():
+        task.using(
+            priority=row.priority, queue_name=row.queue_name, backend=row.backend_name
+        ).enqueue(*row.args_kwargs.get("args", []), **kwargs)
+        row.delete()
 
 
 @dataclass(frozen=True)
