@@ -118,9 +118,7 @@ def _waiting():
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY)
 
 
-# Serialized rollback: the flush after a transactional test would take the
-# Doctors group, which a data migration made, from the tests after it.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_emails_made_while_the_server_refuses_go_out_once_when_it_accepts(
     mail_server, tmp_path
 ):
