@@ -14,6 +14,7 @@ message and a receiving server can tell a rare second delivery (a worker
 killed between the server's acceptance and the task's end) for what it is.
 """
 
+import logging
 from email.utils import formatdate
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ from django.core.mail.message import make_msgid
 from django.utils.module_loading import import_string
 
 from .background import retrying_task
+
+logger = logging.getLogger("healingpaws.mail")
 
 ATTACHMENTS_ERROR = (
     "E-mails with attachments cannot go through the queue (core/mail.py): "
@@ -112,4 +115,13 @@ def delivery_connection():
 @retrying_task()
 def send_email(message: dict) -> int:
     """Send a queued message; raises (and is retried) when the server refuses."""
-    return message_from_data(message, connection=delivery_connection()).send()
+    try:
+        return message_from_data(message, connection=delivery_connection()).send()
+    except Exception as error:
+        logger.warning(
+            "e-mail %r to %s not sent: %r",
+            message["subject"],
+            ", ".join(message["to"] + message["cc"] + message["bcc"]),
+            error,
+        )
+        raise

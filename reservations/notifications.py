@@ -18,7 +18,6 @@ from django.utils.translation import gettext
 from accounts.models import Notification
 from accounts.notifications import notification_kind_register, notification_send
 from core.background import retrying_task
-from core.mail import delivery_connection
 
 from .models import Reservation, ReservationEvent, State, Triage, choice_label
 
@@ -30,13 +29,11 @@ NOTIFICATION_KINDS = {
 logger = logging.getLogger("healingpaws.reservations")
 
 
-def visit_email_send(
-    *, reservation: Reservation, template: str, connection=None, **context
-) -> None:
+def visit_email_send(*, reservation: Reservation, template: str, **context) -> None:
     """Render `reservations/email/<template>_subject.txt` and `_message.txt`
-    for the visit's owner, in their language, and send it: through the queue
-    (EMAIL_BACKEND), or through `connection`. Raises when that refuses, so
-    callers decide what a failure means."""
+    for the visit's owner, in their language, and hand it to the e-mail queue
+    (EMAIL_BACKEND). Raises when it cannot be queued, so callers decide what
+    a failure means."""
     owner = reservation.pet.owner
     with translation.override(owner.preferred_language):
         context = {
@@ -51,7 +48,7 @@ def visit_email_send(
         )
         subject = f"[{gettext('Healing Paws')}] {' '.join(subject.split())}"
         body = render_to_string(f"reservations/email/{template}_message.txt", context)
-    EmailMessage(subject, body, to=[owner.email], connection=connection).send()
+    EmailMessage(subject, body, to=[owner.email]).send()
 
 
 def owner_notify(event: ReservationEvent) -> None:
@@ -81,8 +78,8 @@ def owner_notify(event: ReservationEvent) -> None:
 @retrying_task()
 def visit_change_email(event_id: int) -> None:
     """The worker's half of owner_notify: render the e-mail of one change in
-    the owner's language (as it is now) and send it straight through the mail
-    server, raising when it refuses so that the task is retried."""
+    the owner's language (as it is now) and hand it to the e-mail queue
+    (core.mail), which sends it and retries a refusing server."""
     event = (
         ReservationEvent.objects.select_related(
             "reservation__pet__owner", "reservation__slot", "actor"
@@ -94,16 +91,9 @@ def visit_change_email(event_id: int) -> None:
         # Its visit was deleted since (with its pet or owner): nobody to tell.
         logger.info("visit e-mail for event %s not sent: the visit is gone", event_id)
         return
-    try:
-        visit_email_send(
-            reservation=event.reservation,
-            template="visit_changed",
-            event=event,
-            connection=delivery_connection(),
-        )
-    except Exception as error:
-        logger.warning("visit e-mail for event %s not sent: %r", event_id, error)
-        raise
+    visit_email_send(
+        reservation=event.reservation, template="visit_changed", event=event
+    )
 
 
 # --- how they read ----------------------------------------------------------
