@@ -3,6 +3,9 @@ Who is who. Roles are Django groups so that the admin can show and change them.
 
 - doctor: active staff member of the "Doctors" group (permissions come from a
   data migration); never needs to be superuser.
+- front desk: active staff member of the "Front desk" group (permissions from
+  reservations' data migration): walk-ins, check-in, no-shows in the dashboard;
+  no triage, no treatment, no medical notes.
 - translator: member of the "translators" group; reaches /rosetta/ only.
 - customer: everybody else.
 """
@@ -12,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 
 DOCTORS_GROUP = "Doctors"
 TRANSLATORS_GROUP = "translators"
+FRONT_DESK_GROUP = "Front desk"
 
 
 def is_doctor(user):
@@ -23,6 +27,19 @@ def is_doctor(user):
     if not hasattr(user, "_is_doctor"):
         user._is_doctor = user.groups.filter(name=DOCTORS_GROUP).exists()
     return user._is_doctor
+
+
+def is_front_desk(user):
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if not hasattr(user, "_is_front_desk"):
+        user._is_front_desk = user.groups.filter(name=FRONT_DESK_GROUP).exists()
+    return user._is_front_desk
+
+
+def is_hospital_staff(user):
+    """Who works in the dashboard: doctors and the front desk."""
+    return is_doctor(user) or is_front_desk(user)
 
 
 def is_translator(user):

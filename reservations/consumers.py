@@ -8,21 +8,22 @@ closes it too.
 """
 
 from accounts.consumers import UserSocketConsumer
-from accounts.roles import is_doctor
+from accounts.roles import is_hospital_staff
 from core.sockets import CLOSE_NOT_SIGNED_IN
 
 from .realtime import DASHBOARD_GROUP
 
 
 class DashboardConsumer(UserSocketConsumer):
-    """Open on every dashboard page of a doctor: it also counts them online."""
+    """Open on every dashboard page of a doctor or the front desk: it also
+    counts them online."""
 
     def more_groups(self):
         return (DASHBOARD_GROUP,)
 
     def refusal_for(self, user):
-        # Not (or no longer) a doctor: the page stops reconnecting.
-        return None if is_doctor(user) else CLOSE_NOT_SIGNED_IN
+        # Not (or no longer) hospital staff: the page stops reconnecting.
+        return None if is_hospital_staff(user) else CLOSE_NOT_SIGNED_IN
 
     async def dashboard_changed(self, event):
         await self.push(
