@@ -13,11 +13,15 @@ and its symptoms, so running it again adds nothing.
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Max
 from django.utils import timezone
 
+from accounts.demo import DEMO_PASSWORD
 from accounts.models import User
+from accounts.roles import FRONT_DESK_GROUP
+from accounts.services import user_create_verified
 from pets.demo import DEMO_PETS
 from pets.models import Pet
 
@@ -186,8 +190,28 @@ def seed_visits(*, dry_run=False):
     return lines
 
 
-# What `manage.py seed_demo` runs of this app (after the apps before it).
-seed = seed_visits
+FRONT_DESK = ("reception", "reception@healingpaws.example", "Mei Reception")
+
+
+def seed_front_desk(*, dry_run=False):
+    """The demo receptionist, in the "Front desk" group (migration 0003)."""
+    username, email, name = FRONT_DESK
+    if User.objects.filter(username=username).exists():
+        return [f"Kept    front desk {username}"]
+    if dry_run:
+        return [f"Would create front desk {username:<12} {email}"]
+    user = user_create_verified(
+        username=username, email=email, password=DEMO_PASSWORD, display_name=name
+    )
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(Group.objects.get_or_create(name=FRONT_DESK_GROUP)[0])
+    return [f"Created front desk {username:<12} {email}"]
+
+
+def seed(*, dry_run=False):
+    """What `manage.py seed_demo` runs of this app (after the apps before it)."""
+    return seed_front_desk(dry_run=dry_run) + seed_visits(dry_run=dry_run)
 
 
 def _exists(pet, demo):

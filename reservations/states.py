@@ -57,6 +57,10 @@ OWNER_TRANSITIONS = {
     State.CONFIRMED: {State.CANCELLED},
     State.READY_FOR_RELEASE: {State.FINISHED},
 }
+# What the front desk may do; triage, treatment and release are for doctors.
+FRONT_DESK_TRANSITIONS = {
+    State.CONFIRMED: {State.CHECKED_IN},
+}
 # The next state when a doctor "advances" a visit: the legal move that is
 # not a cancellation.
 NEXT_STATE = {
@@ -118,6 +122,11 @@ def moves_from(state) -> set:
 
 def is_legal_move(from_state, to_state) -> bool:
     return to_state in moves_from(from_state)
+
+
+def is_front_desk_move(from_state, to_state) -> bool:
+    """A move the front desk may make (doctors may make every legal move)."""
+    return to_state in FRONT_DESK_TRANSITIONS.get(from_state, ())
 
 
 def is_owner_move(from_state, to_state) -> bool:

@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from accounts.roles import is_doctor
+
 from .. import services
 from ..states import State, Triage
 from .columns import refusal_message
@@ -33,6 +35,9 @@ DONE_MESSAGES = {
     ),
     "confirm": ngettext_lazy(
         "%(count)d visit confirmed.", "%(count)d visits confirmed.", "count"
+    ),
+    "check_in": ngettext_lazy(
+        "%(count)d visit checked in.", "%(count)d visits checked in.", "count"
     ),
     "advance": ngettext_lazy(
         "%(count)d visit moved one step forward.",
@@ -75,7 +80,16 @@ def move_to(state):
 class VisitActionsMixin:
     """Added to ReservationAdmin: the actions of the visit list."""
 
-    actions = ["triage_emergency", "triage_standard", "confirm", "advance", "cancel"]
+    actions = [
+        "triage_emergency",
+        "triage_standard",
+        "confirm",
+        "check_in",
+        "advance",
+        "cancel",
+    ]
+    # All the front desk is offered (services refuse the rest anyway).
+    front_desk_actions = {"check_in"}
 
     triage_emergency = visit_action(
         "triage_emergency", _("Triage as emergency"), triage_as(Triage.EMERGENCY)
@@ -84,11 +98,22 @@ class VisitActionsMixin:
         "triage_standard", _("Triage as standard"), triage_as(Triage.STANDARD)
     )
     confirm = visit_action("confirm", _("Confirm"), move_to(State.CONFIRMED))
+    check_in = visit_action("check_in", _("Check in"), move_to(State.CHECKED_IN))
     advance = visit_action(
         "advance",
         _("Advance one step"),
         lambda visit, by: services.reservation_advance(reservation=visit, by=by),
     )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_doctor(request.user):
+            actions = {
+                name: action
+                for name, action in actions.items()
+                if name in self.front_desk_actions
+            }
+        return actions
 
     @admin.action(description=_("Cancel with a reason"), permissions=["change"])
     def cancel(self, request, queryset):

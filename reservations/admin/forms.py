@@ -49,11 +49,15 @@ class VisitDecisionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         visit = self.instance
         self.fields["version"].initial = services.reservation_version(visit)
-        self.fields["set_triage"].initial = visit.triage
-        allowed = states.moves_from(visit.state)
+        if "set_triage" in self.fields:
+            self.fields["set_triage"].initial = visit.triage
+        allowed = self.allowed_moves(visit)
         self.fields["move_to"].choices = [("", _("— no change —"))] + [
             (state, label) for state, label in State.choices if state in allowed
         ]
+
+    def allowed_moves(self, visit):
+        return states.moves_from(visit.state)
 
     def clean(self):
         data = super().clean()
@@ -90,6 +94,19 @@ class VisitDecisionForm(forms.ModelForm):
         )
         self.data[self.add_prefix("move_to")] = ""
         self.data[self.add_prefix("set_triage")] = self.instance.triage
+
+
+class FrontDeskDecisionForm(VisitDecisionForm):
+    """The front desk's part of the decision: its own moves, no triage."""
+
+    set_triage = None
+
+    def allowed_moves(self, visit):
+        return {
+            state
+            for state in states.moves_from(visit.state)
+            if states.is_front_desk_move(visit.state, state)
+        }
 
 
 class BulkCancelForm(VisitCancelForm):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from accounts.roles import is_doctor
+from accounts.roles import is_doctor, is_hospital_staff
 
 from .. import services, states
 from ..models import Reservation
@@ -46,9 +46,14 @@ NEXT_STEP_LABELS = {
 
 
 def may_move_visits(user) -> bool:
-    """Triage and one-click moves are for doctors only; other staff (the
-    front desk to come) may see the queue but not decide on it."""
+    """Triage and reordering are for doctors only; the front desk sees the
+    queue and gets the one-click moves that are its own (check-in)."""
     return is_doctor(user)
+
+
+def may_take_step(user, visit, to_state) -> bool:
+    """Whether `user` gets the one-click button moving `visit` to `to_state`."""
+    return services.may_move(user, visit, to_state)
 
 
 class QueuePagesMixin:
@@ -116,6 +121,7 @@ class QueuePagesMixin:
             "with_doctor": with_doctor,
             "ordered_bands": ORDERED_BANDS,
             "can_move": may_move_visits(request.user),
+            "can_step": self.has_change_permission(request),
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/queue.html", context
@@ -164,7 +170,10 @@ class QueuePagesMixin:
         drawn before a colleague moved the visit, is refused instead of moving
         the visit a second step.
         """
-        if not (self.has_change_permission(request) and may_move_visits(request.user)):
+        # The service decides which moves (the front desk: check-in only).
+        if not (
+            self.has_change_permission(request) and is_hospital_staff(request.user)
+        ):
             raise PermissionDenied
         form = QuickAdvanceForm(request.POST)
         if not form.is_valid():

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import PhoneSearchMixin
+from accounts.roles import is_doctor
 from pets.templatetags.pets_tags import pet_photo
 
 from .. import services, states
@@ -27,7 +28,7 @@ from .columns import (
     triage_badge,
 )
 from .filters import DayFilter, ProgressFilter
-from .forms import VisitDecisionForm
+from .forms import FrontDeskDecisionForm, VisitDecisionForm
 from .queue import QueuePagesMixin
 
 # --- admins -----------------------------------------------------------------------
@@ -132,8 +133,21 @@ class ReservationAdmin(
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(self.fieldsets)
         if self.has_change_permission(request, obj):
-            fieldsets.insert(-1, self.decision_fieldset)
+            fieldsets.insert(-1, self._decision_fieldset(request))
         return fieldsets
+
+    def _decision_fieldset(self, request):
+        if is_doctor(request.user):
+            return self.decision_fieldset
+        # The front desk: its own moves (FrontDeskDecisionForm), no triage.
+        title, part = self.decision_fieldset
+        fields = [name for name in part["fields"] if name != "set_triage"]
+        return (title, {"fields": fields})
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not is_doctor(request.user):
+            kwargs["form"] = FrontDeskDecisionForm
+        return super().get_form(request, obj, change, **kwargs)
 
     # --- the list
 
@@ -235,10 +249,11 @@ class ReservationAdmin(
         try:
             # Both or neither: a refused move also undoes a triage made with it.
             with transaction.atomic():
-                if data["set_triage"] != obj.triage:
+                triage = data.get("set_triage", obj.triage)
+                if triage != obj.triage:
                     services.reservation_triage(
                         reservation=obj,
-                        triage=data["set_triage"],
+                        triage=triage,
                         by=request.user,
                         version=version,
                     )

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import is_doctor
+from accounts.roles import is_doctor, is_front_desk
 
 from .. import states
 from ..models import REASON_MAX_LENGTH, Reservation, ReservationEvent
@@ -51,10 +51,7 @@ def reservation_transition(
                     "to": State(to_state).label if to_state in State else to_state,
                 },
             )
-        if not is_doctor(by) and not (
-            reservation.pet.owner_id == by.pk
-            and states.is_owner_move(from_state, to_state)
-        ):
+        if not may_move(by, reservation, to_state):
             raise PermissionDenied(NOT_ALLOWED_ERROR)
         note = note.strip()
         if len(note) > REASON_MAX_LENGTH:
@@ -79,6 +76,19 @@ def reservation_transition(
             note=note,
         )
     return reservation
+
+
+def may_move(user: User, reservation: Reservation, to_state: str) -> bool:
+    """Whether `user` may make this (legal) move: doctors any, the front desk
+    its own (states.FRONT_DESK_TRANSITIONS), the owner theirs."""
+    from_state = reservation.state
+    if is_doctor(user):
+        return True
+    if is_front_desk(user) and states.is_front_desk_move(from_state, to_state):
+        return True
+    return reservation.pet.owner_id == user.pk and states.is_owner_move(
+        from_state, to_state
+    )
 
 
 def reservation_advance(

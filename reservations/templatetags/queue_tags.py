@@ -3,7 +3,7 @@
 from django import template
 
 from reservations import states
-from reservations.admin.queue import NEXT_STEP_LABELS, may_move_visits
+from reservations.admin.queue import NEXT_STEP_LABELS, may_take_step
 
 register = template.Library()
 
@@ -14,6 +14,8 @@ def next_step(context, visit):
     when there is no next step or the user may not take it."""
     request = context.get("request")
     to_state = states.next_state(visit)
-    if to_state is None or request is None or not may_move_visits(request.user):
+    if to_state is None or request is None:
+        return None
+    if not may_take_step(request.user, visit, to_state):
         return None
     return to_state, NEXT_STEP_LABELS[to_state]

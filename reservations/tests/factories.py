@@ -77,3 +77,15 @@ def ensure_default_hours():
                 "closes": datetime.time(17 if sunday else 20),
             },
         )
+
+
+def make_front_desk(**fields):
+    """A receptionist: active staff in the "Front desk" group of migration 0003."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import FRONT_DESK_GROUP
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=FRONT_DESK_GROUP))
+    return user

@@ -773,8 +773,8 @@ def test_the_next_step_comes_back_only_to_a_page_of_this_site(
 def test_other_staff_with_the_change_permission_see_the_queue_but_cannot_move_it(
     client, customer, monkeypatch
 ):
-    # The front desk to come: staff who may open the dashboard and change
-    # visits (check-in, walk-ins), but neither triage nor move visits on.
+    # Staff who may open the dashboard and change visits but are neither
+    # doctors nor the front desk: they neither triage nor move visits on.
     monkeypatch.setattr(
         "healingpaws.admin.DoctorDashboardSite.has_permission",
         lambda site, request: request.user.is_active and request.user.is_staff,

@@ -88,3 +88,10 @@ def test_seed_demo_leaves_a_pet_with_a_visit_booked_by_hand_alone(settings, caps
     assert list(Reservation.objects.ongoing().filter(pet=biscuit)) == [by_hand]
     assert "Skipped visit Biscuit: in_treatment" in capsys.readouterr().out
     assert Reservation.objects.filter(state__in=ONGOING_STATES).count() == 5
+
+
+def test_seed_demo_makes_a_receptionist_in_the_front_desk_group(seeded):
+    from accounts.models import User
+    from accounts.roles import is_front_desk
+
+    assert is_front_desk(User.objects.get(username="reception"))
