@@ -12,7 +12,8 @@ from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
 
 from . import services
-from .models import DoctorNote, Pet
+from .models import CareDose, DoctorNote, Pet
+from .record.admin import CareDoseInline, dose_forms_save
 from .templatetags.pets_tags import pet_photo
 
 
@@ -91,16 +92,27 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
     readonly_fields = ["photo_preview", "archived_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["owner", "name", "species", "breed", "sex"]}),
-        (_("Health"), {"fields": ["birth_date", "weight_kg", "notes"]}),
+        (
+            _("Health"),
+            {
+                "fields": [
+                    "birth_date",
+                    "weight_kg",
+                    "microchip_number",
+                    "blood_type",
+                    "notes",
+                ]
+            },
+        ),
         (_("Photo"), {"fields": ["photo_preview", "new_photo"]}),
         (_("Record"), {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
     # Higher apps add theirs: reservations/admin/pet_history.py the visit history.
-    inlines = [DoctorNoteInline]
+    inlines = [CareDoseInline, DoctorNoteInline]
     actions = ["archive", "restore"]
 
     def get_inlines(self, request, obj):
-        # A pet being registered has no visits yet.
+        # A pet being registered has no visits nor doses yet.
         if obj is None:
             return [DoctorNoteInline]
         return super().get_inlines(request, obj)
@@ -169,6 +181,9 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
             [],
             [],
         )
+        if formset.model is CareDose:
+            dose_forms_save(pet=form.instance, formset=formset)
+            return
         for note_form in formset.forms:
             if not note_form.has_changed() or not note_form.is_valid():
                 continue

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from accounts.models import User
 
 from .models import Pet, Sex, Species
+from .record.demo import seed_record
 from .services import doctor_note_add, pet_create
 
 
@@ -168,6 +169,7 @@ def seed_pets(*, dry_run=False):
                 doctor_note_add(
                     pet=pet, author=doctor, text=text, visible_to_owner=visible
                 )
+        seed_record(pet=pet, doctor=doctor)
     return lines
 
 

@@ -7,6 +7,7 @@ from django.core.validators import (
     MaxLengthValidator,
     MaxValueValidator,
     MinValueValidator,
+    RegexValidator,
 )
 from django.db import models
 from django.db.models import Q
@@ -33,6 +34,8 @@ BIRTH_DATE_TOO_OLD_ERROR = _(
     "The birth date is more than %(years)d years ago; please check it."
 )
 WEIGHT_RANGE_ERROR = _("Enter a weight between 0.01 and 1000 kg.")
+MICROCHIP_ERROR = _("A microchip number has 9 to 15 letters and digits.")
+MICROCHIP_TAKEN_ERROR = _("Another pet has this microchip number.")
 
 
 def validate_birth_date(value):
@@ -141,6 +144,19 @@ class Pet(TimeStampedModel):
         blank=True,
         help_text=_("Allergies, medication, diet, anything the doctor should know."),
     )
+    # ISO 11784 chips read as 15 digits; older ones as 9 or 10 characters.
+    microchip_number = models.CharField(
+        _("microchip number"),
+        max_length=15,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z]{9,15}$", MICROCHIP_ERROR)],
+    )
+    blood_type = models.CharField(
+        _("blood type"),
+        max_length=20,
+        blank=True,
+        help_text=_("If known, e.g. DEA 1 positive for a dog, A or B for a cat."),
+    )
     # All three are re-encoded by core.images and served by pets.views.photo.
     photo = models.ImageField(_("photo"), upload_to="pets/", blank=True)
     photo_medium = models.ImageField(upload_to="pets/", blank=True)
@@ -166,6 +182,12 @@ class Pet(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(species__in=Species.values), name="pets_pet_species_valid"
             ),
+            models.UniqueConstraint(
+                fields=["microchip_number"],
+                condition=~Q(microchip_number=""),
+                name="pets_pet_unique_microchip",
+                violation_error_message=MICROCHIP_TAKEN_ERROR,
+            ),
         ]
 
     def __str__(self):
@@ -184,6 +206,16 @@ class Pet(TimeStampedModel):
         if self.weight_kg is None:
             return ""
         return f"{self.weight_kg.normalize():f}"
+
+    @property
+    def is_neutered(self):
+        """Neutered status is part of the sex (spayed female, neutered male):
+        one field, so the two can never disagree. None when unknown."""
+        if self.sex in (Sex.FEMALE_SPAYED, Sex.MALE_NEUTERED):
+            return True
+        if self.sex in (Sex.FEMALE, Sex.MALE):
+            return False
+        return None
 
     @property
     def is_archived(self):
@@ -244,3 +276,8 @@ class DoctorNote(TimeStampedModel):
 
     def __str__(self):
         return Truncator(self.text).chars(60)
+
+
+# The medical record's models live in pets.record; importing them here makes
+# them pets models (and pets migrations).
+from .record.models import CareDose, CareItem  # noqa: E402, F401

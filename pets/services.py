@@ -20,6 +20,8 @@ PET_DETAIL_FIELDS = (
     "birth_date",
     "weight_kg",
     "notes",
+    "microchip_number",
+    "blood_type",
 )
 
 PHOTO_MAX_SIDE = 2048
@@ -38,6 +40,8 @@ def pet_create(
     birth_date: datetime.date | None = None,
     weight_kg: Decimal | None = None,
     notes: str = "",
+    microchip_number: str = "",
+    blood_type: str = "",
     photo=None,
 ) -> Pet:
     """Register a pet for its owner; the photo, if any, goes through the pipeline.
@@ -55,6 +59,8 @@ def pet_create(
         birth_date=birth_date,
         weight_kg=weight_kg,
         notes=notes,
+        microchip_number=microchip_number,
+        blood_type=blood_type,
     )
     pet.full_clean()
     pet.save()

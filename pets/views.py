@@ -14,6 +14,7 @@ from core.images import image_response
 from . import services
 from .forms import PetForm
 from .models import Pet
+from .record.pages import chosen_tab, record_context
 from .timeline import pet_timeline
 
 # The URL's size, and the field holding that rendition.
@@ -72,6 +73,8 @@ class PetDetailView(LoginRequiredMixin, DetailView):
             ),
             None,
         )
+        tab = chosen_tab(self.request.GET.get("record"))
+        context.update(record_context(self.object, tab=tab))
         return context
 
 

@@ -27,6 +27,11 @@ def inline_management(total=1, initial=0, visits=0):
         "doctor_notes-INITIAL_FORMS": str(initial),
         "doctor_notes-MIN_NUM_FORMS": "0",
         "doctor_notes-MAX_NUM_FORMS": "1000",
+        # The doses' inline (pets.record.admin), with no new dose.
+        "care_doses-TOTAL_FORMS": "0",
+        "care_doses-INITIAL_FORMS": "0",
+        "care_doses-MIN_NUM_FORMS": "0",
+        "care_doses-MAX_NUM_FORMS": "1000",
         # The read-only visit history sends its management form too.
         "reservations-TOTAL_FORMS": str(visits),
         "reservations-INITIAL_FORMS": str(visits),

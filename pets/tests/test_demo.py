@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from pets.demo import DEMO_NOTES, DEMO_PETS
-from pets.models import DoctorNote, Pet
+from pets.models import CareDose, DoctorNote, Pet
 
 
 @pytest.mark.django_db
@@ -33,3 +33,16 @@ def test_seed_demo_dry_run_writes_nothing(settings, capsys):
 
     assert not Pet.objects.exists()
     assert "Would create pet Biscuit of alice" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_demo_pets_a_care_history(settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+
+    biscuit = Pet.objects.get(name="Biscuit")
+    doses = CareDose.objects.filter(pet=biscuit)
+    assert doses.filter(item__name="Rabies").count() == 3
+    assert all(dose.batch_number and dose.vet.username == "dr_chen" for dose in doses)
+    assert CareDose.objects.filter(pet__name="Mochi", item__name="FVRCP").count() == 3

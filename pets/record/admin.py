@@ -1,0 +1,128 @@
+"""The record in the doctor dashboard: the care catalogue, and the doses on
+the pet's page (an inline: pick the item, check the batch, save)."""
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import DOCTORS_GROUP
+
+from . import services
+from .models import CareDose, CareItem
+
+NEXT_DUE_ORDER_ERROR = _("The next dose is due after the date given.")
+
+
+def doctors():
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(Q(groups__name=DOCTORS_GROUP) | Q(is_superuser=True))
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+@admin.register(CareItem)
+class CareItemAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "name_zh_hans",
+        "species",
+        "kind",
+        "interval_months",
+        "first_dose_weeks",
+        "active",
+    ]
+    list_filter = ["species", "kind", "active"]
+    search_fields = ["name", "name_zh_hans"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Doses refer to their item: retire it (untick "in use") instead.
+        return False
+
+
+class CareDoseForm(forms.ModelForm):
+    class Meta:
+        model = CareDose
+        fields = ["item", "given_on", "batch_number", "vet", "next_due"]
+        widgets = {
+            "given_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "next_due": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "batch_number": forms.TextInput(attrs={"size": 12}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A given dose is the record: only its next due date may be corrected.
+        if self.instance.pk:
+            for name in ("item", "given_on", "batch_number", "vet"):
+                self.fields[name].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        given_on, next_due = data.get("given_on"), data.get("next_due")
+        if given_on and next_due and next_due <= given_on:
+            self.add_error("next_due", NEXT_DUE_ORDER_ERROR)
+        return data
+
+    def validate_unique(self):
+        # The item's species and the computed due date are the service's.
+        pass
+
+    def _post_clean(self):
+        # The service validates the dose it builds (next due computed first).
+        pass
+
+
+class CareDoseInline(admin.TabularInline):
+    model = CareDose
+    form = CareDoseForm
+    fields = ["item", "given_on", "batch_number", "vet", "next_due"]
+    extra = 1
+    can_delete = False
+    verbose_name = _("dose")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item", "vet")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        fields = formset.form.base_fields
+        items = CareItem.objects.all()
+        if obj is not None:
+            items = items.filter(Q(species=obj.species))
+        fields["item"].queryset = items
+        fields["vet"].queryset = doctors()
+        # Today, by the doctor at the keyboard: recording what was just given
+        # is picking the item and saving.
+        fields["given_on"].initial = timezone.localdate
+        fields["vet"].initial = request.user.pk
+        return formset
+
+
+def dose_forms_save(*, pet, formset) -> None:
+    """CareDoseInline's forms through the services (PetAdmin.save_formset):
+    each new dose recorded, each corrected due date set; fills the lists the
+    admin's history message is built from."""
+    for form in formset.forms:
+        if not form.has_changed() or not form.is_valid():
+            continue
+        data = form.cleaned_data
+        if form.instance.pk:
+            dose = services.care_dose_set_next_due(
+                dose=form.instance, next_due=data["next_due"]
+            )
+            formset.changed_objects.append((dose, form.changed_data))
+        else:
+            dose = services.care_dose_record(
+                pet=pet,
+                item=data["item"],
+                vet=data["vet"],
+                given_on=data["given_on"],
+                batch_number=data["batch_number"],
+                next_due=data["next_due"],
+            )
+            formset.new_objects.append(dose)

@@ -1,0 +1,50 @@
+"""Telling owners about their pet's record: notifications in the bell, worded
+here and registered with accounts (PetsConfig.ready), pushed live.
+
+The pet's page marks its record section as a live region named
+"pet-<id>-record"; the push carries the pet's id, so that live.js can redraw
+that region when it learns to match it (see the README's record part).
+"""
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+from accounts.notifications import notification_kind_register, notification_send
+
+DOSE_RECORDED = "care_dose"
+
+
+def dose_recorded(dose) -> None:
+    pet = dose.pet
+    notification_send(
+        recipient=pet.owner,
+        kind=DOSE_RECORDED,
+        url=pet.get_absolute_url() + "?record=care#record",
+        pet=pet.name,
+        pet_id=pet.pk,
+        item=dose.item.name,
+        item_zh_hans=dose.item.name_zh_hans,
+    )
+
+
+def _item_name(params):
+    if params.get("item_zh_hans") and translation.get_language() == "zh-hans":
+        return params["item_zh_hans"]
+    return params.get("item", "")
+
+
+def _dose_text(params):
+    return gettext("%(item)s recorded for %(pet)s.") % {
+        "item": _item_name(params),
+        "pet": params.get("pet", ""),
+    }
+
+
+def _pet_payload(params):
+    return {"pet": params.get("pet_id")}
+
+
+def register() -> None:
+    notification_kind_register(
+        DOSE_RECORDED, text=_dose_text, payload=_pet_payload, icon="bi-shield-check"
+    )
