@@ -7,7 +7,11 @@ class PetsConfig(AppConfig):
     verbose_name = _("Pets")
 
     def ready(self):
-        from .record import notices
+        from core import schedule
+
+        from .record import notices, reminders
 
         # How the record's notifications read (accounts words none itself).
         notices.register()
+        # Care reminders without cron: the workers run them (core/schedule.py).
+        schedule.every(reminders.REMINDERS_EVERY, reminders.send_care_reminders)

@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import views
+from .record import views as record_views
 
 app_name = "pets"
 
 urlpatterns = [
     path("", views.PetListView.as_view(), name="list"),
     path("new/", views.pet_create, name="new"),
+    path("care-reminders/", record_views.care_reminders, name="care-reminders"),
     path("<int:pk>/", views.PetDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.pet_edit, name="edit"),
     path("<int:pk>/archive/", views.pet_archive, name="archive"),

@@ -172,3 +172,67 @@ class CareDose(TimeStampedModel):
         if self.next_due - today <= DUE_SOON:
             return CareStatus.DUE_SOON
         return CareStatus.UP_TO_DATE
+
+
+class NoticeStage(models.TextChoices):
+    EARLY = "early", _("4 weeks before")
+    DUE = "due", _("On the due date")
+    OVERDUE = "overdue", _("2 weeks overdue")
+
+
+class CareNotice(models.Model):
+    """One reminder notice of a dose's next due date, sent once: the row is
+    written in the transaction that hands the e-mail to the queue, and the
+    constraint refuses a second one."""
+
+    dose = models.ForeignKey(
+        CareDose,
+        verbose_name=_("dose"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    stage = models.CharField(_("notice"), max_length=16, choices=NoticeStage.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sent_on = models.DateField(_("sent on"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("care reminder")
+        verbose_name_plural = _("care reminders")
+        ordering = ["-sent_on", "-pk"]
+        indexes = [models.Index(fields=["owner", "sent_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dose", "stage"], name="pets_carenotice_once_per_stage"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dose} · {self.get_stage_display()}"
+
+
+class CareReminderSetting(models.Model):
+    """An owner's choice about care reminders; without a row they are on.
+    Kept here, not on the user: the user model belongs to accounts, which
+    knows nothing of care."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="care_reminder_setting",
+    )
+    enabled = models.BooleanField(_("send me care reminders"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("care reminder setting")
+        verbose_name_plural = _("care reminder settings")
+
+    def __str__(self):
+        return f"{self.owner}: {'on' if self.enabled else 'off'}"

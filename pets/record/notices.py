@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from accounts.notifications import notification_kind_register, notification_send
 
 DOSE_RECORDED = "care_dose"
+REMINDER = "care_reminder"
 
 
 def dose_recorded(dose) -> None:
@@ -40,6 +41,12 @@ def _dose_text(params):
     }
 
 
+def _reminder_text(params):
+    return gettext("Preventive care is due for %(pets)s.") % {
+        "pets": ", ".join(params.get("pets", [])),
+    }
+
+
 def _pet_payload(params):
     return {"pet": params.get("pet_id")}
 
@@ -47,4 +54,7 @@ def _pet_payload(params):
 def register() -> None:
     notification_kind_register(
         DOSE_RECORDED, text=_dose_text, payload=_pet_payload, icon="bi-shield-check"
+    )
+    notification_kind_register(
+        REMINDER, text=_reminder_text, payload=_pet_payload, icon="bi-calendar-check"
     )

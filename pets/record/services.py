@@ -11,7 +11,7 @@ from accounts.roles import is_doctor
 
 from ..models import Pet
 from . import notices
-from .models import CareDose, CareItem
+from .models import CareDose, CareItem, CareReminderSetting
 
 WRONG_SPECIES_ERROR = _("This care item is for another species.")
 NOT_A_DOCTOR_ERROR = _("Only a doctor can be the vet of a dose.")
@@ -58,3 +58,16 @@ def care_dose_set_next_due(
     dose.full_clean()
     dose.save(update_fields=["next_due", "updated_at"])
     return dose
+
+
+def care_reminders_enabled(*, owner: User) -> bool:
+    setting = CareReminderSetting.objects.filter(owner=owner).first()
+    return setting is None or setting.enabled
+
+
+def care_reminders_set(*, owner: User, enabled: bool) -> CareReminderSetting:
+    """Switch the owner's care reminders on or off."""
+    setting, _created = CareReminderSetting.objects.update_or_create(
+        owner=owner, defaults={"enabled": enabled}
+    )
+    return setting

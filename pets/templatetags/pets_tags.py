@@ -2,6 +2,7 @@ from django import template
 from django.urls import reverse
 
 from core.images import image_version
+from pets.record.services import care_reminders_enabled
 
 register = template.Library()
 
@@ -21,3 +22,9 @@ def pet_photo(pet, size="sm"):
     if pet.photo_thumbnail:
         url = f"{reverse(route, args=[pet.pk])}?v={image_version(pet.photo_thumbnail)}"
     return {"pet": pet, "url": url, "size": size, "pixels": pixels}
+
+
+@register.simple_tag
+def care_reminders_on(user):
+    """Whether the user gets care reminders (for the profile's switch)."""
+    return user.is_authenticated and care_reminders_enabled(owner=user)

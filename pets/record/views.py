@@ -1,0 +1,46 @@
+"""The owner's side of the record that is not the pet page: the care
+reminders switch."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from . import services
+from .models import CareReminderSetting
+
+
+class ReminderSettingForm(forms.ModelForm):
+    class Meta:
+        model = CareReminderSetting
+        fields = ["enabled"]
+
+
+@login_required
+def care_reminders(request):
+    """Switch care reminders on or off (also offered on the profile page)."""
+    current = services.care_reminders_enabled(owner=request.user)
+    # An unticked box posts nothing: the form is bound on any POST.
+    data = request.POST if request.method == "POST" else None
+    form = ReminderSettingForm(data, initial={"enabled": current})
+    if request.method == "POST" and form.is_valid():
+        enabled = form.cleaned_data["enabled"]
+        services.care_reminders_set(owner=request.user, enabled=enabled)
+        if enabled:
+            messages.success(request, _("Care reminders are on."))
+        else:
+            messages.success(request, _("Care reminders are off."))
+        return redirect(_next_url(request) or "pets:care-reminders")
+    return render(request, "pets/record/care_reminders.html", {"form": form})
+
+
+def _next_url(request):
+    """Where the switch was posted from (the profile page), if it is ours."""
+    url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return None
