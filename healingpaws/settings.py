@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "admin_reorder",
     "rosetta",
     "csp",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.second_factor.StaffSecondFactorMiddleware",
     # Last, so that it sees the exceptions of the views.
     "healingpaws.middleware.ServiceUnavailableMiddleware",
 ]
@@ -214,6 +216,13 @@ ACCOUNT_RATE_LIMITS = {"signup_check": "30/m/ip"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 # Reset links (Django's token generator) expire after two hours and die once used.
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+
+# Two-factor sign-in (allauth.mfa); staff must use it when MFA_REQUIRED_FOR_STAFF
+# is on (accounts/second_factor.py). Wrong codes: allauth's login_failed limit.
+MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys want https but locally
 
 # Doctors are recognised by e-mail at signup and login (accounts/roles.py).
 HEALINGPAWS_DOCTOR_EMAILS = [

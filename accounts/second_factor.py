@@ -1,0 +1,167 @@
+"""Two-factor sign-in (allauth.mfa) and the rule that staff must use it.
+
+allauth asks for the second factor at every login of an account that has one
+(its AuthenticateStage, whichever page the login started on: the admin's
+login is allauth's, healingpaws/admin.py). What allauth leaves to the site is
+the rule "staff must have one": with MFA_REQUIRED_FOR_STAFF on (by default
+when DEBUG is off), a staff member's session that has not passed a second
+factor reaches nothing but the pages to set one up (or to prove it, for an
+account that has one: a session from before the rule) and signing out.
+
+Whether a session passed a second factor is read from the session itself
+(allauth's authentication records, and a mark set when a factor is added in
+it): no query on the pages of a session that did.
+"""
+
+from allauth.account.authentication import get_authentication_records
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.signals import authenticator_added
+from django.conf import settings
+from django.contrib import messages
+from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.urls import resolve, reverse
+from django.urls.exceptions import Resolver404
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+
+# Any of these makes an account staff: it opens customers' data or the site's
+# texts. (Front desk staff are is_staff.)
+STAFF_GROUPS = (DOCTORS_GROUP, TRANSLATORS_GROUP)
+
+# Kinds that are a second factor by themselves (recovery codes only stand in).
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+# How authenticator apps name the account's entry (allauth's default: the host).
+TOTP_ISSUER = "Healing Paws"
+
+# Set in a session when a second factor was added in it (allauth records the
+# factors used to log in, not one just set up).
+SESSION_MARK = "healingpaws_second_factor"
+
+SET_UP_MESSAGE = _(
+    "Hospital staff sign in with a second factor. Set up an authenticator app "
+    "or a security key to continue."
+)
+PROVE_MESSAGE = _("Confirm it is you with your second factor to continue.")
+LAST_FACTOR_MESSAGE = _(
+    "Hospital staff must keep a second factor: add another one before removing "
+    "this one."
+)
+
+# The pages a staff session without a second factor may still open (URL
+# names); everything else sends it to set one up.
+OPEN_URL_NAMES = frozenset(
+    {
+        "account_logout",
+        "account_reauthenticate",
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_reauthenticate",
+        "mfa_reauthenticate_webauthn",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+        "set_language",
+        "javascript-catalog",
+        "healthz",
+        "favicon",
+    }
+)
+
+
+def is_staff_account(user) -> bool:
+    """Whether the account must sign in with a second factor (when the rule
+    is on): staff, superusers and members of the staff groups."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return user.groups.filter(name__in=STAFF_GROUPS).exists()
+
+
+def session_passed_second_factor(request) -> bool:
+    if request.session.get(SESSION_MARK) == request.user.pk:
+        return True
+    records = get_authentication_records(request, request.user)
+    return any(record.get("method") == "mfa" for record in records)
+
+
+def has_second_factor(user) -> bool:
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+
+
+@receiver(authenticator_added, dispatch_uid="accounts.second_factor_added")
+def mark_session_on_factor_added(sender, request, user, authenticator, **kwargs):
+    if request is not None and authenticator.type in SECOND_FACTORS:
+        request.session[SESSION_MARK] = user.pk
+
+
+class StaffSecondFactorMiddleware:
+    """Sends a staff session that has not passed a second factor to set one
+    up (or to use the one it has) before any other page. After
+    AuthenticationMiddleware, MessageMiddleware and allauth's middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.MFA_REQUIRED_FOR_STAFF and self._held(request):
+            return self._detour(request)
+        return self.get_response(request)
+
+    def _held(self, request) -> bool:
+        user = request.user
+        if not user.is_authenticated or session_passed_second_factor(request):
+            return False
+        if _url_name(request) in OPEN_URL_NAMES:
+            return False
+        if request.path.startswith(settings.STATIC_URL):
+            return False
+        return is_staff_account(user)
+
+    def _detour(self, request):
+        if has_second_factor(request.user):
+            # A session from before the rule, or a factor added elsewhere.
+            messages.info(request, PROVE_MESSAGE)
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
+        messages.warning(request, SET_UP_MESSAGE)
+        return redirect("mfa_index")
+
+
+def _url_name(request):
+    try:
+        return resolve(request.path_info).url_name
+    except Resolver404:
+        return None
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """The hospital's name in authenticator apps; staff keep a second factor
+    (allauth asks this before deactivating the authenticator app)."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": LAST_FACTOR_MESSAGE,
+    }
+
+    def get_totp_issuer(self) -> str:
+        return TOTP_ISSUER
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        if not settings.MFA_REQUIRED_FOR_STAFF or authenticator.type not in (
+            SECOND_FACTORS
+        ):
+            return True
+        user = authenticator.user
+        if not is_staff_account(user):
+            return True
+        others = Authenticator.objects.filter(
+            user=user, type__in=SECOND_FACTORS
+        ).exclude(pk=authenticator.pk)
+        return others.exists()
