@@ -286,6 +286,8 @@ STATICFILES_DIRS = [
     ("vendor/dropzone", BASE_DIR / "node_modules" / "dropzone" / "dist"),
     ("vendor/idiomorph", BASE_DIR / "node_modules" / "idiomorph" / "dist"),
     ("vendor/sortablejs", BASE_DIR / "node_modules" / "sortablejs"),
+    # The weight chart on the pet's record (static/js/pets/weight-chart.js).
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
