@@ -218,6 +218,11 @@ class Reservation(TimeStampedModel):
     cancel_reason = models.CharField(
         _("reason"), max_length=REASON_MAX_LENGTH, blank=True
     )
+    # Registered at the desk on arrival (services.walk_in_register): it holds
+    # no bookable place in its slot, which only says which day and time.
+    walk_in = models.BooleanField(_("walk-in"), default=False)
+    # When the pet arrived: waits (and their maximum) are counted from here.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_failures = models.PositiveSmallIntegerField(default=0)
     reminder_error = models.CharField(max_length=500, blank=True)

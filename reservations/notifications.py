@@ -72,7 +72,8 @@ def owner_notify(event: ReservationEvent) -> None:
             reservation=visit.pk,
             to=event.to_value,
         )
-    visit_change_email.enqueue(event.pk)
+    if owner.email:  # a walk-in's new customer may have given none
+        visit_change_email.enqueue(event.pk)
 
 
 @retrying_task()

@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.phones import with_phone
+from pets.models import Pet
+
 from . import states
 from .models import ClinicSettings, Reservation
 from .states import ONGOING_STATES, WAITING_STATES, State, Triage
@@ -111,4 +115,34 @@ def today_summary(*, limit: int = 10) -> TodaySummary:
         waiting=sum(totals[state] for state in WAITING_STATES),
         counts=[(state, label, totals[state]) for state, label in State.choices],
         open_emergencies=totals["emergencies"],
+    )
+
+
+# The most pets a walk-in search lists: the desk types more rather than scroll.
+PET_SEARCH_LIMIT = 10
+PET_SEARCH_MIN_LENGTH = 2
+
+
+def walk_in_pet_search(term: str, *, limit: int = PET_SEARCH_LIMIT) -> list:
+    """Active pets whose name, or whose owner's name, username, e-mail or
+    phone (digits, however typed: accounts.phones) matches `term`; for the
+    walk-in form. One query; nothing for a term too short to mean anything."""
+    term = term.replace("\x00", "").strip()[:100]
+    if len(term) < PET_SEARCH_MIN_LENGTH:
+        return []
+    owners = Q(
+        *[
+            Q(**{f"owner__{field}__icontains": term})
+            for field in ("username", "display_name", "email", "phone")
+        ],
+        _connector=Q.OR,
+    )
+    by_phone = with_phone(User.objects.all(), term)
+    if by_phone is not None:
+        owners |= Q(owner__in=by_phone.values("pk"))
+    return list(
+        Pet.objects.active()
+        .filter(Q(name__icontains=term) | owners)
+        .select_related("owner")
+        .order_by("name", "pk")[:limit]
     )

@@ -30,6 +30,7 @@ from .columns import (
 from .filters import DayFilter, ProgressFilter
 from .forms import FrontDeskDecisionForm, VisitDecisionForm
 from .queue import QueuePagesMixin
+from .walk_in import WalkInPagesMixin
 
 # --- admins -----------------------------------------------------------------------
 
@@ -55,7 +56,11 @@ class EventInline(ReadOnlyTabularInline):
 
 @admin.register(Reservation)
 class ReservationAdmin(
-    PhoneSearchMixin, QueuePagesMixin, VisitActionsMixin, admin.ModelAdmin
+    PhoneSearchMixin,
+    WalkInPagesMixin,
+    QueuePagesMixin,
+    VisitActionsMixin,
+    admin.ModelAdmin,
 ):
     form = VisitDecisionForm
     # Fits 1280 px beside the sidebar and the filters: the photo goes with the

@@ -38,6 +38,13 @@ from .transitions import (
     reservation_transition,
     reservation_triage,
 )
+from .walk_in import (
+    WALK_IN_BAND_ERROR,
+    WALK_IN_EMAIL_TAKEN_ERROR,
+    WALK_IN_PET_BUSY_ERROR,
+    WALK_IN_WHO_ERROR,
+    walk_in_register,
+)
 
 __all__ = [
     "CANCEL_REASON_REQUIRED_ERROR",
@@ -55,6 +62,10 @@ __all__ = [
     "SLOT_TAKEN_ERROR",
     "SLOT_UNAVAILABLE_ERROR",
     "VISIT_CHANGED_ERROR",
+    "WALK_IN_BAND_ERROR",
+    "WALK_IN_EMAIL_TAKEN_ERROR",
+    "WALK_IN_PET_BUSY_ERROR",
+    "WALK_IN_WHO_ERROR",
     "clinic_settings_update",
     "may_move",
     "opening_hours_update",
@@ -65,4 +76,5 @@ __all__ = [
     "reservation_triage",
     "reservation_update",
     "reservation_version",
+    "walk_in_register",
 ]

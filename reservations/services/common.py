@@ -64,7 +64,7 @@ def locked(reservation, *, version=None):
     return fresh
 
 
-def record(reservation, kind, actor, *, old="", to="", note=""):
+def record(reservation, kind, actor, *, old="", to="", note="", notify=True):
     event = ReservationEvent.objects.create(
         reservation=reservation,
         kind=kind,
@@ -73,7 +73,8 @@ def record(reservation, kind, actor, *, old="", to="", note=""):
         to_value=to,
         note=note,
     )
-    owner_notify(event)
+    if notify:
+        owner_notify(event)
     # Every event changes what the doctors' queue and Today panel show.
     dashboard_changed(reason=kind, day=local_day(reservation.slot.starts_at))
     return event

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -64,9 +65,14 @@ def reservation_transition(
             if not note:
                 raise ValidationError(CANCEL_REASON_REQUIRED_ERROR, code="reason")
             reservation.cancel_reason = note
-            release_place(reservation.slot)
+            if not reservation.walk_in:  # a walk-in holds no bookable place
+                release_place(reservation.slot)
+        if to_state == State.CHECKED_IN:
+            reservation.checked_in_at = timezone.now()
         reservation.state = to_state
-        reservation.save(update_fields=["state", "cancel_reason", "updated_at"])
+        reservation.save(
+            update_fields=["state", "cancel_reason", "checked_in_at", "updated_at"]
+        )
         record(
             reservation,
             ReservationEvent.Kind.STATE,

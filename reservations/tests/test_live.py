@@ -32,8 +32,14 @@ from reservations.services import (
     reservation_transition,
     reservation_triage,
     reservation_update,
+    walk_in_register,
 )
-from reservations.tests.factories import book, make_visit, tomorrow_at
+from reservations.tests.factories import (
+    book,
+    make_front_desk,
+    make_visit,
+    tomorrow_at,
+)
 
 DASHBOARD = "/ws/dashboard/"
 INDEX = reverse("admin:index")
@@ -94,6 +100,20 @@ async def test_the_dashboard_socket_refuses_staff_who_are_not_doctors():
     closed = await communicator.receive_output(timeout=2)
     assert closed == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
     await communicator.disconnect()  # leave no consumer for the loop's close
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_front_desk_hears_the_dashboard_too(customer):
+    other_doctor = await sync_to_async(doctor_after_a_flush)()
+    desk = await sync_to_async(make_front_desk)()
+    visits = await sync_to_async(_queue_of_today)(customer)
+    dashboard = await _dashboard(desk)
+
+    expected = await sync_to_async(_check_in)(customer, other_doctor, visits)
+
+    assert await dashboard.receive_json_from(timeout=2) == expected
+    await dashboard.disconnect()
 
 
 @pytest.mark.asyncio
@@ -171,6 +191,16 @@ def _triage(owner, other_doctor, visits):
     return _changed("triage", days=[_today()])
 
 
+def _walk_in(owner, other_doctor, visits):
+    walk_in_register(
+        by=other_doctor,
+        pet=PetFactory(owner=owner, name="Kiki"),
+        reason="Hit by a bicycle.",
+        triage=Triage.EMERGENCY,
+    )
+    return _changed("created", "triage", days=[_today()])
+
+
 def _reorder(owner, other_doctor, visits):
     queue_reorder(
         band=Triage.STANDARD, pks=[visits[1].pk, visits[0].pk], by=other_doctor
@@ -182,8 +212,8 @@ def _reorder(owner, other_doctor, visits):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "change",
-    [_book_tomorrow, _check_in, _owner_cancels, _triage, _reorder],
-    ids=["booking", "check-in", "owners cancel", "triage", "reorder"],
+    [_book_tomorrow, _check_in, _owner_cancels, _triage, _reorder, _walk_in],
+    ids=["booking", "check-in", "owners cancel", "triage", "reorder", "walk-in"],
 )
 async def test_a_doctor_hears_of_another_persons_change(customer, change):
     doctor = await sync_to_async(doctor_after_a_flush)()

@@ -1,0 +1,163 @@
+"""A pet that arrives without a booking: the desk registers it in one go.
+
+A walk-in enters today's queue as `checked_in` (PRODUCT.md section 5), in the
+band the desk sorted it into; an emergency goes to the top of its band. It is
+never refused for a full slot: it holds no bookable place (booked owners keep
+theirs), and it counts in the day's figures, queue and waits like any visit.
+The slot it is attached to only says when it arrived: the slot of the opening
+hours it arrived in, or, outside them, the minute it arrived.
+
+The desk's band is the first sorting of an arrival, so that an emergency never
+waits behind the standard queue; doctors triage again as they see fit.
+"""
+
+import datetime
+import secrets
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import is_hospital_staff
+from pets.models import Pet
+from pets.services import pet_create
+
+from ..models import ClinicSettings, Reservation, ReservationEvent, Slot
+from ..slots import slot_times
+from ..states import ORDERED_BANDS, State, Triage
+from .booking import _save_new
+from .common import NOT_ALLOWED_ERROR, local_day, next_queue_position, record
+
+WALK_IN_PET_BUSY_ERROR = _(
+    "This pet already has a visit in progress: check that visit in instead."
+)
+WALK_IN_EMAIL_TAKEN_ERROR = _(
+    "An account already uses this e-mail address: choose that customer instead."
+)
+WALK_IN_BAND_ERROR = _("Choose emergency or standard.")
+WALK_IN_WHO_ERROR = _(
+    "Choose an existing customer's pet, or give the new customer's name and "
+    "phone and the new pet's name and species."
+)
+
+
+def walk_in_register(
+    *,
+    by: User,
+    reason: str,
+    triage: str,
+    pet: Pet | None = None,
+    customer_name: str = "",
+    customer_phone: str = "",
+    customer_email: str = "",
+    pet_name: str = "",
+    pet_species: str = "",
+) -> Reservation:
+    """Register a walk-in: an existing `pet`, or a new customer and pet.
+
+    A new customer gets an account without a usable password; with an
+    e-mail address they claim it later through "forgot password" (which also
+    verifies the address).
+    """
+    if not is_hospital_staff(by):
+        raise PermissionDenied(NOT_ALLOWED_ERROR)
+    if triage not in ORDERED_BANDS:
+        raise ValidationError(WALK_IN_BAND_ERROR, code="band")
+    with transaction.atomic():
+        if pet is None:
+            pet = _new_customer_and_pet(
+                name=customer_name,
+                phone=customer_phone,
+                email=customer_email,
+                pet_name=pet_name,
+                pet_species=pet_species,
+            )
+        if pet.is_archived or Reservation.objects.ongoing().filter(pet=pet).exists():
+            raise ValidationError(WALK_IN_PET_BUSY_ERROR, code="ongoing")
+        now = timezone.now()
+        day = local_day(now)
+        visit = Reservation(
+            pet=pet,
+            slot=_arrival_slot(now),
+            symptoms=reason,
+            state=State.CHECKED_IN,
+            triage=Triage(triage),
+            walk_in=True,
+            checked_in_at=now,
+            queue_position=_place_for(triage, day),
+        )
+        visit.full_clean(exclude=["slot"], validate_constraints=False)
+        try:
+            _save_new(visit)
+        except ValidationError:
+            raise ValidationError(WALK_IN_PET_BUSY_ERROR, code="ongoing") from None
+        record(visit, ReservationEvent.Kind.CREATED, by, to=State.CHECKED_IN)
+        # The desk's sorting, on the record like any triage; the owner hears
+        # of the visit once (the first event's e-mail names the band).
+        record(
+            visit,
+            ReservationEvent.Kind.TRIAGE,
+            by,
+            old=Triage.UNTRIAGED,
+            to=triage,
+            notify=False,
+        )
+    return visit
+
+
+def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species):
+    name, phone, email = name.strip(), phone.strip(), email.strip()
+    if not (name and phone and pet_name.strip() and pet_species):
+        raise ValidationError(WALK_IN_WHO_ERROR, code="who")
+    if email and (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    ):
+        raise ValidationError({"customer_email": WALK_IN_EMAIL_TAKEN_ERROR})
+    owner = User(
+        # Never typed by anybody: they sign in by e-mail once they claim it.
+        username=f"walkin_{secrets.token_hex(5)}",
+        email=email,
+        display_name=name,
+        phone=phone,
+    )
+    owner.set_unusable_password()
+    owner.full_clean(exclude=["password"])
+    owner.save()
+    if email:
+        # Unverified: the desk typed it; resetting the password verifies it.
+        EmailAddress.objects.create(
+            user=owner, email=email, primary=True, verified=False
+        )
+    return pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
+
+
+def _arrival_slot(now: datetime.datetime) -> Slot:
+    """The slot the pet arrived in (its booked count untouched)."""
+    rules = ClinicSettings.current()
+    length = datetime.timedelta(minutes=rules.slot_minutes)
+    times = [
+        start
+        for start in slot_times(local_day(now), rules=rules)
+        if start <= now < start + length
+    ]
+    starts_at = times[0] if times else now.replace(second=0, microsecond=0)
+    slot, _created = Slot.objects.get_or_create(
+        starts_at=starts_at, defaults={"capacity": rules.doctors_on_duty}
+    )
+    return slot
+
+
+def _place_for(triage, day) -> int:
+    """An emergency goes first in its band: the others of that band move one
+    down. A standard walk-in joins the end of the day's queue."""
+    if triage != Triage.EMERGENCY:
+        return next_queue_position(day)
+    Reservation.objects.on_day(day).filter(triage=Triage.EMERGENCY).update(
+        queue_position=F("queue_position") + 1
+    )
+    return 1
