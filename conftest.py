@@ -73,6 +73,13 @@ def _isolated_settings(settings, tmp_path):
     # them to mail.outbox.
     settings.EMAIL_BACKEND = "core.mail.QueuedEmailBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Live pushes are sent right after the commit, in the test's process, as
+    # without Redis; healingpaws/tests/test_live_lane.py sends them through a
+    # real worker's live lane.
+    settings.TASKS = {
+        **settings.TASKS,
+        "live": {"BACKEND": "core.background.AfterCommitBackend"},
+    }
 
 
 @pytest.fixture(autouse=True)

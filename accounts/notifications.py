@@ -1,9 +1,10 @@
 """Notifications: made by other apps' services, listed at /notifications/,
 pushed live to the recipient's open pages over ws/notifications/.
 
-A notification is stored in the same transaction as the change it tells of;
-the live push happens after the commit and is best effort: a page that missed
-it still shows the notification on its next load.
+A notification is stored in the same transaction as the change it tells of,
+and so is the task that pushes it (on the "live" backend, core/realtime.py):
+the push happens after the commit, off the request, and is best effort: a
+page that missed it still shows the notification on its next load.
 """
 
 import logging
@@ -12,9 +13,9 @@ from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
+from django_tasks import task
 
 from core.realtime import once_after_commit
 
@@ -39,7 +40,7 @@ def notification_send(
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, url=url, params=params
     )
-    transaction.on_commit(partial(_push, notification.pk))
+    notification_push.enqueue(notification.pk)
     return notification
 
 
@@ -72,11 +73,14 @@ def notifications_mark_read_for_url(
 def _mark_read(user, unread):
     marked = unread.update(read_at=timezone.now())
     if marked:
-        transaction.on_commit(partial(_push_unread, user.pk))
+        # The user's other open pages follow (this one knows already).
+        unread_count_push.enqueue(user.pk)
     return marked
 
 
-def _push_unread(user_id):
+@task(backend="live")
+def unread_count_push(user_id: int) -> None:
+    """Tell a user's open pages how many notifications they have unread."""
     # The count is read when sent, so that the last push always tells the
     # latest count, whichever mark or notification came first.
     try:
@@ -89,11 +93,16 @@ def _push_unread(user_id):
         logger.warning("unread count of user %s not pushed", user_id, exc_info=True)
 
 
-def _push(notification_id):
+@task(backend="live")
+def notification_push(notification_id: int) -> None:
+    """Show a new notification on its recipient's open pages."""
     try:
         notification = Notification.objects.select_related("recipient").get(
             pk=notification_id
         )
+    except Notification.DoesNotExist:
+        return  # deleted meanwhile (its recipient's account closed)
+    try:
         recipient = notification.recipient
         with translation.override(recipient.preferred_language):
             text = notification.text

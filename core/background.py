@@ -15,6 +15,13 @@ A worker killed in the middle of a task leaves its row "running"; rows running
 for longer than TASKS_RUNNING_LEASE_SECONDS are handed back to the queue
 (reclaim_stalled, scheduled every minute), so the task runs again: at least
 once, never lost.
+
+Live pushes to open pages have a backend of their own, "live" (see
+core/realtime.py): with Redis, the same table, run by a lane of the worker
+that looks often, so a push never waits behind a slow e-mail; with the
+in-memory channel layer (a single process, `bin/dev` without Redis), only the
+site's own process can reach its pages, and AfterCommitBackend runs them
+there, right after the commit.
 """
 
 import datetime
@@ -28,7 +35,9 @@ from django.db.models import Case, F, Q, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
-from django_tasks.base import Task, TaskResultStatus
+from django_tasks.backends.immediate import ImmediateBackend
+from django_tasks.base import Task, TaskResult, TaskResultStatus
+from django_tasks.utils import get_random_id
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -95,6 +104,31 @@ def retrying_task(*, max_attempts: int = MAX_ATTEMPTS, **task_options):
         return the_task
 
     return decorate
+
+
+class AfterCommitBackend(ImmediateBackend):
+    """Runs a task in this process once the transaction that enqueued it
+    commits (right away outside a transaction), and never for a rolled back
+    one: the ordering a queued task has, without a queue."""
+
+    def enqueue(self, task, args, kwargs):
+        self.validate_task(task)
+        result = TaskResult(
+            task=task,
+            id=get_random_id(),
+            status=TaskResultStatus.READY,
+            enqueued_at=None,
+            started_at=None,
+            last_attempted_at=None,
+            finished_at=None,
+            args=args,
+            kwargs=kwargs,
+            backend=self.alias,
+            errors=[],
+            worker_ids=[],
+        )
+        transaction.on_commit(functools.partial(self._execute_task, result))
+        return result
 
 
 # --- the queue, read by operators, /healthz and the scheduler ---------------

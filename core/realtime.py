@@ -6,9 +6,20 @@ and never before the change can be read. Pushes are best effort: a page that
 missed one (a Redis blip, a full channel) is right on its next load, and the
 change that made the push never fails for it.
 
+Two ways out. What tells other people's pages of a change (a notification, the
+doctors' dashboard) is a task on the "live" backend (push_later, and the tasks
+of the apps): the request that made the change neither waits for Redis nor
+builds the pushes; the worker's live lane sends them (core/background.py).
+What the user's own exchange needs at once goes straight from the process
+after the commit (push_after_commit): the chat's messages and read marks,
+whose delay is the conversation's, and the closing of a signed-out user's
+sockets.
+
 push_merged_after_commit() makes one push per transaction for a group however
 many changes ask for it, merging what they name (the doctors' dashboard: a bulk
-action must not make every open page fetch itself once per visit).
+action must not make every open page fetch itself once per visit). The merged
+push is queued when the transaction commits, for only then is all it names
+known; a process that dies in that instant loses the push, not the change.
 """
 
 import logging
@@ -19,6 +30,7 @@ from functools import partial
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django_tasks import task
 
 logger = logging.getLogger("healingpaws.realtime")
 
@@ -29,6 +41,12 @@ def push(group: str, event: dict, *, label: str, log=logger) -> None:
         async_to_sync(get_channel_layer().group_send)(group, event)
     except Exception:
         log.warning("%s not sent", label, exc_info=True)
+
+
+@task(backend="live")
+def push_later(group: str, event: dict, label: str) -> None:
+    """push(), on the live lane (enqueue it inside the transaction)."""
+    push(group, event, label=label)
 
 
 def push_after_commit(group: str, event: dict, *, label: str, log=logger) -> None:
@@ -112,4 +130,8 @@ class MergedPush:
     def __call__(self):
         self.sent = True
         event = self.event()
-        push(self.group, event, label=self.label(event), log=self.log)
+        label = self.label(event)
+        try:
+            push_later.enqueue(self.group, event, label)
+        except Exception:
+            self.log.warning("%s not queued", label, exc_info=True)

@@ -335,7 +335,20 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # --- Background work (core/background.py; `manage.py run_worker` runs it) ----
 
 # Tasks are rows written in the transaction of the change that makes them.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Live pushes to open pages go through the channel layer: with Redis, any
+# process reaches every page and the worker's live lane sends them; with the
+# in-memory layer only the site's own process can, right after the commit.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "live": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if REDIS_URL
+        else "core.background.AfterCommitBackend"
+    },
+}
+# How often the worker's live lane looks for pushes to send (seconds): the
+# most a push waits, on top of its own work, when the lane is idle.
+TASKS_LIVE_POLL_SECONDS = env.float("TASKS_LIVE_POLL_SECONDS", default=0.2)
 # /healthz answers 503 when a task that could run has waited longer than this.
 TASKS_MAX_LAG_SECONDS = env.int("TASKS_MAX_LAG_SECONDS", default=300)
 # A task "running" for longer than this lost its worker and runs again.

@@ -12,17 +12,16 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from core.models import ScheduledRun
 from core.tests.worker_tasks import RUNS_TABLE, count_run, slow_the_first_time
-from healingpaws.tests.servers import PROJECT_DIR
+from healingpaws.tests.servers import PROJECT_DIR, child_database_url
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
@@ -51,20 +50,13 @@ def runs(transactional_db):
         cursor.execute(f"DROP TABLE {RUNS_TABLE}")
 
 
-def _database_url():
-    """The test database (the parent made it) for the children."""
-    name = connections["default"].settings_dict["NAME"]
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + quote(name)))
-
-
 @contextmanager
 def worker(log_path, *extra_args):
     """`manage.py run_worker` as the Procfile runs it, until the block ends."""
     env = {
         **os.environ,
         "DEBUG": "true",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": child_database_url(),
         "TASKS_RUNNING_LEASE_SECONDS": str(LEASE_SECONDS),
         # The schedule's tick, every 30 s in production, too slow for a test.
         "TASKS_SCHEDULE_TICK_SECONDS": "0.2",

@@ -1,5 +1,6 @@
 """Servers in child processes: daphne for the server and proxy tests, and the
-starting and stopping the browser tests' daphne shares (e2e/conftest.py)."""
+starting and stopping the browser tests' daphne shares (e2e/conftest.py);
+the test database's address for the workers the tests start."""
 
 import os
 import socket
@@ -8,10 +9,21 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from django.db import connections
 
 HOST = "127.0.0.1"
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 START_SECONDS = 30
+
+
+def child_database_url():
+    """DATABASE_URL naming the test database (pytest-django made it in this
+    process) for a child process: a worker that shares the test's rows."""
+    name = connections["default"].settings_dict["NAME"]
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + quote(name)))
 
 
 def free_port():

@@ -15,13 +15,11 @@ import subprocess
 import sys
 import time
 from email import message_from_bytes, policy
-from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from accounts.roles import DOCTORS_GROUP
 from accounts.tests.factories import DoctorFactory, UserFactory
 from core.background import failed_tasks
-from healingpaws.tests.servers import HOST, PROJECT_DIR, free_port
+from healingpaws.tests.servers import HOST, PROJECT_DIR, child_database_url, free_port
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition
@@ -81,20 +79,13 @@ def mail_server():
     controller.stop()
 
 
-def _database_url():
-    """The test database (the parent made it) for the children."""
-    name = connections["default"].settings_dict["NAME"]
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + quote(name)))
-
-
 def run_worker(email_url, log_path):
     """`manage.py run_worker --batch`: run what is due, then exit."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "healingpaws.settings",
         "DEBUG": "true",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": child_database_url(),
         "EMAIL_URL": email_url,
         "EMAIL_TIMEOUT": "5",
         "TASKS_RETRY_FIRST_WAIT_SECONDS": str(RETRY_SECONDS),

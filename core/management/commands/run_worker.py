@@ -1,10 +1,13 @@
 """manage.py run_worker: the background worker (the Procfile's `worker:`).
 
-django-tasks-db's db_worker, plus two things a hospital's worker needs: it
-ticks the schedule (core/schedule.py) every TASKS_SCHEDULE_TICK_SECONDS in a thread
-of its own, and it outlives a database that goes away (db_worker would exit
-on the first error; this one logs, waits and goes on). Run as many as needed,
-on as many machines: they never run a task twice nor a period's job twice.
+django-tasks-db's db_worker, plus three things a hospital's worker needs: it
+ticks the schedule (core/schedule.py) every TASKS_SCHEDULE_TICK_SECONDS in a
+thread of its own; it sends the live pushes (the "live" backend,
+core/realtime.py) in a lane of its own, which looks every
+TASKS_LIVE_POLL_SECONDS, so a push never waits behind an e-mail to a slow mail
+server; and it outlives a database that goes away (db_worker would exit on
+the first error; this one logs, waits and goes on). Run as many as needed, on
+as many machines: they never run a task twice nor a period's job twice.
 """
 
 import logging
@@ -13,6 +16,8 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
+from django_tasks import task_backends
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands import db_worker
 
 from core.schedule import schedule_tick
@@ -34,15 +39,26 @@ class Command(db_worker.Command):
         # The reloader would start the schedule's thread in two processes.
         parser.set_defaults(reload=False, queue_name="*")
         parser.add_argument(
+            "--no-live-lane",
+            action="store_false",
+            dest="live_lane",
+            help="Do not send the live pushes (a worker for the other tasks).",
+        )
+        parser.add_argument(
             "--no-schedule",
             action="store_false",
             dest="schedule",
             help="Do not tick the schedule (a worker for the queue alone).",
         )
 
-    def handle(self, *, schedule=True, **options):
+    def handle(self, *, schedule=True, live_lane=True, **options):
         if schedule and not options["batch"]:
             threading.Thread(target=tick_forever, name="schedule", daemon=True).start()
+        # Without Redis the pushes run in the site's process (AfterCommitBackend).
+        queued_pushes = isinstance(task_backends["live"], DatabaseBackend)
+        if live_lane and queued_pushes and not options["batch"]:
+            lane = live_lane_worker(options["worker_id"])
+            threading.Thread(target=run_live_lane, args=[lane], daemon=True).start()
         while True:
             try:
                 super().handle(**options)
@@ -66,3 +82,30 @@ def tick_forever():
                 settings.TASKS_SCHEDULE_TICK_SECONDS,
             )
         time.sleep(settings.TASKS_SCHEDULE_TICK_SECONDS)
+
+
+def live_lane_worker(worker_id):
+    return db_worker.Worker(
+        queue_names=["*"],
+        excluded_queue_names=[],
+        interval=settings.TASKS_LIVE_POLL_SECONDS,
+        batch=False,
+        backend_name="live",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"{worker_id}-live",
+    )
+
+
+def run_live_lane(worker):
+    # Stopping the worker (SIGTERM) ends the process, and this thread with it;
+    # a push cut short stays "running" until reclaim_stalled hands it back.
+    while True:
+        try:
+            worker.run()
+        except DatabaseError:
+            logger.exception(
+                "live lane: the database failed, again in %ss", DATABASE_RETRY_SECONDS
+            )
+            connections.close_all()
+            time.sleep(DATABASE_RETRY_SECONDS)
