@@ -44,6 +44,7 @@ DOCTOR = "dr_chen"
 STEP_AFTER = {
     State.CONFIRMED: datetime.timedelta(hours=2),
     State.CANCELLED: datetime.timedelta(hours=3),
+    State.NO_SHOW: datetime.timedelta(minutes=45),
     State.CHECKED_IN: datetime.timedelta(minutes=-10),
     State.IN_TREATMENT: datetime.timedelta(minutes=10),
     State.READY_FOR_RELEASE: datetime.timedelta(minutes=90),
@@ -77,6 +78,14 @@ class DemoVisit:
 
 # In order: a pet's closed visits come before its ongoing one.
 DEMO_VISITS = [
+    DemoVisit(
+        "Biscuit",
+        State.NO_SHOW,
+        Triage.STANDARD,
+        "Nail trim.",
+        day=-30,
+        slot=2,
+    ),
     DemoVisit(
         "Biscuit",
         State.FINISHED,
@@ -222,6 +231,8 @@ def _steps(demo):
     """The states a visit passes through after `requested` to reach its own."""
     if demo.state == State.CANCELLED:
         return [State.CANCELLED]
+    if demo.state == State.NO_SHOW:
+        return [State.CONFIRMED, State.NO_SHOW]
     return PATH[1 : PATH.index(demo.state) + 1]
 
 
@@ -285,6 +296,11 @@ def _write_visit(demo, *, pet, doctor):
         triage=demo.triage,
         queue_position=(last or 0) + 1,
         cancel_reason=demo.notes.get(State.CANCELLED, ""),
+        checked_in_at=(
+            starts_at + STEP_AFTER[State.CHECKED_IN]
+            if State.CHECKED_IN in _steps(demo)
+            else None
+        ),
         **demo.flags,
     )
 

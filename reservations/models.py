@@ -291,6 +291,10 @@ class Reservation(TimeStampedModel):
         return states.is_cancelled(self)
 
     @property
+    def is_no_show(self):
+        return states.is_no_show(self)
+
+    @property
     def is_triaged(self):
         return states.is_triaged(self)
 

@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -41,6 +42,9 @@ def visit_email_send(*, reservation: Reservation, template: str, **context) -> N
             "pet": reservation.pet,
             "owner": owner,
             "visit_url": settings.SITE_URL + reservation.get_absolute_url(),
+            "book_url": settings.SITE_URL
+            + reverse("reservations:new")
+            + f"?pet={reservation.pet_id}",
             **context,
         }
         subject = render_to_string(

@@ -6,6 +6,8 @@ properties and the template tags), forms and services ask the predicates here
 rather than test a state themselves.
 """
 
+import datetime
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,7 @@ class State(models.TextChoices):
     READY_FOR_RELEASE = "ready_for_release", _("Ready for pickup")
     FINISHED = "finished", _("Finished")
     CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
 
 
 class Triage(models.TextChoices):
@@ -35,7 +38,7 @@ ONGOING_STATES = [
     State.IN_TREATMENT,
     State.READY_FOR_RELEASE,
 ]
-CLOSED_STATES = [State.FINISHED, State.CANCELLED]
+CLOSED_STATES = [State.FINISHED, State.CANCELLED, State.NO_SHOW]
 # Waiting in the queue: from booking until a doctor takes it into treatment.
 WAITING_STATES = [State.REQUESTED, State.CONFIRMED, State.CHECKED_IN]
 # Booked and not yet at the hospital.
@@ -43,10 +46,14 @@ BEFORE_ARRIVAL_STATES = [State.REQUESTED, State.CONFIRMED]
 # The owner may change the time and the description until the pet arrives.
 EDITABLE_STATES = set(BEFORE_ARRIVAL_STATES)
 
+# A confirmed visit not checked in this long after its start may be marked a
+# no-show (by doctors or the front desk); before, the pet may still be coming.
+NO_SHOW_AFTER = datetime.timedelta(minutes=30)
+
 # The legal moves.
 TRANSITIONS = {
     State.REQUESTED: {State.CONFIRMED, State.CANCELLED},
-    State.CONFIRMED: {State.CHECKED_IN, State.CANCELLED},
+    State.CONFIRMED: {State.CHECKED_IN, State.NO_SHOW, State.CANCELLED},
     State.CHECKED_IN: {State.IN_TREATMENT, State.CANCELLED},
     State.IN_TREATMENT: {State.READY_FOR_RELEASE, State.CANCELLED},
     State.READY_FOR_RELEASE: {State.FINISHED},
@@ -59,12 +66,12 @@ OWNER_TRANSITIONS = {
 }
 # What the front desk may do; triage, treatment and release are for doctors.
 FRONT_DESK_TRANSITIONS = {
-    State.CONFIRMED: {State.CHECKED_IN},
+    State.CONFIRMED: {State.CHECKED_IN, State.NO_SHOW},
 }
 # The next state when a doctor "advances" a visit: the legal move that is
-# not a cancellation.
+# neither a cancellation nor a no-show.
 NEXT_STATE = {
-    state: next(iter(targets - {State.CANCELLED}))
+    state: next(iter(targets - {State.CANCELLED, State.NO_SHOW}))
     for state, targets in TRANSITIONS.items()
 }
 
@@ -85,6 +92,18 @@ def is_waiting(visit) -> bool:
 
 def is_cancelled(visit) -> bool:
     return visit.state == State.CANCELLED
+
+
+def is_no_show(visit) -> bool:
+    return visit.state == State.NO_SHOW
+
+
+def may_be_no_show(visit, now) -> bool:
+    """Whether the visit can be marked a no-show at `now`: confirmed, and its
+    start NO_SHOW_AFTER ago or more."""
+    return is_legal_move(visit.state, State.NO_SHOW) and (
+        now >= visit.slot.starts_at + NO_SHOW_AFTER
+    )
 
 
 def is_triaged(visit) -> bool:

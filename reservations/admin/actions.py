@@ -36,6 +36,11 @@ DONE_MESSAGES = {
     "confirm": ngettext_lazy(
         "%(count)d visit confirmed.", "%(count)d visits confirmed.", "count"
     ),
+    "no_show": ngettext_lazy(
+        "%(count)d visit marked as a no-show.",
+        "%(count)d visits marked as no-shows.",
+        "count",
+    ),
     "check_in": ngettext_lazy(
         "%(count)d visit checked in.", "%(count)d visits checked in.", "count"
     ),
@@ -85,11 +90,12 @@ class VisitActionsMixin:
         "triage_standard",
         "confirm",
         "check_in",
+        "no_show",
         "advance",
         "cancel",
     ]
     # All the front desk is offered (services refuse the rest anyway).
-    front_desk_actions = {"check_in"}
+    front_desk_actions = {"check_in", "no_show"}
 
     triage_emergency = visit_action(
         "triage_emergency", _("Triage as emergency"), triage_as(Triage.EMERGENCY)
@@ -99,6 +105,7 @@ class VisitActionsMixin:
     )
     confirm = visit_action("confirm", _("Confirm"), move_to(State.CONFIRMED))
     check_in = visit_action("check_in", _("Check in"), move_to(State.CHECKED_IN))
+    no_show = visit_action("no_show", _("Mark as no-show"), move_to(State.NO_SHOW))
     advance = visit_action(
         "advance",
         _("Advance one step"),

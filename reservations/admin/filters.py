@@ -78,7 +78,7 @@ class ProgressFilter(DefaultChoiceFilter):
     def lookups(self, request, model_admin):
         return [
             ("ongoing", _("Ongoing")),
-            ("closed", _("Finished or cancelled")),
+            ("closed", _("Finished, cancelled or no-show")),
             (self.ALL, _("All")),
         ]
 

@@ -18,6 +18,7 @@ from pets.templatetags.pets_tags import pet_photo
 from .. import services, states
 from ..models import Reservation, ReservationEvent
 from ..selectors import queue_places
+from ..states import State
 from .actions import VisitActionsMixin
 from .columns import (
     ReadOnlyTabularInline,
@@ -97,6 +98,7 @@ class ReservationAdmin(
                 "fields": [
                     "pet_link",
                     "owner_link",
+                    "owner_no_shows",
                     "slot_time",
                     "state",
                     "triage_column",
@@ -195,6 +197,15 @@ class ReservationAdmin(
         owner = visit.pet.owner
         url = reverse("admin:accounts_user_change", args=[owner.pk])
         return format_html('<a href="{}">{}</a>', url, owner.name)
+
+    @admin.display(description=_("owner's no-shows"))
+    def owner_no_shows(self, visit):
+        # The customer's record at the desk: visits they never came to.
+        return (
+            Reservation.objects.for_owner(visit.pet.owner_id)
+            .filter(state=State.NO_SHOW)
+            .count()
+        )
 
     @admin.display(description=_("triage"), ordering="triage")
     def triage_column(self, visit):

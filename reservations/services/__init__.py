@@ -32,6 +32,7 @@ from .rules import clinic_settings_update, opening_hours_update
 from .transitions import (
     CANCEL_REASON_REQUIRED_ERROR,
     ILLEGAL_TRANSITION_ERROR,
+    NO_SHOW_TOO_EARLY_ERROR,
     NOTE_TOO_LONG_ERROR,
     may_move,
     reservation_advance,
@@ -50,6 +51,7 @@ __all__ = [
     "CANCEL_REASON_REQUIRED_ERROR",
     "ILLEGAL_TRANSITION_ERROR",
     "NOTE_TOO_LONG_ERROR",
+    "NO_SHOW_TOO_EARLY_ERROR",
     "NOT_ALLOWED_ERROR",
     "NOT_EDITABLE_ERROR",
     "PET_HAS_ONGOING_VISIT_ERROR",

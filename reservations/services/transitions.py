@@ -24,6 +24,9 @@ from .common import (
 ILLEGAL_TRANSITION_ERROR = _("A visit that is %(state)s cannot become %(to)s.")
 CANCEL_REASON_REQUIRED_ERROR = _("Please give a reason for cancelling.")
 NOTE_TOO_LONG_ERROR = _("Keep the note to %(limit)d characters or fewer.")
+NO_SHOW_TOO_EARLY_ERROR = _(
+    "A visit can be marked a no-show only %(minutes)d minutes after its start."
+)
 
 
 def reservation_transition(
@@ -67,6 +70,15 @@ def reservation_transition(
             reservation.cancel_reason = note
             if not reservation.walk_in:  # a walk-in holds no bookable place
                 release_place(reservation.slot)
+        if to_state == State.NO_SHOW:
+            if not states.may_be_no_show(reservation, timezone.now()):
+                raise ValidationError(
+                    NO_SHOW_TOO_EARLY_ERROR,
+                    code="too_early",
+                    params={"minutes": states.NO_SHOW_AFTER.seconds // 60},
+                )
+            # Its time has gone by, but the day's count of places is right.
+            release_place(reservation.slot)
         if to_state == State.CHECKED_IN:
             reservation.checked_in_at = timezone.now()
         reservation.state = to_state

@@ -23,6 +23,7 @@ STATE_COLOURS = {
     State.READY_FOR_RELEASE: "success",
     State.FINISHED: "dark",
     State.CANCELLED: "light",
+    State.NO_SHOW: "light",
 }
 
 

@@ -144,7 +144,9 @@ def test_the_front_desk_reads_no_medical_notes_and_changes_no_rules(
     assert rules.status_code == 403
 
 
-def test_the_visit_list_offers_the_front_desk_only_check_in(desk_client, customer):
+def test_the_visit_list_offers_the_front_desk_only_check_in_and_no_show(
+    desk_client, customer
+):
     visit = visit_of(customer, "Rex", state=State.CONFIRMED)
 
     actions = dict(
@@ -156,7 +158,7 @@ def test_the_visit_list_offers_the_front_desk_only_check_in(desk_client, custome
         follow=True,
     )
 
-    assert set(actions) == {"", "check_in"}
+    assert set(actions) == {"", "check_in", "no_show"}
     assert checked.status_code == 200
     visit.refresh_from_db()
     assert visit.state == State.CHECKED_IN
@@ -192,6 +194,7 @@ def test_the_visit_page_offers_the_front_desk_check_in_and_no_triage(
     assert [value for value, _label in form.fields["move_to"].choices] == [
         "",
         "checked_in",
+        "no_show",
     ]
     assert saved.status_code == 200
     visit.refresh_from_db()

@@ -54,6 +54,7 @@ def test_today_summary_counts_todays_states_and_every_open_emergency(customer):
         "ready_for_release": 0,
         "finished": 1,
         "cancelled": 0,
+        "no_show": 0,
     }
     # Today's waiting one and tomorrow's: a finished emergency is not open.
     assert summary.open_emergencies == 2
