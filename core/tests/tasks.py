@@ -1,6 +1,7 @@
 """Tasks the background tests enqueue (the worker imports them by path)."""
 
 from django.core.cache import cache
+from django_tasks import task
 
 from core.background import retrying_task
 
@@ -18,3 +19,9 @@ def flaky(label: str) -> str:
         cache.set(FAILURES_KEY, failures - 1)
         raise ConnectionRefusedError("the mail server is away")
     return label
+
+
+@task(backend="live")
+def note_live(label: str) -> None:
+    """A task of the "live" backend: notes that it ran."""
+    cache.set(CALLS_KEY, [*cache.get(CALLS_KEY, []), label])

@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core import background, schedule
 from core.models import ScheduledRun
-from core.tests.tasks import CALLS_KEY, FAILURES_KEY, flaky
+from core.tests.tasks import CALLS_KEY, FAILURES_KEY, flaky, note_live
 
 
 @pytest.fixture
@@ -40,9 +40,9 @@ def test_a_task_is_a_row_of_the_transaction_that_enqueued_it(calls):
     assert calls() == ["kept"]
 
 
-def _enqueue_then_roll_back(label):
+def _enqueue_then_roll_back(label, *, the_task=flaky):
     with transaction.atomic():
-        flaky.enqueue(label)
+        the_task.enqueue(label)
         raise RuntimeError("rolled back")
 
 
@@ -139,3 +139,20 @@ def test_the_schedule_enqueues_each_job_once_per_period(monkeypatch):
 @task()
 def flaky_job():
     return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_queue_a_live_task_runs_after_the_commit_and_never_if_rolled_back(
+    calls,
+):
+    # conftest.py gives the "live" backend AfterCommitBackend, as bin/dev has
+    # it without Redis.
+    with transaction.atomic():
+        note_live.enqueue("committed")
+        assert calls() == []  # not before the change can be read
+    with pytest.raises(RuntimeError, match="rolled back"):
+        _enqueue_then_roll_back("rolled back", the_task=note_live)
+    note_live.enqueue("outside a transaction")
+
+    assert calls() == ["committed", "outside a transaction"]
+    assert not DBTaskResult.objects.exists()

@@ -6,12 +6,9 @@ LOCKED, which SQLite lacks (it serialises writers instead), and a second
 process cannot share SQLite's in-memory test database. CI runs PostgreSQL.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import pytest
 from django.conf import settings
@@ -21,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core.models import ScheduledRun
 from core.tests.worker_tasks import RUNS_TABLE, count_run, slow_the_first_time
-from healingpaws.tests.servers import PROJECT_DIR, child_database_url
+from healingpaws.tests.servers import wait_for, worker, worker_started
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
@@ -29,7 +26,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 LEASE_SECONDS = 2
-WAIT_SECONDS = 60
 
 
 @pytest.fixture
@@ -50,56 +46,11 @@ def runs(transactional_db):
         cursor.execute(f"DROP TABLE {RUNS_TABLE}")
 
 
-@contextmanager
-def worker(log_path, *extra_args):
-    """`manage.py run_worker` as the Procfile runs it, until the block ends."""
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": child_database_url(),
-        "TASKS_RUNNING_LEASE_SECONDS": str(LEASE_SECONDS),
-        # The schedule's tick, every 30 s in production, too slow for a test.
-        "TASKS_SCHEDULE_TICK_SECONDS": "0.2",
-        "FILE_UPLOAD_TEMP_DIR": str(log_path.parent),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("TEST_DATABASE_NAME", None)
-    command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay"]
-    command += ["--interval", "0.1", *extra_args]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def wait_for(condition, what, *logs):
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        if time.monotonic() > deadline:
-            shown = "\n".join(log.read_text(errors="replace")[-3000:] for log in logs)
-            raise AssertionError(f"{what}: not within {WAIT_SECONDS}s\n{shown}")
-        time.sleep(0.1)
-
-
-def started(log_path):
-    return "Starting worker" in log_path.read_text(errors="replace")
-
-
 def test_two_workers_drain_200_tasks_and_run_none_twice(runs, tmp_path):
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
     with ExitStack() as stack:
         workers = [stack.enter_context(worker(log, "--no-schedule")) for log in logs]
-        wait_for(lambda: all(map(started, logs)), "both workers started", *logs)
+        wait_for(lambda: all(map(worker_started, logs)), "both workers started", *logs)
         with transaction.atomic():  # all at once, for both to share
             for number in range(200):
                 count_run.enqueue(number)
@@ -121,7 +72,7 @@ def test_a_task_whose_worker_was_killed_runs_on_another_after_the_lease(runs, tm
     first_log, second_log = tmp_path / "killed.log", tmp_path / "next.log"
     slow_the_first_time.enqueue(1, 120)
 
-    with worker(first_log) as killed:
+    with worker(first_log, TASKS_RUNNING_LEASE_SECONDS=str(LEASE_SECONDS)) as killed:
         wait_for(lambda: runs(), "the task started", first_log)
         killed.send_signal(signal.SIGKILL)
         killed.wait()
@@ -132,7 +83,7 @@ def test_a_task_whose_worker_was_killed_runs_on_another_after_the_lease(runs, tm
     time.sleep(LEASE_SECONDS + 0.5)
     ScheduledRun.objects.filter(job="core.tasks.reclaim_stalled_tasks").delete()
 
-    with worker(second_log) as second:
+    with worker(second_log, TASKS_RUNNING_LEASE_SECONDS=str(LEASE_SECONDS)) as second:
         wait_for(
             lambda: "end" in {phase for _number, phase, _pid in runs()},
             "the task ran again",

@@ -91,3 +91,57 @@ def daphne(workdir, *extra_args, **env_overrides):
     command += [*extra_args, "healingpaws.asgi:application"]
     with running(command, workdir / "daphne.log", port=port, env=env) as process:
         yield port, process
+
+
+# How long a test waits for what a worker does (Django starting in a child
+# process takes a few seconds on a loaded machine).
+WORKER_WAIT_SECONDS = 60
+
+
+@contextmanager
+def worker(log_path, *extra_args, **env_overrides):
+    """`manage.py run_worker` as the Procfile runs it, on the test database,
+    until the block ends; gives its process. It looks for tasks every 0.1 s
+    and ticks the schedule every 0.2 s (30 s in production)."""
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": child_database_url(),
+        "TASKS_SCHEDULE_TICK_SECONDS": "0.2",
+        "TASKS_LIVE_POLL_SECONDS": "0.1",
+        "FILE_UPLOAD_TEMP_DIR": str(log_path.parent),
+        "PYTHONUNBUFFERED": "1",
+        **env_overrides,
+    }
+    env.pop("TEST_DATABASE_NAME", None)
+    command = [sys.executable, "manage.py", "run_worker", "--no-startup-delay"]
+    command += ["--interval", "0.1", *extra_args]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 (the project's own command)
+            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def wait_for(condition, what, *logs):
+    """Return once `condition()` holds; fail with the logs' tails if it does
+    not within WORKER_WAIT_SECONDS."""
+    deadline = time.monotonic() + WORKER_WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            shown = "\n".join(log.read_text(errors="replace")[-3000:] for log in logs)
+            raise AssertionError(f"{what}: not within {WORKER_WAIT_SECONDS}s\n{shown}")
+        time.sleep(0.1)
+
+
+def worker_started(log_path):
+    return "Starting worker" in log_path.read_text(errors="replace")

@@ -10,9 +10,6 @@ the test's database and reach the test's channel layer (CI runs both).
 
 import asyncio
 import datetime
-import os
-import subprocess
-import sys
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -28,7 +25,7 @@ from accounts.notifications import (
     notifications_mark_read,
 )
 from accounts.tests.factories import UserFactory
-from healingpaws.tests.servers import PROJECT_DIR, child_database_url
+from healingpaws.tests.servers import WORKER_WAIT_SECONDS, worker
 from reservations.realtime import DASHBOARD_GROUP, dashboard_changed
 
 pytestmark = [
@@ -39,9 +36,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-# Starting Django in the worker takes a few seconds on a loaded machine.
-WAIT_SECONDS = 60
 
 
 @pytest.fixture(autouse=True)
@@ -55,29 +49,10 @@ def _queued_pushes(settings):
 
 @pytest.fixture
 def live_worker(tmp_path):
-    """`manage.py run_worker` as the Procfile runs it (without the schedule)."""
+    """A worker (without the schedule); gives its log."""
     log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": child_database_url(),
-        "TASKS_LIVE_POLL_SECONDS": "0.1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [sys.executable, "manage.py", "run_worker", "--no-schedule"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 (the project's own command)
-            command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
+    with worker(log_path, "--no-schedule"):
         yield log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def heard(group, change, log_path):
@@ -90,7 +65,7 @@ def heard(group, change, log_path):
         await layer.group_add(group, channel)
         await sync_to_async(change)()
         try:
-            return await asyncio.wait_for(layer.receive(channel), WAIT_SECONDS)
+            return await asyncio.wait_for(layer.receive(channel), WORKER_WAIT_SECONDS)
         except TimeoutError:
             log = log_path.read_text(errors="replace")[-3000:]
             raise AssertionError(f"nothing reached {group}:\n{log}") from None
