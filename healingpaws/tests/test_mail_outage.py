@@ -9,10 +9,13 @@ PostgreSQL only: a second process cannot open SQLite's in-memory test
 database (as core/tests/test_workers.py). CI runs PostgreSQL.
 """
 
+import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 import time
 from email import message_from_bytes, policy
 
@@ -20,6 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.mail import send_mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +33,16 @@ from django_tasks_db.models import DBTaskResult
 from accounts.roles import DOCTORS_GROUP
 from accounts.tests.factories import DoctorFactory, UserFactory
 from core.background import failed_tasks
-from healingpaws.tests.servers import HOST, PROJECT_DIR, child_database_url, free_port
+from core.models import ScheduledRun
+from healingpaws.tests.servers import (
+    HOST,
+    PROJECT_DIR,
+    WORKER_WAIT_SECONDS,
+    child_database_url,
+    free_port,
+    wait_for,
+    worker,
+)
 from pets.tests.factories import PetFactory
 from reservations.models import State
 from reservations.services import reservation_transition
@@ -48,15 +61,20 @@ pytestmark = pytest.mark.skipif(
 # test's worker.
 RETRY_SECONDS = 1.0
 REFUSAL = "451 4.3.0 Mail server busy, try again later"
+STALL_SECONDS = 30
+LEASE_SECONDS = 2
 
 
 class MailServer:
     """aiosmtpd's handler: refuses every recipient while `refusing`, else
-    keeps what it is sent."""
+    keeps what it is sent; with `stall_next`, holds the next message's data
+    without an answer (`stalled` is set) and then refuses it."""
 
     def __init__(self):
         self.refusing = True
         self.received = []
+        self.stall_next = False
+        self.stalled = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refusing:
@@ -66,6 +84,12 @@ class MailServer:
 
     async def handle_DATA(self, server, session, envelope):
         message = message_from_bytes(envelope.content, policy=policy.default)
+        if self.stall_next:
+            # Hold the sender in the middle of its send, never accepting.
+            self.stall_next = False
+            self.stalled.set()
+            await asyncio.sleep(STALL_SECONDS)
+            return REFUSAL
         self.received.append(message)
         return "250 Message accepted for delivery"
 
@@ -175,4 +199,47 @@ def test_emails_made_while_the_server_refuses_go_out_once_when_it_accepts(
         bodies["[Healing Paws] Password Reset Email"],
     )
     assert not _waiting().exists()
+    assert failed_tasks().count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_whose_worker_was_killed_in_the_middle_of_its_send_goes_out(
+    mail_server, tmp_path
+):
+    server, email_url = mail_server
+    server.refusing = False
+    server.stall_next = True
+    first_log, second_log = tmp_path / "killed.log", tmp_path / "next.log"
+    mail_env = {
+        "EMAIL_URL": email_url,
+        "EMAIL_TIMEOUT": str(STALL_SECONDS * 2),
+        "TASKS_RUNNING_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
+    send_mail("Biscuit's results", "All clear.", None, ["alice@example.com"])
+
+    with worker(first_log, **mail_env) as killed:
+        assert server.stalled.wait(WORKER_WAIT_SECONDS), first_log.read_text()
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+    [row] = DBTaskResult.objects.filter(task_path="core.mail.send_email")
+    assert row.status == TaskResultStatus.RUNNING  # as the killed worker left it
+    assert server.received == []
+    # Once the lease has run out, the next minute's reclaim job hands it back
+    # (the killed worker ran this minute's: a new period is started by hand).
+    time.sleep(LEASE_SECONDS + 0.5)
+    ScheduledRun.objects.filter(job="core.tasks.reclaim_stalled_tasks").delete()
+
+    with worker(second_log, **mail_env):
+        wait_for(lambda: server.received, "the e-mail delivered", second_log)
+        wait_for(
+            lambda: DBTaskResult.objects.filter(pk=row.pk).successful().exists(),
+            "its task done",
+            second_log,
+        )
+
+    [message] = server.received
+    assert (message["To"], message["Subject"]) == (
+        "alice@example.com",
+        "Biscuit's results",
+    )
     assert failed_tasks().count() == 0
