@@ -12,8 +12,13 @@ from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
 
 from . import services
-from .models import CareDose, DoctorNote, Pet
-from .record.admin import CareDoseInline, dose_forms_save
+from .models import CareDose, DoctorNote, Pet, WeightEntry
+from .record.admin import (
+    CareDoseInline,
+    WeightInline,
+    dose_forms_save,
+    weight_forms_save,
+)
 from .templatetags.pets_tags import pet_photo
 
 
@@ -108,7 +113,7 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         (_("Record"), {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
     # Higher apps add theirs: reservations/admin/pet_history.py the visit history.
-    inlines = [CareDoseInline, DoctorNoteInline]
+    inlines = [CareDoseInline, WeightInline, DoctorNoteInline]
     actions = ["archive", "restore"]
 
     def get_inlines(self, request, obj):
@@ -183,6 +188,9 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         )
         if formset.model is CareDose:
             dose_forms_save(pet=form.instance, formset=formset)
+            return
+        if formset.model is WeightEntry:
+            weight_forms_save(request=request, pet=form.instance, formset=formset)
             return
         for note_form in formset.forms:
             if not note_form.has_changed() or not note_form.is_valid():

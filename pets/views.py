@@ -74,7 +74,9 @@ class PetDetailView(LoginRequiredMixin, DetailView):
             None,
         )
         tab = chosen_tab(self.request.GET.get("record"))
-        context.update(record_context(self.object, tab=tab))
+        context.update(
+            record_context(self.object, tab=tab, is_owner=context["is_owner"])
+        )
         return context
 
 

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import DOCTORS_GROUP
 
-from . import services
+from . import services, weights
+from .health_models import WeightEntry, WeightSource
 from .models import CareDose, CareItem
 
 NEXT_DUE_ORDER_ERROR = _("The next dose is due after the date given.")
@@ -126,3 +127,61 @@ def dose_forms_save(*, pet, formset) -> None:
                 next_due=data["next_due"],
             )
             formset.new_objects.append(dose)
+
+
+class WeightForm(forms.ModelForm):
+    class Meta:
+        model = WeightEntry
+        fields = ["weighed_on", "weight_kg"]
+        widgets = {
+            "weighed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A weighing is the record; a wrong one is followed by a right one.
+        if self.instance.pk:
+            for field in self.fields.values():
+                field.disabled = True
+
+    def _post_clean(self):
+        pass  # the service validates
+
+
+class WeightInline(admin.TabularInline):
+    model = WeightEntry
+    form = WeightForm
+    fields = ["weighed_on", "weight_kg", "source", "recorded_by"]
+    readonly_fields = ["source", "recorded_by"]
+    extra = 1
+    can_delete = False
+    verbose_name = _("weighing")
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("recorded_by")
+            .order_by("-weighed_on", "-pk")
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["weighed_on"].initial = timezone.localdate
+        return formset
+
+
+def weight_forms_save(*, request, pet, formset) -> None:
+    """WeightInline's new rows through the service, weighed by the doctor."""
+    for form in formset.forms:
+        if form.instance.pk or not form.has_changed() or not form.is_valid():
+            continue
+        entry = weights.weight_record(
+            pet=pet,
+            weight_kg=form.cleaned_data["weight_kg"],
+            weighed_on=form.cleaned_data["weighed_on"],
+            by=request.user,
+            source=WeightSource.DOCTOR,
+        )
+        formset.new_objects.append(entry)

@@ -2,11 +2,14 @@
 years by dr_chen, some up to date, some due soon, one overdue."""
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
 from ..models import CareItem
+from .health_models import WeightSource
 from .services import care_dose_record
+from .weights import weight_record
 
 # pet name -> [(item name, days ago each dose was given, batch prefix)]
 DEMO_DOSES = {
@@ -29,10 +32,49 @@ DEMO_DOSES = {
 }
 
 
+# pet name -> [(days ago, kg, weighed by the owner at home)]
+DEMO_WEIGHTS = {
+    "Biscuit": [
+        (720, "27.8", False),
+        (540, "29.6", False),
+        (340, "30.9", False),
+        (200, "31.2", True),
+        (90, "32.4", False),
+        (30, "31.9", True),
+        (7, "31.5", False),
+    ],
+    "Mochi": [
+        (95, "1.1", False),
+        (67, "1.5", False),
+        (39, "1.9", False),
+        (7, "2.4", True),
+    ],
+    "花卷": [(358, "5.1", False), (120, "4.9", True), (25, "4.8", False)],
+}
+
+
 def seed_record(*, pet, doctor) -> int:
-    """Give a newly created demo pet its history; how many doses."""
+    """Give a newly created demo pet its history; how many entries."""
     if doctor is None:
         return 0
+    return _seed_doses(pet, doctor) + _seed_weights(pet, doctor)
+
+
+def _seed_weights(pet, doctor) -> int:
+    today = timezone.localdate()
+    entries = DEMO_WEIGHTS.get(pet.name, [])
+    for days, kg, at_home in entries:
+        weight_record(
+            pet=pet,
+            weight_kg=Decimal(kg),
+            weighed_on=today - datetime.timedelta(days=days),
+            by=pet.owner if at_home else doctor,
+            source=WeightSource.OWNER if at_home else WeightSource.DOCTOR,
+        )
+    return len(entries)
+
+
+def _seed_doses(pet, doctor) -> int:
     today = timezone.localdate()
     items = {item.name: item for item in CareItem.objects.for_species(pet.species)}
     count = 0

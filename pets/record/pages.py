@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .forms import WeightForm
 from .models import CareItem
 
 
@@ -21,9 +22,11 @@ class Tab:
 
 TIMELINE = "timeline"
 CARE = "care"
+WEIGHT = "weight"
 TABS = [
     Tab(TIMELINE, _("Timeline")),
     Tab(CARE, _("Vaccinations and care")),
+    Tab(WEIGHT, _("Weight")),
 ]
 
 
@@ -55,8 +58,18 @@ def care_context(pet) -> dict:
     return {"care_rows": rows, "doses": doses, "today": today}
 
 
-def record_context(pet, *, tab: str) -> dict:
+def weight_context(pet, *, is_owner: bool) -> dict:
+    """The weighings, oldest first (the chart's order): one query."""
+    context = {"weights": list(pet.weights.select_related("recorded_by"))}
+    if is_owner and not pet.is_archived:
+        context["weight_form"] = WeightForm()
+    return context
+
+
+def record_context(pet, *, tab: str, is_owner: bool) -> dict:
     context = {"record_tabs": TABS, "record_tab": tab}
     if tab == CARE:
         context.update(care_context(pet))
+    elif tab == WEIGHT:
+        context.update(weight_context(pet, is_owner=is_owner))
     return context

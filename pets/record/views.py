@@ -4,11 +4,14 @@ reminders switch."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from . import services
+from ..models import Pet
+from . import services, weights
+from .forms import WeightForm
 from .models import CareReminderSetting
 
 
@@ -34,6 +37,28 @@ def care_reminders(request):
             messages.success(request, _("Care reminders are off."))
         return redirect(_next_url(request) or "pets:care-reminders")
     return render(request, "pets/record/care_reminders.html", {"form": form})
+
+
+@login_required
+def weight_report(request, pk):
+    """The owner adds a weighing made at home; 404 for anybody else."""
+    pet = get_object_or_404(Pet.objects.for_owner(request.user).active(), pk=pk)
+    form = WeightForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            weights.weight_report(pet=pet, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The weight has been added."))
+            return redirect(pet.get_absolute_url() + "?record=weight#record")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "pets/record/weight_form.html",
+        {"form": form, "pet": pet},
+        status=status,
+    )
 
 
 def _next_url(request):

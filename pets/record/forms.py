@@ -1,0 +1,28 @@
+from django import forms
+from django.utils import timezone
+
+from .health_models import WeightEntry
+
+
+class WeightForm(forms.ModelForm):
+    """A weighing at home, by the owner."""
+
+    class Meta:
+        model = WeightEntry
+        fields = ["weighed_on", "weight_kg"]
+        widgets = {
+            "weighed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "weight_kg": forms.NumberInput(
+                attrs={"step": "0.01", "min": "0.01", "max": "1000"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["weighed_on"].initial = today
+        self.fields["weighed_on"].widget.attrs["max"] = today.isoformat()
+
+    def _post_clean(self):
+        # The service validates the entry it builds (owner, source, dates).
+        pass

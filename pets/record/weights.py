@@ -1,0 +1,60 @@
+"""Writes to a pet's weight history: doctors in the dashboard, owners at home."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+from ..models import Pet
+from .health_models import WeightEntry, WeightSource
+
+WEIGHED_IN_FUTURE_ERROR = _("The date of a weighing cannot be in the future.")
+WEIGHED_BEFORE_BIRTH_ERROR = _("The date of a weighing cannot be before the birth.")
+
+
+@transaction.atomic
+def weight_record(
+    *,
+    pet: Pet,
+    weight_kg: Decimal,
+    weighed_on: datetime.date,
+    by: User,
+    source: str,
+) -> WeightEntry:
+    """Add a weighing; the newest one is the pet's current weight."""
+    if weighed_on > timezone.localdate():
+        raise ValidationError({"weighed_on": WEIGHED_IN_FUTURE_ERROR})
+    if pet.birth_date and weighed_on < pet.birth_date:
+        raise ValidationError({"weighed_on": WEIGHED_BEFORE_BIRTH_ERROR})
+    entry = WeightEntry(
+        pet=pet,
+        weight_kg=weight_kg,
+        weighed_on=weighed_on,
+        source=source,
+        recorded_by=by,
+    )
+    entry.full_clean()
+    entry.save()
+    newest = pet.weights.order_by("-weighed_on", "-pk").first()
+    if newest == entry:
+        Pet.objects.filter(pk=pet.pk).update(
+            weight_kg=entry.weight_kg, updated_at=timezone.now()
+        )
+        pet.weight_kg = entry.weight_kg
+    return entry
+
+
+def weight_report(*, pet: Pet, weight_kg: Decimal, weighed_on: datetime.date):
+    """The owner's weighing at home, marked as owner-reported."""
+    return weight_record(
+        pet=pet,
+        weight_kg=weight_kg,
+        weighed_on=weighed_on,
+        by=pet.owner,
+        source=WeightSource.OWNER,
+    )
