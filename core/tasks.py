@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
@@ -28,12 +29,21 @@ def reclaim_stalled_tasks() -> int:
     return background.reclaim_stalled()
 
 
+# Sent live pushes tell nobody anything after a day (a row each, many a day).
+LIVE_PUSHES_KEEP = datetime.timedelta(days=1)
+
+
 @task()
 def prune_task_history() -> int:
-    """Forget finished tasks and schedule rows older than TASKS_KEEP_DAYS;
-    tasks that gave up stay until an operator retries or discards them."""
-    cutoff = timezone.now() - datetime.timedelta(days=settings.TASKS_KEEP_DAYS)
-    finished = DBTaskResult.objects.filter(finished_at__lt=cutoff).exclude(
+    """Forget finished tasks and schedule rows older than TASKS_KEEP_DAYS, and
+    live pushes older than a day; tasks that gave up stay until an operator
+    retries or discards them."""
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.TASKS_KEEP_DAYS)
+    old = Q(finished_at__lt=cutoff) | Q(
+        backend_name="live", finished_at__lt=now - LIVE_PUSHES_KEEP
+    )
+    finished = DBTaskResult.objects.filter(old).exclude(
         pk__in=background.failed_tasks().values("pk")
     )
     deleted, _by_model = finished.exclude(status=TaskResultStatus.READY).delete()

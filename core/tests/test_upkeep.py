@@ -1,5 +1,5 @@
-"""core's scheduled upkeep: stale presence entries and the upload files a
-killed process left behind."""
+"""core's scheduled upkeep: stale presence entries, the upload files a
+killed process left behind, the task history."""
 
 import datetime
 import os
@@ -9,9 +9,13 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from core import presence, schedule, tasks
-from core.background import run_ready_tasks
+from core.background import RetryScheduled, run_ready_tasks
+from core.models import ScheduledRun
 
 SIX_HOURS = 6 * 60 * 60
 
@@ -122,3 +126,66 @@ def test_a_missing_upload_folder_removes_nothing(settings, tmp_path):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "gone")
 
     assert tasks.remove_abandoned_uploads.call() == 0
+
+
+@pytest.mark.django_db
+def test_the_task_history_is_pruned_but_failed_deliveries_and_waiting_tasks_stay(
+    settings,
+):
+    settings.TASKS_KEEP_DAYS = 14
+    now = timezone.now()
+    days = datetime.timedelta(days=1)
+
+    def row(name, *, status, finished_days_ago, backend="default", error=None):
+        return DBTaskResult.objects.create(
+            task_path=f"core.tests.tasks.{name}",
+            args_kwargs={"args": [], "kwargs": {}},
+            status=status,
+            backend_name=backend,
+            finished_at=None
+            if finished_days_ago is None
+            else now - finished_days_ago * days,
+            exception_class_path=error or "",
+        )
+
+    succeeded_long_ago = row(
+        "old", status=TaskResultStatus.SUCCESSFUL, finished_days_ago=15
+    )
+    row("recent", status=TaskResultStatus.SUCCESSFUL, finished_days_ago=13)
+    retried_long_ago = row(
+        "retried",
+        status=TaskResultStatus.FAILED,
+        finished_days_ago=15,
+        error=f"{RetryScheduled.__module__}.RetryScheduled",
+    )
+    row(
+        "gave_up",
+        status=TaskResultStatus.FAILED,
+        finished_days_ago=15,
+        error="builtins.OSError",
+    )
+    row("waiting", status=TaskResultStatus.READY, finished_days_ago=None)
+    pushed_yesterday = row(
+        "push",
+        status=TaskResultStatus.SUCCESSFUL,
+        finished_days_ago=1.1,
+        backend="live",
+    )
+    row(
+        "push_now",
+        status=TaskResultStatus.SUCCESSFUL,
+        finished_days_ago=0.5,
+        backend="live",
+    )
+    ScheduledRun.objects.create(job="old", period_start=now - 15 * days)
+    ScheduledRun.objects.create(job="recent", period_start=now - 13 * days)
+
+    assert tasks.prune_task_history.call() == 3
+
+    gone = {succeeded_long_ago.pk, retried_long_ago.pk, pushed_yesterday.pk}
+    assert not DBTaskResult.objects.filter(pk__in=gone).exists()
+    assert sorted(DBTaskResult.objects.values_list("task_path", flat=True)) == [
+        f"core.tests.tasks.{name}"
+        for name in ("gave_up", "push_now", "recent", "waiting")
+    ]
+    assert list(ScheduledRun.objects.values_list("job", flat=True)) == ["recent"]
