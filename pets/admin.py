@@ -12,13 +12,16 @@ from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
 
 from . import services
-from .models import CareDose, DoctorNote, Pet, WeightEntry
+from .models import CareDose, DoctorNote, Pet, Prescription, WeightEntry
 from .record.admin import (
     CareDoseInline,
+    PrescriptionInline,
     WeightInline,
     dose_forms_save,
+    prescription_forms_save,
     weight_forms_save,
 )
+from .record.refill_admin import RefillRequestAdmin  # noqa: F401 (registers it)
 from .templatetags.pets_tags import pet_photo
 
 
@@ -113,7 +116,7 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         (_("Record"), {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
     # Higher apps add theirs: reservations/admin/pet_history.py the visit history.
-    inlines = [CareDoseInline, WeightInline, DoctorNoteInline]
+    inlines = [CareDoseInline, PrescriptionInline, WeightInline, DoctorNoteInline]
     actions = ["archive", "restore"]
 
     def get_inlines(self, request, obj):
@@ -188,6 +191,9 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         )
         if formset.model is CareDose:
             dose_forms_save(pet=form.instance, formset=formset)
+            return
+        if formset.model is Prescription:
+            prescription_forms_save(pet=form.instance, formset=formset)
             return
         if formset.model is WeightEntry:
             weight_forms_save(request=request, pet=form.instance, formset=formset)

@@ -280,7 +280,11 @@ class DoctorNote(TimeStampedModel):
 
 # The medical record's models live in pets.record; importing them here makes
 # them pets models (and pets migrations).
-from .record.health_models import WeightEntry  # noqa: E402, F401
+from .record.health_models import (  # noqa: E402, F401
+    Prescription,
+    RefillRequest,
+    WeightEntry,
+)
 from .record.models import (  # noqa: E402, F401
     CareDose,
     CareItem,

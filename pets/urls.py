@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:pk>/edit/", views.pet_edit, name="edit"),
     path("<int:pk>/archive/", views.pet_archive, name="archive"),
     path("<int:pk>/weights/", record_views.weight_report, name="weight-report"),
+    path(
+        "<int:pk>/prescriptions/<int:prescription_pk>/refill/",
+        record_views.refill_request,
+        name="refill-request",
+    ),
     path("<int:pk>/restore/", views.pet_restore, name="restore"),
     path("<int:pk>/photo/", views.pet_photo, {"size": "full"}, name="photo"),
     path(

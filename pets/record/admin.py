@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import DOCTORS_GROUP
 
-from . import services, weights
-from .health_models import WeightEntry, WeightSource
+from . import medications, services, weights
+from .health_models import Prescription, WeightEntry, WeightSource
 from .models import CareDose, CareItem
 
 NEXT_DUE_ORDER_ERROR = _("The next dose is due after the date given.")
@@ -185,3 +185,80 @@ def weight_forms_save(*, request, pet, formset) -> None:
             source=WeightSource.DOCTOR,
         )
         formset.new_objects.append(entry)
+
+
+class PrescriptionForm(forms.ModelForm):
+    class Meta:
+        model = Prescription
+        fields = [
+            "drug",
+            "dose",
+            "frequency",
+            "duration_days",
+            "instructions",
+            "start_date",
+            "vet",
+            "stopped_on",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "stopped_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "instructions": forms.Textarea(attrs={"rows": 2, "cols": 30}),
+            "duration_days": forms.NumberInput(attrs={"size": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A prescription given is the record: it can only be stopped.
+        if self.instance.pk:
+            for name, field in self.fields.items():
+                field.disabled = name != "stopped_on"
+
+    def _post_clean(self):
+        pass  # the service validates
+
+
+class PrescriptionInline(admin.StackedInline):
+    model = Prescription
+    form = PrescriptionForm
+    extra = 1
+    can_delete = False
+    verbose_name = _("prescription")
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("vet")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        fields = formset.form.base_fields
+        fields["start_date"].initial = timezone.localdate
+        fields["vet"].queryset = doctors()
+        fields["vet"].initial = request.user.pk
+        return formset
+
+
+def prescription_forms_save(*, pet, formset) -> None:
+    """PrescriptionInline's forms through the services."""
+    for form in formset.forms:
+        if not form.has_changed() or not form.is_valid():
+            continue
+        data = form.cleaned_data
+        if form.instance.pk:
+            if data["stopped_on"] and form.instance.stopped_on is None:
+                medications.prescription_stop(
+                    prescription=form.instance, on=data["stopped_on"]
+                )
+                formset.changed_objects.append((form.instance, ["stopped_on"]))
+            continue
+        prescription = medications.prescription_create(
+            pet=pet,
+            vet=data["vet"],
+            drug=data["drug"],
+            dose=data["dose"],
+            frequency=data["frequency"],
+            start_date=data["start_date"],
+            duration_days=data["duration_days"],
+            instructions=data["instructions"],
+        )
+        formset.new_objects.append(prescription)

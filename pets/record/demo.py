@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..models import CareItem
 from .health_models import WeightSource
+from .medications import prescription_create, refill_request
 from .services import care_dose_record
 from .weights import weight_record
 
@@ -53,11 +54,72 @@ DEMO_WEIGHTS = {
 }
 
 
+# pet name -> [(drug, dose, frequency, days, instructions, started days ago,
+# a refill asked (None: not asked, else urgent or not))]
+DEMO_PRESCRIPTIONS = {
+    "Biscuit": [
+        (
+            "Apoquel 16 mg",
+            "1 tablet",
+            "once a day",
+            None,
+            "For the itching. Give in the morning with breakfast.",
+            60,
+            False,
+        ),
+        (
+            "Carprofen 75 mg",
+            "1 tablet",
+            "twice a day with food",
+            14,
+            "Stop and call us if he vomits or his stools turn black.",
+            3,
+            None,
+        ),
+    ],
+    "花卷": [
+        (
+            "阿莫西林克拉维酸钾 50 mg",
+            "1 片",
+            "每日两次",
+            10,
+            "喂完整个疗程。",
+            200,
+            None,
+        ),
+    ],
+}
+
+
 def seed_record(*, pet, doctor) -> int:
     """Give a newly created demo pet its history; how many entries."""
     if doctor is None:
         return 0
-    return _seed_doses(pet, doctor) + _seed_weights(pet, doctor)
+    return (
+        _seed_doses(pet, doctor)
+        + _seed_weights(pet, doctor)
+        + _seed_prescriptions(pet, doctor)
+    )
+
+
+def _seed_prescriptions(pet, doctor) -> int:
+    today = timezone.localdate()
+    rows = DEMO_PRESCRIPTIONS.get(pet.name, [])
+    for drug, dose, frequency, days, instructions, ago, refill in rows:
+        prescription = prescription_create(
+            pet=pet,
+            vet=doctor,
+            drug=drug,
+            dose=dose,
+            frequency=frequency,
+            duration_days=days,
+            instructions=instructions,
+            start_date=today - datetime.timedelta(days=ago),
+            notify_owner=False,
+        )
+        if refill is not None:
+            refill_request(prescription=prescription, by=pet.owner, urgent=refill)
+    return len(rows)
 
 
 def _seed_weights(pet, doctor) -> int:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from .health_models import WeightEntry
+from .health_models import RefillRequest, WeightEntry
 
 
 class WeightForm(forms.ModelForm):
@@ -26,3 +26,15 @@ class WeightForm(forms.ModelForm):
     def _post_clean(self):
         # The service validates the entry it builds (owner, source, dates).
         pass
+
+
+class RefillForm(forms.ModelForm):
+    """The owner asks for more of an active medication."""
+
+    class Meta:
+        model = RefillRequest
+        fields = ["urgent", "note"]
+        widgets = {"note": forms.TextInput()}
+
+    def _post_clean(self):
+        pass  # the service validates

@@ -13,6 +13,10 @@ from accounts.notifications import notification_kind_register, notification_send
 
 DOSE_RECORDED = "care_dose"
 REMINDER = "care_reminder"
+PRESCRIBED = "prescription"
+REFILL_DECIDED = "refill_decided"
+
+MEDICATIONS_TAB = "?record=medications#record"
 
 
 def dose_recorded(dose) -> None:
@@ -26,6 +30,45 @@ def dose_recorded(dose) -> None:
         item=dose.item.name,
         item_zh_hans=dose.item.name_zh_hans,
     )
+
+
+def prescribed(prescription) -> None:
+    pet = prescription.pet
+    notification_send(
+        recipient=pet.owner,
+        kind=PRESCRIBED,
+        url=pet.get_absolute_url() + MEDICATIONS_TAB,
+        pet=pet.name,
+        pet_id=pet.pk,
+        drug=prescription.drug,
+    )
+
+
+def refill_decided(refill) -> None:
+    pet = refill.prescription.pet
+    notification_send(
+        recipient=pet.owner,
+        kind=REFILL_DECIDED,
+        url=pet.get_absolute_url() + MEDICATIONS_TAB,
+        pet=pet.name,
+        pet_id=pet.pk,
+        drug=refill.prescription.drug,
+        approved=refill.status == "approved",
+    )
+
+
+def _prescribed_text(params):
+    return gettext("New prescription for %(pet)s: %(drug)s.") % params
+
+
+def _refill_text(params):
+    if params.get("approved"):
+        text = gettext(
+            "Refill of %(drug)s for %(pet)s approved: collect it at the hospital."
+        )
+    else:
+        text = gettext("Refill of %(drug)s for %(pet)s declined: please ask a doctor.")
+    return text % params
 
 
 def _item_name(params):
@@ -57,4 +100,10 @@ def register() -> None:
     )
     notification_kind_register(
         REMINDER, text=_reminder_text, payload=_pet_payload, icon="bi-calendar-check"
+    )
+    notification_kind_register(
+        PRESCRIBED, text=_prescribed_text, payload=_pet_payload, icon="bi-capsule"
+    )
+    notification_kind_register(
+        REFILL_DECIDED, text=_refill_text, payload=_pet_payload, icon="bi-capsule"
     )

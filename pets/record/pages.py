@@ -7,10 +7,12 @@ whatever their number.
 
 from dataclasses import dataclass
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import WeightForm
+from .forms import RefillForm, WeightForm
+from .health_models import RefillRequest
 from .models import CareItem
 
 
@@ -23,10 +25,12 @@ class Tab:
 TIMELINE = "timeline"
 CARE = "care"
 WEIGHT = "weight"
+MEDICATIONS = "medications"
 TABS = [
     Tab(TIMELINE, _("Timeline")),
     Tab(CARE, _("Vaccinations and care")),
     Tab(WEIGHT, _("Weight")),
+    Tab(MEDICATIONS, _("Medications")),
 ]
 
 
@@ -66,8 +70,35 @@ def weight_context(pet, *, is_owner: bool) -> dict:
     return context
 
 
+def medications_context(pet, *, is_owner: bool) -> dict:
+    """Every prescription with its refill requests, active ones apart: two
+    queries."""
+    today = timezone.localdate()
+    prescriptions = list(
+        pet.prescriptions.select_related("vet").prefetch_related(
+            Prefetch("refills", RefillRequest.objects.order_by("-created_at", "-pk"))
+        )
+    )
+    for prescription in prescriptions:
+        refills = list(prescription.refills.all())
+        prescription.last_refill = refills[0] if refills else None
+    return {
+        "active_prescriptions": [p for p in prescriptions if p.is_active(today)],
+        "past_prescriptions": [p for p in prescriptions if not p.is_active(today)],
+        "refill_form": RefillForm() if is_owner and not pet.is_archived else None,
+    }
+
+
 def record_context(pet, *, tab: str, is_owner: bool) -> dict:
+    """The shown tab's rows; and the active medications, which the page shows
+    above the record whatever the tab (one query, or the tab's own)."""
     context = {"record_tabs": TABS, "record_tab": tab}
+    if tab == MEDICATIONS:
+        return {**context, **medications_context(pet, is_owner=is_owner)}
+    today = timezone.localdate()
+    context["active_prescriptions"] = list(
+        pet.prescriptions.active_on(today).select_related("vet")
+    )
     if tab == CARE:
         context.update(care_context(pet))
     elif tab == WEIGHT:

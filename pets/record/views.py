@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ..models import Pet
-from . import services, weights
-from .forms import WeightForm
+from . import medications, services, weights
+from .forms import RefillForm, WeightForm
 from .models import CareReminderSetting
 
 
@@ -59,6 +60,33 @@ def weight_report(request, pk):
         {"form": form, "pet": pet},
         status=status,
     )
+
+
+@login_required
+@require_POST
+def refill_request(request, pk, prescription_pk):
+    """The owner asks for a refill; 404 for anybody else's pet."""
+    pet = get_object_or_404(Pet.objects.for_owner(request.user).active(), pk=pk)
+    prescription = get_object_or_404(pet.prescriptions, pk=prescription_pk)
+    form = RefillForm(request.POST)
+    if form.is_valid():
+        try:
+            medications.refill_request(
+                prescription=prescription, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Your request for %(drug)s has been sent to the doctors.")
+                % {"drug": prescription.drug},
+            )
+    else:
+        messages.error(
+            request, " ".join(e for errs in form.errors.values() for e in errs)
+        )
+    return redirect(pet.get_absolute_url() + "?record=medications#record")
 
 
 def _next_url(request):

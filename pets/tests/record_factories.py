@@ -1,9 +1,10 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from accounts.tests.factories import DoctorFactory
-from pets.models import CareDose, CareItem
+from pets.models import CareDose, CareItem, Prescription
 from pets.tests.factories import PetFactory
 
 
@@ -27,3 +28,16 @@ class CareDoseFactory(factory.django.DjangoModelFactory):
     vet = factory.SubFactory(DoctorFactory)
     given_on = datetime.date(2026, 1, 10)
     next_due = factory.LazyAttribute(lambda dose: dose.item.next_due(dose.given_on))
+
+
+class PrescriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prescription
+
+    pet = factory.SubFactory(PetFactory)
+    drug = "Carprofen 50 mg"
+    dose = "1 tablet"
+    frequency = "twice a day with food"
+    instructions = "Give with a meal; stop and call us if he vomits."
+    vet = factory.SubFactory(DoctorFactory)
+    start_date = factory.LazyFunction(timezone.localdate)

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from pets.demo import DEMO_NOTES, DEMO_PETS
-from pets.models import CareDose, DoctorNote, Pet
+from pets.models import CareDose, DoctorNote, Pet, RefillRequest
 
 
 @pytest.mark.django_db
@@ -46,3 +46,6 @@ def test_seed_demo_gives_the_demo_pets_a_care_history(settings):
     assert doses.filter(item__name="Rabies").count() == 3
     assert all(dose.batch_number and dose.vet.username == "dr_chen" for dose in doses)
     assert CareDose.objects.filter(pet__name="Mochi", item__name="FVRCP").count() == 3
+    assert biscuit.weights.count() == 7
+    assert biscuit.prescriptions.count() == 2
+    assert RefillRequest.objects.pending().get().prescription.pet == biscuit

@@ -303,9 +303,9 @@ def test_the_care_tab_runs_the_same_queries_for_1_and_50_doses(
 ):
     CareDoseFactory.create_batch(count, pet=pet, item=rabies, vet=doctor)
 
-    # session, user, pet, notes, visits, doses, items never given, unread
-    # bell, unread consultations
-    with django_assert_num_queries(9):
+    # session, user, pet, notes, visits, active medications, doses, items
+    # never given, unread bell, unread consultations
+    with django_assert_num_queries(10):
         response = care_page(customer_client, pet)
 
     assert len(response.context["doses"]) == count

@@ -164,9 +164,9 @@ def test_the_weight_tab_runs_the_same_queries_for_1_and_50_weighings(
     for day in range(count):
         weigh(pet, doctor if day % 2 else customer, "30", day, "doctor")
 
-    # session, user, pet, notes, visits, weights, unread bell, unread
-    # consultations
-    with django_assert_num_queries(8):
+    # session, user, pet, notes, visits, active medications, weights, unread
+    # bell, unread consultations
+    with django_assert_num_queries(9):
         response = weight_page(customer_client, pet)
 
     assert len(response.context["weights"]) == count
