@@ -110,6 +110,35 @@ class OpeningHours(models.Model):
         return self.opens is None
 
 
+class MaxWait(models.Model):
+    """How long a checked-in visit of a band may wait before the dashboard
+    turns it red and alerts the doctors; one row per band, kept in the admin."""
+
+    band = models.CharField(
+        _("band"),
+        max_length=12,
+        unique=True,
+        choices=[(band.value, band.label) for band in states.ORDERED_BANDS],
+    )
+    minutes = models.PositiveSmallIntegerField(
+        _("maximum wait (minutes)"),
+        validators=[MinValueValidator(1), MaxValueValidator(480)],
+        help_text=_("From check-in until a doctor starts the treatment."),
+    )
+
+    class Meta:
+        verbose_name = _("maximum wait")
+        verbose_name_plural = _("maximum waits")
+        ordering = ["band"]
+
+    def __str__(self):
+        return str(choice_label(Triage, self.band))
+
+    @property
+    def limit(self) -> datetime.timedelta:
+        return datetime.timedelta(minutes=self.minutes)
+
+
 class Slot(models.Model):
     """One bookable time, holding the count of its visits.
 

@@ -26,6 +26,7 @@ from pets.models import Pet
 from . import states
 from .models import ClinicSettings, Reservation
 from .states import ONGOING_STATES, WAITING_STATES, State, Triage
+from .waits import mark_waits
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class TodaySummary:
 
 
 def today_summary(*, limit: int = 10) -> TodaySummary:
-    """What the dashboard's Today panel shows: three queries, whatever the day holds.
+    """What the dashboard's Today panel shows: four queries, whatever the day holds.
 
     Open emergencies are counted over every day: one booked for yesterday and
     still in treatment is as open as today's.
@@ -110,6 +111,7 @@ def today_summary(*, limit: int = 10) -> TodaySummary:
         visit.queue_place = QueuePlace(
             place=ahead + 1, ahead=ahead, wait=estimated_wait(ahead, rules=rules)
         )
+    mark_waits(queue)
     return TodaySummary(
         queue=queue,
         waiting=sum(totals[state] for state in WAITING_STATES),

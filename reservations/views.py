@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 
 from accounts.notifications import notifications_mark_read_for_url
 
-from . import services, states
+from . import services, states, waits
 from .forms import ReservationForm, VisitCancelForm, ongoing_visit_error
 from .models import ClinicSettings, Reservation, State
 from .selectors import queue_places
@@ -82,9 +82,23 @@ class ReservationDetailView(LoginRequiredMixin, DetailView):
         context["place"] = (
             None if visit.come_in_now else queue_places([visit]).get(visit.pk)
         )
+        context["band_wait"] = _band_wait(visit)
         context["events"] = visit.events.select_related("actor")
         context["version"] = services.reservation_version(visit)
         return context
+
+
+def _band_wait(visit):
+    """What the owner is told of their band's waits once a doctor has triaged
+    the visit and until the treatment starts: the median of the band's
+    recent waits, or, with too few to tell, the hospital's target."""
+    if visit.come_in_now or not (visit.is_triaged and states.is_waiting(visit)):
+        return None
+    return {
+        "band": visit.get_triage_display(),
+        "typical": waits.typical_wait(visit.triage),
+        "target": waits.max_waits()[visit.triage],
+    }
 
 
 @login_required

@@ -7,12 +7,13 @@ is checked the same way, recorded as an event and mailed to the owner.
 
 from . import pet_history  # noqa: F401  (adds the visit history to the pet's page)
 from .queue import REORDER_BAD_REQUEST_ERROR
-from .rules import ClinicSettingsAdmin, OpeningHoursAdmin
+from .rules import ClinicSettingsAdmin, MaxWaitAdmin, OpeningHoursAdmin
 from .visits import ReservationAdmin
 
 __all__ = [
     "REORDER_BAD_REQUEST_ERROR",
     "ClinicSettingsAdmin",
+    "MaxWaitAdmin",
     "OpeningHoursAdmin",
     "ReservationAdmin",
 ]

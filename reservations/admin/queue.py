@@ -23,6 +23,7 @@ from ..realtime import CONSULTATION_REASON
 from ..selectors import queue_places
 from ..slots import parse_day
 from ..states import ORDERED_BANDS, State, Triage
+from ..waits import mark_waits
 from .columns import refusal_message
 from .forms import QuickAdvanceForm, QuickTriageForm
 
@@ -95,6 +96,7 @@ class QueuePagesMixin:
         places = queue_places(visits)
         bands = {band: [] for band in ORDERED_BANDS}
         to_triage, with_doctor = [], []
+        mark_waits(visits)
         for visit in visits:
             visit.queue_place = places.get(visit.pk)
             if not states.is_triaged(visit):

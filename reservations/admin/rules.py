@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from .. import services
-from ..models import ClinicSettings, OpeningHours
+from ..models import ClinicSettings, MaxWait, OpeningHours
 
 
 class ChangeOnlyAdmin(admin.ModelAdmin):
@@ -51,3 +51,16 @@ class OpeningHoursAdmin(ChangeOnlyAdmin):
             opens=form.cleaned_data["opens"],
             closes=form.cleaned_data["closes"],
         )
+
+
+@admin.register(MaxWait)
+class MaxWaitAdmin(ChangeOnlyAdmin):
+    """One row per band (made by a migration): how long a checked-in visit
+    may wait before the dashboard turns it red and alerts the doctors."""
+
+    list_display = ["__str__", "minutes"]
+    list_editable = ["minutes"]
+    list_display_links = None
+
+    def save_model(self, request, obj, form, change):
+        services.max_wait_update(max_wait=obj, minutes=form.cleaned_data["minutes"])

@@ -28,7 +28,7 @@ from .ordering import (
     QUEUE_UNKNOWN_ERROR,
     queue_reorder,
 )
-from .rules import clinic_settings_update, opening_hours_update
+from .rules import clinic_settings_update, max_wait_update, opening_hours_update
 from .transitions import (
     CANCEL_REASON_REQUIRED_ERROR,
     ILLEGAL_TRANSITION_ERROR,
@@ -69,6 +69,7 @@ __all__ = [
     "WALK_IN_PET_BUSY_ERROR",
     "WALK_IN_WHO_ERROR",
     "clinic_settings_update",
+    "max_wait_update",
     "may_move",
     "opening_hours_update",
     "queue_reorder",

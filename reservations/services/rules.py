@@ -7,7 +7,7 @@ from django.db.models import Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from ..models import ClinicSettings, OpeningHours, Slot
+from ..models import ClinicSettings, MaxWait, OpeningHours, Slot
 
 
 def clinic_settings_update(
@@ -50,3 +50,12 @@ def opening_hours_update(
     with transaction.atomic():
         hours.save(update_fields=["opens", "closes"])
     return hours
+
+
+def max_wait_update(*, max_wait: MaxWait, minutes: int) -> MaxWait:
+    """Set a band's maximum wait; open dashboards use it from their next redraw."""
+    max_wait.minutes = minutes
+    max_wait.full_clean()
+    with transaction.atomic():
+        max_wait.save(update_fields=["minutes"])
+    return max_wait

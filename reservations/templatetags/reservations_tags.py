@@ -66,3 +66,9 @@ def hospital_phone(kind="main", *, link=True):
 def emergency_badge(reservation):
     """The owner's "Possible emergency" mark, while they are told to come in."""
     return {"show": reservation.come_in_now}
+
+
+@register.filter
+def wait_minutes(duration):
+    """A timedelta as whole minutes (rounded), for the waits the owner reads."""
+    return round(duration.total_seconds() / 60)

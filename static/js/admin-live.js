@@ -15,6 +15,7 @@ import { refresh, regionSelector } from "./lib/live-regions.js";
 import { postForAnswer } from "./lib/post.js";
 import { showPresence } from "./lib/presence.js";
 import { liveSocket } from "./lib/socket.js";
+import "./admin-waits.js"; // maximum waits: red rows and alerts
 
 const status = document.querySelector("[data-live-dashboard]");
 

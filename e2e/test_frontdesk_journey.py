@@ -1,0 +1,92 @@
+"""Issue 16: the front desk registers an emergency walk-in for a new customer
+on a phone-sized screen; it appears at the top of the emergency band on a
+doctor's open queue page without a reload, and when its maximum wait (cut to
+a minute here) has passed the row turns red and an alert reaches the page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.tests.factories import PASSWORD
+from e2e.conftest import _with_server_password, log_in, make_customer, make_doctor
+from pets.tests.factories import PetFactory
+from reservations.models import MaxWait, Reservation, State, Triage
+from reservations.tests.factories import make_front_desk, make_visit
+
+pytestmark = pytest.mark.e2e
+
+QUEUE = "/admin/reservations/reservation/queue/"
+
+
+def emergency_rows(page):
+    return page.locator('tbody[data-queue-band="emergency"] tr[data-id]')
+
+
+def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
+    page, new_page, screenshot, transactional_db
+):
+    make_doctor("dr_chen")
+    _with_server_password(make_front_desk(username="reception"))
+    owner = make_customer("alice")
+    make_visit(
+        PetFactory(owner=owner, name="Bolt"),
+        triage=Triage.EMERGENCY,
+        state=State.CONFIRMED,
+    )
+    MaxWait.objects.filter(band=Triage.EMERGENCY).update(minutes=1)
+    errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and errors.append(message.text),
+    )
+    # The doctor's browser runs on a clock the test can move on.
+    page.clock.install()
+    log_in(page, "dr_chen", PASSWORD)
+    page.goto(QUEUE)
+    expect(emergency_rows(page)).to_have_text([re.compile("Bolt")])
+    expect(page.locator("[data-wait-alerts]")).to_be_visible()
+
+    desk = new_page()
+    desk.set_viewport_size({"width": 375, "height": 800})
+    log_in(desk, "reception", PASSWORD)
+    desk.goto("/admin/")
+    desk.get_by_test_id("walk-in-link").click()
+    expect(desk.get_by_role("heading", name="Register a walk-in")).to_be_visible()
+    desk.get_by_label("Customer's name").fill("Wang Fang")
+    desk.get_by_label("Phone").fill("138 0013 8000")
+    desk.get_by_label("E-mail (optional)").fill("fang@example.com")
+    desk.get_by_label("Pet's name").fill("Doudou")
+    desk.get_by_label("Species").select_option("cat")
+    desk.get_by_label("Reason for the visit").fill("Hit by a car, bleeding.")
+    desk.get_by_label("Emergency").check()
+    screenshot("the walk-in form at 375 px", of=desk)
+    desk.get_by_role("button", name="Register and check in").click()
+
+    expect(desk.locator(".messagelist")).to_contain_text(
+        "Doudou is checked in and in today’s queue (Emergency)."
+    )
+    screenshot("the desk's queue after the walk-in", of=desk)
+    visit = Reservation.objects.get(pet__name="Doudou")
+    assert (visit.state, visit.walk_in) == (State.CHECKED_IN, True)
+
+    # The doctor's page follows without a reload: the walk-in tops the band.
+    expect(emergency_rows(page)).to_have_text(
+        [re.compile("Doudou"), re.compile("Bolt")]
+    )
+    doudou = page.locator(f"#queue-visit-{visit.pk}")
+    expect(doudou).not_to_have_class(re.compile("wait-overdue"))
+    screenshot("the doctor's queue with the walk-in")
+
+    # A minute and a bit later it has waited too long.
+    page.clock.fast_forward("01:10")
+    expect(doudou).to_have_class(re.compile("wait-overdue"))
+    expect(doudou.locator("[data-wait-flag]")).to_be_visible()
+    expect(page.locator("[data-wait-alert-list]")).to_contain_text(
+        "Doudou has waited longer than the 1 minute allowed for Emergency visits."
+    )
+    screenshot("the overdue walk-in, red, and its alert")
+    # Muting the sound is kept for the next alert.
+    page.get_by_role("button", name="Mute the alert sound").click()
+    expect(page.get_by_role("button", name="Turn the alert sound on")).to_be_visible()
+    assert errors == []
