@@ -11,7 +11,8 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from core import schedule
 
-        from . import receivers  # noqa: F401  (connects allauth's signals)
+        # Connect their signal handlers (allauth's signals).
+        from . import receivers, second_factor, sessions  # noqa: F401
         from .tasks import delete_old_read_notifications
 
         schedule.every(datetime.timedelta(days=1), delete_old_read_notifications)

@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib import auth
+from django.utils.crypto import salted_hmac
 
 from .presence import PresenceMixin, group_discard_quietly
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
@@ -170,6 +171,13 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             await self.send_json(frame)
 
     async def session_end(self, event):
+        # An event naming one session (signed out from the sessions page of
+        # another device) closes only that session's sockets.
+        ended = event.get("session")
+        if ended is not None and ended != session_tag(
+            self.scope["session"].session_key
+        ):
+            return
         await self.close(code=CLOSE_SESSION_ENDED)
 
     # The user's group also carries their notifications, which the
@@ -233,6 +241,12 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     def refusal_for(self, user) -> int | None:
         """What a socket needs besides a signed-in user (sync: may query)."""
         return None
+
+
+def session_tag(session_key: str | None) -> str:
+    """Names a session in a "session.end" event without its key (the key
+    signs a browser in; the channel layer need not carry it)."""
+    return salted_hmac("healingpaws.session-end", session_key or "").hexdigest()
 
 
 def session_user(scope):

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "admin_reorder",
     "rosetta",
     "csp",
@@ -91,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.second_factor.StaffSecondFactorMiddleware",
+    "accounts.sessions.SessionActivityMiddleware",
     # Last, so that it sees the exceptions of the views.
     "healingpaws.middleware.ServiceUnavailableMiddleware",
 ]
@@ -223,6 +225,7 @@ MFA_ADAPTER = "accounts.second_factor.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys want https but locally
+USERSESSIONS_ADAPTER = "accounts.sessions.UserSessionsAdapter"  # closes sockets
 
 # Doctors are recognised by e-mail at signup and login (accounts/roles.py).
 HEALINGPAWS_DOCTOR_EMAILS = [

@@ -1,6 +1,7 @@
 from django import template
 from django.urls import reverse
 
+from accounts.sessions import device_name
 from core.images import IMAGE_UPLOAD_HELP, image_version
 
 register = template.Library()
@@ -50,3 +51,9 @@ def bootstrap(field):
     existing = widget.attrs.get("class", "")
     attrs["class"] = f"{existing} {css}".strip()
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def device(user_agent):
+    """A signed-in session's browser, named for people: "Chrome on Android"."""
+    return device_name(user_agent)

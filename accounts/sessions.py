@@ -1,0 +1,127 @@
+"""Signed-in devices (allauth.usersessions) and what the site adds to them.
+
+allauth keeps a row per signed-in session (browser, IP, when it started) and
+lets a user sign the other ones out (/accounts/sessions/). Here:
+- signing a session out also closes that session's open sockets, and only
+  its own (core.consumers.session_tag names it in the "session.end" event);
+- "last seen" is kept up to date without a query per request: at most once
+  every LAST_SEEN_EVERY_SECONDS per session (allauth's own tracking would
+  write on every request);
+- the browser is named for people ("Chrome on Android"), not shown as its
+  raw User-Agent header.
+"""
+
+import time
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.signals import user_logged_in
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from allauth.usersessions.models import UserSession
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from core.consumers import session_tag
+from core.realtime import push_after_commit
+
+from .notifications import notification_group
+
+LAST_SEEN_EVERY_SECONDS = 5 * 60
+# When this session's row was last told it was seen (a timestamp).
+LAST_SEEN_KEY = "healingpaws_last_seen"
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions) -> None:
+        for session in sessions:
+            user_id, tag = session.user_id, session_tag(session.session_key)
+            session.end()
+            push_after_commit(
+                notification_group(user_id),
+                {"type": "session.end", "session": tag},
+                label=f"end of a session of user {user_id}",
+            )
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.sessions.start_last_seen")
+def start_last_seen(sender, request, user, **kwargs):
+    # allauth has just written the session's row; a session without this
+    # mark (signed in some other way) has none to update.
+    request.session[LAST_SEEN_KEY] = time.time()
+
+
+class SessionActivityMiddleware:
+    """Keeps the session's "last seen" (and address and browser) current.
+    After AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seen = _last_seen(request)
+        if seen is not None and time.time() - seen > LAST_SEEN_EVERY_SECONDS:
+            _record_seen(request)
+        return self.get_response(request)
+
+
+def _last_seen(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return request.session.get(LAST_SEEN_KEY)
+
+
+def _record_seen(request):
+    request.session[LAST_SEEN_KEY] = time.time()
+    UserSession.objects.filter(
+        session_key=request.session.session_key, user=request.user
+    ).update(
+        last_seen_at=timezone.now(),
+        ip=get_account_adapter().get_client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:_USER_AGENT_LENGTH],
+    )
+
+
+_USER_AGENT_LENGTH = UserSession._meta.get_field("user_agent").max_length
+
+# Most specific first: Edge and Opera also say "Chrome", Chrome says "Safari".
+_BROWSERS = [
+    ("MicroMessenger/", "WeChat"),
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+]
+_SYSTEMS = [
+    ("HarmonyOS", "HarmonyOS"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+]
+
+
+def device_name(user_agent: str) -> str:
+    """'Chrome on Android', from a User-Agent header; 'Unknown browser' when
+    it names none we know."""
+    browser = _first(_BROWSERS, user_agent)
+    system = _first(_SYSTEMS, user_agent)
+    if browser and system:
+        return gettext("%(browser)s on %(system)s") % {
+            "browser": browser,
+            "system": system,
+        }
+    return browser or system or gettext("Unknown browser")
+
+
+def _first(known, user_agent):
+    for marker, name in known:
+        if marker in (user_agent or ""):
+            return name
+    return None
