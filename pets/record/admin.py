@@ -17,6 +17,20 @@ from .models import CareDose, CareItem
 NEXT_DUE_ORDER_ERROR = _("The next dose is due after the date given.")
 
 
+class PlainChoicesMixin:
+    """Foreign keys as plain selects: no add/change/view buttons beside the
+    item or the vet, which a doctor recording a dose has no use for."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and hasattr(field.widget, "can_add_related"):
+            field.widget.can_add_related = False
+            field.widget.can_change_related = False
+            field.widget.can_view_related = False
+            field.widget.can_delete_related = False
+        return field
+
+
 def doctors():
     return (
         User.objects.filter(is_active=True, is_staff=True)
@@ -78,13 +92,14 @@ class CareDoseForm(forms.ModelForm):
         pass
 
 
-class CareDoseInline(admin.TabularInline):
+class CareDoseInline(PlainChoicesMixin, admin.TabularInline):
     model = CareDose
     form = CareDoseForm
     fields = ["item", "given_on", "batch_number", "vet", "next_due"]
     extra = 1
     can_delete = False
     verbose_name = _("dose")
+    verbose_name_plural = _("vaccinations and preventive care")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("item", "vet")
@@ -156,6 +171,7 @@ class WeightInline(admin.TabularInline):
     extra = 1
     can_delete = False
     verbose_name = _("weighing")
+    verbose_name_plural = _("weight history")
     classes = ["collapse"]
 
     def get_queryset(self, request):
@@ -218,7 +234,7 @@ class PrescriptionForm(forms.ModelForm):
         pass  # the service validates
 
 
-class PrescriptionInline(admin.StackedInline):
+class PrescriptionInline(PlainChoicesMixin, admin.StackedInline):
     model = Prescription
     form = PrescriptionForm
     extra = 1
