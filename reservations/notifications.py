@@ -10,7 +10,7 @@ ReservationsConfig.ready).
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -20,6 +20,13 @@ from accounts.models import Notification
 from accounts.notifications import notification_kind_register, notification_send
 from core.background import retrying_task
 
+from .calendar import (
+    CALENDAR_MIMETYPE,
+    FILENAME,
+    calendar_method_for,
+    sequence_of,
+    visit_calendar,
+)
 from .models import Reservation, ReservationEvent, State, Triage, choice_label
 
 NOTIFICATION_KINDS = {
@@ -30,13 +37,33 @@ NOTIFICATION_KINDS = {
 logger = logging.getLogger("healingpaws.reservations")
 
 
-def visit_email_send(*, reservation: Reservation, template: str, **context) -> None:
+def visit_email_send(
+    *,
+    reservation: Reservation,
+    template: str,
+    calendar_method: str | None = None,
+    calendar_sequence: int = 0,
+    **context,
+) -> None:
     """Render `reservations/email/<template>_subject.txt` and `_message.txt`
     for the visit's owner, in their language, and hand it to the e-mail queue
     (EMAIL_BACKEND). Raises when it cannot be queued, so callers decide what
-    a failure means."""
+    a failure means.
+
+    With `calendar_method` the e-mail carries the visit's calendar file
+    (reservations.calendar) as a named text/calendar part. The e-mail queue
+    stores text parts only, not attachments (core/mail.py): a calendar part
+    is what calendar invitations use, and mail clients offer it as the file.
+    """
     owner = reservation.pet.owner
     with translation.override(owner.preferred_language):
+        calendar = (
+            visit_calendar(
+                reservation, method=calendar_method, sequence=calendar_sequence
+            )
+            if calendar_method
+            else None
+        )
         context = {
             "reservation": reservation,
             "pet": reservation.pet,
@@ -52,7 +79,13 @@ def visit_email_send(*, reservation: Reservation, template: str, **context) -> N
         )
         subject = f"[{gettext('Healing Paws')}] {' '.join(subject.split())}"
         body = render_to_string(f"reservations/email/{template}_message.txt", context)
-    EmailMessage(subject, body, to=[owner.email]).send()
+    message = EmailMultiAlternatives(subject, body, to=[owner.email])
+    if calendar is not None:
+        message.attach_alternative(
+            calendar,
+            f'{CALENDAR_MIMETYPE}; method={calendar_method}; name="{FILENAME}"',
+        )
+    message.send()
 
 
 def owner_notify(event: ReservationEvent) -> None:
@@ -97,7 +130,11 @@ def visit_change_email(event_id: int) -> None:
         logger.info("visit e-mail for event %s not sent: the visit is gone", event_id)
         return
     visit_email_send(
-        reservation=event.reservation, template="visit_changed", event=event
+        reservation=event.reservation,
+        template="visit_changed",
+        event=event,
+        calendar_method=calendar_method_for(event),
+        calendar_sequence=sequence_of(event),
     )
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.reservation_edit, name="edit"),
     path("<int:pk>/cancel/", views.reservation_cancel, name="cancel"),
     path("<int:pk>/pickup/", views.reservation_pickup, name="pickup"),
+    path("<int:pk>/calendar.ics", views.reservation_calendar, name="calendar"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from django.views.generic import DetailView, ListView
 from accounts.notifications import notifications_mark_read_for_url
 
 from . import services, states, waits
+from .calendar import CALENDAR_MIMETYPE, CANCEL, FILENAME, PUBLISH, visit_calendar
 from .forms import ReservationForm, VisitCancelForm, ongoing_visit_error
 from .models import ClinicSettings, Reservation, State
 from .selectors import queue_places
@@ -299,6 +300,20 @@ def _transition(request, visit, to_state, note="", *, version=None):
             messages.error(request, message)
         return False
     return True
+
+
+@login_required
+@require_GET
+def reservation_calendar(request, pk):
+    """The visit as a calendar file, for its owner only (another customer's
+    visit is a 404): the same UID as the e-mails' files, at its latest
+    SEQUENCE, cancelled once the visit is."""
+    visit = _own_visit(request, pk)
+    method = CANCEL if visit.is_cancelled else PUBLISH
+    content = visit_calendar(visit, method=method, sequence=visit.events.count())
+    response = HttpResponse(content, content_type=f"{CALENDAR_MIMETYPE}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
+    return response
 
 
 @login_required

@@ -1,0 +1,151 @@
+"""Calendar files of a visit (issue 16): parsed with icalendar, as a calendar
+application would read them."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from icalendar import Calendar
+
+from core.background import run_ready_tasks
+from pets.tests.factories import PetFactory
+from reservations import services
+from reservations.calendar import visit_uid
+from reservations.models import State, Triage
+from reservations.tests.factories import book, make_front_desk, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+HOSPITAL = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def visit(customer):
+    return book(PetFactory(owner=customer, name="Rex"), starts_at=tomorrow_at(10))
+
+
+def sent_calendars():
+    """(method in the part's Content-Type, parsed calendar) of each e-mail
+    sent, or None for an e-mail without one; the outbox emptied."""
+    run_ready_tasks()
+    found = []
+    for message in mail.outbox:
+        parts = [
+            (mimetype, content)
+            for content, mimetype in message.alternatives
+            if mimetype.startswith("text/calendar")
+        ]
+        found.append((parts[0][0], Calendar.from_ical(parts[0][1])) if parts else None)
+    mail.outbox.clear()
+    return found
+
+
+def the_event(calendar):
+    (event,) = calendar.walk("VEVENT")
+    return event
+
+
+def test_the_booking_e_mail_carries_the_visit_in_the_hospitals_time_zone(visit):
+    ((mimetype, calendar),) = sent_calendars()
+
+    event = the_event(calendar)
+    assert mimetype == 'text/calendar; method=PUBLISH; name="healing-paws-visit.ics"'
+    assert calendar["METHOD"] == "PUBLISH"
+    assert str(event["UID"]) == visit_uid(visit)
+    assert event["SEQUENCE"] == 0
+    start = event.decoded("DTSTART")
+    assert start == tomorrow_at(10)
+    assert start.tzinfo.key == "Asia/Shanghai"
+    assert event["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    assert event.decoded("DTEND") - start == datetime.timedelta(minutes=30)
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert zone["TZID"] == "Asia/Shanghai"
+    assert "Rex" in str(event["SUMMARY"])
+    assert visit.get_absolute_url() in str(event["URL"])
+
+
+def test_the_confirmation_sends_it_again_and_a_triage_does_not(visit, doctor):
+    sent_calendars()
+
+    services.reservation_triage(reservation=visit, triage=Triage.STANDARD, by=doctor)
+    services.reservation_transition(
+        reservation=visit, to_state=State.CONFIRMED, by=doctor
+    )
+
+    triaged, confirmed = sent_calendars()
+    assert triaged is None
+    assert the_event(confirmed[1])["SEQUENCE"] == 2
+
+
+def test_a_new_time_sends_an_update_with_the_same_uid(visit, customer):
+    sent_calendars()
+
+    services.reservation_update(
+        reservation=visit,
+        by=customer,
+        starts_at=tomorrow_at(15),
+        symptoms=visit.symptoms,
+        breathing_trouble=False,
+        heavy_bleeding=False,
+        collapse_or_seizure=False,
+    )
+
+    ((mimetype, calendar),) = sent_calendars()
+    event = the_event(calendar)
+    assert calendar["METHOD"] == "PUBLISH"
+    assert str(event["UID"]) == visit_uid(visit)
+    assert event["SEQUENCE"] == 1
+    assert event.decoded("DTSTART") == tomorrow_at(15)
+
+
+def test_cancelling_sends_a_cancel_of_the_same_uid(visit, customer):
+    sent_calendars()
+
+    services.reservation_transition(
+        reservation=visit, to_state=State.CANCELLED, by=customer, note="Better."
+    )
+
+    ((mimetype, calendar),) = sent_calendars()
+    event = the_event(calendar)
+    assert mimetype.startswith("text/calendar; method=CANCEL;")
+    assert calendar["METHOD"] == "CANCEL"
+    assert event["STATUS"] == "CANCELLED"
+    assert str(event["UID"]) == visit_uid(visit)
+    assert event["SEQUENCE"] == 1
+
+
+def test_a_walk_in_gets_no_calendar(customer):
+    services.walk_in_register(
+        by=make_front_desk(),
+        pet=PetFactory(owner=customer),
+        reason="Cut paw.",
+        triage=Triage.STANDARD,
+    )
+
+    assert sent_calendars() == [None]
+
+
+def test_the_owner_downloads_the_file_and_another_customer_gets_404(
+    client, visit, customer, other_customer
+):
+    url = reverse("reservations:calendar", args=[visit.pk])
+
+    client.force_login(customer)
+    page = client.get(visit.get_absolute_url()).content.decode()
+    response = client.get(url)
+    client.force_login(other_customer)
+    theirs = client.get(url)
+    client.logout()
+    anonymous = client.get(url)
+
+    assert url in page
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert 'filename="healing-paws-visit.ics"' in response["Content-Disposition"]
+    event = the_event(Calendar.from_ical(response.content))
+    assert str(event["UID"]) == visit_uid(visit)
+    assert event.decoded("DTSTART").astimezone(HOSPITAL) == tomorrow_at(10)
+    assert theirs.status_code == 404
+    assert anonymous.status_code == 302
