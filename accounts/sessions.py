@@ -7,6 +7,10 @@ lets a user sign the other ones out (/accounts/sessions/). Here:
 - "last seen" is kept up to date without a query per request: at most once
   every LAST_SEEN_EVERY_SECONDS per session (allauth's own tracking would
   write on every request);
+- staff sessions end after STAFF_IDLE_TIMEOUT_SECONDS without a request,
+  "remember me" or not (customers keep it): the session's expiry is moved
+  on at most every minute, and an expired session is anonymous everywhere,
+  its sockets included (they re-read it);
 - the browser is named for people ("Chrome on Android"), not shown as its
   raw User-Agent header.
 """
@@ -17,6 +21,7 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from allauth.account.signals import user_logged_in
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,10 +30,14 @@ from core.consumers import session_tag
 from core.realtime import push_after_commit
 
 from .notifications import notification_group
+from .second_factor import is_staff_account
 
 LAST_SEEN_EVERY_SECONDS = 5 * 60
 # When this session's row was last told it was seen (a timestamp).
 LAST_SEEN_KEY = "healingpaws_last_seen"
+# In a staff member's session: when its idle expiry was last moved on.
+STAFF_IDLE_KEY = "healingpaws_staff_active"
+STAFF_IDLE_REFRESH_SECONDS = 60
 
 
 class UserSessionsAdapter(DefaultUserSessionsAdapter):
@@ -48,11 +57,16 @@ def start_last_seen(sender, request, user, **kwargs):
     # allauth has just written the session's row; a session without this
     # mark (signed in some other way) has none to update.
     request.session[LAST_SEEN_KEY] = time.time()
+    if is_staff_account(user):
+        # Decided once per login: the middleware asks the session, not the
+        # database. (Set after allauth's "remember me", which the middleware
+        # then overrides at the end of this very request.)
+        request.session[STAFF_IDLE_KEY] = 0.0
 
 
 class SessionActivityMiddleware:
-    """Keeps the session's "last seen" (and address and browser) current.
-    After AuthenticationMiddleware."""
+    """Keeps the session's "last seen" (and address and browser) current,
+    and a staff session's idle expiry. After AuthenticationMiddleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,7 +75,23 @@ class SessionActivityMiddleware:
         seen = _last_seen(request)
         if seen is not None and time.time() - seen > LAST_SEEN_EVERY_SECONDS:
             _record_seen(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        _move_staff_expiry_on(request)
+        return response
+
+
+def _move_staff_expiry_on(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return  # signed out by this request, or never in
+    active = request.session.get(STAFF_IDLE_KEY)
+    if active is None:
+        return
+    timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
+    refresh = min(STAFF_IDLE_REFRESH_SECONDS, timeout / 2)
+    if time.time() - active > refresh or request.session.get_expiry_age() > timeout:
+        request.session[STAFF_IDLE_KEY] = time.time()
+        request.session.set_expiry(timeout)
 
 
 def _last_seen(request):

@@ -226,6 +226,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys want https but locally
 USERSESSIONS_ADAPTER = "accounts.sessions.UserSessionsAdapter"  # closes sockets
+# Staff sessions end after this long without a request (accounts/sessions.py).
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("STAFF_IDLE_TIMEOUT_SECONDS", default=30 * 60)
 
 # Doctors are recognised by e-mail at signup and login (accounts/roles.py).
 HEALINGPAWS_DOCTOR_EMAILS = [
