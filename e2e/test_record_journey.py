@@ -1,4 +1,5 @@
-"""The medical record: a doctor records a vaccination (three clicks), a weight
+"""The medical record: a doctor confirms the allergy in the owner's notes as
+an alert, records a vaccination (three clicks), a weight
 and a prescription on the pet's admin page; the owner, on a phone, is told
 live, sees them in the record's tabs (the weight chart drawn by Chart.js)
 and asks for a refill, which the doctor approves."""
@@ -34,6 +35,7 @@ def test_a_doctor_records_and_the_owner_follows(
         name="Rex",
         species="dog",
         birth_date=timezone.localdate() - datetime.timedelta(days=800),
+        notes="Allergic to penicillin.",
     )
 
     owner = new_page()
@@ -44,9 +46,16 @@ def test_a_doctor_records_and_the_owner_follows(
     assert fits_the_screen(owner)
     screenshot("owner's care tab, empty, at 375 px", of=owner)
 
-    # The doctor: pick the item, save. Today and the doctor are filled in.
+    # The doctor confirms the allergy the owner wrote: a red banner.
     log_in(page, "dr_chen", PASSWORD)
     page.goto(f"/admin/pets/pet/{rex.pk}/change/")
+    page.get_by_role("button", name="Confirm as an alert").click()
+    expect(page.locator(".patient-alert-allergy")).to_have_text(
+        "Allergy: Allergic to penicillin."
+    )
+    screenshot("doctor confirmed the allergy alert")
+
+    # Pick the item, save. Today and the doctor are filled in.
     page.locator("select[name='care_doses-0-item']").select_option(label="Rabies")
     page.locator("input[name='care_doses-0-batch_number']").fill("RB-2291")
     screenshot("doctor picks the vaccine")

@@ -12,7 +12,14 @@ from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
 
 from . import services
-from .models import CareDose, DoctorNote, Pet, Prescription, WeightEntry
+from .models import (
+    CareDose,
+    DoctorNote,
+    PatientAlert,
+    Pet,
+    Prescription,
+    WeightEntry,
+)
 from .record.admin import (
     CareDoseInline,
     PrescriptionInline,
@@ -21,6 +28,7 @@ from .record.admin import (
     prescription_forms_save,
     weight_forms_save,
 )
+from .record.alerts_admin import AlertInline, AlertPagesMixin, alert_forms_save
 from .record.refill_admin import RefillRequestAdmin  # noqa: F401 (registers it)
 from .templatetags.pets_tags import pet_photo
 
@@ -74,7 +82,7 @@ class PetAdminForm(forms.ModelForm):
 
 
 @admin.register(Pet)
-class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class PetAdmin(AlertPagesMixin, PhoneSearchMixin, admin.ModelAdmin):
     form = PetAdminForm
     list_display = [
         "thumbnail",
@@ -116,7 +124,13 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         (_("Record"), {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
     # Higher apps add theirs: reservations/admin/pet_history.py the visit history.
-    inlines = [CareDoseInline, PrescriptionInline, WeightInline, DoctorNoteInline]
+    inlines = [
+        AlertInline,
+        CareDoseInline,
+        PrescriptionInline,
+        WeightInline,
+        DoctorNoteInline,
+    ]
     actions = ["archive", "restore"]
 
     def get_inlines(self, request, obj):
@@ -191,6 +205,9 @@ class PetAdmin(PhoneSearchMixin, admin.ModelAdmin):
         )
         if formset.model is CareDose:
             dose_forms_save(pet=form.instance, formset=formset)
+            return
+        if formset.model is PatientAlert:
+            alert_forms_save(request=request, pet=form.instance, formset=formset)
             return
         if formset.model is Prescription:
             prescription_forms_save(pet=form.instance, formset=formset)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ..models import CareItem
+from .alerts import alert_set
 from .health_models import WeightSource
 from .medications import prescription_create, refill_request
 from .services import care_dose_record
@@ -95,6 +96,11 @@ def seed_record(*, pet, doctor) -> int:
     """Give a newly created demo pet its history; how many entries."""
     if doctor is None:
         return 0
+    if pet.name == "花卷":
+        # Biscuit's allergy stays in his owner's notes, for a doctor to confirm.
+        alert_set(
+            pet=pet, by=doctor, kind="aggressive", text="打针时会抓人，请用毛巾包住。"
+        )
     return (
         _seed_doses(pet, doctor)
         + _seed_weights(pet, doctor)

@@ -1,0 +1,62 @@
+"""Patient alerts: set and cleared by doctors; allergies the owner wrote in
+the pet's notes are offered to doctors to confirm."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.roles import is_doctor
+
+from ..models import Pet
+from .alert_models import ALERT_TEXT_MAX_LENGTH, AlertKind, PatientAlert
+
+ALERT_BY_DOCTOR_ERROR = _("Only a doctor can set or clear an alert.")
+
+# Words that mark an allergy in an owner's notes, in both languages.
+ALLERGY_WORDS = re.compile(r"allerg|过敏", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.!?。！？；;\n])")
+
+
+def alert_set(*, pet: Pet, by: User, kind: str, text: str) -> PatientAlert:
+    if not is_doctor(by):
+        raise ValidationError(ALERT_BY_DOCTOR_ERROR)
+    alert = PatientAlert(pet=pet, kind=kind, text=text.strip(), set_by=by)
+    alert.full_clean()
+    alert.save()
+    return alert
+
+
+def alert_clear(*, alert: PatientAlert, by: User) -> PatientAlert:
+    if not is_doctor(by):
+        raise ValidationError(ALERT_BY_DOCTOR_ERROR)
+    if alert.cleared_at is None:
+        alert.cleared_at = timezone.now()
+        alert.cleared_by = by
+        alert.save(update_fields=["cleared_at", "cleared_by"])
+    return alert
+
+
+def allergy_suggestions(pet: Pet, alerts: list[PatientAlert]) -> list[str]:
+    """Sentences of the owner's notes that mention an allergy and that no
+    allergy alert of the pet (active or cleared) already says."""
+    known = {alert.text for alert in alerts if alert.kind == AlertKind.ALLERGY}
+    sentences = (part.strip() for part in SENTENCE_END.split(pet.notes))
+    return [
+        sentence[:ALERT_TEXT_MAX_LENGTH]
+        for sentence in sentences
+        if sentence
+        and ALLERGY_WORDS.search(sentence)
+        and sentence[:ALERT_TEXT_MAX_LENGTH] not in known
+    ]
+
+
+def allergy_confirm(*, pet: Pet, by: User, text: str) -> PatientAlert:
+    """A doctor confirms an allergy the owner wrote as an alert; only one of
+    the notes' own sentences can be confirmed this way."""
+    alerts = list(pet.alerts.all())
+    if text not in allergy_suggestions(pet, alerts):
+        raise ValidationError(_("This allergy is no longer in the owner's notes."))
+    return alert_set(pet=pet, by=by, kind=AlertKind.ALLERGY, text=text)
