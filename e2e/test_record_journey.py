@@ -102,8 +102,9 @@ def test_a_doctor_records_and_the_owner_follows(
     expect(owner.locator("[data-weight-chart]")).to_be_visible()
     assert (
         owner.evaluate(
-            "window.Chart.getChart(document.querySelector('[data-weight-chart] canvas'))"
-            ".data.datasets[0].data.length"
+            "window.Chart.getChart("
+            "document.querySelector('[data-weight-chart] canvas')"
+            ").data.datasets[0].data.length"
         )
         == 2
     )
