@@ -1,5 +1,6 @@
 """Refill requests in the doctor dashboard: urgent first, approved or
-declined from the list (the services tell the owner)."""
+declined from the list (the services tell the owner); and the care reminders
+sent, read-only."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.utils.translation import ngettext
 
 from . import medications
 from .health_models import RefillRequest, RefillStatus
+from .models import CareNotice
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -117,3 +119,35 @@ class RefillRequestAdmin(admin.ModelAdmin):
             done,
         )
         self.message_user(request, message % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(CareNotice)
+class CareNoticeAdmin(admin.ModelAdmin):
+    """Which care reminders went out: the answer to "was the owner told?"."""
+
+    list_display = ["sent_on", "owner", "pet", "item", "stage", "next_due"]
+    list_filter = ["stage", "sent_on"]
+    list_select_related = ["owner", "dose__pet", "dose__item"]
+    search_fields = ["dose__pet__name", "owner__username", "owner__email"]
+    date_hierarchy = "sent_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("pet"), ordering="dose__pet__name")
+    def pet(self, notice):
+        return notice.dose.pet.name
+
+    @admin.display(description=_("care item"))
+    def item(self, notice):
+        return notice.dose.item.display_name
+
+    @admin.display(description=_("next due"), ordering="dose__next_due")
+    def next_due(self, notice):
+        return notice.dose.next_due

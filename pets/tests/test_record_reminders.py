@@ -265,3 +265,22 @@ def test_the_profiles_switch_shows_the_setting_and_comes_back(rf, customer):
     assert 'name="next" value="/accounts/profile/"' in html
     assert " checked" not in html
     assert reverse("pets:care-reminders") in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 50])
+def test_doctors_read_the_reminders_sent_in_constant_queries(
+    doctor_client, customer, django_assert_num_queries, count
+):
+    for number in range(count):
+        pet = PetFactory(owner=customer, name=f"Pet {number}")
+        dose(pet, "Rabies", START)
+    run_on(START)
+
+    # The same number for 1 and 50 rows (the dashboard's own included).
+    with django_assert_num_queries(10):
+        response = doctor_client.get(reverse("admin:pets_carenotice_changelist"))
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == count
+    assert "Pet 0" in response.content.decode()
