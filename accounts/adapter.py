@@ -36,6 +36,12 @@ class AccountAdapter(DefaultAccountAdapter):
             return resolve_url("admin:index")
         return super().get_login_redirect_url(request)
 
+    def login(self, request, user):
+        # Whether this is the account's first sign-in ever, read before
+        # Django records this one (accounts.devices: no "new device" e-mail).
+        request.healingpaws_first_sign_in = user.last_login is None
+        super().login(request, user)
+
     def add_message(
         self,
         request,

@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from core import schedule
 
         # Connect their signal handlers (allauth's signals).
-        from . import receivers, second_factor, sessions  # noqa: F401
+        from . import devices, receivers, second_factor, sessions  # noqa: F401
         from .tasks import delete_old_read_notifications
 
         schedule.every(datetime.timedelta(days=1), delete_old_read_notifications)
