@@ -1,9 +1,11 @@
 """Telling owners about their pet's record: notifications in the bell, worded
-here and registered with accounts (PetsConfig.ready), pushed live.
+here and registered with accounts (PetsConfig.ready), pushed live (the toast).
 
-The pet's page marks its record section as a live region named
-"pet-<id>-record"; the push carries the pet's id, so that live.js can redraw
-that region when it learns to match it (see the README's record part).
+Each push carries the pet's id ("pet"), and the pet page marks its record
+section as the live region "pet-<id>-record", so that live.js can redraw it
+in place once its regionsFor() matches that name too (a one-line change in
+static/js/live.js, which is not pets' file). Until then the owner gets the
+toast live and sees the record on the next load.
 """
 
 from django.utils import translation

@@ -81,19 +81,38 @@ def candidates(today: datetime.date):
     )
 
 
-def reminders_send(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Send today's notices, one e-mail per household; how many of each."""
-    now = now or timezone.now()
-    if timezone.localtime(now).hour < SEND_FROM_HOUR:
-        return {"households": 0, "notices": 0, "failed": 0}
-    today = timezone.localdate(now)
+def reminders_plan(today: datetime.date) -> dict[User, list[Due]]:
+    """What today's run would send, by household (read-only; the run checks
+    again under each owner's lock)."""
     households = defaultdict(list)
     for dose in candidates(today):
         stage = stage_on(dose.next_due, today)
         if stage:
             households[dose.pet.owner].append(Due(dose, stage))
-    summary = {"households": 0, "notices": 0, "failed": 0}
+    sent = set(
+        CareNotice.objects.filter(
+            dose__in=[due.dose for dues in households.values() for due in dues]
+        ).values_list("dose_id", "stage")
+    )
+    emailed_today = set(
+        CareNotice.objects.filter(sent_on=today).values_list("owner_id", flat=True)
+    )
+    plan = {}
     for owner, dues in households.items():
+        dues = [due for due in dues if (due.dose.pk, due.stage) not in sent]
+        if dues and owner.pk not in emailed_today:
+            plan[owner] = dues
+    return plan
+
+
+def reminders_send(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Send today's notices, one e-mail per household; how many of each."""
+    now = now or timezone.now()
+    summary = {"households": 0, "notices": 0, "failed": 0}
+    if timezone.localtime(now).hour < SEND_FROM_HOUR:
+        return summary
+    today = timezone.localdate(now)
+    for owner, dues in reminders_plan(today).items():
         try:
             sent = _send_household(owner, dues, today)
         except Exception:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -284,3 +285,20 @@ def test_doctors_read_the_reminders_sent_in_constant_queries(
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == count
     assert "Pet 0" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_command_lists_in_a_dry_run_and_sends_otherwise(pet, capsys):
+    dose(pet, "Rabies", START)
+    moment = datetime.datetime.combine(START, datetime.time(10), tzinfo=SHANGHAI)
+
+    with time_machine.travel(moment, tick=False):
+        call_command("send_care_reminders", "--dry-run")
+        assert not CareNotice.objects.exists()
+        call_command("send_care_reminders")
+
+    out = capsys.readouterr().out
+    assert "Would send due notice to alice@example.com: Rex, Rabies" in out
+    assert "Dry run: 1 notices to 1 households." in out
+    assert "1 notices sent to 1 households, 0 failed" in out
+    assert CareNotice.objects.get().stage == "due"
