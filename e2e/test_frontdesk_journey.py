@@ -90,3 +90,52 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     page.get_by_role("button", name="Mute the alert sound").click()
     expect(page.get_by_role("button", name="Turn the alert sound on")).to_be_visible()
     assert errors == []
+
+
+def test_the_desk_registers_a_walk_in_for_a_known_customer_without_javascript(
+    browser, daphne_server, django_db_serialized_rollback, transactional_db
+):
+    _with_server_password(make_front_desk(username="reception"))
+    owner = make_customer("alice")
+    owner.phone = "138 0013 8000"
+    owner.save(update_fields=["phone"])
+    rex = PetFactory(owner=owner, name="Rex")
+    PetFactory(owner=make_customer("bob"), name="Tom")
+    context = browser.new_context(
+        base_url=daphne_server.url,
+        java_script_enabled=False,
+        viewport={"width": 375, "height": 800},
+    )
+    context.set_default_timeout(5_000)
+    desk = context.new_page()
+    try:
+        log_in(desk, "reception", PASSWORD)
+        desk.goto("/admin/reservations/reservation/walk-in/")
+
+        # The phone number as the customer says it finds their pet.
+        desk.get_by_label("Find a customer or pet").fill("13800138000")
+        desk.get_by_role("button", name="Find", exact=True).click()
+        expect(desk.locator("[data-walk-in-found]")).to_have_text("1 pet found")
+        pets = desk.locator("select[name=pet]")
+        expect(pets.locator("option")).to_have_text(
+            ["— choose a pet —", re.compile(r"^Rex \(.+\) — .+138 0013 8000")]
+        )
+        pets.select_option(str(rex.pk))
+        desk.get_by_label("Reason for the visit").fill("Limping since this morning.")
+        desk.get_by_label("Standard").check()
+        desk.get_by_role("button", name="Register and check in").click()
+
+        expect(desk.locator(".messagelist")).to_contain_text(
+            "Rex is checked in and in today’s queue (Standard)."
+        )
+        expect(
+            desk.locator('tbody[data-queue-band="standard"] tr[data-id]')
+        ).to_have_text([re.compile("Rex")])
+    finally:
+        context.close()
+    visit = Reservation.objects.get()
+    assert (visit.pet.name, visit.state, visit.triage) == (
+        "Rex",
+        State.CHECKED_IN,
+        Triage.STANDARD,
+    )
