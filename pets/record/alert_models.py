@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ALERT_TEXT_MAX_LENGTH = 200
 
@@ -39,8 +40,10 @@ class PatientAlert(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("set"), auto_now_add=True)
-    cleared_at = models.DateTimeField(_("cleared"), null=True, blank=True)
+    created_at = models.DateTimeField(pgettext_lazy("alert", "set"), auto_now_add=True)
+    cleared_at = models.DateTimeField(
+        pgettext_lazy("alert", "cleared"), null=True, blank=True
+    )
     cleared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("cleared by"),

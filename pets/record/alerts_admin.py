@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import alerts
@@ -16,7 +17,7 @@ from .alert_models import PatientAlert
 
 
 class AlertForm(forms.ModelForm):
-    clear = forms.BooleanField(label=_("clear"), required=False)
+    clear = forms.BooleanField(label=pgettext_lazy("alert", "clear"), required=False)
 
     class Meta:
         model = PatientAlert

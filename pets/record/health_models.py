@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, WEIGHT_RANGE_ERROR
 
@@ -96,7 +97,9 @@ class Prescription(models.Model):
     )
     drug = models.CharField(_("drug"), max_length=120)
     dose = models.CharField(
-        _("dose"), max_length=60, help_text=_("e.g. 1 tablet (50 mg)")
+        pgettext_lazy("how much of a drug", "dose"),
+        max_length=60,
+        help_text=_("e.g. 1 tablet (50 mg)"),
     )
     frequency = models.CharField(
         _("frequency"), max_length=60, help_text=_("e.g. twice a day with food")
