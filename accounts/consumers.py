@@ -6,14 +6,19 @@ own group, whose "session.end" closes it; the page's reconnect then succeeds
 only if its browser still has a valid session.
 """
 
+from types import SimpleNamespace
+
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from core.consumers import LiveSocketConsumer
 from core.presence import CUSTOMER, DOCTOR
+from core.sockets import CLOSE_NOT_SIGNED_IN
 
 from .models import Notification
 from .notifications import notification_group
 from .roles import is_doctor
+from .second_factor import is_staff_account, session_passed_second_factor
 
 
 def presence_role_of(user) -> str:
@@ -24,6 +29,15 @@ def presence_role_of(user) -> str:
 class UserSocketConsumer(LiveSocketConsumer):
     """A socket of a signed-in user of this site: their own group is their
     notification group, and they count online as a doctor or a customer."""
+
+    async def connect(self):
+        # The pages of a staff session that has not passed its second factor
+        # are held (accounts.second_factor); its sockets are refused too.
+        if settings.MFA_REQUIRED_FOR_STAFF and await _held(self.scope):
+            await self.accept()
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        await super().connect()
 
     def user_group(self, user_id):
         return notification_group(user_id)
@@ -53,3 +67,12 @@ class NotificationConsumer(UserSocketConsumer):
 @database_sync_to_async
 def _unread(user):
     return Notification.objects.for_user(user).unread().count()
+
+
+@database_sync_to_async
+def _held(scope):
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return False  # refused as anonymous by the connect
+    request = SimpleNamespace(user=user, session=scope["session"])
+    return not session_passed_second_factor(request) and is_staff_account(user)

@@ -3,8 +3,10 @@ factor, and required of staff when MFA_REQUIRED_FOR_STAFF is on."""
 
 import pytest
 from allauth.mfa.models import Authenticator
+from asgiref.sync import sync_to_async
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 
 from accounts.second_factor import (
@@ -13,7 +15,6 @@ from accounts.second_factor import (
     SET_UP_MESSAGE,
 )
 from accounts.tests.factories import UserFactory
-from accounts.tests.sockets import doctor_after_a_flush
 from accounts.tests.second_factor import (
     AUTHENTICATE_URL,
     log_in_with_password,
@@ -21,6 +22,13 @@ from accounts.tests.second_factor import (
     with_recovery_codes,
     with_totp,
 )
+from accounts.tests.sockets import (
+    closed_with,
+    connected,
+    doctor_after_a_flush,
+    socket,
+)
+from core.sockets import CLOSE_NOT_SIGNED_IN
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +233,42 @@ def test_a_customer_may_deactivate_their_authenticator_app(
     client.post(reverse("mfa_deactivate_totp"))
 
     assert not Authenticator.objects.filter(user=customer).exists()
+
+
+# --- sockets ------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/ws/notifications/", "/ws/dashboard/"])
+async def test_a_held_staff_session_gets_no_socket(settings, path):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    doctor = await sync_to_async(doctor_after_a_flush)(username="dr_held")
+    communicator = await socket(path, doctor)  # password only (force_login)
+
+    await communicator.connect()
+
+    assert await closed_with(communicator) == CLOSE_NOT_SIGNED_IN
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_staff_session_past_its_second_factor_gets_its_socket(
+    settings, password
+):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    doctor = await sync_to_async(doctor_after_a_flush)(username="dr_ok")
+    cookie = await sync_to_async(_signed_in_with_code)(doctor, password)
+
+    communicator, _greetings = await connected(
+        "/ws/notifications/", None, cookie=cookie
+    )
+    await communicator.disconnect()
+
+
+def _signed_in_with_code(user, password):
+    secret = with_totp(user)
+    browser = Client()
+    log_in_with_password(browser, user, password)
+    browser.post(AUTHENTICATE_URL, {"code": totp_code(secret)})
+    return browser.cookies["sessionid"].value
