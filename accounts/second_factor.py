@@ -14,9 +14,10 @@ it): no query on the pages of a session that did.
 """
 
 from allauth.account.authentication import get_authentication_records
-from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter, get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added
+from allauth.mfa.webauthn.views import remove_webauthn
 from django.conf import settings
 from django.contrib import messages
 from django.dispatch import receiver
@@ -165,3 +166,20 @@ class MFAAdapter(DefaultMFAAdapter):
             user=user, type__in=SECOND_FACTORS
         ).exclude(pk=authenticator.pk)
         return others.exists()
+
+
+def remove_security_key(request, pk):
+    """allauth's "remove security key", which asks no adapter whether the
+    key may go (its authenticator app deactivation does): staff keep their
+    last second factor here too. Mounted over allauth's URL."""
+    key = Authenticator.objects.filter(
+        pk=pk, user_id=request.user.pk, type=Authenticator.Type.WEBAUTHN
+    ).first()
+    if (
+        request.method == "POST"
+        and key is not None
+        and not get_adapter().can_delete_authenticator(key)
+    ):
+        messages.error(request, LAST_FACTOR_MESSAGE)
+        return redirect("mfa_list_webauthn")
+    return remove_webauthn(request, pk=pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import second_factor, views
 
 app_name = "accounts"
 
@@ -16,6 +16,12 @@ urlpatterns = [
         name="avatar-thumbnail",
     ),
     path("check/", views.live_check, name="live-check"),
+    # Before allauth's own (healingpaws/urls.py includes this module first).
+    path(
+        "2fa/webauthn/keys/<int:pk>/remove/",
+        second_factor.remove_security_key,
+        name="remove-security-key",
+    ),
 ]
 
 # Mounted at /notifications/ (PRODUCT.md section 7), in their own namespace.

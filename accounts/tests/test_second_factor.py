@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts.second_factor import (
     LAST_FACTOR_MESSAGE,
     PROVE_MESSAGE,
+    SESSION_MARK,
     SET_UP_MESSAGE,
 )
 from accounts.tests.factories import UserFactory
@@ -272,3 +273,58 @@ def _signed_in_with_code(user, password):
     log_in_with_password(browser, user, password)
     browser.post(AUTHENTICATE_URL, {"code": totp_code(secret)})
     return browser.cookies["sessionid"].value
+
+
+def _security_key(user):
+    return Authenticator.objects.create(
+        user=user,
+        type=Authenticator.Type.WEBAUTHN,
+        data={"name": "Master key", "credential": {}},
+    )
+
+
+@pytest.mark.parametrize("with_app", [False, True])
+def test_staff_keep_their_last_security_key(
+    required, client, doctor, password, with_app
+):
+    key = _security_key(doctor)
+    if with_app:
+        with_totp(doctor)
+    client.force_login(doctor)
+    session = client.session
+    session[SESSION_MARK] = doctor.pk  # as if it had set up its factors here
+    session.save()
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    url = reverse("mfa_remove_webauthn", args=[key.pk])
+    assert url == reverse("accounts:remove-security-key", args=[key.pk])
+
+    response = client.post(url, follow=True)
+
+    assert Authenticator.objects.filter(pk=key.pk).exists() != with_app
+    if not with_app:
+        assert str(LAST_FACTOR_MESSAGE) in _messages(response)
+
+
+def test_a_customer_may_remove_their_only_security_key(
+    required, client, customer, password
+):
+    key = _security_key(customer)
+    client.force_login(customer)
+    client.post(reverse("account_reauthenticate"), {"password": password})
+
+    client.post(reverse("mfa_remove_webauthn", args=[key.pk]))
+
+    assert not Authenticator.objects.filter(pk=key.pk).exists()
+
+
+def test_another_users_security_key_is_404(
+    required, client, customer, doctor, password
+):
+    key = _security_key(doctor)
+    client.force_login(customer)
+    client.post(reverse("account_reauthenticate"), {"password": password})
+
+    response = client.post(reverse("mfa_remove_webauthn", args=[key.pk]))
+
+    assert response.status_code == 404
+    assert Authenticator.objects.filter(pk=key.pk).exists()
