@@ -3,11 +3,13 @@ of existing customers' pets. Registering goes through
 services.walk_in_register, like every change to a visit."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -45,7 +47,9 @@ class WalkInForm(forms.Form):
         required=False,
         empty_label=_("— choose a pet —"),
     )
-    customer_name = forms.CharField(label=_("Customer's name"), required=False)
+    customer_name = forms.CharField(
+        label=_("Customer's name"), required=False, max_length=60
+    )
     customer_phone = forms.CharField(label=_("Phone"), required=False, max_length=24)
     customer_email = forms.EmailField(
         label=_("E-mail (optional)"),
@@ -54,6 +58,11 @@ class WalkInForm(forms.Form):
             "With an e-mail address the customer can claim the account later "
             "through “Forgot password”."
         ),
+    )
+    customer_language = forms.ChoiceField(
+        label=_("Language for e-mails"),
+        choices=settings.LANGUAGES,
+        required=False,
     )
     pet_name = forms.CharField(label=_("Pet's name"), required=False, max_length=50)
     pet_species = forms.ChoiceField(
@@ -75,6 +84,8 @@ class WalkInForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The desk's own language is the likeliest guess.
+        self.fields["customer_language"].initial = translation.get_language()
         # admin-walk-in.js: where to search, and which list to fill.
         self.fields["q"].widget.attrs.update(
             {
@@ -136,7 +147,7 @@ class WalkInPagesMixin:
                     by=request.user, **form.registration()
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                _show_refusal(form, error)
             else:
                 self.message_user(
                     request,
@@ -168,3 +179,12 @@ class WalkInPagesMixin:
         return JsonResponse(
             {"results": [{"id": pet.pk, "label": pet_label(pet)} for pet in pets]}
         )
+
+
+def _show_refusal(form, error):
+    """The service's refusal on the form: next to a field it names, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages_ in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, messages_)

@@ -11,11 +11,12 @@ The desk's band is the first sorting of an arrival, so that an emergency never
 waits behind the standard queue; doctors triage again as they see fit.
 """
 
+import contextlib
 import datetime
 import secrets
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -56,6 +57,7 @@ def walk_in_register(
     customer_email: str = "",
     pet_name: str = "",
     pet_species: str = "",
+    customer_language: str = "",
 ) -> Reservation:
     """Register a walk-in: an existing `pet`, or a new customer and pet.
 
@@ -75,6 +77,7 @@ def walk_in_register(
                 email=customer_email,
                 pet_name=pet_name,
                 pet_species=pet_species,
+                language=customer_language,
             )
         if pet.is_archived or Reservation.objects.ongoing().filter(pet=pet).exists():
             raise ValidationError(WALK_IN_PET_BUSY_ERROR, code="ongoing")
@@ -109,7 +112,17 @@ def walk_in_register(
     return visit
 
 
-def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species):
+# The form's names of the new customer's and pet's fields, for their errors.
+CUSTOMER_FIELDS = {
+    "display_name": "customer_name",
+    "phone": "customer_phone",
+    "email": "customer_email",
+    "preferred_language": "customer_language",
+}
+PET_FIELDS = {"name": "pet_name", "species": "pet_species"}
+
+
+def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species, language):
     name, phone, email = name.strip(), phone.strip(), email.strip()
     if not (name and phone and pet_name.strip() and pet_species):
         raise ValidationError(WALK_IN_WHO_ERROR, code="who")
@@ -125,15 +138,33 @@ def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species):
         display_name=name,
         phone=phone,
     )
+    if language:
+        owner.preferred_language = language
     owner.set_unusable_password()
-    owner.full_clean(exclude=["password"])
+    with _errors_named(CUSTOMER_FIELDS):
+        owner.full_clean(exclude=["password"])
     owner.save()
     if email:
         # Unverified: the desk typed it; resetting the password verifies it.
         EmailAddress.objects.create(
             user=owner, email=email, primary=True, verified=False
         )
-    return pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
+    with _errors_named(PET_FIELDS):
+        return pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
+
+
+@contextlib.contextmanager
+def _errors_named(names):
+    """A model's field errors under the walk-in's names for those fields."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        renamed = {}
+        for field, errors in error.error_dict.items():
+            renamed.setdefault(names.get(field, NON_FIELD_ERRORS), []).extend(errors)
+        raise ValidationError(renamed) from None
 
 
 def _arrival_slot(now: datetime.datetime) -> Slot:

@@ -340,3 +340,50 @@ def test_the_walk_in_page_speaks_chinese_too(desk_client):
 
     assert response.status_code == 200
     assert 'lang="zh-hans"' in response.content.decode()
+
+
+def test_a_bad_phone_is_shown_next_to_the_phone_and_nothing_is_made(
+    desk_client, at_ten
+):
+    response = desk_client.post(
+        WALK_IN,
+        {
+            "customer_name": "Li Lei",
+            "customer_phone": "call me maybe",
+            "pet_name": "Bobo",
+            "pet_species": "dog",
+            "reason": "Limping.",
+            "triage": "standard",
+            "register": "1",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "customer_phone" in response.context["form"].errors
+    assert not Reservation.objects.exists()
+    assert not User.objects.filter(display_name="Li Lei").exists()
+
+
+def test_the_new_customers_e_mails_come_in_the_language_the_desk_chose(
+    desk, desk_client, at_ten
+):
+    desk.preferred_language = "zh-hans"
+    desk.save(update_fields=["preferred_language"])
+    form = desk_client.get(WALK_IN).context["form"]
+    assert form["customer_language"].value() == "zh-hans"
+
+    desk_client.post(
+        WALK_IN,
+        {
+            "customer_name": "Wang Fang",
+            "customer_phone": "138 0013 8000",
+            "customer_language": "zh-hans",
+            "pet_name": "Doudou",
+            "pet_species": "cat",
+            "reason": "Sneezing.",
+            "triage": "standard",
+            "register": "1",
+        },
+    )
+
+    assert User.objects.get(display_name="Wang Fang").preferred_language == "zh-hans"
