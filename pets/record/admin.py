@@ -31,6 +31,29 @@ class PlainChoicesMixin:
         return field
 
 
+def share_choices(formset, names):
+    """Have the formset's select fields `names` read their options once for
+    the whole formset, not once per row: a pet's page costs the same queries
+    with 1 dose or 50. Call it last, once the fields' querysets are set."""
+    form = formset.form
+    shared = {name: list(form.base_fields[name].choices) for name in names}
+
+    def share(self, *args, **kwargs):
+        form.__init__(self, *args, **kwargs)
+        for name, choices in shared.items():
+            field = self.fields[name]
+            field.choices = choices
+            inner = getattr(field.widget, "widget", None)  # the admin's wrapper
+            if inner is not None:
+                inner.choices = choices
+
+    shared_form = type(form.__name__, (form,), {"__init__": share})
+    # The metaclass made fields afresh from Meta: keep the ones set up above.
+    shared_form.base_fields = form.base_fields
+    formset.form = shared_form
+    return formset
+
+
 def doctors():
     return (
         User.objects.filter(is_active=True, is_staff=True)
@@ -116,7 +139,7 @@ class CareDoseInline(PlainChoicesMixin, admin.TabularInline):
         # is picking the item and saving.
         fields["given_on"].initial = timezone.localdate
         fields["vet"].initial = request.user.pk
-        return formset
+        return share_choices(formset, ["item", "vet"])
 
 
 def dose_forms_save(*, pet, formset) -> None:
@@ -251,7 +274,7 @@ class PrescriptionInline(PlainChoicesMixin, admin.StackedInline):
         fields["start_date"].initial = timezone.localdate
         fields["vet"].queryset = doctors()
         fields["vet"].initial = request.user.pk
-        return formset
+        return share_choices(formset, ["vet"])
 
 
 def prescription_forms_save(*, pet, formset) -> None:

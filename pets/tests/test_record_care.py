@@ -147,6 +147,7 @@ def test_the_pet_page_offers_a_dose_for_today_by_the_doctor(
     assert form["vet"].value() == doctor.pk
     assert rabies in form.fields["item"].queryset
     assert not form.fields["item"].queryset.filter(species="cat").exists()
+    assert "FVRCP" not in html.content.decode()  # a cat's vaccine
 
 
 @pytest.mark.django_db
