@@ -16,8 +16,6 @@ from django.core import signing
 from django.dispatch import receiver
 from django.urls import reverse
 
-from .sessions import device_name
-
 COOKIE_NAME = "healingpaws_devices"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
 COOKIE_SALT = "accounts.devices"
@@ -53,10 +51,9 @@ def _send_new_device_mail(request, user):
     get_adapter(request).send_notification_mail(
         TEMPLATE_PREFIX,
         user,
-        {
-            "device": device_name(request.META.get("HTTP_USER_AGENT", "")),
-            "sessions_url": request.build_absolute_uri(reverse("usersessions_list")),
-        },
+        # The template names the device from allauth's "user_agent", in
+        # the account's language.
+        {"sessions_url": request.build_absolute_uri(reverse("usersessions_list"))},
     )
 
 
