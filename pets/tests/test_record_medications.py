@@ -266,3 +266,20 @@ def test_a_request_is_answered_once(prescription, customer, doctor):
     assert str(REFILL_DECIDED_ERROR) in error.value.messages
     refill.refresh_from_db()
     assert refill.status == "declined"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_refill_list_runs_the_same_queries_for_1_and_50_requests(
+    doctor_client, doctor, customer, pet, django_assert_num_queries, count
+):
+    for prescription in PrescriptionFactory.create_batch(count, pet=pet, vet=doctor):
+        RefillRequest.objects.create(prescription=prescription, requested_by=customer)
+    changelist = reverse("admin:pets_refillrequest_changelist")
+    doctor_client.get(changelist)  # the process's caches (content types)
+
+    with django_assert_num_queries(8):
+        response = doctor_client.get(changelist)
+
+    assert len(response.context["cl"].result_list) == count
+
