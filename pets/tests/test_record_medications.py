@@ -282,4 +282,3 @@ def test_the_refill_list_runs_the_same_queries_for_1_and_50_requests(
         response = doctor_client.get(changelist)
 
     assert len(response.context["cl"].result_list) == count
-
