@@ -27,11 +27,11 @@ from django.urls.exceptions import Resolver404
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+from .roles import DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP
 
 # Any of these makes an account staff: it opens customers' data or the site's
-# texts. (Front desk staff are is_staff.)
-STAFF_GROUPS = (DOCTORS_GROUP, TRANSLATORS_GROUP)
+# texts (doctors and the front desk are is_staff too, a group left is enough).
+STAFF_GROUPS = (DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP)
 
 # Kinds that are a second factor by themselves (recovery codes only stand in).
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)

@@ -172,14 +172,23 @@ def test_a_doctor_without_a_second_factor_can_still_sign_out(
     assert SESSION_KEY not in client.session
 
 
-@pytest.mark.parametrize("staff", ["is_staff", "translator", "superuser"])
-def test_every_kind_of_staff_is_held(required, client, password, staff):
+@pytest.mark.parametrize(
+    ("flag", "group"),
+    [
+        ("is_staff", None),
+        ("is_superuser", None),
+        (None, "Doctors"),
+        (None, "Front desk"),
+        (None, "translators"),
+    ],
+)
+def test_every_kind_of_staff_is_held(required, client, password, flag, group):
     user = UserFactory(username="staffer")
-    if staff == "translator":
-        user.groups.add(Group.objects.get_or_create(name="translators")[0])
-    else:
-        setattr(user, staff if staff == "is_staff" else "is_superuser", True)
+    if flag:
+        setattr(user, flag, True)
         user.save()
+    if group:
+        user.groups.add(Group.objects.get_or_create(name=group)[0])
     log_in_with_password(client, user, password)
 
     assert client.get(reverse("home"))["Location"] == reverse("mfa_index")
