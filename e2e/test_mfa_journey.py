@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from accounts.tests.second_factor import totp_code, with_totp
+from accounts.tests.second_factor import totp_code, with_recovery_codes, with_totp
 from e2e.conftest import daphne, log_in, make_doctor
 
 pytestmark = pytest.mark.e2e
@@ -106,3 +106,23 @@ def test_a_doctor_without_a_second_factor_is_sent_to_set_one_up(
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/admin/$"))
     _shoot(page, "mfa-set-up", "04-dashboard")
+
+
+def test_a_recovery_code_signs_a_doctor_in_once(phone_page, transactional_db):
+    page = phone_page
+    doctor = make_doctor("dr_lost_phone")
+    with_totp(doctor)
+    code = with_recovery_codes(doctor)[0]
+
+    for attempt in ("first", "again"):
+        log_in(page, "dr_lost_phone", PASSWORD)
+        page.locator("[name=code]").fill(code)
+        code_form = page.locator("form[action$='/2fa/authenticate/']").first
+        code_form.get_by_role("button", name="Sign In").click()
+        _shoot(page, "mfa-recovery-code", attempt)
+        if attempt == "first":
+            expect(page).to_have_url(re.compile(r"/admin/$"))
+            page.context.clear_cookies()
+
+    expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    expect(page.locator("form.account-form").first).to_contain_text("Incorrect code.")
