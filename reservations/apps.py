@@ -17,3 +17,5 @@ class ReservationsConfig(AppConfig):
         pet_pages.register()
         # Reminders without cron: the workers run them (core/schedule.py).
         schedule.every(reminders.REMINDER_EVERY, reminders.send_due_reminders)
+        # Visits nobody came to, at the end of their day (issue 16).
+        schedule.every(reminders.NO_SHOWS_EVERY, reminders.mark_missed_visits)

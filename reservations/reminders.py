@@ -27,6 +27,7 @@ from django_tasks import task
 
 from .models import Reservation, State
 from .notifications import visit_email_send
+from .services import no_shows_mark_missed
 
 logger = logging.getLogger("healingpaws.reservations")
 
@@ -136,3 +137,14 @@ def send_due_reminders() -> dict[str, int]:
         "gave_up": len(summary.gave_up),
         "skipped": len(summary.skipped),
     }
+
+
+# The end-of-day no-shows (services.no_shows_mark_missed), with the reminders'
+# hourly schedule: a visit of yesterday is marked within the first hour.
+NO_SHOWS_EVERY = datetime.timedelta(hours=1)
+
+
+@task()
+def mark_missed_visits() -> dict[str, int]:
+    """The schedule's job: confirmed visits of past days become no-shows."""
+    return {"marked": no_shows_mark_missed()}

@@ -20,6 +20,7 @@ from .common import (
     VISIT_CHANGED_ERROR,
     reservation_version,
 )
+from .no_shows import no_shows_mark_missed
 from .ordering import (
     QUEUE_MIXED_ERROR,
     QUEUE_NOT_ONGOING_ERROR,
@@ -71,6 +72,7 @@ __all__ = [
     "clinic_settings_update",
     "max_wait_update",
     "may_move",
+    "no_shows_mark_missed",
     "opening_hours_update",
     "queue_reorder",
     "reservation_advance",

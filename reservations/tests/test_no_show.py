@@ -12,6 +12,7 @@ from core.background import run_ready_tasks
 from pets.tests.factories import PetFactory
 from reservations import services, states
 from reservations.models import Slot, State
+from reservations.reminders import mark_missed_visits
 from reservations.selectors import today_summary
 from reservations.tests.factories import make_front_desk, make_visit, today_at
 
@@ -164,3 +165,48 @@ def test_the_desk_marks_no_shows_from_the_list_and_sees_the_owners_record(
         for field in line
     }
     assert fields["owner_no_shows"] == "2"
+
+
+def test_the_end_of_day_job_marks_the_confirmed_visits_of_past_days(
+    customer, time_machine
+):
+    time_machine.move_to(today_at(0, 30), tick=False)
+    yesterday = datetime.timedelta(days=1)
+    missed = make_visit(
+        PetFactory(owner=customer, name="Rex"),
+        state=State.CONFIRMED,
+        starts_at=today_at(10) - yesterday,
+    )
+    came = make_visit(
+        PetFactory(owner=customer, name="Tom"),
+        state=State.FINISHED,
+        starts_at=today_at(11) - yesterday,
+    )
+    later_today = make_visit(
+        PetFactory(owner=customer, name="Kiki"),
+        state=State.CONFIRMED,
+        starts_at=today_at(9),
+    )
+
+    result = mark_missed_visits.call()
+    run_ready_tasks()
+
+    assert result == {"marked": 1}
+    missed.refresh_from_db()
+    came.refresh_from_db()
+    later_today.refresh_from_db()
+    assert (missed.state, came.state, later_today.state) == (
+        State.NO_SHOW,
+        State.FINISHED,
+        State.CONFIRMED,
+    )
+    event = missed.events.get()
+    assert (event.actor, event.to_value) == (None, "no_show")
+    assert [message.to for message in mail.outbox] == [[customer.email]]
+    assert mark_missed_visits.call() == {"marked": 0}
+
+
+def test_the_end_of_day_job_is_on_the_schedule():
+    from core import schedule
+
+    assert any(job.task is mark_missed_visits for job in schedule.jobs())
