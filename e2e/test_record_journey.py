@@ -1,8 +1,8 @@
 """The medical record: a doctor confirms the allergy in the owner's notes as
-an alert, records a vaccination (three clicks), a weight
-and a prescription on the pet's admin page; the owner, on a phone, is told
-live, sees them in the record's tabs (the weight chart drawn by Chart.js)
-and asks for a refill, which the doctor approves."""
+an alert, records a vaccination (three clicks), a weight and a prescription
+on the pet's admin page; the owner, on a phone, is told live, sees them in
+the record's tabs (the weight chart drawn by Chart JS) and asks for a
+refill, which the doctor approves."""
 
 import datetime
 import re

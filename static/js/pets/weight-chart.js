@@ -1,8 +1,9 @@
 /*
  * The weight chart of a pet's record, drawn from the table below it (the
  * table stays: it is what screen readers and pages without JavaScript use).
- * Chart.js comes from npm (static/vendor/chart.js, loaded before this as a
- * classic script: its ES build imports a bare module name browsers cannot
+ * The chart library is Chart JS from npm, served with the other npm
+ * libraries (STATICFILES_DIRS) and loaded before this as a classic script
+ * (its UMD build: the ES build imports a bare module name browsers cannot
  * resolve). Owner-reported weights are hollow points. Redrawn when the
  * record's live region is refreshed.
  */
