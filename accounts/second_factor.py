@@ -27,6 +27,7 @@ from django.urls.exceptions import Resolver404
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from .mfa_secrets import secret_decrypt, secret_encrypt
 from .roles import DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP
 
 # Any of these makes an account staff: it opens customers' data or the site's
@@ -143,8 +144,9 @@ def _url_name(request):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """The hospital's name in authenticator apps; staff keep a second factor
-    (allauth asks this before deactivating the authenticator app)."""
+    """The hospital's name in authenticator apps; secrets stored encrypted
+    (accounts/mfa_secrets.py); staff keep a second factor (allauth asks this
+    before deactivating the authenticator app)."""
 
     error_messages = {
         **DefaultMFAAdapter.error_messages,
@@ -153,6 +155,12 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def get_totp_issuer(self) -> str:
         return TOTP_ISSUER
+
+    def encrypt(self, text: str) -> str:
+        return secret_encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return secret_decrypt(encrypted_text)
 
     def can_delete_authenticator(self, authenticator) -> bool:
         if not settings.MFA_REQUIRED_FOR_STAFF or authenticator.type not in (
