@@ -157,13 +157,15 @@ class WalkInPagesMixin:
                 )
                 return HttpResponseRedirect(reverse("admin:reservations_queue"))
         term = (request.POST if request.method == "POST" else request.GET).get("q", "")
-        form.offer(walk_in_pet_search(term))
+        found = walk_in_pet_search(term)
+        form.offer(found)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Register a walk-in"),
             "opts": self.opts,
             "form": form,
             "searched": bool(term.strip()),
+            "found": len(found),
         }
         return TemplateResponse(
             request,
