@@ -70,7 +70,7 @@ def test_a_doctor_records_and_the_owner_follows(
         "Rabies recorded for Rex."
     )
     screenshot("owner told live", of=owner)
-    owner.reload()
+    # ... and the record redraws itself: the dose and its next due date.
     row = owner.get_by_test_id("care-due").locator("tr", has_text="Rabies")
     expect(row).to_contain_text("Up to date")
     expect(row).to_contain_text(str(dose.next_due.year))

@@ -44,9 +44,19 @@ function regionsFor(message) {
   const names = Array.from(document.querySelectorAll("[data-live-region]"), (region) =>
     region.getAttribute("data-live-region")
   );
-  return names
-    .filter((name) => (name === "visits" ? message.reservation : name === `reservation-${message.reservation}`))
-    .map(regionSelector);
+  return names.filter((name) => showsChangeOf(name, message)).map(regionSelector);
+}
+
+// A visit's notification redraws the visit lists and that visit's page; a
+// pet's (a dose, a prescription, a refill answered) that pet's record.
+function showsChangeOf(name, message) {
+  if (name === "visits") {
+    return Boolean(message.reservation);
+  }
+  if (message.reservation && name === `reservation-${message.reservation}`) {
+    return true;
+  }
+  return message.pet != null && name === `pet-${message.pet}-record`;
 }
 
 // A reply to the thread this page shows (with its live chat: no ?before=)
