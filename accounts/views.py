@@ -16,6 +16,7 @@ from . import services
 from .forms import AvatarForm, ProfileForm, SignupForm
 from .models import Notification, User
 from .notifications import notifications_mark_read
+from .profile_sections import profile_sections
 from .roles import can_view_avatar
 
 LIVE_CHECK_FIELDS = ("username", "email")
@@ -35,7 +36,11 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "avatar_form": AvatarForm()},
+        {
+            "form": form,
+            "avatar_form": AvatarForm(),
+            "profile_sections": profile_sections(),
+        },
     )
 
 

@@ -7,11 +7,14 @@ class PetsConfig(AppConfig):
     verbose_name = _("Pets")
 
     def ready(self):
+        from accounts.profile_sections import profile_section_register
         from core import schedule
 
         from .record import notices, reminders
 
         # How the record's notifications read (accounts words none itself).
         notices.register()
+        # The profile page offers the care reminders switch too.
+        profile_section_register("pets/record/care_reminders_switch.html")
         # Care reminders without cron: the workers run them (core/schedule.py).
         schedule.every(reminders.REMINDERS_EVERY, reminders.send_care_reminders)

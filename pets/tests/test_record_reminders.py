@@ -17,7 +17,7 @@ from core import schedule
 from core.background import run_ready_tasks
 from pets.models import CareItem, CareNotice
 from pets.record import reminders
-from pets.record.services import care_reminders_set
+from pets.record.services import care_reminders_enabled, care_reminders_set
 from pets.tests.factories import PetFactory
 from pets.tests.record_factories import CareDoseFactory
 
@@ -266,6 +266,25 @@ def test_the_profiles_switch_shows_the_setting_and_comes_back(rf, customer):
     assert 'name="next" value="/accounts/profile/"' in html
     assert " checked" not in html
     assert reverse("pets:care-reminders") in html
+
+
+@pytest.mark.django_db
+def test_the_profile_page_offers_the_switch_and_it_turns_reminders_off(
+    client, customer
+):
+    client.force_login(customer)
+    page = client.get(reverse("accounts:profile"))
+    assert b'data-testid="care-reminders-switch"' in page.content
+    assert b'id="care-reminders-enabled" checked' in page.content
+
+    response = client.post(
+        reverse("pets:care-reminders"), {"next": reverse("accounts:profile")}
+    )
+
+    assert response["Location"] == reverse("accounts:profile")
+    assert not care_reminders_enabled(owner=customer)
+    page = client.get(reverse("accounts:profile"))
+    assert b'id="care-reminders-enabled" checked' not in page.content
 
 
 @pytest.mark.django_db
