@@ -110,18 +110,15 @@ class Notification(models.Model):
     a doctor replied. The text is made when shown, in the reader's language,
     from the kind and its parameters."""
 
-    class Kind(models.TextChoices):
-        VISIT_STATE = "visit_state", _("Visit state changed")
-        VISIT_TRIAGE = "visit_triage", _("Visit triaged")
-        CONSULTATION_REPLY = "consultation_reply", _("New reply")
-
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The sending app's name for it ("visit_state", "care_dose"), which it
+    # registers with its wording (accounts/notification_kinds.py).
+    kind = models.CharField(_("kind"), max_length=20)
     # What the text needs (a pet's name, a state's value), never HTML.
     params = models.JSONField(_("details"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=200)

@@ -10,6 +10,8 @@ higher app. This module imports no model, so that accounts.models can use it.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 # A kind's text from the notification's params, in the active language.
 Text = Callable[[dict], str]
 # What the live push carries besides the text (ids only, never text).
@@ -39,11 +41,11 @@ def notification_kind_register(
 
 
 def notification_text(notification) -> str:
-    """The notification in the active language; an unregistered kind reads as
-    its label."""
+    """The notification in the active language (a kind no app registers any
+    more reads as a plain "new notification")."""
     wording = _wordings.get(notification.kind)
     if wording is None:
-        return notification.get_kind_display()
+        return gettext("You have a new notification.")
     return wording.text(notification.params)
 
 

@@ -3,8 +3,10 @@ none: ConsultationConfig.ready registers this)."""
 
 from django.utils.translation import gettext
 
-from accounts.models import Notification
 from accounts.notifications import notification_kind_register
+
+# The kind of notification consultation sends (accounts/notification_kinds.py).
+CONSULTATION_REPLY = "consultation_reply"
 
 
 def reply_text(params: dict) -> str:
@@ -15,6 +17,4 @@ def reply_text(params: dict) -> str:
 
 
 def register() -> None:
-    notification_kind_register(
-        Notification.Kind.CONSULTATION_REPLY, text=reply_text, icon="bi-chat-dots"
-    )
+    notification_kind_register(CONSULTATION_REPLY, text=reply_text, icon="bi-chat-dots")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Notification, User
+from accounts.models import User
 from accounts.notifications import (
     notification_send,
     notifications_mark_read_for_url,
@@ -38,6 +38,7 @@ from .models import (
     Thread,
     ThreadState,
 )
+from .notifications import CONSULTATION_REPLY
 from .realtime import message_broadcast, read_broadcast
 
 NOT_MEMBER_ERROR = _("You are not part of this consultation.")
@@ -126,7 +127,7 @@ def message_post(
             if sender.pk != locked.customer_id:
                 notification_send(
                     recipient=locked.customer,
-                    kind=Notification.Kind.CONSULTATION_REPLY,
+                    kind=CONSULTATION_REPLY,
                     url=locked.get_absolute_url(),
                     sender=sender.name,
                     subject=locked.subject,

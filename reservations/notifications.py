@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts.models import Notification
 from accounts.notifications import notification_kind_register, notification_send
 from core.background import retrying_task
 
@@ -29,9 +28,12 @@ from .calendar import (
 )
 from .models import Reservation, ReservationEvent, State, Triage, choice_label
 
+# The kinds of notification reservations sends (accounts/notification_kinds.py).
+VISIT_STATE = "visit_state"
+VISIT_TRIAGE = "visit_triage"
 NOTIFICATION_KINDS = {
-    ReservationEvent.Kind.STATE: Notification.Kind.VISIT_STATE,
-    ReservationEvent.Kind.TRIAGE: Notification.Kind.VISIT_TRIAGE,
+    ReservationEvent.Kind.STATE: VISIT_STATE,
+    ReservationEvent.Kind.TRIAGE: VISIT_TRIAGE,
 }
 
 logger = logging.getLogger("healingpaws.reservations")
@@ -166,13 +168,13 @@ VISIT_ICON = "bi-clipboard2-pulse"
 
 def register() -> None:
     notification_kind_register(
-        Notification.Kind.VISIT_STATE,
+        VISIT_STATE,
         text=visit_state_text,
         payload=visit_of,
         icon=VISIT_ICON,
     )
     notification_kind_register(
-        Notification.Kind.VISIT_TRIAGE,
+        VISIT_TRIAGE,
         text=visit_triage_text,
         payload=visit_of,
         icon=VISIT_ICON,

@@ -275,7 +275,7 @@ def _notifications(user, count):
     return Notification.objects.bulk_create(
         Notification(
             recipient=user,
-            kind=Notification.Kind.VISIT_STATE,
+            kind="visit_state",
             url="/reservations/1/",
             params={"pet": f"Pet {n}", "to": "confirmed"},
         )

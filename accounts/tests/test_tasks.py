@@ -23,7 +23,7 @@ def _notification(user, *, read_days_ago=None, made_days_ago=0):
     now = timezone.now()
     notification = Notification.objects.create(
         recipient=user,
-        kind=Notification.Kind.VISIT_STATE,
+        kind="visit_state",
         url="/reservations/1/",
         read_at=None
         if read_days_ago is None

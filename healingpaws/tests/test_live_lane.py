@@ -25,6 +25,7 @@ from accounts.notifications import (
     notifications_mark_read,
 )
 from accounts.tests.factories import UserFactory
+from consultation.notifications import CONSULTATION_REPLY
 from healingpaws.tests.servers import WORKER_WAIT_SECONDS, worker
 from reservations.realtime import DASHBOARD_GROUP, dashboard_changed
 
@@ -81,7 +82,7 @@ def test_a_new_notification_reaches_the_recipients_pages_from_the_worker(
     def reply():
         notification_send(
             recipient=owner,
-            kind=Notification.Kind.CONSULTATION_REPLY,
+            kind=CONSULTATION_REPLY,
             url="/consultation/1/",
             sender="Dr Wu",
             subject="Coughing",
@@ -105,7 +106,7 @@ def test_reading_tells_the_readers_other_pages_the_count_from_the_worker(
     for subject in ("Coughing", "Limping"):
         Notification.objects.create(
             recipient=owner,
-            kind=Notification.Kind.CONSULTATION_REPLY,
+            kind=CONSULTATION_REPLY,
             url="/consultation/1/",
             params={"sender": "Dr Wu", "subject": subject},
         )

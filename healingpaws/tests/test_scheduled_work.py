@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
+from consultation.notifications import CONSULTATION_REPLY
 from core.models import ScheduledRun
 from core.schedule import jobs
 from healingpaws.tests.servers import wait_for, worker, worker_started
@@ -44,7 +45,7 @@ def test_two_workers_run_each_job_once_a_period_and_the_reminder_goes_once(
     visit = make_visit(pet, starts_at=starts_at, state=State.CONFIRMED)
     read_long_ago = Notification.objects.create(
         recipient=owner,
-        kind=Notification.Kind.CONSULTATION_REPLY,
+        kind=CONSULTATION_REPLY,
         url="/consultation/1/",
         read_at=timezone.now() - datetime.timedelta(days=400),
     )
