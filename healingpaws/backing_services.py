@@ -1,5 +1,6 @@
-"""The PostgreSQL pool, Redis cache and Redis channel layer settings.py switches on
-when DATABASE_URL / REDIS_URL name them; the why of each number is here."""
+"""The PostgreSQL pool, Redis cache, Redis channel layer and task backends
+settings.py switches on when DATABASE_URL / REDIS_URL name them; the why of
+each number is here."""
 
 
 def use_connection_pool(database, *, size, timeout, connect_timeout):
@@ -63,3 +64,14 @@ def redis_channel_layer(url, *, max_connections):
             "prefix": "healingpaws",
         },
     }
+
+
+def task_backends(*, queued_pushes):
+    """The TASKS setting: every task a row of the database (django-tasks-db),
+    but the live pushes (core/realtime.py) only where another process can
+    reach the pages, through Redis: the worker's live lane sends them. With
+    the in-memory channel layer only the site's own process can, so it runs
+    them itself, right after the commit."""
+    database = {"BACKEND": "django_tasks_db.DatabaseBackend"}
+    after_commit = {"BACKEND": "core.background.AfterCommitBackend"}
+    return {"default": database, "live": database if queued_pushes else after_commit}

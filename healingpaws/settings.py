@@ -10,10 +10,9 @@ variable stops start-up with a message naming it.
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from healingpaws import backing_services
+from healingpaws import backing_services, web_security
 from healingpaws.environment import RequiredVariables, comma_list
 from healingpaws.log import logging_config
 
@@ -339,26 +338,17 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # --- Background work (core/background.py; `manage.py run_worker` runs it) ----
 
-# Tasks are rows written in the transaction of the change that makes them.
-# Live pushes to open pages go through the channel layer: with Redis, any
-# process reaches every page and the worker's live lane sends them; with the
-# in-memory layer only the site's own process can, right after the commit.
-TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},
-    "live": {
-        "BACKEND": "django_tasks_db.DatabaseBackend"
-        if REDIS_URL
-        else "core.background.AfterCommitBackend"
-    },
-}
+# Tasks are rows written in the transaction of the change that makes them;
+# where live pushes run depends on the channel layer (backing_services.py).
+TASKS = backing_services.task_backends(queued_pushes=bool(REDIS_URL))
 # How often the worker's live lane looks for pushes to send (seconds): the
 # most a push waits, on top of its own work, when the lane is idle.
 TASKS_LIVE_POLL_SECONDS = env.float("TASKS_LIVE_POLL_SECONDS", default=0.2)
 # /healthz answers 503 when a task that could run has waited longer than this.
 TASKS_MAX_LAG_SECONDS = env.int("TASKS_MAX_LAG_SECONDS", default=300)
-# A task "running" for longer than this lost its worker and runs again.
 # The first wait before a failed task runs again; each next wait doubles.
 TASKS_RETRY_FIRST_WAIT_SECONDS = env.float("TASKS_RETRY_FIRST_WAIT_SECONDS", default=30)
+# A task "running" for longer than this lost its worker and runs again.
 TASKS_RUNNING_LEASE_SECONDS = env.int("TASKS_RUNNING_LEASE_SECONDS", default=600)
 # Finished tasks are kept this long for operators (failed ones until handled).
 TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=14)
@@ -367,45 +357,9 @@ TASKS_SCHEDULE_TICK_SECONDS = env.float("TASKS_SCHEDULE_TICK_SECONDS", default=3
 # Read notifications are deleted this long after they were read.
 NOTIFICATIONS_KEEP_READ_DAYS = env.int("NOTIFICATIONS_KEEP_READ_DAYS", default=90)
 
-# --- Security ----------------------------------------------------------------
+# --- Security: headers, cookies, HTTPS in production, the CSP (web_security.py)
 
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # the live form checks read it from JavaScript
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-
-if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    LANGUAGE_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
-    )
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
-    # The app runs behind a TLS-terminating proxy (Heroku router, nginx).
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # /healthz is probed over plain HTTP by load balancers.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-
-# No inline script anywhere: every script is a file under static/.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    }
-}
+vars().update(web_security.security_settings(env, debug=DEBUG))
 
 # --- Logging: everything to stdout; slow requests and queries with their path
 
