@@ -54,24 +54,31 @@ LAST_FACTOR_MESSAGE = _(
     "this one."
 )
 
-# The pages a staff session without a second factor may still open (URL
-# names); everything else sends it to set one up.
-OPEN_URL_NAMES = frozenset(
+# The pages a held staff session (one that has not passed a second factor)
+# may open: to prove the factor it has, and to leave.
+PROVE_URL_NAMES = frozenset(
     {
         "account_logout",
-        "account_reauthenticate",
-        "mfa_index",
-        "mfa_activate_totp",
-        "mfa_add_webauthn",
         "mfa_reauthenticate",
         "mfa_reauthenticate_webauthn",
-        "mfa_view_recovery_codes",
-        "mfa_generate_recovery_codes",
-        "mfa_download_recovery_codes",
         "set_language",
         "javascript-catalog",
         "healthz",
         "favicon",
+    }
+)
+# ... and, only while the account has no second factor at all, to set one up.
+# Never once it has one: a password alone must not reach its recovery codes
+# or add a security key of its own (either would pass the factor).
+SET_UP_URL_NAMES = frozenset(
+    {
+        "account_reauthenticate",
+        "mfa_index",
+        "mfa_activate_totp",
+        "mfa_add_webauthn",
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
     }
 )
 
@@ -99,7 +106,12 @@ def has_second_factor(user) -> bool:
 
 @receiver(authenticator_added, dispatch_uid="accounts.second_factor_added")
 def mark_session_on_factor_added(sender, request, user, authenticator, **kwargs):
-    if request is not None and authenticator.type in SECOND_FACTORS:
+    # Setting up the account's first factor passes it; adding another one
+    # does not (only a session that passed already may add one).
+    if request is None or authenticator.type not in SECOND_FACTORS:
+        return
+    others = Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS)
+    if not others.exclude(pk=authenticator.pk).exists():
         request.session[SESSION_MARK] = user.pk
 
 
@@ -120,11 +132,12 @@ class StaffSecondFactorMiddleware:
         user = request.user
         if not user.is_authenticated or session_passed_second_factor(request):
             return False
-        if _url_name(request) in OPEN_URL_NAMES:
+        url_name = _url_name(request)
+        if url_name in PROVE_URL_NAMES or request.path.startswith(settings.STATIC_URL):
             return False
-        if request.path.startswith(settings.STATIC_URL):
+        if not is_staff_account(user):
             return False
-        return is_staff_account(user)
+        return url_name not in SET_UP_URL_NAMES or has_second_factor(user)
 
     def _detour(self, request):
         if has_second_factor(request.user):

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_notifications'),
+        ("accounts", "0003_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(max_length=20, verbose_name="kind"),
         ),
     ]

@@ -218,6 +218,44 @@ def test_a_session_that_did_not_pass_its_accounts_second_factor_must_prove_it(
     assert client.get(ADMIN_URL).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "page",
+    [
+        "mfa_view_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "mfa_add_webauthn",
+        "mfa_activate_totp",
+        "account_reauthenticate",
+    ],
+)
+def test_a_password_alone_cannot_reach_the_factor_it_has_not_passed(
+    required, client, doctor, password, page
+):
+    with_totp(doctor)
+    with_recovery_codes(doctor)
+    client.force_login(doctor)  # the password, not the code (a stolen one)
+
+    response = client.get(reverse(page))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_the_recovery_codes_of_a_held_session_stay_out_of_its_reach(
+    required, client, doctor, password
+):
+    with_totp(doctor)
+    with_recovery_codes(doctor)
+    client.force_login(doctor)
+
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    codes_page = client.get(reverse("mfa_view_recovery_codes"))
+
+    assert "unused_codes" not in (codes_page.context or {})
+    assert client.get(ADMIN_URL).status_code == 302
+    assert SESSION_MARK not in client.session
+
+
 def test_staff_cannot_deactivate_their_only_second_factor(
     required, client, doctor, password
 ):
