@@ -10,11 +10,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
 from accounts.notifications import notifications_mark_read_for_url
+from pets.models import Pet
 
 from . import services, states, waits
 from .calendar import CALENDAR_MIMETYPE, CANCEL, FILENAME, PUBLISH, visit_calendar
 from .forms import ReservationForm, VisitCancelForm, ongoing_visit_error
-from .models import ClinicSettings, Reservation, State
+from .models import SYMPTOMS_MAX_LENGTH, ClinicSettings, Reservation, State
 from .selectors import queue_places
 from .slots import (
     bookable_days,
@@ -105,9 +106,7 @@ def _band_wait(visit):
 @login_required
 def reservation_create(request):
     form = ReservationForm(
-        request.POST or None,
-        owner=request.user,
-        initial={"pet": request.GET.get("pet")},
+        request.POST or None, owner=request.user, initial=_prefill(request)
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -127,6 +126,23 @@ def reservation_create(request):
                 )
             return redirect(visit)
     return _form_page(request, form, reservation=None)
+
+
+def _prefill(request):
+    """What a link may choose for the owner (a care reminder, a no-show's
+    rebooking link): ?pet= (one of their own active pets; another's id is
+    ignored) and ?reason= (the symptoms, cut to their limit)."""
+    pet = request.GET.get("pet", "")
+    own = (
+        Pet.objects.for_owner(request.user).active().filter(pk=pet).first()
+        if pet.isdigit() and len(pet) < 12
+        else None
+    )
+    reason = request.GET.get("reason") or ""
+    return {
+        "pet": str(own.pk) if own else None,
+        "symptoms": reason[:SYMPTOMS_MAX_LENGTH],
+    }
 
 
 @login_required
