@@ -292,3 +292,4 @@ from .record.models import (  # noqa: E402, F401
     CareNotice,
     CareReminderSetting,
 )
+from .record.share_models import RecordShare, RecordShareOpen  # noqa: E402, F401

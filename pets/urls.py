@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .record import share_views
 from .record import views as record_views
 
 app_name = "pets"
@@ -18,6 +19,13 @@ urlpatterns = [
         record_views.refill_request,
         name="refill-request",
     ),
+    path("<int:pk>/shares/", share_views.share_create, name="share-create"),
+    path(
+        "<int:pk>/shares/<int:share_pk>/revoke/",
+        share_views.share_revoke,
+        name="share-revoke",
+    ),
+    path("shared/<str:token>/", share_views.shared_record, name="shared"),
     path("<int:pk>/restore/", views.pet_restore, name="restore"),
     path("<int:pk>/photo/", views.pet_photo, {"size": "full"}, name="photo"),
     path(

@@ -73,7 +73,7 @@ class PetDetailView(LoginRequiredMixin, DetailView):
             ),
             None,
         )
-        tab = chosen_tab(self.request.GET.get("record"))
+        tab = chosen_tab(self.request.GET.get("record"), is_owner=context["is_owner"])
         context.update(
             record_context(self.object, tab=tab, is_owner=context["is_owner"])
         )

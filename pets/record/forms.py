@@ -1,7 +1,10 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .health_models import RefillRequest, WeightEntry
+from .share_models import RECIPIENT_MAX_LENGTH, SHARE_MAX_DAYS
 
 
 class WeightForm(forms.ModelForm):
@@ -38,3 +41,25 @@ class RefillForm(forms.ModelForm):
 
     def _post_clean(self):
         pass  # the service validates
+
+
+DAYS_LABEL = ngettext_lazy("%(days)d day", "%(days)d days", "days")
+
+
+class ShareForm(forms.Form):
+    """The owner makes a read-only link to the record for another vet."""
+
+    days = forms.TypedChoiceField(
+        label=_("Valid for"),
+        coerce=int,
+        choices=[
+            (days, DAYS_LABEL % {"days": days}) for days in range(1, SHARE_MAX_DAYS + 1)
+        ],
+        initial=7,
+    )
+    recipient = forms.CharField(
+        label=_("For (optional)"),
+        max_length=RECIPIENT_MAX_LENGTH,
+        required=False,
+        help_text=_("Who you give it to, e.g. the clinic's name."),
+    )

@@ -11,9 +11,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import RefillForm, WeightForm
+from .forms import RefillForm, ShareForm, WeightForm
 from .health_models import RefillRequest
 from .models import CareItem
+from .share_models import RecordShareOpen
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,15 @@ TIMELINE = "timeline"
 CARE = "care"
 WEIGHT = "weight"
 MEDICATIONS = "medications"
+SHARING = "sharing"
 TABS = [
     Tab(TIMELINE, _("Timeline")),
     Tab(CARE, _("Vaccinations and care")),
     Tab(WEIGHT, _("Weight")),
     Tab(MEDICATIONS, _("Medications")),
 ]
+# Only the owner shares the record.
+OWNER_TABS = [Tab(SHARING, _("Share"))]
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,12 @@ class CareRow:
     status: str
 
 
-def chosen_tab(value: str | None) -> str:
-    slugs = [tab.slug for tab in TABS]
+def tabs_for(*, is_owner: bool) -> list[Tab]:
+    return TABS + OWNER_TABS if is_owner else TABS
+
+
+def chosen_tab(value: str | None, *, is_owner: bool = False) -> str:
+    slugs = [tab.slug for tab in tabs_for(is_owner=is_owner)]
     return value if value in slugs else TIMELINE
 
 
@@ -89,10 +97,26 @@ def medications_context(pet, *, is_owner: bool) -> dict:
     }
 
 
+def sharing_context(pet) -> dict:
+    """The pet's links, each with its openings, newest first: two queries."""
+    now = timezone.now()
+    shares = list(
+        pet.shares.prefetch_related(
+            Prefetch("opens", RecordShareOpen.objects.order_by("-opened_at", "-pk"))
+        )
+    )
+    for share in shares:
+        share.usable = share.is_usable(now)
+    return {
+        "shares": shares,
+        "share_form": None if pet.is_archived else ShareForm(),
+    }
+
+
 def record_context(pet, *, tab: str, is_owner: bool) -> dict:
     """The shown tab's rows; and the active medications, which the page shows
     above the record whatever the tab (one query, or the tab's own)."""
-    context = {"record_tabs": TABS, "record_tab": tab}
+    context = {"record_tabs": tabs_for(is_owner=is_owner), "record_tab": tab}
     if tab == MEDICATIONS:
         return {**context, **medications_context(pet, is_owner=is_owner)}
     today = timezone.localdate()
@@ -103,4 +127,6 @@ def record_context(pet, *, tab: str, is_owner: bool) -> dict:
         context.update(care_context(pet))
     elif tab == WEIGHT:
         context.update(weight_context(pet, is_owner=is_owner))
+    elif tab == SHARING and is_owner:
+        context.update(sharing_context(pet))
     return context

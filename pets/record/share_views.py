@@ -1,0 +1,85 @@
+"""The owner's share links, and the read-only record they open."""
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ..models import Pet
+from . import sharing
+from .forms import ShareForm
+from .pages import care_context, medications_context, weight_context
+
+SHARING_TAB = "?record=sharing#record"
+
+
+def _private(response):
+    """Nobody but the visitor keeps or indexes a shared record, and the token
+    in its address goes to no other site."""
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@login_required
+@require_POST
+def share_create(request, pk):
+    """Make a link; the page that answers shows it, once."""
+    pet = get_object_or_404(Pet.objects.for_owner(request.user).active(), pk=pk)
+    form = ShareForm(request.POST)
+    if form.is_valid():
+        try:
+            share, token = sharing.share_create(
+                pet=pet, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            url = request.build_absolute_uri(reverse("pets:shared", args=[token]))
+            return _private(
+                render(
+                    request,
+                    "pets/record/share_created.html",
+                    {"pet": pet, "share": share, "share_url": url},
+                )
+            )
+    else:
+        messages.error(request, " ".join(e for es in form.errors.values() for e in es))
+    return redirect(pet.get_absolute_url() + SHARING_TAB)
+
+
+@login_required
+@require_POST
+def share_revoke(request, pk, share_pk):
+    pet = get_object_or_404(Pet.objects.for_owner(request.user), pk=pk)
+    share = get_object_or_404(pet.shares, pk=share_pk)
+    sharing.share_revoke(share=share)
+    messages.success(request, _("The link no longer works."))
+    return redirect(pet.get_absolute_url() + SHARING_TAB)
+
+
+@never_cache
+def shared_record(request, token):
+    """The record, read-only, for whoever holds a usable link; 404 else.
+    Each opening is logged for the owner to see."""
+    ip_address = get_account_adapter().get_client_ip(request)
+    share = sharing.share_open(token=token, ip_address=ip_address)
+    if share is None:
+        raise Http404
+    pet = share.pet
+    context = {
+        "pet": pet,
+        "share": share,
+        "is_owner": False,
+        **care_context(pet),
+        **weight_context(pet, is_owner=False),
+        **medications_context(pet, is_owner=False),
+    }
+    return _private(render(request, "pets/record/shared_record.html", context))

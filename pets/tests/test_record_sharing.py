@@ -1,0 +1,272 @@
+"""Share links: the owner makes, lists and revokes them; anyone with a
+usable link reads the record, each opening logged; nobody else gets in."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from pets.models import CareItem, RecordShare, RecordShareOpen, WeightEntry
+from pets.record import sharing
+from pets.record.sharing import SHARES_PER_HOUR
+from pets.tests.factories import PetFactory
+from pets.tests.record_factories import CareDoseFactory, PrescriptionFactory
+
+NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def pet(customer):
+    return PetFactory(owner=customer, name="Rex", species="dog")
+
+
+def make_link(client, pet, days="7", recipient="Green Clinic"):
+    return client.post(
+        reverse("pets:share-create", args=[pet.pk]),
+        {"days": days, "recipient": recipient},
+    )
+
+
+def shared_url(token):
+    return reverse("pets:shared", args=[token])
+
+
+@pytest.mark.django_db
+def test_the_owner_makes_a_link_shown_once_and_stored_hashed(customer_client, pet):
+    response = make_link(customer_client, pet)
+
+    assert response.status_code == 200
+    url = response.context["share_url"]
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    share = RecordShare.objects.get()
+    assert share.token_hash == sharing.token_hash(token)
+    assert token not in share.token_hash
+    assert share.expires_at == NOW + datetime.timedelta(days=7)
+    assert share.recipient == "Green Clinic"
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days", ["0", "31", "x"])
+def test_a_link_lasts_from_1_to_30_days(customer_client, pet, days):
+    response = make_link(customer_client, pet, days=days)
+
+    assert response.status_code == 302
+    assert not RecordShare.objects.exists()
+
+
+def test_the_service_refuses_more_than_30_days(pet, customer):
+    with pytest.raises(ValidationError, match="from 1 to 30 days"):
+        sharing.share_create(pet=pet, by=customer, days=31)
+
+
+@pytest.mark.django_db
+def test_link_making_is_rate_limited(customer_client, pet):
+    for _number in range(SHARES_PER_HOUR):
+        assert make_link(customer_client, pet).status_code == 200
+
+    response = make_link(customer_client, pet)
+
+    assert response.status_code == 302
+    assert RecordShare.objects.count() == SHARES_PER_HOUR
+    page = customer_client.get(response["Location"]).content.decode()
+    assert "please wait a little" in page
+
+
+@pytest.mark.django_db
+def test_anyone_with_the_link_reads_the_record_and_the_opening_is_logged(
+    client, pet, customer, doctor
+):
+    rabies = CareItem.objects.get(species="dog", name="Rabies")
+    CareDoseFactory(pet=pet, item=rabies, vet=doctor, batch_number="RB-2291")
+    WeightEntry.objects.create(
+        pet=pet,
+        weight_kg="31.40",
+        weighed_on=datetime.date(2026, 6, 1),
+        source="doctor",
+        recorded_by=doctor,
+    )
+    PrescriptionFactory(pet=pet, vet=doctor, drug="Carprofen 75 mg")
+    customer.phone = "+86 138 0000 1111"
+    customer.save()
+    _share, token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    response = client.get(shared_url(token), REMOTE_ADDR="203.0.113.9")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("Rex", "RB-2291", "31.4", "Carprofen 75 mg", customer.name):
+        assert text in html
+    assert customer.email not in html
+    assert "138 0000 1111" not in html
+    assert 'name="robots" content="noindex, nofollow"' in html
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+    opening = RecordShareOpen.objects.get()
+    assert opening.ip_address == "203.0.113.9"
+    assert opening.opened_at == NOW
+
+
+@pytest.mark.django_db
+def test_the_owner_sees_the_links_and_their_openings(customer_client, pet, customer):
+    _share, token = sharing.share_create(
+        pet=pet, by=customer, days=3, recipient="Green Clinic"
+    )
+    customer_client.get(shared_url(token), REMOTE_ADDR="203.0.113.9")
+
+    html = customer_client.get(
+        reverse("pets:detail", args=[pet.pk]) + "?record=sharing"
+    ).content.decode()
+
+    assert "Green Clinic" in html
+    assert "Opened once" in html
+    assert "203.0.113.9" in html
+    assert token not in html
+
+
+@pytest.mark.django_db
+def test_a_revoked_link_answers_404(customer_client, client, pet, customer):
+    share, token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    response = customer_client.post(
+        reverse("pets:share-revoke", args=[pet.pk, share.pk])
+    )
+
+    assert response.status_code == 302
+    customer_client.logout()
+    assert client.get(shared_url(token)).status_code == 404
+    assert not RecordShareOpen.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_link_answers_404(client, pet, customer, frozen):
+    _share, token = sharing.share_create(pet=pet, by=customer, days=2)
+    frozen.shift(datetime.timedelta(days=2, seconds=1))
+
+    assert client.get(shared_url(token)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_unknown_token_answers_404(client, pet, customer):
+    sharing.share_create(pet=pet, by=customer, days=2)
+
+    assert client.get(shared_url("not-the-token")).status_code == 404
+    assert client.get(shared_url("x" * 200)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_another_customer_can_neither_make_list_nor_revoke(
+    client, other_customer, pet, customer
+):
+    share, token = sharing.share_create(pet=pet, by=customer, days=3)
+    client.force_login(other_customer)
+
+    assert make_link(client, pet).status_code == 404
+    revoke = reverse("pets:share-revoke", args=[pet.pk, share.pk])
+    assert client.post(revoke).status_code == 404
+    detail = reverse("pets:detail", args=[pet.pk]) + "?record=sharing"
+    assert client.get(detail).status_code == 404
+    share.refresh_from_db()
+    assert share.revoked_at is None
+    assert RecordShare.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_share_of_another_pet_cannot_be_revoked_through_mine(
+    customer_client, customer, pet
+):
+    other_pet = PetFactory(name="Max")
+    share, _token = sharing.share_create(pet=other_pet, by=other_pet.owner, days=3)
+
+    response = customer_client.post(
+        reverse("pets:share-revoke", args=[pet.pk, share.pk])
+    )
+
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_log_in(client, pet, customer):
+    share, _token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    created = make_link(client, pet)
+    revoked = client.post(reverse("pets:share-revoke", args=[pet.pk, share.pk]))
+
+    assert created.status_code == 302
+    assert "/accounts/login/" in created["Location"]
+    assert "/accounts/login/" in revoked["Location"]
+    assert RecordShare.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_doctor_viewing_the_pet_page_gets_no_sharing_tab(doctor_client, pet):
+    response = doctor_client.get(
+        reverse("pets:detail", args=[pet.pk]) + "?record=sharing"
+    )
+
+    assert response.context["record_tab"] == "timeline"
+    assert 'href="?record=sharing#record"' not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_shared_record_runs_the_same_queries_for_1_and_50_rows(
+    client, pet, customer, doctor, django_assert_num_queries, count
+):
+    rabies = CareItem.objects.get(species="dog", name="Rabies")
+    CareDoseFactory.create_batch(count, pet=pet, item=rabies, vet=doctor)
+    PrescriptionFactory.create_batch(count, pet=pet, vet=doctor)
+    WeightEntry.objects.bulk_create(
+        WeightEntry(
+            pet=pet,
+            weight_kg="30",
+            weighed_on=datetime.date(2026, 1, 1) + datetime.timedelta(days=day),
+            source="doctor",
+            recorded_by=doctor,
+        )
+        for day in range(count)
+    )
+    _share, token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    # share, opening, doses, items never given, weights, prescriptions, refills
+    with django_assert_num_queries(7):
+        response = client.get(shared_url(token))
+
+    assert len(response.context["doses"]) == count
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 50])
+def test_the_sharing_tab_runs_the_same_queries_for_1_and_50_links(
+    customer_client, pet, customer, django_assert_num_queries, count
+):
+    shares = RecordShare.objects.bulk_create(
+        RecordShare(
+            pet=pet,
+            created_by=customer,
+            token_hash=f"{number:064x}",
+            expires_at=NOW + datetime.timedelta(days=3),
+        )
+        for number in range(count)
+    )
+    RecordShareOpen.objects.bulk_create(
+        RecordShareOpen(share=share, ip_address="203.0.113.9") for share in shares
+    )
+
+    # session, user, pet, notes, visits, active medications, shares, openings,
+    # unread bell, unread consultations
+    with django_assert_num_queries(10):
+        response = customer_client.get(
+            reverse("pets:detail", args=[pet.pk]) + "?record=sharing"
+        )
+
+    assert len(response.context["shares"]) == count
