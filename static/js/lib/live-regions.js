@@ -60,7 +60,7 @@ async function run() {
   due.clear();
   loading = true;
   try {
-    const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html", "X-Live-Refresh": "1" } });
     const html = response.ok ? await response.text() : null;
     if (html !== null && !busy()) {
       morph(new DOMParser().parseFromString(html, "text/html"), selectors);
