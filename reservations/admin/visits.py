@@ -20,6 +20,7 @@ from ..models import Reservation, ReservationEvent
 from ..selectors import queue_places
 from ..states import State
 from .actions import VisitActionsMixin
+from .book_for import BookForPagesMixin
 from .columns import (
     ReadOnlyTabularInline,
     red_flags_marker,
@@ -59,6 +60,7 @@ class EventInline(ReadOnlyTabularInline):
 class ReservationAdmin(
     PhoneSearchMixin,
     WalkInPagesMixin,
+    BookForPagesMixin,
     QueuePagesMixin,
     VisitActionsMixin,
     admin.ModelAdmin,

@@ -7,6 +7,7 @@ The state vocabulary they apply is reservations.states.
 """
 
 from .booking import (
+    BOOK_FOR_NOT_ALLOWED_ERROR,
     PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
     SLOT_TAKEN_ERROR,
@@ -49,6 +50,7 @@ from .walk_in import (
 )
 
 __all__ = [
+    "BOOK_FOR_NOT_ALLOWED_ERROR",
     "CANCEL_REASON_REQUIRED_ERROR",
     "ILLEGAL_TRANSITION_ERROR",
     "NOTE_TOO_LONG_ERROR",

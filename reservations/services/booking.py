@@ -2,12 +2,13 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import is_hospital_staff
 from pets.models import Pet
 
 from .. import states
@@ -30,6 +31,9 @@ PET_HAS_ONGOING_VISIT_ERROR = _(
     "This pet already has a visit in progress. Change that visit instead."
 )
 PET_NOT_BOOKABLE_ERROR = _("Choose one of your own pets.")
+BOOK_FOR_NOT_ALLOWED_ERROR = _(
+    "Only the hospital's staff can book a visit for a customer."
+)
 
 
 def reservation_create(
@@ -41,9 +45,17 @@ def reservation_create(
     breathing_trouble: bool = False,
     heavy_bleeding: bool = False,
     collapse_or_seizure: bool = False,
+    by: User | None = None,
 ) -> Reservation:
     """Book a visit in a free slot. The database has the last word on capacity
-    and on one ongoing visit per pet, so concurrent requests cannot both win."""
+    and on one ongoing visit per pet, so concurrent requests cannot both win.
+
+    `by` is who books when it is not the owner: a doctor or the front desk
+    booking for a customer on the phone (the same rules, the same e-mail; the
+    visit's first event names them). Nobody else may book for another.
+    """
+    if by is not None and by.pk != owner.pk and not is_hospital_staff(by):
+        raise PermissionDenied(BOOK_FOR_NOT_ALLOWED_ERROR)
     if pet.owner_id != owner.pk or pet.is_archived:
         raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
     rules = ClinicSettings.current()
@@ -63,7 +75,9 @@ def reservation_create(
         reservation.slot = _take_place(starts_at, rules=rules)
         reservation.queue_position = next_queue_position(local_day(starts_at))
         _save_new(reservation)
-        record(reservation, ReservationEvent.Kind.CREATED, owner, to=State.REQUESTED)
+        record(
+            reservation, ReservationEvent.Kind.CREATED, by or owner, to=State.REQUESTED
+        )
     return reservation
 
 
