@@ -82,7 +82,9 @@ class AlertPagesMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         pet = self.get_object(request, object_id)
-        if pet is not None:
+        # Alerts are medical: the front desk, which may open the pet, does
+        # not see them (nor the owner's allergies offered as alerts).
+        if pet is not None and request.user.has_perm("pets.view_patientalert"):
             every = list(pet.alerts.select_related("set_by"))
             extra_context = {
                 **(extra_context or {}),

@@ -1,9 +1,11 @@
 """Patient alerts on the pet's admin page."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.tests.factories import UserFactory
 from pets.models import PatientAlert
 from pets.record import alerts
 from pets.record.alerts import ALERT_BY_DOCTOR_ERROR
@@ -120,3 +122,20 @@ def test_customers_never_reach_the_confirm_button(customer_client, pet):
     assert response.status_code == 302
     assert "/login/" in response["Location"]
     assert not PatientAlert.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_front_desk_opens_the_pet_without_its_medical_alerts(client, doctor, pet):
+    alerts.alert_set(
+        pet=pet, by=doctor, kind="chronic", text="Epilepsy, on phenobarbital."
+    )
+    desk = UserFactory(username="reception", is_staff=True)
+    desk.groups.add(Group.objects.get(name="Front desk"))
+    client.force_login(desk)
+
+    response = client.get(change_url(pet))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Epilepsy" not in html
+    assert "The owner's notes mention an allergy" not in html
