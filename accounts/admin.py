@@ -1,13 +1,14 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .forms import UserAdminChangeForm
-from .models import User
+from .models import AccountClosure, User
 from .phones import PhoneSearchMixin
 from .roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from .templatetags.accounts_tags import avatar
@@ -189,3 +190,26 @@ class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
             service(user=user)
             count += 1
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(AccountClosure)
+class AccountClosureAdmin(admin.ModelAdmin):
+    """Accounts whose owners asked to close them: pending first (erased on
+    `erase_after` by accounts.closure.close_due_accounts), then done. Read
+    only: the customer cancels by signing in; operators do not decide."""
+
+    list_display = ["user", "requested_at", "erase_after", "erased_at"]
+    list_filter = [("erased_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+    # Pending ones (not erased yet) first.
+    ordering = [F("erased_at").asc(nulls_first=True), "erase_after", "pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -147,3 +147,71 @@ class Notification(models.Model):
     @property
     def icon(self):
         return notification_icon(self)
+
+
+class DataExportQuerySet(models.QuerySet):
+    def expired(self, now):
+        return self.filter(expires_at__lte=now)
+
+
+class DataExport(models.Model):
+    """A customer's download of all their data (accounts/data_export.py): a
+    ZIP built by the background work, kept in private storage (served only
+    to its owner, signed in) until `expires_at`, then deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="data_exports",
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    # Empty until the ZIP is built.
+    file = models.FileField(upload_to="private/exports/", blank=True)
+    built_at = models.DateTimeField(_("built"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.requested_at:%Y-%m-%d}"
+
+
+class AccountClosureQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(erased_at__isnull=True)
+
+    def due(self, now):
+        return self.pending().filter(erase_after__lte=now)
+
+
+class AccountClosure(models.Model):
+    """A customer asked to close their account: after the grace period
+    (accounts/closure.py) their personal data is erased; until then they can
+    sign in and cancel (which deletes this row). Kept once done, naming the
+    anonymised account, so operators see when it happened."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="closure",
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    erase_after = models.DateTimeField(_("erased after"))
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
+    objects = AccountClosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account closure")
+        verbose_name_plural = _("account closures")
+        ordering = ["erase_after", "pk"]
+
+    def __str__(self):
+        return f"{self.user} · {self.erase_after:%Y-%m-%d}"

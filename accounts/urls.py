@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import second_factor, views
+from . import data_views, second_factor, views
 
 app_name = "accounts"
 
@@ -16,6 +16,14 @@ urlpatterns = [
         name="avatar-thumbnail",
     ),
     path("check/", views.live_check, name="live-check"),
+    path("profile/data/", data_views.export_request, name="export-request"),
+    path(
+        "profile/data/<str:token>/",
+        data_views.export_download,
+        name="export-download",
+    ),
+    path("profile/close/", data_views.close_account, name="close"),
+    path("profile/close/cancel/", data_views.close_account_cancel, name="close-cancel"),
     # Before allauth's own (healingpaws/urls.py includes this module first).
     path(
         "2fa/webauthn/keys/<int:pk>/remove/",

@@ -13,6 +13,7 @@ from django.views.generic import ListView
 from core.images import image_response, upload_answer, wants_json
 
 from . import services
+from .closure import pending_closure
 from .forms import AvatarForm, ProfileForm, SignupForm
 from .models import Notification, User
 from .notifications import notifications_mark_read
@@ -40,6 +41,7 @@ def profile(request):
             "form": form,
             "avatar_form": AvatarForm(),
             "profile_sections": profile_sections(),
+            "account_closure": pending_closure(request.user),
         },
     )
 

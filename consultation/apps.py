@@ -8,6 +8,8 @@ class ConsultationConfig(AppConfig):
 
     def ready(self):
         # accounts sends the reply notifications; this app words them.
-        from . import notifications
+        from . import notifications, personal_data
 
         notifications.register()
+        # Its part of a customer's data export and account erasure.
+        personal_data.register()

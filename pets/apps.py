@@ -10,10 +10,13 @@ class PetsConfig(AppConfig):
         from accounts.profile_sections import profile_section_register
         from core import schedule
 
+        from . import personal_data
         from .record import notices, reminders
 
         # How the record's notifications read (accounts words none itself).
         notices.register()
+        # Its part of a customer's data export and account erasure.
+        personal_data.register()
         # The profile page offers the care reminders switch too.
         profile_section_register("pets/record/care_reminders_switch.html")
         # Care reminders without cron: the workers run them (core/schedule.py).

@@ -9,12 +9,13 @@ class ReservationsConfig(AppConfig):
     def ready(self):
         from core import schedule
 
-        from . import notifications, pet_pages, reminders
+        from . import notifications, personal_data, pet_pages, reminders
 
         # What the lower apps show of visits, registered with them: they
         # never import reservations.
         notifications.register()
         pet_pages.register()
+        personal_data.register()
         # Reminders without cron: the workers run them (core/schedule.py).
         schedule.every(reminders.REMINDER_EVERY, reminders.send_due_reminders)
         # Visits nobody came to, at the end of their day (issue 16).

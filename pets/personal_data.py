@@ -1,0 +1,116 @@
+"""pets' part of a customer's export and of an account's erasure
+(accounts/personal_data.py), registered in PetsConfig.ready().
+
+Export: every pet of the customer (archived ones too) with its photo, the
+doctors' notes marked for the owner (never the internal ones) and the record
+the owner sees: doses, weights, prescriptions and refill requests. Patient
+alerts are the doctors' banner and stay out.
+
+Erasure: pets, notes and the record are the hospital's medical record and
+stay, attached to the anonymised owner; the pets are archived (nobody looks
+after them from this account any more), the care-reminder switch goes.
+"""
+
+from accounts.personal_data import Export, file_extension, personal_data_register, when
+
+from .models import CareReminderSetting, Pet
+from .services import pet_archive
+
+
+def _note(note):
+    return {
+        "created_at": when(note.created_at),
+        "doctor": note.author.name,
+        "text": note.text,
+    }
+
+
+def _dose(dose):
+    return {
+        "item": dose.item.name,
+        "given_on": when(dose.given_on),
+        "batch_number": dose.batch_number,
+        "vet": dose.vet.name,
+        "next_due": when(dose.next_due),
+    }
+
+
+def _weight(entry):
+    return {
+        "weighed_on": when(entry.weighed_on),
+        "weight_kg": str(entry.weight_kg),
+        "source": entry.source,
+    }
+
+
+def _prescription(prescription):
+    return {
+        "drug": prescription.drug,
+        "dose": prescription.dose,
+        "frequency": prescription.frequency,
+        "duration_days": prescription.duration_days,
+        "instructions": prescription.instructions,
+        "vet": prescription.vet.name,
+        "start_date": when(prescription.start_date),
+        "ends_on": when(prescription.ends_on),
+        "stopped_on": when(prescription.stopped_on),
+        "refill_requests": [
+            {
+                "requested_at": when(refill.created_at),
+                "urgent": refill.urgent,
+                "note": refill.note,
+                "status": refill.status,
+                "decided_at": when(refill.decided_at),
+            }
+            for refill in prescription.refills.all()
+        ],
+    }
+
+
+def export(user) -> Export:
+    pets = Pet.objects.for_owner(user).prefetch_related(
+        "care_doses__item",
+        "care_doses__vet",
+        "weights",
+        "prescriptions__vet",
+        "prescriptions__refills",
+    )
+    data, files = [], []
+    for pet in pets:
+        photo = None
+        if pet.photo:
+            photo = f"files/pets/{pet.pk}/photo{file_extension(pet.photo)}"
+            files.append((photo, pet.photo))
+        notes = pet.doctor_notes.visible_to_owner().select_related("author")
+        data.append(
+            {
+                "id": pet.pk,
+                "name": pet.name,
+                "species": pet.species,
+                "breed": pet.breed,
+                "sex": pet.sex,
+                "birth_date": when(pet.birth_date),
+                "weight_kg": str(pet.weight_kg) if pet.weight_kg else None,
+                "notes": pet.notes,
+                "microchip_number": pet.microchip_number,
+                "blood_type": pet.blood_type,
+                "photo": photo,
+                "added_at": when(pet.created_at),
+                "archived_at": when(pet.archived_at),
+                "doctors_notes": [_note(note) for note in notes],
+                "care_doses": [_dose(dose) for dose in pet.care_doses.all()],
+                "weights": [_weight(entry) for entry in pet.weights.all()],
+                "prescriptions": [_prescription(p) for p in pet.prescriptions.all()],
+            }
+        )
+    return Export(data={"pets": data}, files=files)
+
+
+def erase(user) -> None:
+    for pet in Pet.objects.for_owner(user).active():
+        pet_archive(pet=pet)
+    CareReminderSetting.objects.filter(owner=user).delete()
+
+
+def register() -> None:
+    personal_data_register("pets", export=export, erase=erase)

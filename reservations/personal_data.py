@@ -1,0 +1,79 @@
+"""reservations' part of a customer's export and of an account's erasure
+(accounts/personal_data.py), registered in ReservationsConfig.ready().
+
+Export: every visit of the customer's pets with its events, as the visit
+page shows them (who, when, the change and its note).
+
+Erasure: visits and their events are the medical record and stay, on the
+anonymised owner's pets; visits not started yet (requested or confirmed)
+are cancelled, so their places go back to other pets.
+"""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+
+from accounts.personal_data import Export, personal_data_register, when
+
+from . import states
+from .models import RED_FLAG_FIELDS, Reservation
+from .services import reservation_transition
+from .states import State
+
+
+def _event(event, user):
+    if event.actor_id is None:
+        by = None
+    elif event.actor_id == user.pk:
+        by = gettext("You")
+    else:
+        by = event.actor.name
+    return {
+        "at": when(event.created_at),
+        "what": event.kind,
+        "by": by,
+        "from": event.from_value,
+        "to": event.to_value,
+        "note": event.note,
+    }
+
+
+def export(user) -> Export:
+    visits = (
+        Reservation.objects.for_owner(user)
+        .select_related("pet", "slot")
+        .prefetch_related("events__actor")
+        .order_by("slot__starts_at", "pk")
+    )
+    data = [
+        {
+            "id": visit.pk,
+            "pet": {"id": visit.pet_id, "name": visit.pet.name},
+            "starts_at": when(visit.slot.starts_at),
+            "symptoms": visit.symptoms,
+            "red_flags": {name: getattr(visit, name) for name in RED_FLAG_FIELDS},
+            "state": visit.state,
+            "triage": visit.triage,
+            "cancel_reason": visit.cancel_reason,
+            "walk_in": visit.walk_in,
+            "checked_in_at": when(visit.checked_in_at),
+            "booked_at": when(visit.created_at),
+            "events": [_event(event, user) for event in visit.events.all()],
+        }
+        for visit in visits
+    ]
+    return Export(data={"visits": data})
+
+
+def erase(user) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = gettext("The owner closed their account.")
+    for visit in Reservation.objects.for_owner(user).ongoing():
+        if states.can_cancel(visit):
+            reservation_transition(
+                reservation=visit, to_state=State.CANCELLED, by=user, note=reason
+            )
+
+
+def register() -> None:
+    personal_data_register("visits", export=export, erase=erase)
