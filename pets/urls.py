@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .record import share_views
+from .record import document_views, share_views
 from .record import views as record_views
 
 app_name = "pets"
@@ -26,6 +26,12 @@ urlpatterns = [
         name="share-revoke",
     ),
     path("shared/<str:token>/", share_views.shared_record, name="shared"),
+    path(
+        "<int:pk>/certificate/",
+        document_views.certificate_download,
+        name="certificate",
+    ),
+    path("certificates/verify/", document_views.certificate_verify, name="verify"),
     path("<int:pk>/restore/", views.pet_restore, name="restore"),
     path("<int:pk>/photo/", views.pet_photo, {"size": "full"}, name="photo"),
     path(

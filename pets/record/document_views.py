@@ -1,0 +1,80 @@
+"""The owner's documents: the vaccination certificate (PDF), and the public
+page where anyone checks a certificate's verification code."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from ..models import Pet
+from . import certificates
+from .certificate_pdf import render_certificate
+
+
+def attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    """A private download: saved, never shown inline, never sniffed."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def ascii_name(pet: Pet) -> str:
+    """A file name part every browser keeps: Chinese names become the id."""
+    return slugify(pet.name) or f"pet-{pet.pk}"
+
+
+@login_required
+def certificate_download(request, pk):
+    """The owner's vaccination certificate, in the owner's language; 404 for
+    anybody else."""
+    pet = get_object_or_404(
+        Pet.objects.for_owner(request.user).select_related("owner"), pk=pk
+    )
+    certificate = certificates.certificate_issue(pet=pet, by=request.user)
+    with translation.override(request.user.preferred_language):
+        content = render_certificate(certificate)
+    day = timezone.localdate().isoformat()
+    return attachment(
+        content,
+        content_type="application/pdf",
+        filename=f"vaccination-certificate-{ascii_name(pet)}-{day}.pdf",
+    )
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+@never_cache
+def certificate_verify(request):
+    """Anyone checks a code: the page shows only the pet's name and species,
+    the issue date and the items listed, never the owner."""
+    form = VerifyForm(request.GET or None)
+    context = {"form": form, "checked": False, "certificate": None}
+    if form.is_valid():
+        context["checked"] = True
+        context["certificate"] = certificates.certificate_find(
+            form.cleaned_data["code"]
+        )
+        if context["certificate"] is not None:
+            context["entries"] = [
+                {
+                    "name": certificates.item_name(entry),
+                    "given_on": certificates.entry_date(entry["given_on"]),
+                    "next_due": certificates.entry_date(entry["next_due"]),
+                }
+                for entry in context["certificate"].items
+            ]
+    response = render(request, "pets/record/certificate_verify.html", context)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
