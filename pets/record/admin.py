@@ -3,6 +3,7 @@ the pet's page (an inline: pick the item, check the batch, save)."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +105,15 @@ class CareDoseForm(forms.ModelForm):
         given_on, next_due = data.get("given_on"), data.get("next_due")
         if given_on and next_due and next_due <= given_on:
             self.add_error("next_due", NEXT_DUE_ORDER_ERROR)
+        if not self.instance.pk:
+            _ask(
+                self,
+                services.care_dose_dates_check,
+                given_on=given_on,
+                next_due=next_due,
+            )
+        elif "next_due" in self.changed_data:
+            _ask(self, services.care_dose_dates_check, given_on=None, next_due=next_due)
         return data
 
     def validate_unique(self):
@@ -167,6 +177,15 @@ def dose_forms_save(*, pet, formset) -> None:
             formset.new_objects.append(dose)
 
 
+def _ask(form, check, **values):
+    """Run a service's check on the form's values; its errors become the
+    form's (raised at save time, they would be a 500)."""
+    try:
+        check(**values)
+    except ValidationError as error:
+        form.add_error(None, error)
+
+
 class WeightForm(forms.ModelForm):
     class Meta:
         model = WeightEntry
@@ -181,6 +200,17 @@ class WeightForm(forms.ModelForm):
         if self.instance.pk:
             for field in self.fields.values():
                 field.disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk and data.get("weighed_on") and self.instance.pet_id:
+            _ask(
+                self,
+                weights.weighing_date_check,
+                pet=self.instance.pet,
+                weighed_on=data["weighed_on"],
+            )
+        return data
 
     def _post_clean(self):
         pass  # the service validates
@@ -252,6 +282,23 @@ class PrescriptionForm(forms.ModelForm):
         if self.instance.pk:
             for name, field in self.fields.items():
                 field.disabled = name != "stopped_on"
+
+    def clean(self):
+        data = super().clean()
+        if not self.instance.pk:
+            _ask(
+                self,
+                medications.prescription_dates_check,
+                start_date=data.get("start_date"),
+            )
+        elif data.get("stopped_on") and "stopped_on" in self.changed_data:
+            _ask(
+                self,
+                medications.prescription_dates_check,
+                start_date=self.instance.start_date,
+                stopped_on=data["stopped_on"],
+            )
+        return data
 
     def _post_clean(self):
         pass  # the service validates

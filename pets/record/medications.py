@@ -12,12 +12,14 @@ from accounts.roles import is_doctor
 
 from ..models import Pet
 from . import notices
+from .dates import check_record_dates
 from .health_models import Prescription, RefillRequest, RefillStatus
 
 PRESCRIBER_ERROR = _("Only a doctor can prescribe.")
 REFILL_NOT_ACTIVE_ERROR = _("This medication is no longer active: ask a doctor.")
 REFILL_PENDING_ERROR = _("A refill of this medication is already waiting for a doctor.")
 REFILL_DECIDED_ERROR = _("This refill request has already been answered.")
+STOPPED_BEFORE_START_ERROR = _("A medication cannot stop before it starts.")
 
 
 @transaction.atomic
@@ -36,6 +38,7 @@ def prescription_create(
     """Prescribe; the owner is told (a notification, pushed live)."""
     if not is_doctor(vet):
         raise ValidationError({"vet": PRESCRIBER_ERROR})
+    prescription_dates_check(start_date=start_date)
     prescription = Prescription(
         pet=pet,
         vet=vet,
@@ -58,9 +61,22 @@ def prescription_create(
     return prescription
 
 
+def prescription_dates_check(
+    *, start_date: datetime.date | None, stopped_on: datetime.date | None = None
+) -> None:
+    """Raise a ValidationError for dates the record cannot take (a start
+    years ahead, a stop before the start); the forms ask before saving."""
+    check_record_dates(
+        start_date=(start_date, "planned"), stopped_on=(stopped_on, "planned")
+    )
+    if start_date and stopped_on and stopped_on < start_date:
+        raise ValidationError({"stopped_on": STOPPED_BEFORE_START_ERROR})
+
+
 def prescription_stop(
     *, prescription: Prescription, on: datetime.date | None = None
 ) -> Prescription:
+    prescription_dates_check(start_date=prescription.start_date, stopped_on=on)
     prescription.stopped_on = on or timezone.localdate()
     prescription.save(update_fields=["stopped_on"])
     return prescription

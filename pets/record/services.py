@@ -11,6 +11,7 @@ from accounts.roles import is_doctor
 
 from ..models import Pet
 from . import notices
+from .dates import check_record_dates
 from .models import CareDose, CareItem, CareReminderSetting
 
 WRONG_SPECIES_ERROR = _("This care item is for another species.")
@@ -33,6 +34,7 @@ def care_dose_record(
     unless `notify_owner` is off (history copied from paper records)."""
     if item.species != pet.species:
         raise ValidationError({"item": WRONG_SPECIES_ERROR})
+    care_dose_dates_check(given_on=given_on, next_due=next_due)
     if not is_doctor(vet):
         raise ValidationError({"vet": NOT_A_DOCTOR_ERROR})
     dose = CareDose(
@@ -50,10 +52,19 @@ def care_dose_record(
     return dose
 
 
+def care_dose_dates_check(
+    *, given_on: datetime.date | None, next_due: datetime.date | None
+) -> None:
+    """Raise a ValidationError for dates the record cannot take (a dose given
+    in the future, a due date decades ahead); the forms ask before saving."""
+    check_record_dates(given_on=given_on, next_due=(next_due, "next_due"))
+
+
 def care_dose_set_next_due(
     *, dose: CareDose, next_due: datetime.date | None
 ) -> CareDose:
     """Correct when the next dose is due (None: no further dose)."""
+    check_record_dates(next_due=(next_due, "next_due"))
     dose.next_due = next_due
     dose.full_clean()
     dose.save(update_fields=["next_due", "updated_at"])

@@ -11,10 +11,21 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..models import Pet
+from .dates import check_record_dates
 from .health_models import WeightEntry, WeightSource
 
 WEIGHED_IN_FUTURE_ERROR = _("The date of a weighing cannot be in the future.")
 WEIGHED_BEFORE_BIRTH_ERROR = _("The date of a weighing cannot be before the birth.")
+
+
+def weighing_date_check(*, pet: Pet, weighed_on: datetime.date) -> None:
+    """Raise a ValidationError if the record cannot take this weighing's date
+    (the forms ask before saving, the service again)."""
+    if weighed_on > timezone.localdate():
+        raise ValidationError({"weighed_on": WEIGHED_IN_FUTURE_ERROR})
+    if pet.birth_date and weighed_on < pet.birth_date:
+        raise ValidationError({"weighed_on": WEIGHED_BEFORE_BIRTH_ERROR})
+    check_record_dates(weighed_on=weighed_on)
 
 
 @transaction.atomic
@@ -27,10 +38,7 @@ def weight_record(
     source: str,
 ) -> WeightEntry:
     """Add a weighing; the newest one is the pet's current weight."""
-    if weighed_on > timezone.localdate():
-        raise ValidationError({"weighed_on": WEIGHED_IN_FUTURE_ERROR})
-    if pet.birth_date and weighed_on < pet.birth_date:
-        raise ValidationError({"weighed_on": WEIGHED_BEFORE_BIRTH_ERROR})
+    weighing_date_check(pet=pet, weighed_on=weighed_on)
     entry = WeightEntry(
         pet=pet,
         weight_kg=weight_kg,

@@ -175,6 +175,8 @@ def test_one_waiting_request_per_medication(prescription, customer):
 
 @pytest.mark.django_db
 def test_no_refill_of_a_finished_medication(customer_client, prescription):
+    prescription.start_date = TODAY - datetime.timedelta(days=10)
+    prescription.save()
     medications.prescription_stop(
         prescription=prescription, on=TODAY - datetime.timedelta(days=1)
     )

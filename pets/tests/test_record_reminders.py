@@ -298,7 +298,7 @@ def test_doctors_read_the_reminders_sent_in_constant_queries(
     run_on(START)
 
     # The same number for 1 and 50 rows (the dashboard's own included).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = doctor_client.get(reverse("admin:pets_carenotice_changelist"))
 
     assert response.status_code == 200
