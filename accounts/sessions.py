@@ -11,7 +11,8 @@ lets a user sign the other ones out (/accounts/sessions/). Here:
   "remember me" or not (customers keep it): the session's expiry is moved
   on at most every minute by the person's own requests (not by a page
   redrawing itself on a push), and an expired session is anonymous
-  everywhere, its sockets included (they re-read it);
+  everywhere, its sockets included (they re-read it). Sessions signed in
+  before this rule keep their expiry until their next sign-in;
 - the browser is named for people ("Chrome on Android"), not shown as its
   raw User-Agent header.
 """
@@ -19,10 +20,10 @@ lets a user sign the other ones out (/accounts/sessions/). Here:
 import time
 
 from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.signals import user_logged_in
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -58,17 +59,14 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
 
 @receiver(user_logged_in, dispatch_uid="accounts.sessions.start_last_seen")
 def start_last_seen(sender, request, user, **kwargs):
-    # Every sign-in, allauth's and any other (Django's login() sends this):
-    # a session without the mark has no row to keep "last seen" in.
-    if request is None or not hasattr(request, "session"):
-        return
+    # allauth has just written the session's row; a session without this
+    # mark (signed in some other way) has none to update.
     request.session[LAST_SEEN_KEY] = time.time()
     if is_staff_account(user):
         # Decided once per login: the middleware asks the session, not the
-        # database. (allauth's "remember me" comes after this, and the
-        # middleware puts the idle expiry back at the end of the request.)
-        request.session[STAFF_IDLE_KEY] = time.time()
-        request.session.set_expiry(settings.STAFF_IDLE_TIMEOUT_SECONDS)
+        # database. (Set after allauth's "remember me", which the middleware
+        # then overrides at the end of this very request.)
+        request.session[STAFF_IDLE_KEY] = 0.0
 
 
 class SessionActivityMiddleware:
@@ -97,12 +95,7 @@ def _move_staff_expiry_on(request):
         return  # signed out by this request, or never in
     active = request.session.get(STAFF_IDLE_KEY)
     if active is None:
-        # A session that did not start at a staff login (one from before
-        # this rule, a customer promoted since): staff by the flags, which
-        # cost no query (doctors and the front desk are is_staff).
-        if not (user.is_staff or user.is_superuser):
-            return
-        active = 0.0
+        return
     timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
     refresh = min(STAFF_IDLE_REFRESH_SECONDS, timeout / 2)
     if time.time() - active > refresh or request.session.get_expiry_age() > timeout:

@@ -10,7 +10,6 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.sessions import STAFF_IDLE_KEY
 from accounts.tests.second_factor import LOGIN_URL
 
 pytestmark = pytest.mark.django_db
@@ -80,19 +79,6 @@ def test_an_idle_customer_with_remember_me_stays_signed_in(client, customer, pas
         clock.shift(datetime.timedelta(days=3))
 
         assert client.get(reverse("pets:list")).status_code == 200
-
-
-def test_a_staff_session_from_before_the_rule_gets_the_idle_timeout_too(client, doctor):
-    client.force_login(doctor)
-    session = client.session  # as sessions signed in before this release are
-    del session[STAFF_IDLE_KEY]
-    session.set_expiry(None)
-    session.save()
-    assert client.session.get_expiry_age() == TWO_WEEKS
-
-    assert client.get(ADMIN_URL).status_code == 200
-
-    assert client.session.get_expiry_age() == 30 * 60
 
 
 def test_a_page_redrawing_itself_on_a_push_does_not_keep_the_session_alive(

@@ -99,7 +99,13 @@ class WalkInForm(forms.Form):
     def offer(self, pets):
         """List `pets` in the pet field (and the one chosen, if any)."""
         chosen = self["pet"].value()
-        if chosen and str(chosen).isdigit() and all(p.pk != int(chosen) for p in pets):
+        # ASCII digits only: "²" is a digit to str.isdigit() and not to int().
+        chosen = str(chosen or "")
+        if (
+            chosen.isascii()
+            and chosen.isdigit()
+            and all(p.pk != int(chosen) for p in pets)
+        ):
             pets = [*Pet.objects.select_related("owner").filter(pk=chosen), *pets]
         self.fields["pet"].widget.choices = [
             ("", self.fields["pet"].empty_label),

@@ -397,3 +397,10 @@ def test_the_new_customers_e_mails_come_in_the_language_the_desk_chose(
     )
 
     assert User.objects.get(display_name="Wang Fang").preferred_language == "zh-hans"
+
+
+def test_a_pet_chosen_as_a_non_ascii_digit_is_a_form_error_not_a_500(desk_client):
+    response = desk_client.post(WALK_IN, {"search": "1", "pet": "²", "q": "ab"})
+
+    assert response.status_code == 200
+    assert not Reservation.objects.exists()
