@@ -16,6 +16,10 @@ from .health_models import WeightEntry, WeightSource
 
 WEIGHED_IN_FUTURE_ERROR = _("The date of a weighing cannot be in the future.")
 WEIGHED_BEFORE_BIRTH_ERROR = _("The date of a weighing cannot be before the birth.")
+OWNER_WEIGHINGS_A_DAY = 5
+TOO_MANY_WEIGHINGS_ERROR = _(
+    "You can add %(count)d weighings a day for a pet: please try again tomorrow."
+)
 
 
 def weighing_date_check(*, pet: Pet, weighed_on: datetime.date) -> None:
@@ -58,7 +62,16 @@ def weight_record(
 
 
 def weight_report(*, pet: Pet, weight_kg: Decimal, weighed_on: datetime.date):
-    """The owner's weighing at home, marked as owner-reported."""
+    """The owner's weighing at home, marked as owner-reported; at most
+    OWNER_WEIGHINGS_A_DAY a day per pet (each row shows on the doctors' page)."""
+    today = timezone.localdate()
+    reported_today = pet.weights.filter(
+        source=WeightSource.OWNER, created_at__date=today
+    ).count()
+    if reported_today >= OWNER_WEIGHINGS_A_DAY:
+        raise ValidationError(
+            TOO_MANY_WEIGHINGS_ERROR % {"count": OWNER_WEIGHINGS_A_DAY}
+        )
     return weight_record(
         pet=pet,
         weight_kg=weight_kg,

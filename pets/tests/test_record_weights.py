@@ -170,3 +170,17 @@ def test_the_weight_tab_runs_the_same_queries_for_1_and_50_weighings(
         response = weight_page(customer_client, pet)
 
     assert len(response.context["weights"]) == count
+
+
+@pytest.mark.django_db
+def test_an_owner_adds_at_most_five_weighings_a_day(customer_client, pet):
+    url = reverse("pets:weight-report", args=[pet.pk])
+    for kg in ("30.1", "30.2", "30.3", "30.4", "30.5"):
+        response = customer_client.post(url, {"weighed_on": TODAY, "weight_kg": kg})
+        assert response.status_code == 302
+
+    response = customer_client.post(url, {"weighed_on": TODAY, "weight_kg": "30.6"})
+
+    assert response.status_code == 400
+    assert "You can add 5 weighings a day for a pet" in response.content.decode()
+    assert WeightEntry.objects.count() == 5
