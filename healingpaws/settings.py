@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from healingpaws import backing_services, web_security
+from healingpaws import api_settings, backing_services, web_security
 from healingpaws.environment import RequiredVariables, comma_list
 from healingpaws.log import logging_config
 
@@ -59,9 +59,13 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.headless",  # the owners' app signs in here (healingpaws/api.py)
     "admin_reorder",
     "rosetta",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -360,6 +364,10 @@ NOTIFICATIONS_KEEP_READ_DAYS = env.int("NOTIFICATIONS_KEEP_READ_DAYS", default=9
 # --- Security: headers, cookies, HTTPS in production, the CSP (web_security.py)
 
 vars().update(web_security.security_settings(env, debug=DEBUG))
+
+# --- The JSON API (/api/v1/) and allauth's headless app client (api_settings.py)
+
+vars().update(api_settings.api_settings(env))
 
 # --- Logging: everything to stdout; slow requests and queries with their path
 

@@ -35,6 +35,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("notifications/", include(notification_urlpatterns)),
     path("accounts/", include("allauth.urls")),
+    # The owners' app: its JSON API and allauth's headless sign-in for it.
+    path("api/v1/", include(("healingpaws.api", "api"))),
+    path("_allauth/", include("allauth.headless.urls")),
     path("pets/", include("pets.urls")),
     path("reservations/", include("reservations.urls")),
     path("consultation/", include("consultation.urls")),

@@ -1,0 +1,41 @@
+"""Who may call the API (healingpaws/api.py): the holder of a session token
+from allauth's headless login, if a customer. Named in REST_FRAMEWORK's
+settings, so this module imports no DRF view (DRF's settings import it)."""
+
+from allauth.headless.contrib.rest_framework.authentication import (
+    XSessionTokenAuthentication,
+)
+from django.utils.translation import gettext_lazy as _
+from rest_framework import permissions
+
+from .second_factor import is_staff_account
+
+STAFF_REFUSED_MESSAGE = _(
+    "The API serves customers only for now: hospital staff work on the site."
+)
+TOKEN_HEADER = "X-Session-Token"  # noqa: S105 (a header name)
+
+
+class SessionTokenAuthentication(XSessionTokenAuthentication):
+    """allauth's session token (X-Session-Token); a request without one is
+    answered 401, not 403, so the app knows to log in."""
+
+    def authenticate_header(self, request):
+        return TOKEN_HEADER
+
+
+class IsCustomer(permissions.IsAuthenticated):
+    """Signed in, active and not staff.
+
+    Decision: staff accounts must pass a second factor on the site
+    (accounts.second_factor); a session token from the app's login does not
+    carry that proof in a form the API checks yet, so the API refuses staff
+    altogether rather than letting a password alone through.
+    """
+
+    message = STAFF_REFUSED_MESSAGE
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return request.user.is_active and not is_staff_account(request.user)

@@ -1,0 +1,136 @@
+"""The owners' app signs up, logs in and out and resets its password through
+allauth's headless app client, and the API takes its token (customers only)."""
+
+import json
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core import mail
+
+from accounts.api_auth import STAFF_REFUSED_MESSAGE
+from accounts.tests.api import LOGIN_URL, app_login, call
+from core.background import run_ready_tasks
+
+pytestmark = pytest.mark.django_db
+
+PROFILE_URL = "/api/v1/profile/"
+
+
+def _post(client, url, data, **headers):
+    return client.post(
+        url, json.dumps(data), content_type="application/json", **headers
+    )
+
+
+def test_customer_logs_in_with_the_app_and_reads_the_profile(client, customer):
+    token = app_login(client, customer)
+
+    response = call(client, "get", PROFILE_URL, token)
+
+    assert response.status_code == 200
+    assert response.json()["username"] == customer.username
+    assert response.json()["email"] == customer.email
+
+
+def test_wrong_password_gets_no_token(client, customer):
+    response = _post(
+        client, LOGIN_URL, {"username": customer.username, "password": "nope-nope"}
+    )
+
+    assert response.status_code == 400
+    assert "session_token" not in response.content.decode()
+
+
+def test_app_login_is_rate_limited_like_the_site(client, customer, password):
+    wrong = {"username": customer.username, "password": "wrong-password"}
+    for _ in range(5):  # allauth's login_failed limit: 5 per 5 minutes
+        _post(client, LOGIN_URL, wrong)
+
+    response = _post(
+        client, LOGIN_URL, {"username": customer.username, "password": password}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "too_many_login_attempts"
+    assert "session_token" not in response.content.decode()
+
+
+def test_logged_out_token_is_refused(client, customer):
+    token = app_login(client, customer)
+
+    response = client.delete(
+        "/_allauth/app/v1/auth/session", HTTP_X_SESSION_TOKEN=token
+    )
+
+    assert response.status_code == 401  # allauth: "logged out"
+    assert call(client, "get", PROFILE_URL, token).status_code == 401
+
+
+def test_signup_through_the_app_sends_the_sites_verification_email(client):
+    response = _post(
+        client,
+        "/_allauth/app/v1/auth/signup",
+        {
+            "username": "appuser",
+            "email": "app@example.com",
+            "password": "a-long-pass-123",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    # Mandatory verification: no token until the address is confirmed.
+    assert response.status_code == 401
+    user = get_user_model().objects.get(username="appuser")
+    assert user.preferred_language == "zh-hans"
+    assert not EmailAddress.objects.get(user=user).verified
+    run_ready_tasks()
+    assert [message.to for message in mail.outbox] == [["app@example.com"]]
+    # The link opens the site's own confirmation page.
+    assert "/accounts/confirm-email/" in mail.outbox[0].body
+
+
+def test_password_reset_through_the_app_mails_the_sites_link(client, customer):
+    response = _post(
+        client, "/_allauth/app/v1/auth/password/request", {"email": customer.email}
+    )
+
+    assert response.status_code == 200
+    run_ready_tasks()
+    assert [message.to for message in mail.outbox] == [[customer.email]]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_anonymous_caller_gets_401_in_the_error_shape(client):
+    response = client.get(PROFILE_URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "not_authenticated",
+        "message": "Authentication credentials were not provided.",
+        "fields": {},
+    }
+    assert response.headers["WWW-Authenticate"] == "X-Session-Token"
+
+
+def test_unknown_token_gets_401(client):
+    assert call(client, "get", PROFILE_URL, "not-a-token").status_code == 401
+
+
+def test_doctor_is_refused_even_with_a_valid_token(client, doctor):
+    token = app_login(client, doctor)
+
+    response = call(client, "get", PROFILE_URL, token)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert response.json()["message"] == str(STAFF_REFUSED_MESSAGE)
+
+
+def test_site_login_page_still_works(client, customer, password):
+    response = client.post(
+        "/accounts/login/", {"login": customer.username, "password": password}
+    )
+
+    assert response.status_code == 302
+    assert client.get("/pets/").status_code == 200

@@ -1,0 +1,85 @@
+"""The JSON API for the owners' app (/api/v1/): its one error shape and its
+URLs (its settings: healingpaws/api_settings.py).
+
+Decisions (README, "The API"):
+- Versioned in the path: everything lives under /api/v1/; a later version
+  gets /api/v2/ beside it.
+- Authentication is allauth's headless "app" client: the app signs up, logs
+  in, logs out and resets its password at /_allauth/app/v1/... (the same
+  rules, rate limits and e-mails as the site, whose pages stay as they are)
+  and sends the session token it gets as `X-Session-Token`.
+- For now the API serves customers only: staff (doctors, front desk,
+  translators, superusers) must pass a second factor, which the API cannot
+  check yet, so it refuses them (accounts.api_auth.IsCustomer).
+- Every error answers {"code", "message", "fields"} in the requester's
+  language (Accept-Language, as the site's first visit).
+- Throttling counts per user (per address when anonymous) in the shared
+  cache (Redis in production). CORS is off: the app is native, so no
+  Access-Control-* header is ever sent and browsers on other sites cannot
+  read the API.
+"""
+
+from django.urls import include, path
+from django.utils.translation import gettext as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+from accounts.api import profile_urlpatterns
+
+
+def error_handler(exc, context):
+    """DRF's handler, with every error answered in one shape:
+    {"code": "not_found", "message": "...", "fields": {"name": ["..."]}}."""
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = error_body(exc, response.data, response.status_code)
+    return response
+
+
+def error_body(exc, data, status_code: int) -> dict:
+    if isinstance(exc, exceptions.ValidationError):
+        if isinstance(data, dict):
+            fields = _field_messages(data)
+            general = fields.pop("non_field_errors", [])
+        else:
+            fields, general = {}, [str(message) for message in data]
+        message = general[0] if general else _("Check the fields marked below.")
+        return {"code": "invalid", "message": message, "fields": fields}
+    if isinstance(exc, exceptions.APIException):
+        code = exc.get_codes()
+        code = code if isinstance(code, str) else exc.default_code
+        return {"code": code, "message": str(exc.detail), "fields": {}}
+    # Django's Http404 and PermissionDenied, which DRF answers as its own.
+    code = "not_found" if status_code == 404 else "permission_denied"
+    return {"code": code, "message": str(data.get("detail", "")), "fields": {}}
+
+
+def _field_messages(data) -> dict:
+    fields = {}
+    for name, value in data.items():
+        if isinstance(value, dict):
+            for inner, messages in _field_messages(value).items():
+                fields[f"{name}.{inner}"] = messages
+        elif isinstance(value, list):
+            fields[name] = [str(message) for message in value]
+        else:
+            fields[name] = [str(value)]
+    return fields
+
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        # The split view serves its initialiser as a script file of its own
+        # (the CSP forbids inline script); the page's template has no inline
+        # style either.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+    path("", include(profile_urlpatterns)),
+]

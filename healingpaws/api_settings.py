@@ -1,0 +1,57 @@
+"""The settings of the API's libraries (DRF, drf-spectacular, allauth's
+headless mode), applied by settings.py with vars().update(). The decisions
+behind them are in healingpaws/api.py's docstring."""
+
+API_TITLE = "Healing Paws API"
+
+
+def api_settings(env) -> dict:
+    """The settings of DRF, drf-spectacular and allauth's headless mode,
+    applied by settings.py with vars().update()."""
+    return {
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                # The token the app got from /_allauth/app/v1/auth/login.
+                "accounts.api_auth.SessionTokenAuthentication",
+            ],
+            "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.IsCustomer"],
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+            "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+            "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+            "PAGE_SIZE": 25,
+            "EXCEPTION_HANDLER": "healingpaws.api.error_handler",
+            # Counted in the default cache: Redis, shared by every process.
+            "DEFAULT_THROTTLE_CLASSES": [
+                "rest_framework.throttling.UserRateThrottle",
+                "rest_framework.throttling.AnonRateThrottle",
+            ],
+            "DEFAULT_THROTTLE_RATES": {
+                "user": env.str("API_USER_RATE", default="120/minute"),
+                "anon": env.str("API_ANON_RATE", default="30/minute"),
+            },
+            "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+        },
+        "SPECTACULAR_SETTINGS": {
+            "TITLE": API_TITLE,
+            "DESCRIPTION": (
+                "The owners' app API. Get a session token from allauth's headless "
+                "app client (POST /_allauth/app/v1/auth/login) and send it as the "
+                "X-Session-Token header. Every error answers "
+                '{"code", "message", "fields"} in the Accept-Language language.'
+            ),
+            "VERSION": "1",
+            "SERVE_INCLUDE_SCHEMA": False,
+            "SCHEMA_PATH_PREFIX": r"/api/v1",
+            "COMPONENT_SPLIT_REQUEST": True,
+            # Swagger UI from the drf-spectacular-sidecar package: no CDN.
+            "SWAGGER_UI_DIST": "SIDECAR",
+            "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+            "REDOC_DIST": "SIDECAR",
+        },
+        # allauth headless: the app client only; the site keeps its own pages
+        # (and e-mails link to them: no HEADLESS_FRONTEND_URLS).
+        "HEADLESS_ONLY": False,
+        "HEADLESS_CLIENTS": ("app",),
+        "HEADLESS_SERVE_SPECIFICATION": False,
+    }

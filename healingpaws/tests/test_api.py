@@ -1,0 +1,95 @@
+"""The API's frame: its schema and docs, its one error shape in the
+requester's language, its throttle, and no CORS."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from rest_framework.throttling import UserRateThrottle
+
+from accounts.tests.api import app_login, call
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    # drf-spectacular's own check: a warning fails the command.
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", tmp_path / "s.yml"
+    )
+
+    assert "/api/v1/profile/" in (tmp_path / "s.yml").read_text()
+
+
+def test_schema_endpoint_lists_the_owner_endpoints(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert "/api/v1/profile/" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["sessionToken"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Session-Token",
+    }
+    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {
+        "code",
+        "message",
+        "fields",
+    }
+
+
+def test_docs_page_runs_under_the_csp_from_local_files(client):
+    response = client.get("/api/v1/docs/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    # No inline script or style: every <script> has a src, no <style> block.
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
+    assert "<style" not in page
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert all(source.startswith("/") for source in sources), sources
+    assert any("swagger-ui-bundle.js" in source for source in sources)
+    initialiser = next(source for source in sources if "script=" in source)
+    script = client.get(initialiser.replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].startswith("application/javascript")
+    assert "/api/v1/schema/" in script.content.decode()
+
+
+def test_errors_answer_in_the_requesters_language(client):
+    response = client.get("/api/v1/profile/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "not_authenticated"
+    assert body["message"] == "身份认证信息未提供。"
+    assert body["fields"] == {}
+
+
+def test_calls_are_throttled_per_user(client, customer, other_customer, monkeypatch):
+    # DRF reads the rates once, into the class.
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/minute"})
+    token = app_login(client, customer)
+    codes = [
+        call(client, "get", "/api/v1/profile/", token).status_code for _ in range(4)
+    ]
+
+    assert codes == [200, 200, 200, 429]
+    answer = call(client, "get", "/api/v1/profile/", token).json()
+    assert answer["code"] == "throttled"
+    # Counted per user: another customer is not held back.
+    other = app_login(client, other_customer)
+    assert call(client, "get", "/api/v1/profile/", other).status_code == 200
+
+
+def test_no_cors_headers_for_another_origin(client, customer):
+    token = app_login(client, customer)
+
+    response = call(
+        client, "get", "/api/v1/profile/", token, HTTP_ORIGIN="https://evil.example"
+    )
+
+    assert response.status_code == 200
+    assert not [h for h in response.headers if h.lower().startswith("access-control")]
