@@ -14,6 +14,7 @@ from core.images import image_response, upload_answer, wants_json
 
 from . import services
 from .closure import pending_closure
+from .data_export import EXPORT_DAYS
 from .forms import AvatarForm, ProfileForm, SignupForm
 from .models import Notification, User
 from .notifications import notifications_mark_read
@@ -34,15 +35,21 @@ def profile(request):
             return redirect("accounts:profile")
     else:
         form = ProfileForm(instance=request.user)
+    return _profile_page(request, form=form, avatar_form=AvatarForm())
+
+
+def _profile_page(request, *, form, avatar_form, status=200):
     return render(
         request,
         "accounts/profile.html",
         {
             "form": form,
-            "avatar_form": AvatarForm(),
+            "avatar_form": avatar_form,
             "profile_sections": profile_sections(),
             "account_closure": pending_closure(request.user),
+            "export_days": EXPORT_DAYS,
         },
+        status=status,
     )
 
 
@@ -60,10 +67,10 @@ def avatar_upload(request):
     if form.errors:
         if wants_json(request):
             return upload_answer(form=form)
-        return render(
+        return _profile_page(
             request,
-            "accounts/profile.html",
-            {"form": ProfileForm(instance=request.user), "avatar_form": form},
+            form=ProfileForm(instance=request.user),
+            avatar_form=form,
             status=400,
         )
     messages.success(request, _("Your new avatar is in place."))

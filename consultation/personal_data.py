@@ -13,6 +13,8 @@ the doctors' replies stay, as the hospital's record of its advice.
 from functools import partial
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
@@ -79,9 +81,15 @@ def erase(user) -> None:
     for message in own.exclude(photo=""):
         files += [image.name for image in (message.photo, message.photo_thumbnail)]
     own.update(text=removed, photo="", photo_thumbnail="")
-    for thread in Thread.objects.for_customer(user):
+    threads = Thread.objects.for_customer(user)
+    for thread in threads:
         thread.subject = subject % {"number": thread.pk}
         thread.save(update_fields=["subject"])
+    # The admin's history names a thread by its subject.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Thread),
+        object_id__in=[str(thread.pk) for thread in threads],
+    ).update(object_repr=subject % {"number": "—"})
     storage = Message._meta.get_field("photo").storage
     transaction.on_commit(partial(_delete, storage, [name for name in files if name]))
 

@@ -6,14 +6,18 @@ doctors' notes marked for the owner (never the internal ones) and the record
 the owner sees: doses, weights, prescriptions and refill requests. Patient
 alerts are the doctors' banner and stay out.
 
-Erasure: pets, notes and the record are the hospital's medical record and
-stay, attached to the anonymised owner; the pets are archived (nobody looks
-after them from this account any more), the care-reminder switch goes.
+Also the vaccination certificates issued to the customer and the share links
+they made (whom for, when opened).
+
+Erasure: pets, notes, the record and issued certificates are the hospital's
+medical record and stay, attached to the anonymised owner; the pets are
+archived (nobody looks after them from this account any more); the
+care-reminder switch and the share links (with their openings) go.
 """
 
 from accounts.personal_data import Export, file_extension, personal_data_register, when
 
-from .models import CareReminderSetting, Pet
+from .models import CareReminderSetting, Certificate, Pet, RecordShare
 from .services import pet_archive
 
 
@@ -103,13 +107,44 @@ def export(user) -> Export:
                 "prescriptions": [_prescription(p) for p in pet.prescriptions.all()],
             }
         )
-    return Export(data={"pets": data}, files=files)
+    certificates = [
+        {
+            "pet": certificate.pet_id,
+            "code": certificate.code,
+            "issued_on": when(certificate.issued_on),
+            "items": certificate.items,
+        }
+        for certificate in Certificate.objects.filter(issued_to=user)
+    ]
+    shares = [
+        {
+            "pet": share.pet_id,
+            "for": share.recipient,
+            "created_at": when(share.created_at),
+            "expires_at": when(share.expires_at),
+            "revoked_at": when(share.revoked_at),
+            "opened_at": [when(opened.opened_at) for opened in share.opens.all()],
+        }
+        for share in RecordShare.objects.filter(created_by=user).prefetch_related(
+            "opens"
+        )
+    ]
+    return Export(
+        data={
+            "pets": data,
+            "vaccination_certificates": certificates,
+            "record_share_links": shares,
+        },
+        files=files,
+    )
 
 
 def erase(user) -> None:
     for pet in Pet.objects.for_owner(user).active():
         pet_archive(pet=pet)
     CareReminderSetting.objects.filter(owner=user).delete()
+    # The links the owner gave out stop working, and whom they were for goes.
+    RecordShare.objects.filter(created_by=user).delete()
 
 
 def register() -> None:

@@ -14,6 +14,8 @@ from consultation.models import Message, Thread
 from consultation.tests.factories import png_upload
 from pets import services as pet_services
 from pets.models import Pet, RefillRequest, WeightEntry
+from pets.record.certificates import certificate_issue
+from pets.record.sharing import share_create
 from pets.tests.factories import DoctorNoteFactory
 from pets.tests.record_factories import CareDoseFactory, PrescriptionFactory
 from reservations.models import Reservation, State
@@ -68,6 +70,8 @@ def seed_customer(tag: str, *, doctor=None) -> Seeded:
     RefillRequest.objects.create(
         prescription=prescription, requested_by=user, note=f"Refill please {tag}"
     )
+    share_create(pet=pet, by=user, days=7, recipient=f"Clinic {tag}")
+    certificate = certificate_issue(pet=pet, by=user)
     visit = make_visit(pet, symptoms=f"Coughing {tag}")
     reservation_transition(
         reservation=visit, to_state=State.CONFIRMED, by=doctor, note=f"See you {tag}"
@@ -97,6 +101,8 @@ def seed_customer(tag: str, *, doctor=None) -> Seeded:
         "batch": dose.batch_number,
         "drug": prescription.drug,
         "refill": f"Refill please {tag}",
+        "share_for": f"Clinic {tag}",
+        "certificate": certificate.code,
         "symptoms": visit.symptoms,
         "event_note": f"See you {tag}",
         "subject": thread.subject,

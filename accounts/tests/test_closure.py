@@ -24,7 +24,7 @@ from accounts.tests.factories import PASSWORD, DoctorFactory
 from accounts.tests.personal_data_seed import seed_customer
 from consultation.models import Message
 from core.background import run_ready_tasks
-from pets.models import DoctorNote, Pet
+from pets.models import Certificate, DoctorNote, Pet
 from reservations.models import Reservation, ReservationEvent
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +184,8 @@ def test_after_the_grace_period_no_personal_string_is_left_but_the_record_is(
     assert not UserSession.objects.filter(user=user).exists()
     assert not Authenticator.objects.filter(user=user).exists()
     assert AccountClosure.objects.get(user=user).erased_at is not None
+    assert _rows_holding(alpha.texts["share_for"]) == []
+    assert Certificate.objects.filter(pet=pet).exists()
     assert closed_sockets == [user.pk]
     for path in files:
         assert not os.path.exists(path)

@@ -185,3 +185,4 @@ def test_the_profile_offers_the_export_and_closing_the_account(client, seeded):
     page = client.get(reverse("accounts:profile")).content.decode()
     assert reverse("accounts:export-request") in page
     assert reverse("accounts:close") in page
+    assert "valid for 7 days" in page
