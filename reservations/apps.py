@@ -20,3 +20,5 @@ class ReservationsConfig(AppConfig):
         schedule.every(reminders.REMINDER_EVERY, reminders.send_due_reminders)
         # Visits nobody came to, at the end of their day (issue 16).
         schedule.every(reminders.NO_SHOWS_EVERY, reminders.mark_missed_visits)
+        # Waitlist offers not taken in time go to the next owner.
+        schedule.every(reminders.WAITLIST_EVERY, reminders.expire_waitlist_offers)

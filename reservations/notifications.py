@@ -13,7 +13,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.notifications import notification_kind_register, notification_send
@@ -31,6 +33,8 @@ from .models import Reservation, ReservationEvent, State, Triage, choice_label
 # The kinds of notification reservations sends (accounts/notification_kinds.py).
 VISIT_STATE = "visit_state"
 VISIT_TRIAGE = "visit_triage"
+# A place freed for a pet on the waitlist (services/waitlist_offers.py).
+WAITLIST_OFFER = "waitlist_offer"
 NOTIFICATION_KINDS = {
     ReservationEvent.Kind.STATE: VISIT_STATE,
     ReservationEvent.Kind.TRIAGE: VISIT_TRIAGE,
@@ -163,6 +167,19 @@ def visit_of(params: dict) -> dict:
     return {"reservation": visit} if visit else {}
 
 
+def waitlist_offer_text(params: dict) -> str:
+    starts = parse_datetime(str(params.get("starts") or ""))
+    when = (
+        date_format(timezone.localtime(starts), "SHORT_DATETIME_FORMAT")
+        if starts
+        else ""
+    )
+    return gettext(
+        "A place has freed up for %(pet)s on %(time)s: it is held for you "
+        "for 30 minutes."
+    ) % {"pet": params.get("pet", ""), "time": when}
+
+
 VISIT_ICON = "bi-clipboard2-pulse"
 
 
@@ -178,4 +195,7 @@ def register() -> None:
         text=visit_triage_text,
         payload=visit_of,
         icon=VISIT_ICON,
+    )
+    notification_kind_register(
+        WAITLIST_OFFER, text=waitlist_offer_text, icon="bi-calendar2-plus"
     )

@@ -27,7 +27,7 @@ from django_tasks import task
 
 from .models import Reservation, State
 from .notifications import visit_email_send
-from .services import no_shows_mark_missed
+from .services import no_shows_mark_missed, waitlist_offers_expire
 
 logger = logging.getLogger("healingpaws.reservations")
 
@@ -148,3 +148,12 @@ NO_SHOWS_EVERY = datetime.timedelta(hours=1)
 def mark_missed_visits() -> dict[str, int]:
     """The schedule's job: confirmed visits of past days become no-shows."""
     return {"marked": no_shows_mark_missed()}
+
+
+# Waitlist offers not taken in their 30 minutes go to the next owner (issue 16).
+WAITLIST_EVERY = datetime.timedelta(minutes=1)
+
+
+@task()
+def expire_waitlist_offers() -> dict[str, int]:
+    return {"handed_on": waitlist_offers_expire()}

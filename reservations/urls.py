@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, waitlist_views
 
 app_name = "reservations"
 
@@ -8,6 +8,17 @@ urlpatterns = [
     path("", views.ReservationListView.as_view(), name="list"),
     path("new/", views.reservation_create, name="new"),
     path("slots/", views.slots, name="slots"),
+    path("waitlist/new/", waitlist_views.waitlist_join, name="waitlist-new"),
+    path(
+        "waitlist/<int:pk>/",
+        waitlist_views.waitlist_offer,
+        name="waitlist-offer",
+    ),
+    path(
+        "waitlist/<int:pk>/leave/",
+        waitlist_views.waitlist_leave,
+        name="waitlist-leave",
+    ),
     path("<int:pk>/", views.ReservationDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.reservation_edit, name="edit"),
     path("<int:pk>/cancel/", views.reservation_cancel, name="cancel"),

@@ -15,7 +15,13 @@ from pets.models import Pet
 from . import services, states, waits
 from .calendar import CALENDAR_MIMETYPE, CANCEL, FILENAME, PUBLISH, visit_calendar
 from .forms import ReservationForm, VisitCancelForm, ongoing_visit_error
-from .models import SYMPTOMS_MAX_LENGTH, ClinicSettings, Reservation, State
+from .models import (
+    SYMPTOMS_MAX_LENGTH,
+    ClinicSettings,
+    Reservation,
+    State,
+    WaitlistEntry,
+)
 from .selectors import queue_places
 from .slots import (
     bookable_days,
@@ -54,6 +60,12 @@ class ReservationListView(LoginRequiredMixin, ListView):
             for visit in current
         ]
         context["has_pets"] = self.request.user.pets.exists()
+        context["waitlist"] = (
+            WaitlistEntry.objects.for_owner(self.request.user)
+            .active()
+            .select_related("pet")
+            .in_turn()
+        )
         return context
 
 

@@ -9,6 +9,7 @@ from . import pet_history  # noqa: F401  (adds the visit history to the pet's pa
 from .queue import REORDER_BAD_REQUEST_ERROR
 from .rules import ClinicSettingsAdmin, MaxWaitAdmin, OpeningHoursAdmin
 from .visits import ReservationAdmin
+from .waitlist import WaitlistEntryAdmin
 
 __all__ = [
     "REORDER_BAD_REQUEST_ERROR",
@@ -16,4 +17,5 @@ __all__ = [
     "MaxWaitAdmin",
     "OpeningHoursAdmin",
     "ReservationAdmin",
+    "WaitlistEntryAdmin",
 ]

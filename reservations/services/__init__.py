@@ -41,6 +41,15 @@ from .transitions import (
     reservation_transition,
     reservation_triage,
 )
+from .waitlist import (
+    WAITLIST_ALREADY_ERROR,
+    WAITLIST_DAYS_ERROR,
+    WAITLIST_OFFER_GONE_ERROR,
+    waitlist_join,
+    waitlist_leave,
+    waitlist_take,
+)
+from .waitlist_offers import offer_place, waitlist_offers_expire
 from .walk_in import (
     WALK_IN_BAND_ERROR,
     WALK_IN_EMAIL_TAKEN_ERROR,
@@ -67,6 +76,9 @@ __all__ = [
     "SLOT_TAKEN_ERROR",
     "SLOT_UNAVAILABLE_ERROR",
     "VISIT_CHANGED_ERROR",
+    "WAITLIST_ALREADY_ERROR",
+    "WAITLIST_DAYS_ERROR",
+    "WAITLIST_OFFER_GONE_ERROR",
     "WALK_IN_BAND_ERROR",
     "WALK_IN_EMAIL_TAKEN_ERROR",
     "WALK_IN_PET_BUSY_ERROR",
@@ -83,5 +95,10 @@ __all__ = [
     "reservation_triage",
     "reservation_update",
     "reservation_version",
+    "offer_place",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offers_expire",
+    "waitlist_take",
     "walk_in_register",
 ]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import RED_FLAG_FIELDS, Reservation, ReservationEvent, Slot
 from ..notifications import owner_notify
 from ..realtime import dashboard_changed
+from .waitlist_offers import offer_place
 
 NOT_EDITABLE_ERROR = _("This visit can no longer be changed.")
 NOT_ALLOWED_ERROR = _("Only a doctor can make this change.")
@@ -81,7 +82,10 @@ def record(reservation, kind, actor, *, old="", to="", note="", notify=True):
 
 
 def release_place(slot):
+    """A visit gives its place back; the first matching owner on the
+    waitlist is offered it (waitlist_offers.offer_place)."""
     Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
+    offer_place(slot)
 
 
 def local_day(moment):

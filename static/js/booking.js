@@ -25,12 +25,34 @@ function setUp(form) {
     return line;
   }
 
+  // A new booking offers the waitlist for a day without free times.
+  function waitlistLink() {
+    var base = form.getAttribute("data-waitlist-url");
+    var fragment = document.createDocumentFragment();
+    if (!base) {
+      return fragment;
+    }
+    var params = new URLSearchParams({ date: dayInput.value });
+    var pet = form.querySelector('select[name="pet"]');
+    if (pet && pet.value) {
+      params.set("pet", pet.value);
+    }
+    var link = document.createElement("a");
+    link.href = base + "?" + params.toString();
+    link.textContent = gettext("Or join the waitlist");
+    link.setAttribute("data-testid", "waitlist-link");
+    fragment.append(" ", link);
+    return fragment;
+  }
+
   function showSlots(slots) {
     var chosen = form.querySelector('input[name="starts_at"]:checked');
     var chosenValue = chosen ? chosen.value : "";
     list.textContent = "";
     if (slots.length === 0) {
-      list.appendChild(message(gettext("No free times on this day. Please pick another day."), "text-body-secondary"));
+      var none = message(gettext("No free times on this day. Please pick another day."), "text-body-secondary");
+      none.appendChild(waitlistLink());
+      list.appendChild(none);
       return;
     }
     slots.forEach(function (slot, index) {

@@ -1,0 +1,73 @@
+"""The waitlist in the dashboard: doctors and the front desk see who waits
+for a place, for which days, and the offers held. Owners join and leave on
+the public site, and places are offered by the services: nothing is edited
+here."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ..models import WaitlistEntry
+
+
+class ActiveFilter(admin.SimpleListFilter):
+    title = _("on the list")
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Waiting or offered")), ("all", _("All"))]
+
+    def choices(self, changelist):
+        # "Waiting or offered" is the default: the list a desk works from.
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "yes") == value,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value}
+                ),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset if self.value() == "all" else queryset.active()
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "pet_link",
+        "owner_contact",
+        "first_day",
+        "last_day",
+        "state",
+        "offered_slot",
+        "offer_expires_at",
+        "created_at",
+    ]
+    list_display_links = None
+    list_filter = [ActiveFilter, "state"]
+    list_select_related = ["pet", "owner", "offered_slot"]
+    search_fields = ["pet__name", "owner__display_name", "owner__email", "owner__phone"]
+    ordering = ["created_at", "pk"]
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("pet"), ordering="pet__name")
+    def pet_link(self, entry):
+        url = reverse("admin:pets_pet_change", args=[entry.pet_id])
+        return format_html('<a href="{}">{}</a>', url, entry.pet.name)
+
+    @admin.display(description=_("owner"), ordering="owner__display_name")
+    def owner_contact(self, entry):
+        owner = entry.owner
+        contact = " · ".join(part for part in (owner.phone, owner.email) if part)
+        return format_html("{}<br><small>{}</small>", owner.name, contact)
