@@ -26,6 +26,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 from accounts.api import profile_urlpatterns
+from pets.api import router as pets_router
 
 
 def error_handler(exc, context):
@@ -82,4 +83,5 @@ urlpatterns = [
         name="docs",
     ),
     path("", include(profile_urlpatterns)),
+    path("", include(pets_router.urls)),
 ]
