@@ -11,7 +11,7 @@ from django.utils.encoding import force_str
 from django.utils.translation import gettext, gettext_lazy
 
 from .models import User
-from .roles import is_doctor
+from .roles import is_hospital_staff
 
 EMAIL_CONFIRMED_SIGN_IN_MESSAGE = gettext_lazy(
     "Your e-mail is confirmed. Sign in to continue."
@@ -31,8 +31,9 @@ class AccountAdapter(DefaultAccountAdapter):
     """Healing Paws' hooks into allauth: landing pages, language, e-mails."""
 
     def get_login_redirect_url(self, request):
-        # Doctors work in the dashboard; customers start on the public site.
-        if is_doctor(request.user):
+        # The hospital's staff work in the dashboard; customers start on the
+        # public site.
+        if is_hospital_staff(request.user):
             return resolve_url("admin:index")
         return super().get_login_redirect_url(request)
 

@@ -2,9 +2,11 @@ import re
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 
+from accounts.roles import FRONT_DESK_GROUP
 from accounts.tests.factories import UserFactory
 from core.background import run_ready_tasks
 from core.tests.mail import ACCEPTING, REFUSING, retries_due
@@ -29,6 +31,19 @@ def test_a_doctor_lands_on_the_dashboard(client, doctor, password):
     response = client.post(LOGIN_URL, {"login": doctor.username, "password": password})
 
     assert response["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+def test_the_front_desk_lands_on_the_dashboard_with_its_account_links(client, password):
+    desk = UserFactory(username="reception", is_staff=True)
+    desk.groups.add(Group.objects.get(name=FRONT_DESK_GROUP))
+
+    response = client.post(LOGIN_URL, {"login": "reception", "password": password})
+
+    assert response["Location"] == reverse("admin:index")
+    html = client.get(response["Location"]).content.decode()
+    assert f'href="{reverse("mfa_index")}"' in html
+    assert f'href="{reverse("usersessions_list")}"' in html
 
 
 @pytest.mark.django_db
