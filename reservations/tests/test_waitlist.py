@@ -314,3 +314,9 @@ def test_doctors_and_the_front_desk_see_the_waitlist_and_customers_do_not(
 def test_the_schedule_hands_on_lapsed_offers_every_minute():
     (job,) = [j for j in schedule.jobs() if j.name.endswith("expire_waitlist_offers")]
     assert job.period == datetime.timedelta(minutes=1)
+
+
+def test_the_today_panel_links_the_waitlist_for_the_front_desk(client):
+    client.force_login(make_front_desk())
+    page = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:reservations_waitlistentry_changelist") in page
