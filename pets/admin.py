@@ -17,6 +17,7 @@ from .models import (
     DoctorNote,
     PatientAlert,
     Pet,
+    PetDocument,
     Prescription,
     WeightEntry,
 )
@@ -29,6 +30,7 @@ from .record.admin import (
     weight_forms_save,
 )
 from .record.alerts_admin import AlertInline, AlertPagesMixin, alert_forms_save
+from .record.document_admin import DocumentInline, document_forms_save
 from .record.refill_admin import RefillRequestAdmin  # noqa: F401 (registers it)
 from .templatetags.pets_tags import pet_photo
 
@@ -129,6 +131,7 @@ class PetAdmin(AlertPagesMixin, PhoneSearchMixin, admin.ModelAdmin):
         CareDoseInline,
         PrescriptionInline,
         WeightInline,
+        DocumentInline,
         DoctorNoteInline,
     ]
     actions = ["archive", "restore"]
@@ -211,6 +214,9 @@ class PetAdmin(AlertPagesMixin, PhoneSearchMixin, admin.ModelAdmin):
             return
         if formset.model is Prescription:
             prescription_forms_save(pet=form.instance, formset=formset)
+            return
+        if formset.model is PetDocument:
+            document_forms_save(request=request, pet=form.instance, formset=formset)
             return
         if formset.model is WeightEntry:
             weight_forms_save(request=request, pet=form.instance, formset=formset)

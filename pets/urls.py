@@ -31,6 +31,12 @@ urlpatterns = [
         document_views.certificate_download,
         name="certificate",
     ),
+    path(
+        "<int:pk>/documents/<int:document_pk>/",
+        document_views.document_download,
+        name="document",
+    ),
+    path("<int:pk>/documents.zip", document_views.documents_zip, name="documents-zip"),
     path("certificates/verify/", document_views.certificate_verify, name="verify"),
     path("<int:pk>/restore/", views.pet_restore, name="restore"),
     path("<int:pk>/photo/", views.pet_photo, {"size": "full"}, name="photo"),

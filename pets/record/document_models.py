@@ -3,6 +3,7 @@ owner, checked by anyone through their verification code."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 CODE_LENGTH = 12
@@ -44,3 +45,75 @@ class Certificate(models.Model):
     def display_code(self):
         """XXXX-XXXX-XXXX."""
         return "-".join(self.code[i : i + 4] for i in range(0, len(self.code), 4))
+
+
+class DocumentKind(models.TextChoices):
+    LAB = "lab", _("Lab results")
+    IMAGING = "imaging", _("Imaging")
+    REPORT = "report", _("Report or letter")
+    OTHER = "other", _("Other")
+
+
+class PetDocumentQuerySet(models.QuerySet):
+    def visible_to_owner(self):
+        return self.filter(visible_to_owner=True)
+
+
+class PetDocument(models.Model):
+    """A file a doctor attached to a pet's record: a PDF re-written without
+    scripts, attachments or annotations, or an image re-encoded as WebP
+    (pets.record.documents). Never the upload as sent."""
+
+    pet = models.ForeignKey(
+        "pets.Pet",
+        verbose_name=_("pet"),
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DocumentKind.choices, default=DocumentKind.LAB
+    )
+    title = models.CharField(_("title"), max_length=120)
+    # Under a random name; served only by pets.record.document_views.
+    file = models.FileField(_("file"), upload_to="documents/")
+    content_type = models.CharField(max_length=40, editable=False)
+    size = models.PositiveIntegerField(_("size"), editable=False)
+    visible_to_owner = models.BooleanField(
+        _("visible to owner"),
+        default=True,
+        help_text=_("Unticked, only doctors see it."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attached by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("attached"), auto_now_add=True)
+
+    objects = PetDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["pet", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(content_type__in=["application/pdf", "image/webp"]),
+                name="pets_petdocument_safe_type",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def extension(self):
+        return "pdf" if self.content_type == "application/pdf" else "webp"
+
+    @property
+    def download_name(self):
+        """An ASCII file name every browser keeps: date, title, id."""
+        title = slugify(self.title) or "document"
+        return f"{self.created_at:%Y-%m-%d}-{title}-{self.pk}.{self.extension}"

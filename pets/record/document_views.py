@@ -1,17 +1,22 @@
-"""The owner's documents: the vaccination certificate (PDF), and the public
-page where anyone checks a certificate's verification code."""
+"""The record's documents: the vaccination certificate (PDF), the files
+doctors attached, everything as one ZIP, and the public page where anyone
+checks a certificate's verification code."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from accounts.roles import is_doctor
+
 from ..models import Pet
-from . import certificates
+from . import bundle, certificates
 from .certificate_pdf import render_certificate
 
 
@@ -49,7 +54,7 @@ def certificate_download(request, pk):
 
 class VerifyForm(forms.Form):
     code = forms.CharField(
-        label=_("Verification code"),
+        label=gettext_lazy("Verification code"),
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
@@ -78,3 +83,47 @@ def certificate_verify(request):
     response = render(request, "pets/record/certificate_verify.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@login_required
+def document_download(request, pk, document_pk):
+    """A document of the record, for its owner (if shown to them) and for
+    doctors; 404 for anybody else."""
+    pet = get_object_or_404(Pet.objects.visible_to(request.user), pk=pk)
+    documents = pet.documents.all()
+    if pet.owner_id == request.user.pk and not is_doctor(request.user):
+        documents = documents.visible_to_owner()
+    document = get_object_or_404(documents, pk=document_pk)
+    with document.file.open("rb") as stored:
+        content = stored.read()
+    return attachment(
+        content,
+        content_type=document.content_type,
+        filename=document.download_name,
+    )
+
+
+@login_required
+def documents_zip(request, pk):
+    """Everything in one ZIP for the owner: the documents shown to them and
+    a fresh vaccination certificate; 404 for anybody else."""
+    pet = get_object_or_404(
+        Pet.objects.for_owner(request.user).select_related("owner"), pk=pk
+    )
+    certificate = certificates.certificate_issue(pet=pet, by=request.user)
+    with translation.override(request.user.preferred_language):
+        pdf = render_certificate(certificate)
+    try:
+        content = bundle.documents_zip(pet=pet, certificate_pdf=pdf)
+    except bundle.TooLarge:
+        messages.error(
+            request,
+            _("These files are too large for one download; download them one by one."),
+        )
+        return redirect(pet.get_absolute_url() + "?record=documents#record")
+    day = timezone.localdate().isoformat()
+    return attachment(
+        content,
+        content_type="application/zip",
+        filename=f"record-{ascii_name(pet)}-{day}.zip",
+    )

@@ -28,11 +28,13 @@ CARE = "care"
 WEIGHT = "weight"
 MEDICATIONS = "medications"
 SHARING = "sharing"
+DOCUMENTS = "documents"
 TABS = [
     Tab(TIMELINE, _("Timeline")),
     Tab(CARE, _("Vaccinations and care")),
     Tab(WEIGHT, _("Weight")),
     Tab(MEDICATIONS, _("Medications")),
+    Tab(DOCUMENTS, _("Documents")),
 ]
 # Only the owner shares the record.
 OWNER_TABS = [Tab(SHARING, _("Share"))]
@@ -127,6 +129,11 @@ def record_context(pet, *, tab: str, is_owner: bool) -> dict:
         context.update(care_context(pet))
     elif tab == WEIGHT:
         context.update(weight_context(pet, is_owner=is_owner))
+    elif tab == DOCUMENTS:
+        documents = pet.documents.all()
+        context["documents"] = list(
+            documents.visible_to_owner() if is_owner else documents
+        )
     elif tab == SHARING and is_owner:
         context.update(sharing_context(pet))
     return context

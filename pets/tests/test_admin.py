@@ -44,6 +44,10 @@ def inline_management(total=1, initial=0, visits=0):
         "weights-INITIAL_FORMS": "0",
         "weights-MIN_NUM_FORMS": "0",
         "weights-MAX_NUM_FORMS": "1000",
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        "documents-MIN_NUM_FORMS": "0",
+        "documents-MAX_NUM_FORMS": "1000",
         # The read-only visit history sends its management form too.
         "reservations-TOTAL_FORMS": str(visits),
         "reservations-INITIAL_FORMS": str(visits),
