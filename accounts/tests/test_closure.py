@@ -10,6 +10,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
+from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.core import mail
 from django.db import connection, models
@@ -18,12 +19,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import account_data
-from accounts.closure import GRACE_DAYS, close_due_accounts, closure_request
+from accounts.closure import (
+    GRACE_DAYS,
+    account_erase,
+    close_due_accounts,
+    closure_request,
+)
 from accounts.models import AccountClosure, Notification, User
 from accounts.tests.factories import PASSWORD, DoctorFactory
 from accounts.tests.personal_data_seed import seed_customer
+from accounts.tests.sockets import closed_with, connected, nothing_but_presence
 from consultation.models import Message
 from core.background import run_ready_tasks
+from core.sockets import CLOSE_SESSION_ENDED
 from pets.models import Certificate, DoctorNote, Pet
 from reservations.models import Reservation, ReservationEvent
 
@@ -229,3 +237,16 @@ def test_operators_see_pending_closures_read_only(client, seeded):
     assert "Owner Alpha Lin" in response.text
     assert reverse("admin:accounts_accountclosure_add") not in response.text
     assert client.get(reverse("admin:accounts_accountclosure_add")).status_code == 403
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_erasure_closes_the_accounts_open_sockets(customer, other_customer):
+    mine, _greetings = await connected("/ws/notifications/", customer)
+    theirs, _greetings = await connected("/ws/notifications/", other_customer)
+
+    await sync_to_async(account_erase)(user=customer)
+
+    assert await closed_with(mine) == CLOSE_SESSION_ENDED
+    assert await nothing_but_presence(theirs)
+    await theirs.disconnect()
