@@ -6,19 +6,26 @@ form's rules (PetForm: an API call and the page accept exactly the same
 details) and the same services (pets.services) write them.
 """
 
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import error_responses, form_errors
+from core.images import image_response
 
 from . import services
 from .forms import PetForm
 from .models import Pet, Sex, Species
 from .services import PET_DETAIL_FIELDS
+from .views import PHOTO_FIELDS
 
 
 class PetSerializer(serializers.Serializer):
@@ -72,6 +79,20 @@ class PetSerializer(serializers.Serializer):
         return services.pet_update(pet=instance, **validated_data)
 
 
+class PhotoSerializer(serializers.Serializer):
+    photo = serializers.FileField(
+        help_text="JPEG, PNG or WebP, at most 10 MB and 25 megapixels."
+    )
+
+
+class JSONErrorsNegotiation(DefaultContentNegotiation):
+    """The photo is sent as it is (an HttpResponse, whatever the Accept);
+    errors are JSON even when the app asks for an image."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PetCursorPagination(CursorPagination):
     """Pets in the order of "My pets" (by name), in pages that stay right
     when pets are added while the app scrolls."""
@@ -84,6 +105,15 @@ ARCHIVED_PARAMETER = OpenApiParameter(
     "archived",
     bool,
     description="true: the archived pets instead of the current ones.",
+)
+
+
+SIZE_PARAMETER = OpenApiParameter(
+    "size",
+    str,
+    enum=list(PHOTO_FIELDS),
+    description="full (at most 2048 px), medium (720 px) or thumbnail (256 px "
+    "square); full when not given.",
 )
 
 
@@ -135,6 +165,43 @@ class PetViewSet(
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         pet = services.pet_restore(pet=self.get_object())
+        return Response(self.get_serializer(pet).data)
+
+    @extend_schema(
+        parameters=[SIZE_PARAMETER],
+        responses={(200, "image/webp"): OpenApiTypes.BINARY, **error_responses(404)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        parser_classes=[MultiPartParser],
+        content_negotiation_class=JSONErrorsNegotiation,
+    )
+    def photo(self, request, pk=None):
+        """The pet's photo (WebP, re-encoded); 404 when it has none."""
+        field = PHOTO_FIELDS.get(request.query_params.get("size", "full"))
+        image = getattr(self.get_object(), field) if field else None
+        if not image:
+            raise Http404
+        return image_response(image)
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoSerializer},
+        responses={200: PetSerializer, **error_responses(400, 404)},
+    )
+    @photo.mapping.post
+    def photo_upload(self, request, pk=None):
+        """A new photo, through the site's image pipeline (checked, re-encoded
+        without EXIF, renamed, with its medium size and thumbnail)."""
+        pet = self.get_object()
+        upload = PhotoSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            # The form's own field checks the file, then the service decodes it.
+            photo = PetForm.base_fields["photo"].clean(upload.validated_data["photo"])
+            pet = services.pet_update(pet=pet, photo=photo)
+        except ValidationError as error:
+            raise serializers.ValidationError({"photo": error.messages}) from None
         return Response(self.get_serializer(pet).data)
 
 
