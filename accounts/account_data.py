@@ -2,6 +2,9 @@
 the profile, its e-mail addresses and notifications; and, last of every
 app's part, the account itself, anonymised."""
 
+import json
+import re
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
@@ -88,11 +91,18 @@ def erase(user: User) -> None:
 
 def _forget_queued_emails(email):
     # The e-mail queue keeps each message (address, greeting, text) until
-    # TASKS_KEEP_DAYS: those to this address go, sent or not.
+    # TASKS_KEEP_DAYS: those naming this address go, sent or not. The whole
+    # address only: erasing li@example.com leaves bli@example.com's mail.
+    whole = re.compile(rf"(?<![\w.+-]){re.escape(email)}(?![\w-])", re.IGNORECASE)
     rows = DBTaskResult.objects.alias(
         arguments=Cast("args_kwargs", TextField())
     ).filter(arguments__icontains=email)
-    rows.delete()
+    doomed = [
+        row.pk
+        for row in rows.only("pk", "args_kwargs")
+        if whole.search(json.dumps(row.args_kwargs, ensure_ascii=False))
+    ]
+    DBTaskResult.objects.filter(pk__in=doomed).delete()
 
 
 def _forget_admin_history(user):

@@ -17,6 +17,7 @@ from django.db import connection, models
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts import account_data
 from accounts.closure import (
@@ -26,7 +27,7 @@ from accounts.closure import (
     closure_request,
 )
 from accounts.models import AccountClosure, Notification, User
-from accounts.tests.factories import PASSWORD, DoctorFactory
+from accounts.tests.factories import PASSWORD, DoctorFactory, UserFactory
 from accounts.tests.personal_data_seed import seed_customer
 from accounts.tests.sockets import closed_with, connected, nothing_but_presence
 from consultation.models import Message
@@ -250,3 +251,17 @@ async def test_the_erasure_closes_the_accounts_open_sockets(customer, other_cust
     assert await closed_with(mine) == CLOSE_SESSION_ENDED
     assert await nothing_but_presence(theirs)
     await theirs.disconnect()
+
+
+def test_the_erasure_forgets_the_queued_mail_to_the_account_only():
+    li = UserFactory(username="li", email="li@example.com")
+    UserFactory(username="bli", email="bli@example.com")
+    mail.send_mail("Hello", "For Li", None, ["li@example.com"])
+    mail.send_mail("Hello", "For Bli", None, ["bli@example.com"])
+
+    account_erase(user=li)
+
+    assert _rows_holding("For Li") == []
+    assert [
+        row.args_kwargs["args"][0]["body"] for row in DBTaskResult.objects.all()
+    ] == ["For Bli"]
