@@ -5,14 +5,22 @@ Writes go through accounts.services and are checked by the site's own form
 (ProfileForm), so the API and the profile page accept exactly the same input.
 """
 
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, views
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from core.images import image_response
 
 from .api_auth import TOKEN_HEADER, SessionTokenAuthentication
-from .forms import ProfileForm
-from .services import user_update_profile
+from .forms import AvatarForm, ProfileForm
+from .services import user_remove_avatar, user_set_avatar, user_update_profile
 
 
 class SessionTokenScheme(OpenApiAuthenticationExtension):
@@ -21,6 +29,14 @@ class SessionTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": TOKEN_HEADER}
+
+
+class JSONErrorsNegotiation(DefaultContentNegotiation):
+    """The photo is sent as it is (an HttpResponse, whatever the Accept);
+    errors are JSON even when the app asks for an image."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -67,6 +83,10 @@ class ProfileSerializer(serializers.Serializer):
         choices=ProfileForm.base_fields["preferred_language"].choices, required=False
     )
     name = serializers.CharField(read_only=True, help_text="The name people see.")
+    has_avatar = serializers.SerializerMethodField()
+
+    def get_has_avatar(self, user) -> bool:
+        return bool(user.avatar)
 
     def validate(self, attrs):
         user = self.instance
@@ -104,6 +124,59 @@ class ProfileView(generics.RetrieveUpdateAPIView):
         return super().patch(request, *args, **kwargs)
 
 
+class AvatarUploadSerializer(serializers.Serializer):
+    avatar = serializers.FileField(
+        help_text="JPEG, PNG or WebP, at most 10 MB and 25 megapixels."
+    )
+
+
+@extend_schema(tags=["profile"])
+class AvatarView(views.APIView):
+    """The owner's avatar: read it (WebP), replace it through the profile
+    page's form and image pipeline, or remove it (back to initials)."""
+
+    parser_classes = [MultiPartParser]
+    content_negotiation_class = JSONErrorsNegotiation
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("size", str, enum=["full", "thumbnail"]),
+        ],
+        responses={(200, "image/webp"): OpenApiTypes.BINARY, **error_responses(404)},
+    )
+    def get(self, request):
+        user = request.user
+        thumbnail = request.query_params.get("size") == "thumbnail"
+        image = user.avatar_thumbnail if thumbnail else user.avatar
+        if not image:
+            raise Http404
+        return image_response(image)
+
+    @extend_schema(
+        request={"multipart/form-data": AvatarUploadSerializer},
+        responses={200: ProfileSerializer, **error_responses(400)},
+    )
+    def post(self, request):
+        upload = AvatarUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        form = AvatarForm(data={}, files=upload.validated_data)
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        try:
+            user = user_set_avatar(
+                user=request.user, upload=form.cleaned_data["avatar"]
+            )
+        except ValidationError as error:
+            raise serializers.ValidationError({"avatar": error.messages}) from None
+        return Response(ProfileSerializer(user).data)
+
+    @extend_schema(request=None, responses={204: None, **error_responses()})
+    def delete(self, request):
+        user_remove_avatar(user=request.user)
+        return Response(status=204)
+
+
 profile_urlpatterns = [
     path("profile/", ProfileView.as_view(), name="profile"),
+    path("profile/avatar/", AvatarView.as_view(), name="avatar"),
 ]

@@ -12,13 +12,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.api import error_responses, form_errors
+from accounts.api import JSONErrorsNegotiation, error_responses, form_errors
 from core.images import image_response
 
 from . import services
@@ -83,14 +82,6 @@ class PhotoSerializer(serializers.Serializer):
     photo = serializers.FileField(
         help_text="JPEG, PNG or WebP, at most 10 MB and 25 megapixels."
     )
-
-
-class JSONErrorsNegotiation(DefaultContentNegotiation):
-    """The photo is sent as it is (an HttpResponse, whatever the Accept);
-    errors are JSON even when the app asks for an image."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class PetCursorPagination(CursorPagination):
