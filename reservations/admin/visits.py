@@ -30,6 +30,7 @@ from .columns import (
     triage_badge,
 )
 from .filters import DayFilter, ProgressFilter
+from .flow import FlowReportPagesMixin
 from .forms import FrontDeskDecisionForm, VisitDecisionForm
 from .queue import QueuePagesMixin
 from .walk_in import WalkInPagesMixin
@@ -61,6 +62,7 @@ class ReservationAdmin(
     PhoneSearchMixin,
     WalkInPagesMixin,
     BookForPagesMixin,
+    FlowReportPagesMixin,
     QueuePagesMixin,
     VisitActionsMixin,
     admin.ModelAdmin,
