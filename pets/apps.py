@@ -11,13 +11,16 @@ class PetsConfig(AppConfig):
         from core import schedule
 
         from . import personal_data
-        from .record import notices, reminders
+        from .record import bundle, notices, reminders
 
         # How the record's notifications read (accounts words none itself).
         notices.register()
+        bundle.register()
         # Its part of a customer's data export and account erasure.
         personal_data.register()
         # The profile page offers the care reminders switch too.
         profile_section_register("pets/record/care_reminders_switch.html")
         # Care reminders without cron: the workers run them (core/schedule.py).
         schedule.every(reminders.REMINDERS_EVERY, reminders.send_care_reminders)
+        # ZIPs built by workers are offered for a week.
+        schedule.every(bundle.CLEAN_UP_EVERY, bundle.delete_expired_bundles)

@@ -281,7 +281,11 @@ class DoctorNote(TimeStampedModel):
 # The medical record's models live in pets.record; importing them here makes
 # them pets models (and pets migrations).
 from .record.alert_models import PatientAlert  # noqa: E402, F401
-from .record.document_models import Certificate, PetDocument  # noqa: E402, F401
+from .record.document_models import (  # noqa: E402, F401
+    Certificate,
+    PetDocument,
+    RecordBundle,
+)
 from .record.health_models import (  # noqa: E402, F401
     Prescription,
     RefillRequest,

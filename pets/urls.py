@@ -37,6 +37,11 @@ urlpatterns = [
         name="document",
     ),
     path("<int:pk>/documents.zip", document_views.documents_zip, name="documents-zip"),
+    path(
+        "<int:pk>/documents/bundles/<int:bundle_pk>/",
+        document_views.bundle_download,
+        name="bundle",
+    ),
     path("certificates/verify/", document_views.certificate_verify, name="verify"),
     path("<int:pk>/restore/", views.pet_restore, name="restore"),
     path("<int:pk>/photo/", views.pet_photo, {"size": "full"}, name="photo"),

@@ -1,6 +1,8 @@
 """Documents of a pet's record: vaccination certificates issued to the
 owner, checked by anyone through their verification code."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.text import slugify
@@ -117,3 +119,46 @@ class PetDocument(models.Model):
         """An ASCII file name every browser keeps: date, title, id."""
         title = slugify(self.title) or "document"
         return f"{self.created_at:%Y-%m-%d}-{title}-{self.pk}.{self.extension}"
+
+
+BUNDLE_KEEP = datetime.timedelta(days=7)
+
+
+class RecordBundleQuerySet(models.QuerySet):
+    def expired(self, now):
+        return self.filter(created_at__lt=now - BUNDLE_KEEP)
+
+
+class RecordBundle(models.Model):
+    """A ZIP of a pet's record too large to build during a request: built by
+    a worker, offered to the owner for BUNDLE_KEEP, then deleted."""
+
+    pet = models.ForeignKey(
+        "pets.Pet",
+        verbose_name=_("pet"),
+        on_delete=models.CASCADE,
+        related_name="bundles",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    file = models.FileField(upload_to="bundles/", blank=True)
+    built_at = models.DateTimeField(_("built"), null=True, blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+
+    objects = RecordBundleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("record download")
+        verbose_name_plural = _("record downloads")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.pet} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def expires_at(self):
+        return self.created_at + BUNDLE_KEEP

@@ -5,7 +5,7 @@ checks a certificate's verification code."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -18,6 +18,9 @@ from accounts.roles import is_doctor
 from ..models import Pet
 from . import bundle, certificates
 from .certificate_pdf import render_certificate
+from .document_models import BUNDLE_KEEP
+
+DOCUMENTS_TAB = "?record=documents#record"
 
 
 def attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
@@ -106,24 +109,48 @@ def document_download(request, pk, document_pk):
 @login_required
 def documents_zip(request, pk):
     """Everything in one ZIP for the owner: the documents shown to them and
-    a fresh vaccination certificate; 404 for anybody else."""
+    a fresh vaccination certificate; built now when small, else by a worker
+    (the owner is notified); 404 for anybody else."""
     pet = get_object_or_404(
         Pet.objects.for_owner(request.user).select_related("owner"), pk=pk
     )
-    certificate = certificates.certificate_issue(pet=pet, by=request.user)
-    with translation.override(request.user.preferred_language):
-        pdf = render_certificate(certificate)
-    try:
-        content = bundle.documents_zip(pet=pet, certificate_pdf=pdf)
-    except bundle.TooLarge:
-        messages.error(
+    if bundle.documents_size(pet) > bundle.BUNDLE_INLINE_MAX_BYTES:
+        bundle.bundle_request(pet=pet, by=request.user)
+        messages.info(
             request,
-            _("These files are too large for one download; download them one by one."),
+            _(
+                "The ZIP is being prepared. You will be notified when it is "
+                "ready to download here."
+            ),
         )
-        return redirect(pet.get_absolute_url() + "?record=documents#record")
+        return redirect(pet.get_absolute_url() + DOCUMENTS_TAB)
+    with translation.override(request.user.preferred_language):
+        content = bundle.documents_zip(pet=pet, owner=request.user)
     day = timezone.localdate().isoformat()
     return attachment(
         content,
         content_type="application/zip",
         filename=f"record-{ascii_name(pet)}-{day}.zip",
     )
+
+
+@login_required
+def bundle_download(request, pk, bundle_pk):
+    """A ZIP a worker built, for the owner who asked; 404 for anybody else."""
+    pet = get_object_or_404(Pet.objects.for_owner(request.user), pk=pk)
+    ready = pet.bundles.filter(
+        requested_by=request.user,
+        built_at__isnull=False,
+        created_at__gt=timezone.now() - BUNDLE_KEEP,
+    )
+    record_bundle = get_object_or_404(ready, pk=bundle_pk)
+    day = timezone.localtime(record_bundle.built_at).date().isoformat()
+    response = FileResponse(
+        record_bundle.file.open("rb"),
+        as_attachment=True,
+        filename=f"record-{ascii_name(pet)}-{day}.zip",
+        content_type="application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

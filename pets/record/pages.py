@@ -5,16 +5,21 @@ and each page reads only the shown tab's rows, in a fixed number of queries
 whatever their number.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .document_models import BUNDLE_KEEP
 from .forms import RefillForm, ShareForm, WeightForm
 from .health_models import RefillRequest
 from .models import CareItem
 from .share_models import RecordShareOpen
+
+# A ZIP still unbuilt after this long is not announced as coming any more.
+BUNDLE_WAIT = datetime.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,23 @@ def medications_context(pet, *, is_owner: bool) -> dict:
     }
 
 
+def documents_context(pet, *, is_owner: bool) -> dict:
+    """The documents (the owner's: those shown to them), and the owner's
+    ZIPs built by a worker: two queries."""
+    documents = pet.documents.all()
+    if not is_owner:
+        return {"documents": list(documents)}
+    now = timezone.now()
+    return {
+        "documents": list(documents.visible_to_owner()),
+        "bundles": [
+            bundle
+            for bundle in pet.bundles.filter(created_at__gt=now - BUNDLE_KEEP)
+            if bundle.built_at or bundle.created_at > now - BUNDLE_WAIT
+        ],
+    }
+
+
 def sharing_context(pet) -> dict:
     """The pet's links, each with its openings, newest first: two queries."""
     now = timezone.now()
@@ -130,10 +152,7 @@ def record_context(pet, *, tab: str, is_owner: bool) -> dict:
     elif tab == WEIGHT:
         context.update(weight_context(pet, is_owner=is_owner))
     elif tab == DOCUMENTS:
-        documents = pet.documents.all()
-        context["documents"] = list(
-            documents.visible_to_owner() if is_owner else documents
-        )
+        context.update(documents_context(pet, is_owner=is_owner))
     elif tab == SHARING and is_owner:
         context.update(sharing_context(pet))
     return context

@@ -2,19 +2,26 @@
 content and cleaned; the owner (and doctors) download them, the owner takes
 everything as one ZIP; 404 for anybody else."""
 
+import datetime
 import io
 import zipfile
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from pets.models import PetDocument
+from accounts.models import Notification
+from core.background import run_ready_tasks
+from pets.models import PetDocument, RecordBundle
+from pets.record import bundle as bundle_module
 from pets.record import documents
 from pets.tests.documents_samples import pdf_bytes, png_bytes, upload
 from pets.tests.factories import PetFactory
 from pets.tests.test_admin import inline_management, pet_fields
+
+NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -221,17 +228,53 @@ def test_the_owner_downloads_everything_as_one_zip(customer_client, pet, doctor)
 
 
 @pytest.mark.django_db
-def test_a_zip_too_large_is_refused_with_a_message(
-    customer_client, pet, doctor, monkeypatch
+def test_a_large_zip_is_built_by_a_worker_and_offered_to_the_owner(
+    customer_client, client, customer, other_customer, pet, doctor, monkeypatch
 ):
-    attach(pet, doctor)
-    monkeypatch.setattr("pets.record.bundle.BUNDLE_MAX_BYTES", 10)
+    attach(pet, doctor, title="Blood panel")
+    monkeypatch.setattr("pets.record.bundle.BUNDLE_INLINE_MAX_BYTES", 10)
+    zip_url = reverse("pets:documents-zip", args=[pet.pk])
 
-    response = customer_client.get(reverse("pets:documents-zip", args=[pet.pk]))
+    response = customer_client.get(zip_url)
+    customer_client.get(zip_url)  # asked twice: one ZIP
 
     assert response.status_code == 302
     page = customer_client.get(response["Location"]).content.decode()
-    assert "too large for one download" in page
+    assert "The ZIP is being prepared" in page
+    bundle = RecordBundle.objects.get()
+    assert bundle.built_at is None
+    run_ready_tasks()
+    bundle.refresh_from_db()
+    assert bundle.built_at is not None
+    notification = Notification.objects.get(recipient=customer, kind="record_bundle")
+    assert notification.text == "The documents of Rex are ready to download."
+    page = customer_client.get(response["Location"]).content.decode()
+    assert "Your ZIP is ready" in page
+    url = reverse("pets:bundle", args=[pet.pk, bundle.pk])
+    download = customer_client.get(url)
+    content = b"".join(download.streaming_content)
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
+    assert "vaccination-certificate.pdf" in names
+    assert download["Content-Disposition"].startswith("attachment;")
+    client.force_login(other_customer)
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_built_zips_are_deleted_after_a_week(customer, pet, doctor):
+    attach(pet, doctor)
+    with time_machine.travel(NOW, tick=False) as clock:
+        bundle = bundle_module.bundle_request(pet=pet, by=customer)
+        run_ready_tasks()
+        bundle.refresh_from_db()
+        stored = bundle.file.name
+        clock.shift(datetime.timedelta(days=6))
+        assert bundle_module.delete_expired_bundles.call() == 0
+        clock.shift(datetime.timedelta(days=1, seconds=1))
+        assert bundle_module.delete_expired_bundles.call() == 1
+
+    assert not RecordBundle.objects.exists()
+    assert not bundle.file.storage.exists(stored)
 
 
 @pytest.mark.django_db
@@ -267,8 +310,8 @@ def test_the_documents_tab_runs_the_same_queries_for_1_and_50_documents(
     )
 
     # session, user, pet, notes, visits, active medications, documents,
-    # unread bell, unread consultations
-    with django_assert_num_queries(9):
+    # the owner's ZIPs, unread bell, unread consultations
+    with django_assert_num_queries(10):
         response = customer_client.get(
             reverse("pets:detail", args=[pet.pk]) + "?record=documents"
         )
