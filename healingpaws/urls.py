@@ -4,6 +4,7 @@ from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.decorators.http import last_modified
 
+from accounts.api_headless import headless_urlpatterns
 from accounts.urls import notification_urlpatterns
 
 from . import catalogs, views
@@ -37,6 +38,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     # The owners' app: its JSON API and allauth's headless sign-in for it.
     path("api/v1/", include(("healingpaws.api", "api"))),
+    # The site's signup, login and reset rules first (accounts/api_headless.py).
+    *headless_urlpatterns("_allauth/app/v1/"),
     path("_allauth/", include("allauth.headless.urls")),
     path("pets/", include("pets.urls")),
     path("reservations/", include("reservations.urls")),

@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from accounts.api_auth import STAFF_REFUSED_MESSAGE
+from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
 from accounts.tests.api import LOGIN_URL, app_login, call
+from accounts.tests.factories import PASSWORD
 from core.background import run_ready_tasks
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +77,7 @@ def test_signup_through_the_app_sends_the_sites_verification_email(client):
             "username": "appuser",
             "email": "app@example.com",
             "password": "a-long-pass-123",
+            "accept_rules": True,
         },
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
@@ -134,3 +137,63 @@ def test_site_login_page_still_works(client, customer, password):
 
     assert response.status_code == 302
     assert client.get("/pets/").status_code == 200
+
+
+def test_signup_through_the_app_asks_to_accept_the_rules(client):
+    response = _post(
+        client,
+        "/_allauth/app/v1/auth/signup",
+        {"username": "appuser", "email": "app@example.com", "password": "a-pass-1234"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "message": str(ACCEPT_RULES_REQUIRED_ERROR),
+            "code": "required",
+            "param": "accept_rules",
+        }
+    ]
+    assert not get_user_model().objects.filter(username="appuser").exists()
+
+
+def test_signup_through_the_app_says_an_address_is_taken(client, customer):
+    response = _post(
+        client,
+        "/_allauth/app/v1/auth/signup",
+        {
+            "username": "newname",
+            "email": customer.email,
+            "password": "a-long-pass-123",
+            "accept_rules": True,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["param"] == "email"
+    assert response.json()["errors"][0]["code"] == "email_taken"
+
+
+def test_app_login_finds_a_username_in_another_unicode_spelling(client, customer):
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) for c in customer.username)
+
+    response = _post(client, LOGIN_URL, {"username": fullwidth, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.json()["meta"]["session_token"]
+
+
+def test_app_reset_never_mails_an_unverified_address(client, customer):
+    EmailAddress.objects.create(user=customer, email="pending@example.com")
+
+    response = _post(
+        client,
+        "/_allauth/app/v1/auth/password/request",
+        {"email": "pending@example.com"},
+    )
+
+    assert response.status_code == 200  # the same answer: nothing is revealed
+    run_ready_tasks()
+    assert "/accounts/password/reset/key/" not in "".join(
+        message.body for message in mail.outbox
+    )
