@@ -1,12 +1,14 @@
 """Who may call the API (healingpaws/api.py): the holder of a session token
-from allauth's headless login, if a customer. Named in REST_FRAMEWORK's
-settings, so this module imports no DRF view (DRF's settings import it)."""
+from allauth's headless login, if a customer; and how its lists page. Named
+in REST_FRAMEWORK's settings, so this module imports no DRF view (DRF's
+views import it through its settings)."""
 
 from allauth.headless.contrib.rest_framework.authentication import (
     XSessionTokenAuthentication,
 )
 from django.utils.translation import gettext_lazy as _
-from rest_framework import permissions
+from rest_framework import pagination, permissions
+from rest_framework.exceptions import NotFound
 
 from .second_factor import is_staff_account
 
@@ -39,3 +41,15 @@ class IsCustomer(permissions.IsAuthenticated):
         if not super().has_permission(request, view):
             return False
         return request.user.is_active and not is_staff_account(request.user)
+
+
+class CursorPagination(pagination.CursorPagination):
+    """DRF's cursor pagination, refusing a forged cursor whose position holds
+    a NUL (PostgreSQL cannot compare with it: a 500 otherwise) as DRF
+    refuses any other bad cursor (404, "Invalid cursor")."""
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and "\x00" in (cursor.position or ""):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor

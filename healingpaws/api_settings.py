@@ -18,7 +18,7 @@ def api_settings(env) -> dict:
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
             "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-            "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+            "DEFAULT_PAGINATION_CLASS": "accounts.api_auth.CursorPagination",
             "PAGE_SIZE": 25,
             "EXCEPTION_HANDLER": "healingpaws.api.error_handler",
             # Counted in the default cache: Redis, shared by every process.

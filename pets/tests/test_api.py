@@ -1,9 +1,11 @@
 """The owner's pets in the API: the same rules as "My pets" and its forms."""
 
+import base64
 import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -190,3 +192,23 @@ def test_anonymous_cannot_list_or_add(client):
         == 401
     )
     assert not Pet.objects.exists()
+
+
+def test_a_forged_cursor_with_a_nul_is_refused_not_a_crash(client, customer, token):
+    PetFactory(owner=customer)
+    forged = base64.b64encode(b"p=Bao%00&o=0").decode()
+
+    response = call(client, "get", f"{LIST}?cursor={forged}", token)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_api_writes_need_no_csrf_token_with_a_session_token(customer):
+    # The app sends no cookie, so no CSRF token: the session token is its proof.
+    client = Client(enforce_csrf_checks=True)
+    token = app_login(client, customer)
+
+    response = call(client, "post", LIST, token, {"name": "Mochi", "species": "cat"})
+
+    assert response.status_code == 201
