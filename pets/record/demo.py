@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..models import CareItem
 from .alerts import alert_set
+from .demo_documents import seed_documents
 from .health_models import WeightSource
 from .medications import prescription_create, refill_request
 from .services import care_dose_record
@@ -105,6 +106,7 @@ def seed_record(*, pet, doctor) -> int:
         _seed_doses(pet, doctor)
         + _seed_weights(pet, doctor)
         + _seed_prescriptions(pet, doctor)
+        + seed_documents(pet=pet, doctor=doctor)
     )
 
 

@@ -44,9 +44,14 @@ PDF_ACTIVE_ERROR = _(
     "not accepted; print it to a new PDF and attach that."
 )
 PDF_TOO_LONG_ERROR = _("The PDF has more than %(pages)d pages.")
-# Names in a PDF that run something or carry another file.
+# Keys in a PDF that run something or carry another file. (/OpenAction is
+# often only "show page 1 at this zoom": what it holds is walked like the
+# rest, and refused if it is an action below.)
 ACTIVE_NAMES = {"/JavaScript", "/JS", "/EmbeddedFile", "/EmbeddedFiles", "/Launch"}
-ACTIVE_NAMES |= {"/OpenAction", "/AA", "/RichMedia", "/XFA", "/SubmitForm"}
+ACTIVE_NAMES |= {"/AA", "/RichMedia", "/XFA", "/SubmitForm"}
+# Action types (/S) that run code, open or send something elsewhere.
+ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData"}
+ACTIVE_ACTIONS |= {"/GoToE", "/GoToR", "/Rendition", "/RichMediaExecute"}
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +132,7 @@ def _has_active_content(root, limit=100_000) -> bool:
         if isinstance(node, DictionaryObject):
             if ACTIVE_NAMES & set(node.keys()):
                 return True
-            if node.get("/S") in ("/JavaScript", "/Launch"):
+            if node.get("/S") in ACTIVE_ACTIONS:
                 return True
             if node.get("/Subtype") == "/FileAttachment":
                 return True

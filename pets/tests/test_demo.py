@@ -1,8 +1,9 @@
 import pytest
 from django.core.management import call_command
+from pypdf import PdfReader
 
 from pets.demo import DEMO_NOTES, DEMO_PETS
-from pets.models import CareDose, DoctorNote, Pet, RefillRequest
+from pets.models import CareDose, DoctorNote, Pet, PetDocument, RefillRequest
 
 
 @pytest.mark.django_db
@@ -49,3 +50,17 @@ def test_seed_demo_gives_the_demo_pets_a_care_history(settings):
     assert biscuit.weights.count() == 7
     assert biscuit.prescriptions.count() == 2
     assert RefillRequest.objects.pending().get().prescription.pet == biscuit
+
+
+@pytest.mark.django_db
+def test_seed_demo_attaches_lab_results_as_clean_pdfs(settings):
+    settings.DEBUG = True
+
+    call_command("seed_demo")
+
+    document = PetDocument.objects.get(pet__name="花卷")
+    assert document.title == "血常规与生化检查"
+    assert document.content_type == "application/pdf"
+    with document.file.open("rb") as stored:
+        assert "结果正常" in PdfReader(stored).pages[0].extract_text()
+    assert PetDocument.objects.filter(pet__name="Biscuit").count() == 1
