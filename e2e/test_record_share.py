@@ -98,6 +98,7 @@ def test_documents_certificate_and_a_share_link(
     owner.get_by_label("For (optional)").fill("Green Clinic")
     owner.get_by_role("button", name="Make a link").click()
     link = owner.get_by_test_id("share-url").input_value()
+    expect(owner.get_by_role("button", name="Copy")).to_be_visible()
     screenshot("owner made a link", of=owner)
 
     vet = new_page()
