@@ -30,6 +30,10 @@ def api_settings(env) -> dict:
                 "user": env.str("API_USER_RATE", default="120/minute"),
                 "anon": env.str("API_ANON_RATE", default="30/minute"),
             },
+            # Anonymous callers count by REMOTE_ADDR, which daphne sets from the
+            # proxy's headers (--proxy-headers); DRF's default would read a
+            # client's own X-Forwarded-For and let it dodge the limit.
+            "NUM_PROXIES": 0,
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
         },
         "SPECTACULAR_SETTINGS": {

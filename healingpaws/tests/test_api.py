@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.core.management import call_command
-from rest_framework.throttling import UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from accounts.tests.api import app_login, call
 
@@ -95,3 +95,17 @@ def test_no_cors_headers_for_another_origin(client, customer):
 
     assert response.status_code == 200
     assert not [h for h in response.headers if h.lower().startswith("access-control")]
+
+
+def test_anonymous_limit_cannot_be_dodged_with_a_forwarded_for_header(
+    client, monkeypatch
+):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "2/minute"})
+
+    # (Other endpoints refuse anonymous callers before counting them.)
+    codes = [
+        client.get("/api/v1/docs/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(3)
+    ]
+
+    assert codes == [200, 200, 429]
