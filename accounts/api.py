@@ -72,7 +72,48 @@ def form_errors(form) -> dict:
     }
 
 
-class ProfileSerializer(serializers.Serializer):
+class FormCheckedSerializer(serializers.Serializer):
+    """Input checked by a page's form, as on the page: subclasses give
+    `checked_form(values)`, the bound form for the values sent (the others
+    kept), and `form_fields`. DRF's own field checks (types, NUL, lone
+    surrogates) come first; when they refuse some fields, the form still
+    checks the others, so one answer names every field to correct."""
+
+    form_fields: tuple = ()
+
+    def checked_form(self, values: dict):
+        raise NotImplementedError
+
+    def validate(self, attrs):
+        form = self.checked_form(attrs)
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        return {field: form.cleaned_data[field] for field in self.form_fields}
+
+    def run_validation(self, data=serializers.empty):
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError as error:
+            refused = error.detail
+            if not (isinstance(refused, dict) and isinstance(data, dict)):
+                raise
+            # Values DRF let through are of the right type and storable.
+            passed = {
+                name: value
+                for name, value in data.items()
+                if name in self.form_fields and name not in refused
+            }
+            form = self.checked_form(passed)
+            form.is_valid()
+            more = {
+                name: messages
+                for name, messages in form_errors(form).items()
+                if name in passed
+            }
+            raise serializers.ValidationError({**more, **refused}) from None
+
+
+class ProfileSerializer(FormCheckedSerializer):
     username = serializers.CharField(read_only=True)
     email = serializers.EmailField(read_only=True)
     display_name = serializers.CharField(
@@ -88,16 +129,15 @@ class ProfileSerializer(serializers.Serializer):
     def get_has_avatar(self, user) -> bool:
         return bool(user.avatar)
 
-    def validate(self, attrs):
+    form_fields = tuple(ProfileForm._meta.fields)
+
+    def checked_form(self, values):
         user = self.instance
         data = {
-            field: attrs.get(field, getattr(user, field))
-            for field in ProfileForm._meta.fields
+            field: values.get(field, getattr(user, field)) for field in self.form_fields
         }
-        form = ProfileForm(data=data, instance=user)
-        if not form.is_valid():
-            raise serializers.ValidationError(form_errors(form))
-        return {field: form.cleaned_data[field] for field in ProfileForm._meta.fields}
+        # The form checks a copy: a refused change leaves the user as it was.
+        return ProfileForm(data=data, instance=type(user).objects.get(pk=user.pk))
 
     def update(self, instance, validated_data):
         return user_update_profile(user=instance, **validated_data)
@@ -112,8 +152,7 @@ class ProfileView(generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
-        # The form validates a copy: a refused change leaves request.user as it was.
-        return type(self.request.user).objects.get(pk=self.request.user.pk)
+        return self.request.user
 
     @extend_schema(responses={200: ProfileSerializer, **error_responses()})
     def get(self, request, *args, **kwargs):

@@ -16,7 +16,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.api import JSONErrorsNegotiation, error_responses, form_errors
+from accounts.api import (
+    FormCheckedSerializer,
+    JSONErrorsNegotiation,
+    error_responses,
+)
 from accounts.api_auth import CursorPagination
 from core.images import image_response
 
@@ -27,7 +31,7 @@ from .services import PET_DETAIL_FIELDS
 from .views import PHOTO_FIELDS
 
 
-class PetSerializer(serializers.Serializer):
+class PetSerializer(FormCheckedSerializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField()
     species = serializers.ChoiceField(choices=Species.choices)
@@ -53,23 +57,22 @@ class PetSerializer(serializers.Serializer):
     def get_has_photo(self, pet) -> bool:
         return bool(pet.photo)
 
-    def validate(self, attrs):
+    form_fields = PET_DETAIL_FIELDS
+
+    def checked_form(self, values):
         """PetForm decides, as on the page; a PATCH keeps the fields not sent."""
         pet = self.instance
         data = {
-            field: attrs.get(field, getattr(pet, field) if pet else None)
+            field: values.get(field, getattr(pet, field) if pet else None)
             for field in PET_DETAIL_FIELDS
         }
         if pet is None and data["sex"] is None:
             data["sex"] = Sex.UNKNOWN
         # The form checks a copy: a refused change leaves the instance alone.
         instance = Pet.objects.get(pk=pet.pk) if pet else None
-        form = PetForm(
+        return PetForm(
             data={k: v for k, v in data.items() if v is not None}, instance=instance
         )
-        if not form.is_valid():
-            raise serializers.ValidationError(form_errors(form))
-        return {field: form.cleaned_data[field] for field in PET_DETAIL_FIELDS}
 
     def create(self, validated_data):
         return services.pet_create(owner=self.context["request"].user, **validated_data)

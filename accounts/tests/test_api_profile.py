@@ -82,3 +82,23 @@ def test_anonymous_cannot_change_a_profile(client, customer):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_every_field_to_correct_is_named_in_one_answer(client, customer):
+    token = app_login(client, customer)
+
+    response = call(
+        client,
+        "patch",
+        URL,
+        token,
+        {"display_name": "x" * 61, "phone": "call me", "preferred_language": "fr"},
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {
+        "display_name",
+        "phone",
+        "preferred_language",
+    }
+    assert response.json()["fields"]["phone"] == [str(PHONE_FORMAT_ERROR)]

@@ -69,6 +69,22 @@ def test_bad_pet_gets_field_errors_and_nothing_is_created(client, customer, toke
     assert not Pet.objects.filter(owner=customer).exists()
 
 
+def test_one_answer_names_every_field_to_correct(client, customer, token):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = call(
+        client,
+        "post",
+        LIST,
+        token,
+        {"name": "Mochi", "species": "dragon", "birth_date": tomorrow.isoformat()},
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"species", "birth_date"}
+    assert not Pet.objects.exists()
+
+
 def test_name_and_species_are_required(client, customer, token):
     response = call(client, "post", LIST, token, {"breed": "Beagle"})
 
