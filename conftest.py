@@ -33,6 +33,7 @@ CALENDAR_MODULES = {
     "pets/tests/test_models.py",
     "pets/tests/test_views.py",
     "reservations/tests/test_admin.py",
+    "reservations/tests/test_book_for.py",
     "reservations/tests/test_demo.py",
     "reservations/tests/test_live.py",
     "reservations/tests/test_queue.py",
@@ -40,6 +41,7 @@ CALENDAR_MODULES = {
     "reservations/tests/test_services.py",
     "reservations/tests/test_slots.py",
     "reservations/tests/test_views.py",
+    "reservations/tests/test_waitlist.py",
 }
 
 
