@@ -7,6 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.utils import translation
 
 from accounts.api_auth import STAFF_REFUSED_MESSAGE
 from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
@@ -15,6 +16,14 @@ from accounts.tests.factories import PASSWORD
 from core.background import run_ready_tasks
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # A request in Chinese leaves zh-hans active in this thread.
+    yield
+    translation.activate("en")
+
 
 PROFILE_URL = "/api/v1/profile/"
 

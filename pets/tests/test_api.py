@@ -7,13 +7,21 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.tests.api import app_login, call
 from pets.models import BIRTH_DATE_IN_FUTURE_ERROR, Pet
 from pets.tests.factories import PetFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # A request in Chinese leaves zh-hans active in this thread.
+    yield
+    translation.activate("en")
+
 
 LIST = "/api/v1/pets/"
 
@@ -228,3 +236,22 @@ def test_api_writes_need_no_csrf_token_with_a_session_token(customer):
     response = call(client, "post", LIST, token, {"name": "Mochi", "species": "cat"})
 
     assert response.status_code == 201
+
+
+def test_field_errors_come_in_the_requesters_language(client, customer, token):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = call(
+        client,
+        "post",
+        LIST,
+        token,
+        {"name": "Mochi", "species": "cat", "birth_date": tomorrow.isoformat()},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    with translation.override("zh-hans"):
+        chinese = str(BIRTH_DATE_IN_FUTURE_ERROR)
+    with translation.override("en"):
+        assert chinese != str(BIRTH_DATE_IN_FUTURE_ERROR)
+    assert response.json()["fields"] == {"birth_date": [chinese]}
