@@ -1,13 +1,17 @@
 """The waitlist in the dashboard: doctors and the front desk see who waits
 for a place, for which days, and the offers held. Owners join and leave on
-the public site, and places are offered by the services: nothing is edited
-here."""
+the public site, and places are offered by the services; the staff can only
+take an owner off the list (asked on the phone), through the same service."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts.roles import is_hospital_staff
+
+from .. import services
 from ..models import WaitlistEntry
 
 
@@ -52,6 +56,8 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     ordering = ["created_at", "pk"]
     show_facets = admin.ShowFacets.NEVER
 
+    actions = ["take_off"]
+
     def has_add_permission(self, request):
         return False
 
@@ -71,3 +77,26 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
         owner = entry.owner
         contact = " · ".join(part for part in (owner.phone, owner.email) if part)
         return format_html("{}<br><small>{}</small>", owner.name, contact)
+
+    @admin.action(
+        description=_("Take off the waitlist (a held place goes to the next)"),
+        permissions=["staff"],
+    )
+    def take_off(self, request, queryset):
+        taken = 0
+        for entry in queryset.active():
+            services.waitlist_leave(entry=entry, by=request.user)
+            taken += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d owner taken off the waitlist.",
+                "%(count)d owners taken off the waitlist.",
+                taken,
+            )
+            % {"count": taken},
+            messages.SUCCESS,
+        )
+
+    def has_staff_permission(self, request):
+        return self.has_view_permission(request) and is_hospital_staff(request.user)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import is_hospital_staff
 from pets.models import Pet
 
 from ..models import ClinicSettings, Reservation, Slot
@@ -64,9 +65,10 @@ def waitlist_join(
 
 
 def waitlist_leave(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
-    """The owner leaves the list; a place held for them goes to the next."""
+    """The owner leaves the list (or the hospital's staff take them off it,
+    say on the phone); a place held for them goes to the next."""
     with transaction.atomic():
-        entry = _locked(entry, by)
+        entry = _locked(entry, by, staff_may=True)
         if entry.state not in WaitlistEntry.ACTIVE_STATES:
             return entry
         held = entry.state == Waiting.OFFERED
@@ -102,12 +104,12 @@ def waitlist_take(*, entry: WaitlistEntry, by: User) -> Reservation:
     return visit
 
 
-def _locked(entry, by):
+def _locked(entry, by, *, staff_may=False):
     fresh = (
         WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("pet", "owner")
         .get(pk=entry.pk)
     )
-    if fresh.owner_id != by.pk:
+    if fresh.owner_id != by.pk and not (staff_may and is_hospital_staff(by)):
         raise PermissionDenied
     return fresh

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -323,3 +323,31 @@ def test_the_today_panel_links_the_waitlist_for_the_front_desk(client):
     client.force_login(make_front_desk())
     page = client.get(reverse("admin:index")).content.decode()
     assert reverse("admin:reservations_waitlistentry_changelist") in page
+
+
+def test_the_front_desk_takes_an_owner_off_and_the_held_place_moves_on(
+    full_ten, client, customer, other_customer
+):
+    first = join(customer, "Mochi")
+    second = join(other_customer, "Tofu")
+    cancel(full_ten)
+    client.force_login(make_front_desk())
+
+    response = client.post(
+        reverse("admin:reservations_waitlistentry_changelist"),
+        {"action": "take_off", "_selected_action": [first.pk]},
+    )
+
+    assert response.status_code == 302
+    assert state_of(first) == Waiting.LEFT
+    assert state_of(second) == Waiting.OFFERED
+    assert ten_oclock().booked == 1
+
+
+def test_a_customer_cannot_take_another_off_through_the_service(
+    customer, other_customer
+):
+    entry = join(customer, "Mochi")
+    with pytest.raises(PermissionDenied):
+        services.waitlist_leave(entry=entry, by=other_customer)
+    assert state_of(entry) == Waiting.WAITING
