@@ -14,9 +14,10 @@ Decisions (README, "The API"):
 - Every error answers {"code", "message", "fields"} in the requester's
   language (Accept-Language, as the site's first visit).
 - Throttling counts per user (per address when anonymous) in the shared
-  cache (Redis in production). CORS is off: the app is native, so no
-  Access-Control-* header is ever sent and browsers on other sites cannot
-  read the API.
+  cache (Redis in production). CORS is off by default: the app is native,
+  so no Access-Control-* header is sent and browsers on other sites cannot
+  read the API; API_CORS_ALLOWED_ORIGINS lists origins that may (the API and
+  the app's sign-in only, token header, no cookies).
 """
 
 from django.urls import include, path

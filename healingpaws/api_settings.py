@@ -2,6 +2,8 @@
 headless mode), applied by settings.py with vars().update(). The decisions
 behind them are in healingpaws/api.py's docstring."""
 
+from corsheaders.defaults import default_headers
+
 API_TITLE = "Healing Paws API"
 
 
@@ -53,6 +55,13 @@ def api_settings(env) -> dict:
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
             "REDOC_DIST": "SIDECAR",
         },
+        # CORS: the app is native and needs none. A web client of ours on
+        # another origin may be listed; only the API and the app's sign-in
+        # answer it, with the token header allowed and no cookies.
+        "CORS_ALLOWED_ORIGINS": env.list("API_CORS_ALLOWED_ORIGINS", default=[]),
+        "CORS_URLS_REGEX": r"^/(api/v1|_allauth/app/v1)/",
+        "CORS_ALLOW_HEADERS": (*default_headers, "x-session-token"),
+        "CORS_ALLOW_CREDENTIALS": False,
         # allauth headless: the app client only; the site keeps its own pages
         # (and e-mails link to them: no HEADLESS_FRONTEND_URLS).
         "HEADLESS_ONLY": False,

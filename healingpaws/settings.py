@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
+    "corsheaders",  # off unless API_CORS_ALLOWED_ORIGINS lists some (api_settings)
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "healingpaws.middleware.SlowRequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that answers: a refused preflight must still be CORS's.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 from django.utils import translation
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -117,3 +118,25 @@ def test_anonymous_limit_cannot_be_dodged_with_a_forwarded_for_header(
     ]
 
     assert codes == [200, 200, 429]
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://app.example"])
+def test_a_listed_origin_may_call_the_api_and_nothing_else(client):
+    preflight = client.options(
+        "/api/v1/pets/",
+        HTTP_ORIGIN="https://app.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-session-token",
+    )
+
+    assert preflight["Access-Control-Allow-Origin"] == "https://app.example"
+    assert "x-session-token" in preflight["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in preflight
+    other = client.options(
+        "/api/v1/pets/",
+        HTTP_ORIGIN="https://evil.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+    assert "Access-Control-Allow-Origin" not in other
+    page = client.get("/", HTTP_ORIGIN="https://app.example")
+    assert "Access-Control-Allow-Origin" not in page
