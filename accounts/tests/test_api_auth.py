@@ -5,12 +5,14 @@ import json
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import translation
 
 from accounts.api_auth import STAFF_REFUSED_MESSAGE
 from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
+from accounts.services import user_deactivate
 from accounts.tests.api import LOGIN_URL, app_login, call
 from accounts.tests.factories import PASSWORD
 from core.background import run_ready_tasks
@@ -206,3 +208,24 @@ def test_app_reset_never_mails_an_unverified_address(client, customer):
     assert "/accounts/password/reset/key/" not in "".join(
         message.body for message in mail.outbox
     )
+
+
+def test_a_deactivated_customers_token_is_refused(client, customer):
+    token = app_login(client, customer)
+
+    user_deactivate(user=customer)
+
+    assert call(client, "get", PROFILE_URL, token).status_code == 401
+
+
+def test_the_app_shows_among_signed_in_devices_and_signing_it_out_ends_the_token(
+    client, customer
+):
+    token = app_login(client, customer)
+    sessions = UserSession.objects.filter(user=customer)
+    assert sessions.count() == 1  # the app's, listed on the site's devices page
+
+    for session in sessions:
+        session.end()
+
+    assert call(client, "get", PROFILE_URL, token).status_code == 401
