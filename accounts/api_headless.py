@@ -2,7 +2,8 @@
 account rules, which allauth's headless inputs do not read from
 ACCOUNT_FORMS: the accept-rules box and "address taken" at signup
 (accounts.forms.SignupForm), usernames in any Unicode spelling at login
-(LoginForm), reset links to verified addresses only (ResetPasswordForm).
+(LoginForm), reset links to verified addresses only (ResetPasswordForm);
+and no app login for staff, whose second factor the site enforces.
 
 Mounted over allauth's own paths in healingpaws/urls.py; everything else
 (views, flows, rate limits, e-mails) stays allauth's.
@@ -12,10 +13,13 @@ from allauth.account.adapter import get_adapter
 from allauth.headless.account import inputs, views
 from allauth.headless.constants import Client
 from allauth.headless.internal.restkit.inputs import BooleanField, Input
+from django.core.exceptions import ValidationError
 from django.urls import path
 
+from .api_auth import STAFF_REFUSED_MESSAGE
 from .forms import ACCEPT_RULES_REQUIRED_ERROR, ResetPasswordForm
 from .models import User
+from .second_factor import is_staff_account
 
 
 class SignupInput(inputs.SignupInput):
@@ -34,6 +38,15 @@ class SignupInput(inputs.SignupInput):
 class LoginInput(inputs.LoginInput):
     def clean_username(self):
         return User.normalize_username(self.cleaned_data["username"])
+
+    def clean(self):
+        # Staff sign in on the site, where their second factor is enforced
+        # (accounts.second_factor); the app client gives them no token.
+        cleaned_data = super().clean()
+        login = getattr(self, "login", None)
+        if login is not None and is_staff_account(login.user):
+            raise ValidationError(STAFF_REFUSED_MESSAGE, code="staff")
+        return cleaned_data
 
 
 class RequestPasswordResetInput(ResetPasswordForm, Input):

@@ -131,8 +131,20 @@ def test_unknown_token_gets_401(client):
     assert call(client, "get", PROFILE_URL, "not-a-token").status_code == 401
 
 
-def test_doctor_is_refused_even_with_a_valid_token(client, doctor):
-    token = app_login(client, doctor)
+def test_doctor_gets_no_app_token(client, doctor, password):
+    response = _post(
+        client, LOGIN_URL, {"username": doctor.username, "password": password}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == str(STAFF_REFUSED_MESSAGE)
+    assert "session_token" not in response.content.decode()
+
+
+def test_staff_with_a_session_anyway_are_refused_by_the_api(client, customer):
+    token = app_login(client, customer)
+    customer.is_staff = True  # became staff after the app signed in
+    customer.save(update_fields=["is_staff"])
 
     response = call(client, "get", PROFILE_URL, token)
 
