@@ -22,7 +22,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pets", "0012_waitlist"),
+        ("pets", "0012_pet_documents"),
         ("accounts", "0002_roles"),
     ]
 

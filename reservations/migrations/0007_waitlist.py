@@ -34,7 +34,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pets", "0012_waitlist"),
+        ("pets", "0012_pet_documents"),
         ("reservations", "0006_max_waits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
