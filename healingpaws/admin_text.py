@@ -15,11 +15,12 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
 
-from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+from accounts.roles import DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP
 
 GROUP_LABELS = {
     DOCTORS_GROUP: pgettext_lazy("group", "Doctors"),
     TRANSLATORS_GROUP: pgettext_lazy("group", "Translators"),
+    FRONT_DESK_GROUP: pgettext_lazy("group", "Front desk"),
 }
 
 DJANGO_ADMIN_MESSAGES = (

@@ -6,9 +6,23 @@ from html.parser import HTMLParser
 
 _SHOWN_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label"}
 _BUTTON_TYPES = {"submit", "button", "reset"}
-# Names a Chinese page may show in Latin letters: image formats, units, and the
-# switcher's "English", which names the language in its own tongue.
-ALLOWED_LATIN = {"JPEG", "PNG", "WebP", "MB", "KB", "GB", "English"}
+# Names a Chinese page may show in Latin letters: file formats, units, the
+# switcher's "English", which names the language in its own tongue, and the
+# notations vets write in Latin letters whatever their language: blood types
+# (DEA 1, A, B) and vaccine abbreviations beside their Chinese names.
+ALLOWED_LATIN = {
+    "JPEG",
+    "PNG",
+    "WebP",
+    "PDF",
+    "ZIP",
+    "CSV",
+    "MB",
+    "KB",
+    "GB",
+    "English",
+}
+ALLOWED_LATIN |= {"DEA", "A", "B", "DHPP", "FVRCP", "RHDV"}
 
 
 class _VisibleText(HTMLParser):

@@ -310,6 +310,7 @@ class PrescriptionInline(PlainChoicesMixin, admin.StackedInline):
     extra = 1
     can_delete = False
     verbose_name = _("prescription")
+    verbose_name_plural = _("prescriptions")
     classes = ["collapse"]
 
     def get_queryset(self, request):
