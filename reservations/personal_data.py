@@ -4,9 +4,13 @@
 Export: every visit of the customer's pets with its events, as the visit
 page shows them (who, when, the change and its note).
 
+Also the customer's places on the waitlist.
+
 Erasure: visits and their events are the medical record and stay, on the
 anonymised owner's pets; visits not started yet (requested or confirmed)
-are cancelled, so their places go back to other pets.
+are cancelled, so their places go back to other pets. Waitlist entries are
+no record: they are left (a place held for the customer goes to the next)
+and deleted.
 """
 
 from django.conf import settings
@@ -17,8 +21,9 @@ from accounts.personal_data import Export, personal_data_register, when
 
 from . import states
 from .models import RED_FLAG_FIELDS, Reservation
-from .services import reservation_transition
+from .services import reservation_transition, waitlist_leave
 from .states import State
+from .waitlist_models import WaitlistEntry
 
 
 def _event(event, user):
@@ -62,7 +67,20 @@ def export(user) -> Export:
         }
         for visit in visits
     ]
-    return Export(data={"visits": data})
+    waitlist = [
+        {
+            "pet": {"id": entry.pet_id, "name": entry.pet.name},
+            "first_day": entry.first_day.isoformat(),
+            "last_day": entry.last_day.isoformat(),
+            "reason": entry.symptoms,
+            "state": entry.state,
+            "joined_at": when(entry.created_at),
+        }
+        for entry in WaitlistEntry.objects.for_owner(user)
+        .select_related("pet")
+        .in_turn()
+    ]
+    return Export(data={"visits": data, "waitlist": waitlist})
 
 
 def erase(user) -> None:
@@ -73,6 +91,10 @@ def erase(user) -> None:
             reservation_transition(
                 reservation=visit, to_state=State.CANCELLED, by=user, note=reason
             )
+    entries = WaitlistEntry.objects.for_owner(user)
+    for entry in entries.active():
+        waitlist_leave(entry=entry, by=user)
+    entries.delete()
 
 
 def register() -> None:

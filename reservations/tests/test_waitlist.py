@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.closure import account_erase
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from core import schedule
@@ -16,6 +17,7 @@ from core.background import run_ready_tasks
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Reservation, Slot, State, WaitlistEntry
+from reservations.personal_data import export
 from reservations.tests.factories import book, make_front_desk, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +353,23 @@ def test_a_customer_cannot_take_another_off_through_the_service(
     with pytest.raises(PermissionDenied):
         services.waitlist_leave(entry=entry, by=other_customer)
     assert state_of(entry) == Waiting.WAITING
+
+
+# --- the customer's data ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_customers_export_holds_their_waitlist_and_their_erasure_removes_it(
+    full_ten,
+):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    join(alice, "Biscuit")
+    cancel(full_ten)  # the place is held for Alice
+    join(bob, "Rex")
+
+    assert [row["pet"]["name"] for row in export(alice).data["waitlist"]] == ["Biscuit"]
+    account_erase(user=alice)
+
+    assert not WaitlistEntry.objects.filter(owner=alice).exists()
+    # The place held for Alice went to the next owner on the list.
+    assert WaitlistEntry.objects.get(owner=bob).state == "offered"
