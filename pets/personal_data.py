@@ -3,8 +3,9 @@
 
 Export: every pet of the customer (archived ones too) with its photo, the
 doctors' notes marked for the owner (never the internal ones) and the record
-the owner sees: doses, weights, prescriptions and refill requests. Patient
-alerts are the doctors' banner and stay out.
+the owner sees: doses, weights, prescriptions and refill requests, and the
+documents marked for the owner with their files. Patient alerts are the
+doctors' banner and stay out.
 
 Also the vaccination certificates issued to the customer and the share links
 they made (whom for, when opened).
@@ -12,12 +13,13 @@ they made (whom for, when opened).
 Erasure: pets, notes, the record and issued certificates are the hospital's
 medical record and stay, attached to the anonymised owner; the pets are
 archived (nobody looks after them from this account any more); the
-care-reminder switch and the share links (with their openings) go.
+care-reminder switch, the share links (with their openings) and the ZIPs
+built for the owner go.
 """
 
 from accounts.personal_data import Export, file_extension, personal_data_register, when
 
-from .models import CareReminderSetting, Certificate, Pet, RecordShare
+from .models import CareReminderSetting, Certificate, Pet, RecordBundle, RecordShare
 from .services import pet_archive
 
 
@@ -71,6 +73,27 @@ def _prescription(prescription):
     }
 
 
+def _documents(pet, files):
+    """The documents the owner may see (never the doctors' own), their files
+    added to `files`."""
+    documents = []
+    for document in pet.documents.all():
+        if not document.visible_to_owner:
+            continue
+        path = f"files/pets/{pet.pk}/documents/{document.pk}"
+        path += file_extension(document.file)
+        files.append((path, document.file))
+        documents.append(
+            {
+                "title": document.title,
+                "kind": document.kind,
+                "attached_at": when(document.created_at),
+                "file": path,
+            }
+        )
+    return documents
+
+
 def export(user) -> Export:
     pets = Pet.objects.for_owner(user).prefetch_related(
         "care_doses__item",
@@ -78,6 +101,7 @@ def export(user) -> Export:
         "weights",
         "prescriptions__vet",
         "prescriptions__refills",
+        "documents",
     )
     data, files = [], []
     for pet in pets:
@@ -105,6 +129,7 @@ def export(user) -> Export:
                 "care_doses": [_dose(dose) for dose in pet.care_doses.all()],
                 "weights": [_weight(entry) for entry in pet.weights.all()],
                 "prescriptions": [_prescription(p) for p in pet.prescriptions.all()],
+                "documents": _documents(pet, files),
             }
         )
     certificates = [
@@ -145,6 +170,11 @@ def erase(user) -> None:
     CareReminderSetting.objects.filter(owner=user).delete()
     # The links the owner gave out stop working, and whom they were for goes.
     RecordShare.objects.filter(created_by=user).delete()
+    # The ZIPs built for the owner (each holds a certificate with their name).
+    for bundle in RecordBundle.objects.filter(requested_by=user):
+        if bundle.file:
+            bundle.file.delete(save=False)
+        bundle.delete()
 
 
 def register() -> None:

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from accounts.models import Notification
 from core.background import run_ready_tasks
+from pets import personal_data
 from pets.models import PetDocument, RecordBundle
 from pets.record import bundle as bundle_module
 from pets.record import documents
@@ -317,3 +318,22 @@ def test_the_documents_tab_runs_the_same_queries_for_1_and_50_documents(
         )
 
     assert len(response.context["documents"]) == count
+
+
+@pytest.mark.django_db
+def test_the_owners_export_holds_the_documents_they_see_and_erasure_drops_the_zips(
+    pet, doctor, customer
+):
+    attach(pet, doctor, title="Blood panel")
+    attach(pet, doctor, title="Internal", visible=False)
+    bundle = RecordBundle.objects.create(pet=pet, requested_by=customer)
+
+    exported = personal_data.export(customer)
+
+    [row] = exported.data["pets"]
+    assert [document["title"] for document in row["documents"]] == ["Blood panel"]
+    assert [path for path, _file in exported.files if "/documents/" in path] == [
+        row["documents"][0]["file"]
+    ]
+    personal_data.erase(customer)
+    assert not RecordBundle.objects.filter(pk=bundle.pk).exists()
