@@ -30,3 +30,14 @@ class ImageUploadField(forms.FileField):
         if upload is not None:
             validate_image(upload, decode=self.decode)
         return upload
+
+
+def id_from(value) -> int | None:
+    """The database id a request's value names, or None: ASCII digits only
+    ("²" is a digit to str.isdigit() and not to int()) and within a bigint,
+    so a crafted value is "no such object", never a 500."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    number = int(text)
+    return number if number > 0 else None

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
 from accounts.notifications import notifications_mark_read_for_url
+from core.forms import id_from
 from pets.models import Pet
 
 from . import services, states, waits
@@ -144,10 +145,10 @@ def _prefill(request):
     """What a link may choose for the owner (a care reminder, a no-show's
     rebooking link): ?pet= (one of their own active pets; another's id is
     ignored) and ?reason= (the symptoms, cut to their limit)."""
-    pet = request.GET.get("pet", "")
+    pet = id_from(request.GET.get("pet"))
     own = (
         Pet.objects.for_owner(request.user).active().filter(pk=pet).first()
-        if pet.isdigit() and len(pet) < 12
+        if pet
         else None
     )
     reason = request.GET.get("reason") or ""

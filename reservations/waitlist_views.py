@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.forms import id_from
 from pets.models import Pet
 
 from . import services
@@ -50,8 +51,8 @@ class WaitlistForm(forms.Form):
 @login_required
 def waitlist_join(request):
     day = parse_day(request.GET.get("date")) or timezone.localdate()
-    pet = request.GET.get("pet", "")
-    own = request.user.pets.active().filter(pk=pet).first() if pet.isdigit() else None
+    pet = id_from(request.GET.get("pet"))
+    own = request.user.pets.active().filter(pk=pet).first() if pet else None
     form = WaitlistForm(
         request.POST or None,
         owner=request.user,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_hospital_staff
+from core.forms import id_from
 from pets.models import Pet
 
 from .. import services
@@ -36,7 +37,9 @@ class BookForForm(forms.Form):
     )
     pet = forms.ModelChoiceField(
         label=_("Pet"),
-        queryset=Pet.objects.active().select_related("owner"),
+        queryset=Pet.objects.active()
+        .filter(owner__is_active=True)
+        .select_related("owner"),
         empty_label=_("— choose a pet —"),
     )
     starts_at = BoundedDateTimeField(
@@ -61,8 +64,8 @@ class BookForForm(forms.Form):
 
     def offer(self, pets, times):
         """The pets found (and the one chosen) and the free `times` of the day."""
-        chosen = self["pet"].value()
-        if chosen and str(chosen).isdigit() and all(p.pk != int(chosen) for p in pets):
+        chosen = id_from(self["pet"].value())
+        if chosen and all(p.pk != chosen for p in pets):
             pets = [
                 *Pet.objects.active().select_related("owner").filter(pk=chosen),
                 *pets,

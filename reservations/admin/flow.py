@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
 
+from .. import slots
 from ..flow import MAX_RANGE_DAYS, STAGES, flow_report
 
 RANGE_ERROR = _("Choose a first day before the last, at most %(days)d days apart.")
+OUT_OF_RANGE_ERROR = _("Choose a day between 2000 and 2999.")
 
 
 class FlowRangeForm(forms.Form):
@@ -31,6 +33,11 @@ class FlowRangeForm(forms.Form):
     def clean(self):
         data = super().clean()
         first, last = data.get("first_day"), data.get("last_day")
+        for name in ("first_day", "last_day"):
+            day = data.get(name)
+            if day and not (slots.EARLIEST_DAY <= day <= slots.LATEST_DAY):
+                self.add_error(name, OUT_OF_RANGE_ERROR)
+                return data
         if first and last and not (0 <= (last - first).days <= MAX_RANGE_DAYS):
             raise forms.ValidationError(
                 RANGE_ERROR, code="range", params={"days": MAX_RANGE_DAYS}

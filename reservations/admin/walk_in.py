@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from accounts.roles import is_hospital_staff
+from core.forms import id_from
 from pets.models import Pet, Species
 
 from .. import services
@@ -98,14 +99,8 @@ class WalkInForm(forms.Form):
 
     def offer(self, pets):
         """List `pets` in the pet field (and the one chosen, if any)."""
-        chosen = self["pet"].value()
-        # ASCII digits only: "²" is a digit to str.isdigit() and not to int().
-        chosen = str(chosen or "")
-        if (
-            chosen.isascii()
-            and chosen.isdigit()
-            and all(p.pk != int(chosen) for p in pets)
-        ):
+        chosen = id_from(self["pet"].value())
+        if chosen and all(p.pk != chosen for p in pets):
             pets = [*Pet.objects.select_related("owner").filter(pk=chosen), *pets]
         self.fields["pet"].widget.choices = [
             ("", self.fields["pet"].empty_label),

@@ -51,6 +51,7 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
             first_day__lte=day,
             last_day__gte=day,
             pet__archived_at__isnull=True,
+            owner__is_active=True,  # a deactivated account holds no place
         )
         .exclude(offered_slot=slot)  # let lapse once: not again
         .exclude(pet__reservations__state__in=ONGOING_STATES)

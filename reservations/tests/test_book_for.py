@@ -179,3 +179,24 @@ def test_a_visit_booked_for_a_customer_shows_in_their_visits(
         services.reservation_create(
             owner=customer, pet=rex, starts_at=tomorrow_at(11), symptoms="x", by=desk
         )
+
+
+@pytest.mark.django_db
+def test_a_pet_chosen_as_a_non_ascii_digit_is_a_form_error_not_a_500(desk_client):
+    response = desk_client.post(
+        reverse("admin:reservations_book_for"), {"search": "1", "pet": "²"}
+    )
+
+    assert response.status_code == 200
+    assert not Reservation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_desk_cannot_book_for_a_deactivated_account(desk_client, rex):
+    rex.owner.is_active = False
+    rex.owner.save()
+
+    response = desk_client.post(BOOK_FOR, posted(rex))
+
+    assert response.status_code == 400
+    assert not Reservation.objects.exists()

@@ -183,3 +183,13 @@ def test_the_report_speaks_both_languages(client, language):
         title = translation.gettext("Flow report")
     assert f'lang="{language}"' in page.content.decode()
     assert title in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_day_out_of_the_calendar_is_a_form_error_not_a_500(doctor_client):
+    response = doctor_client.get(
+        FLOW, {"first_day": "9999-12-31", "last_day": "9999-12-31"}
+    )
+
+    assert response.status_code == 400
+    assert "Choose a day between 2000 and 2999." in response.content.decode()

@@ -373,3 +373,26 @@ def test_a_customers_export_holds_their_waitlist_and_their_erasure_removes_it(
     assert not WaitlistEntry.objects.filter(owner=alice).exists()
     # The place held for Alice went to the next owner on the list.
     assert WaitlistEntry.objects.get(owner=bob).state == "offered"
+
+
+@pytest.mark.django_db
+def test_the_waitlist_page_takes_a_crafted_pet_id_without_a_500(client, customer):
+    client.force_login(customer)
+
+    response = client.get(reverse("reservations:waitlist-new"), {"pet": "²"})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_deactivated_account_is_offered_no_place(full_ten):
+    gone, next_one = UserFactory(username="gone"), UserFactory(username="next")
+    join(gone, "Biscuit")
+    join(next_one, "Rex")
+    gone.is_active = False
+    gone.save()
+
+    cancel(full_ten)
+
+    assert WaitlistEntry.objects.get(owner=gone).state == "waiting"
+    assert WaitlistEntry.objects.get(owner=next_one).state == "offered"
