@@ -14,6 +14,7 @@ import zipfile
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks import task
@@ -28,6 +29,7 @@ from .certificate_pdf import render_certificate
 from .document_models import RecordBundle
 
 BUNDLE_INLINE_MAX_BYTES = 20 * 1024 * 1024
+BUNDLE_REUSE = datetime.timedelta(hours=1)
 BUNDLE_READY = "record_bundle"
 CLEAN_UP_EVERY = datetime.timedelta(days=1)
 
@@ -59,8 +61,14 @@ def documents_zip(*, pet: Pet, owner: User) -> bytes:
 
 @transaction.atomic
 def bundle_request(*, pet: Pet, by: User) -> RecordBundle:
-    """Have a worker build the ZIP; a request still waiting is reused."""
-    waiting = pet.bundles.filter(built_at__isnull=True, requested_by=by).first()
+    """Have a worker build the ZIP. A request still waiting, or one made in
+    the last BUNDLE_REUSE, is reused: each is tens of MB kept for a week,
+    and asking again and again must not fill the disk or the queue."""
+    Pet.objects.select_for_update().filter(pk=pet.pk).first()  # one at a time
+    recent = pet.bundles.filter(requested_by=by).filter(
+        Q(built_at__isnull=True) | Q(created_at__gte=timezone.now() - BUNDLE_REUSE)
+    )
+    waiting = recent.order_by("-created_at").first()
     if waiting is not None:
         return waiting
     bundle = RecordBundle.objects.create(pet=pet, requested_by=by)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from accounts.roles import is_doctor
+from core.ratelimit import within_budget
 
 from ..models import Pet
 from . import bundle, certificates
@@ -32,6 +33,20 @@ def attachment(content: bytes, *, content_type: str, filename: str) -> HttpRespo
     return response
 
 
+# The certificate and the ZIP are drawn afresh each time (about a second of
+# CPU for the PDF's fonts, tens of MB for the ZIP): a person needs a few a
+# minute, a script looping on them would take the server's cores
+# (counted per user in the shared cache).
+DOWNLOADS_A_MINUTE = 6
+
+
+def _too_many(request, pet):
+    messages.error(
+        request, _("Too many downloads in a short time; please wait a minute.")
+    )
+    return redirect(pet.get_absolute_url() + DOCUMENTS_TAB)
+
+
 def ascii_name(pet: Pet) -> str:
     """A file name part every browser keeps: Chinese names become the id."""
     return slugify(pet.name) or f"pet-{pet.pk}"
@@ -44,6 +59,10 @@ def certificate_download(request, pk):
     pet = get_object_or_404(
         Pet.objects.for_owner(request.user).select_related("owner"), pk=pk
     )
+    if not within_budget(
+        request.user, action="record_download", per_minute=DOWNLOADS_A_MINUTE
+    ):
+        return _too_many(request, pet)
     certificate = certificates.certificate_issue(pet=pet, by=request.user)
     with translation.override(request.user.preferred_language):
         content = render_certificate(certificate)
@@ -114,6 +133,10 @@ def documents_zip(request, pk):
     pet = get_object_or_404(
         Pet.objects.for_owner(request.user).select_related("owner"), pk=pk
     )
+    if not within_budget(
+        request.user, action="record_download", per_minute=DOWNLOADS_A_MINUTE
+    ):
+        return _too_many(request, pet)
     if bundle.documents_size(pet) > bundle.BUNDLE_INLINE_MAX_BYTES:
         bundle.bundle_request(pet=pet, by=request.user)
         messages.info(

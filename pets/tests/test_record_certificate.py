@@ -202,3 +202,18 @@ def test_the_certificate_runs_the_same_queries_for_1_and_50_doses(
         response = download(customer_client, pet)
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_downloads_are_limited_per_owner_with_a_clear_message(
+    customer_client, pet, doses, monkeypatch
+):
+    monkeypatch.setattr("pets.record.document_views.DOWNLOADS_A_MINUTE", 1)
+    assert download(customer_client, pet).status_code == 200
+
+    again = customer_client.get(reverse("pets:certificate", args=[pet.pk]), follow=True)
+
+    assert again["Content-Type"].startswith("text/html")
+    assert "Too many downloads in a short time" in again.content.decode()
+    zipped = customer_client.get(reverse("pets:documents-zip", args=[pet.pk]))
+    assert zipped.status_code == 302  # the ZIP counts in the same limit

@@ -337,3 +337,21 @@ def test_the_owners_export_holds_the_documents_they_see_and_erasure_drops_the_zi
     ]
     personal_data.erase(customer)
     assert not RecordBundle.objects.filter(pk=bundle.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_zip_built_within_the_hour_is_offered_again_not_rebuilt(
+    customer, pet, doctor
+):
+    attach(pet, doctor)
+    with time_machine.travel(NOW, tick=False) as clock:
+        first = bundle_module.bundle_request(pet=pet, by=customer)
+        run_ready_tasks()
+        clock.shift(datetime.timedelta(minutes=59))
+        again = bundle_module.bundle_request(pet=pet, by=customer)
+        clock.shift(datetime.timedelta(minutes=2))
+        later = bundle_module.bundle_request(pet=pet, by=customer)
+
+    assert again == first
+    assert later != first
+    assert RecordBundle.objects.count() == 2
