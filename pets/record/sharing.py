@@ -72,6 +72,9 @@ def share_revoke(*, share: RecordShare) -> RecordShare:
     return share
 
 
+OPEN_LOGGED_ONCE_PER = datetime.timedelta(hours=1)
+
+
 def share_open(*, token: str, ip_address: str | None) -> RecordShare | None:
     """The usable share for `token`, its opening logged; None for a token
     that is unknown, revoked or expired."""
@@ -85,5 +88,12 @@ def share_open(*, token: str, ip_address: str | None) -> RecordShare | None:
     )
     if share is None:
         return None
-    RecordShareOpen.objects.create(share=share, ip_address=ip_address or None)
+    # One row per address an hour: the owner learns who looked and when; a
+    # script reloading the page must not fill the table (nor the owner's list).
+    seen = share.opens.filter(
+        ip_address=ip_address or None,
+        opened_at__gte=timezone.now() - OPEN_LOGGED_ONCE_PER,
+    )
+    if not seen.exists():
+        RecordShareOpen.objects.create(share=share, ip_address=ip_address or None)
     return share

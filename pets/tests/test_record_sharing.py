@@ -238,7 +238,7 @@ def test_the_shared_record_runs_the_same_queries_for_1_and_50_rows(
     _share, token = sharing.share_create(pet=pet, by=customer, days=3)
 
     # share, opening, doses, items never given, weights, prescriptions, refills
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         response = client.get(shared_url(token))
 
     assert len(response.context["doses"]) == count
@@ -270,3 +270,22 @@ def test_the_sharing_tab_runs_the_same_queries_for_1_and_50_links(
         )
 
     assert len(response.context["shares"]) == count
+
+
+@pytest.mark.django_db
+def test_reloading_the_shared_page_logs_one_opening_per_address_an_hour(
+    client, pet, customer
+):
+    _share, token = sharing.share_create(pet=pet, by=customer, days=3)
+    with time_machine.travel(NOW, tick=False) as clock:
+        for _ in range(5):
+            client.get(shared_url(token), REMOTE_ADDR="203.0.113.9")
+        client.get(shared_url(token), REMOTE_ADDR="198.51.100.4")
+        clock.shift(datetime.timedelta(minutes=61))
+        client.get(shared_url(token), REMOTE_ADDR="203.0.113.9")
+
+    assert sorted(RecordShareOpen.objects.values_list("ip_address", flat=True)) == [
+        "198.51.100.4",
+        "203.0.113.9",
+        "203.0.113.9",
+    ]
