@@ -1,6 +1,14 @@
 """Logging helpers for settings.LOGGING."""
 
 import logging
+import re
+
+# URLs whose last part is a secret that opens something by itself: a record's
+# share link, a data export's download, allauth's e-mail confirmation and
+# password reset keys. Log lines name the page, never the key.
+SECRET_IN_PATH = re.compile(
+    r"(/(?:shared|profile/data|confirm-email|password/reset/key)/)[^/\s?\"']+"
+)
 
 
 class RefusalWithoutTracebackFilter(logging.Filter):
@@ -20,6 +28,17 @@ class RefusalWithoutTracebackFilter(logging.Filter):
         return True
 
 
+class SecretPathFilter(logging.Filter):
+    """Replace the secret part of such URLs in every log line with "…"."""
+
+    def filter(self, record):
+        message = record.getMessage()
+        redacted = SECRET_IN_PATH.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
 def logging_config(*, level):
     """settings.LOGGING: everything to stdout in one plain format; `level` is
     the root logger's (Django's and the project's own log INFO and up)."""
@@ -33,13 +52,14 @@ def logging_config(*, level):
             # Refusals (403, 404, 429, a disallowed host) are one line, not a
             # traceback.
             "refusals": {"()": "healingpaws.log.RefusalWithoutTracebackFilter"},
+            "secrets": {"()": "healingpaws.log.SecretPathFilter"},
         },
         "handlers": {
             "stdout": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stdout",
                 "formatter": "plain",
-                "filters": ["refusals"],
+                "filters": ["refusals", "secrets"],
             },
         },
         "root": {"handlers": ["stdout"], "level": level},

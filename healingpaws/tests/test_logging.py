@@ -59,3 +59,24 @@ def test_a_server_error_keeps_its_traceback(stdout_log):
     output = stdout_log.getvalue()
     assert "Traceback (most recent call last)" in output
     assert "ValueError: broken" in output
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/pets/shared/Zq3-long-secret-token_x/", "Not Found: /pets/shared/…/"),
+        (
+            "/accounts/profile/data/Zq3-long-secret-token_x/",
+            "Not Found: /accounts/profile/data/…/",
+        ),
+    ],
+)
+def test_a_secret_in_a_path_never_reaches_the_log(
+    customer_client, stdout_log, path, logged
+):
+    customer_client.get(path)
+
+    log = stdout_log.getvalue()
+    assert logged in log
+    assert "Zq3-long-secret-token_x" not in log
