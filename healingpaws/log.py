@@ -70,5 +70,13 @@ def logging_config(*, level):
                 "level": "INFO",
                 "propagate": False,
             },
+            # A line per finished task at INFO: with live pushes as tasks,
+            # one per push. Failures (ERROR) still show; the project's own
+            # task modules log what matters (healingpaws.tasks).
+            "django_tasks": {
+                "handlers": ["stdout"],
+                "level": "WARNING",
+                "propagate": False,
+            },
         },
     }

@@ -80,3 +80,15 @@ def test_a_secret_in_a_path_never_reaches_the_log(
     log = stdout_log.getvalue()
     assert logged in log
     assert "Zq3-long-secret-token_x" not in log
+
+
+@pytest.mark.django_db
+def test_a_finished_task_is_not_a_log_line_but_a_failed_one_is(stdout_log):
+    tasks_log = logging.getLogger("django_tasks")
+
+    tasks_log.info("Task id=1 path=x state=SUCCESSFUL")
+    tasks_log.error("Task id=2 path=x state=FAILED")
+
+    log = stdout_log.getvalue()
+    assert "state=SUCCESSFUL" not in log
+    assert "state=FAILED" in log
