@@ -53,6 +53,7 @@ from .waitlist_offers import offer_place, waitlist_offers_expire
 from .walk_in import (
     WALK_IN_BAND_ERROR,
     WALK_IN_EMAIL_TAKEN_ERROR,
+    WALK_IN_EMAIL_UNCONFIRMED_ERROR,
     WALK_IN_PET_BUSY_ERROR,
     WALK_IN_WHO_ERROR,
     walk_in_register,
@@ -81,6 +82,7 @@ __all__ = [
     "WAITLIST_OFFER_GONE_ERROR",
     "WALK_IN_BAND_ERROR",
     "WALK_IN_EMAIL_TAKEN_ERROR",
+    "WALK_IN_EMAIL_UNCONFIRMED_ERROR",
     "WALK_IN_PET_BUSY_ERROR",
     "WALK_IN_WHO_ERROR",
     "clinic_settings_update",

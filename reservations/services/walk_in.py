@@ -39,6 +39,10 @@ WALK_IN_PET_BUSY_ERROR = _(
 WALK_IN_EMAIL_TAKEN_ERROR = _(
     "An account already uses this e-mail address: choose that customer instead."
 )
+WALK_IN_EMAIL_UNCONFIRMED_ERROR = _(
+    "An account that has not confirmed this e-mail address uses it: register "
+    "the customer without an e-mail address; they can add theirs later."
+)
 WALK_IN_BAND_ERROR = _("Choose emergency or standard.")
 WALK_IN_WHO_ERROR = _(
     "Choose an existing customer's pet, or give the new customer's name and "
@@ -126,11 +130,8 @@ def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species, language
     name, phone, email = name.strip(), phone.strip(), email.strip()
     if not (name and phone and pet_name.strip() and pet_species):
         raise ValidationError(WALK_IN_WHO_ERROR, code="who")
-    if email and (
-        User.objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
-    ):
-        raise ValidationError({"customer_email": WALK_IN_EMAIL_TAKEN_ERROR})
+    if email:
+        _email_free_check(email)
     owner = User(
         # Never typed by anybody: they sign in by e-mail once they claim it.
         username=f"walkin_{secrets.token_hex(5)}",
@@ -151,6 +152,19 @@ def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species, language
         )
     with _errors_named(PET_FIELDS):
         return pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
+
+
+def _email_free_check(email):
+    """Refuse an address another account has. Whose it is matters: a
+    confirmed one is that customer's (the desk chooses them instead); an
+    unconfirmed one may be anybody's who typed it at signup, so the desk must
+    not attach this customer's visit to that account, and registers them
+    without an e-mail (they add theirs later, and confirm it)."""
+    addresses = EmailAddress.objects.filter(email__iexact=email)
+    if addresses.filter(verified=True).exists():
+        raise ValidationError({"customer_email": WALK_IN_EMAIL_TAKEN_ERROR})
+    if addresses.exists() or User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"customer_email": WALK_IN_EMAIL_UNCONFIRMED_ERROR})
 
 
 @contextlib.contextmanager

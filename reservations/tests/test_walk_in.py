@@ -404,3 +404,23 @@ def test_a_pet_chosen_as_a_non_ascii_digit_is_a_form_error_not_a_500(desk_client
 
     assert response.status_code == 200
     assert not Reservation.objects.exists()
+
+
+def test_an_e_mail_an_unconfirmed_account_uses_is_refused_without_pointing_at_it(
+    desk, at_ten
+):
+    UserFactory(username="squatter", email="alice@example.com", verified=False)
+
+    with pytest.raises(ValidationError) as refused:
+        register(
+            desk,
+            customer_name="Alice",
+            customer_phone="138 0013 8000",
+            customer_email="alice@example.com",
+            pet_name="Doudou",
+            pet_species="cat",
+        )
+
+    assert services.WALK_IN_EMAIL_UNCONFIRMED_ERROR in refused.value.messages
+    assert services.WALK_IN_EMAIL_TAKEN_ERROR not in refused.value.messages
+    assert not Pet.objects.exists()
