@@ -4,6 +4,7 @@ the pet's notes are offered to doctors to confirm."""
 import re
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,21 @@ ALERT_BY_DOCTOR_ERROR = _("Only a doctor can set or clear an alert.")
 # Words that mark an allergy in an owner's notes, in both languages.
 ALLERGY_WORDS = re.compile(r"allerg|过敏", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.!?。！？；;\n])")
+ALERTS_PERMISSION = "pets.view_patientalert"
+
+
+def may_see_alerts(user) -> bool:
+    """Alerts are medical: doctors see them, the front desk does not."""
+    return user.has_perm(ALERTS_PERMISSION)
+
+
+def active_alerts_prefetch(lookup: str = "alerts") -> Prefetch:
+    """One query for the active alerts of every pet of a list; each pet gets
+    them as `active_alerts`. `lookup` reaches the pets' alerts, e.g.
+    "pet__alerts" from visits."""
+    return Prefetch(
+        lookup, queryset=PatientAlert.objects.active(), to_attr="active_alerts"
+    )
 
 
 def alert_set(*, pet: Pet, by: User, kind: str, text: str) -> PatientAlert:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_doctor, is_hospital_staff
+from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 
 from .. import services, states
 from ..models import Reservation
@@ -87,12 +88,13 @@ class QueuePagesMixin:
         if not self.has_change_permission(request):
             raise PermissionDenied
         day, today = _queue_day(request.GET), timezone.localdate()
-        visits = list(
-            Reservation.objects.ongoing()
-            .on_day(day)
-            .in_queue_order()
-            .select_related("pet__owner", "slot")
-        )
+        visits = Reservation.objects.ongoing().on_day(day).in_queue_order()
+        visits = visits.select_related("pet__owner", "slot")
+        # Alerts are medical: a marker per row for doctors, one query for all.
+        show_alerts = may_see_alerts(request.user)
+        if show_alerts:
+            visits = visits.prefetch_related(active_alerts_prefetch("pet__alerts"))
+        visits = list(visits)
         places = queue_places(visits)
         bands = {band: [] for band in ORDERED_BANDS}
         to_triage, with_doctor = [], []
@@ -124,6 +126,7 @@ class QueuePagesMixin:
             "ordered_bands": ORDERED_BANDS,
             "can_move": may_move_visits(request.user),
             "can_step": self.has_change_permission(request),
+            "show_alerts": show_alerts,
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/queue.html", context

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
+from pets.record.alerts import may_see_alerts
 from pets.templatetags.pets_tags import pet_photo
 
 from .. import services, states
@@ -260,6 +261,16 @@ class ReservationAdmin(
         return visit.queue_place
 
     # --- a visit's page: the decision goes through the services
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The pet's alerts above the visit, for doctors only (as on its page).
+        visit = self.get_object(request, object_id)
+        if visit is not None and may_see_alerts(request.user):
+            extra_context = {
+                **(extra_context or {}),
+                "patient_alerts": list(visit.pet.alerts.active()),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

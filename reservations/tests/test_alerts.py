@@ -1,0 +1,93 @@
+"""A pet's alerts where doctors see the pet: its visit's page and the queue."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pets.record import alerts
+from pets.tests.factories import PetFactory
+from reservations.models import State
+from reservations.tests.factories import make_front_desk, make_visit
+
+QUEUE = reverse("admin:reservations_queue")
+
+
+@pytest.fixture
+def visit(customer, doctor):
+    pet = PetFactory(owner=customer, name="Rex")
+    alerts.alert_set(pet=pet, by=doctor, kind="aggressive", text="Bites when held.")
+    cleared = alerts.alert_set(pet=pet, by=doctor, kind="other", text="Old alert.")
+    alerts.alert_clear(alert=cleared, by=doctor)
+    return make_visit(pet, state=State.CHECKED_IN)
+
+
+@pytest.fixture
+def desk_client(client):
+    client.force_login(make_front_desk())
+    return client
+
+
+def visit_page(client, visit):
+    url = reverse("admin:reservations_reservation_change", args=[visit.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_doctor_sees_the_pets_active_alerts_on_the_visit_page(doctor_client, visit):
+    html = visit_page(doctor_client, visit)
+
+    assert 'class="patient-alert patient-alert-aggressive"' in html
+    assert "Bites when held." in html
+    assert "Old alert." not in html
+    assert "css/pets/alerts.css" in html
+
+
+@pytest.mark.django_db
+def test_the_front_desk_sees_no_alert_on_the_visit_page(desk_client, visit):
+    html = visit_page(desk_client, visit)
+
+    assert "Bites when held." not in html
+    assert "patient-alert" not in html
+
+
+@pytest.mark.django_db
+def test_the_doctor_sees_a_marker_in_the_pets_queue_row(doctor_client, visit):
+    html = doctor_client.get(QUEUE).content.decode()
+
+    row = html.split(f'id="queue-visit-{visit.pk}"')[1].split("</tr>")[0]
+    assert 'class="patient-alert-marker patient-alert-aggressive"' in row
+    assert 'title="Bites when held."' in row
+    assert "Old alert." not in html
+
+
+@pytest.mark.django_db
+def test_the_front_desk_sees_no_marker_in_the_queue(desk_client, visit):
+    response = desk_client.get(QUEUE)
+
+    assert response.status_code == 200
+    assert "Bites when held." not in response.content.decode()
+    assert "data-patient-alert" not in response.content.decode()
+
+
+def queue_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(QUEUE).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_queue_with_alerts_costs_the_same_for_one_pet_or_many(
+    doctor_client, customer, doctor, visit
+):
+    one = queue_queries(doctor_client)
+    for n in range(5):
+        pet = PetFactory(owner=customer, name=f"Pet {n}")
+        alerts.alert_set(pet=pet, by=doctor, kind="allergy", text=f"Allergy {n}")
+        alerts.alert_set(pet=pet, by=doctor, kind="chronic", text=f"Chronic {n}")
+        make_visit(pet, state=State.CHECKED_IN)
+
+    assert queue_queries(doctor_client) == one
+    assert doctor_client.get(QUEUE).content.decode().count("data-patient-alert") == 11
