@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_hospital_staff
 from consultation.models import Thread
+from pets.record.alerts import may_see_alerts
 from reservations.selectors import today_summary
 
 
@@ -94,7 +95,7 @@ class DoctorDashboardSite(admin.AdminSite):
         # The Today panel (templates/admin/index.html). Only doctors get here:
         # admin_view sends everybody else to the login page first.
         extra_context = {
-            "today": today_summary(),
+            "today": today_summary(with_alerts=may_see_alerts(request.user)),
             "consultations": open_consultations(request.user),
             **(extra_context or {}),
         }

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.phones import with_phone
 from pets.models import Pet
+from pets.record.alerts import active_alerts_prefetch
 
 from . import states
 from .models import ClinicSettings, Reservation
@@ -85,8 +86,9 @@ class TodaySummary:
     open_emergencies: int
 
 
-def today_summary(*, limit: int = 10) -> TodaySummary:
-    """What the dashboard's Today panel shows: four queries, whatever the day holds.
+def today_summary(*, limit: int = 10, with_alerts: bool = False) -> TodaySummary:
+    """What the dashboard's Today panel shows: four queries, whatever the day holds
+    (five `with_alerts`: each pet's active alerts, for doctors).
 
     Open emergencies are counted over every day: one booked for yesterday and
     still in treatment is as open as today's.
@@ -100,12 +102,11 @@ def today_summary(*, limit: int = 10) -> TodaySummary:
         ),
         **{state: Count("pk", filter=today & Q(state=state)) for state in State.values},
     )
-    queue = list(
-        Reservation.objects.waiting()
-        .filter(today)
-        .in_queue_order()
-        .select_related("pet", "slot")[:limit]
-    )
+    queue = Reservation.objects.waiting().filter(today).in_queue_order()
+    queue = queue.select_related("pet", "slot")
+    if with_alerts:
+        queue = queue.prefetch_related(active_alerts_prefetch("pet__alerts"))
+    queue = list(queue[:limit])
     # The queue is read in order from its head: a visit's place is its index.
     for ahead, visit in enumerate(queue):
         visit.queue_place = QueuePlace(

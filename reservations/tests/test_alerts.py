@@ -8,6 +8,7 @@ from django.urls import reverse
 from pets.record import alerts
 from pets.tests.factories import PetFactory
 from reservations.models import State
+from reservations.selectors import today_summary
 from reservations.tests.factories import make_front_desk, make_visit
 
 QUEUE = reverse("admin:reservations_queue")
@@ -91,3 +92,37 @@ def test_the_queue_with_alerts_costs_the_same_for_one_pet_or_many(
 
     assert queue_queries(doctor_client) == one
     assert doctor_client.get(QUEUE).content.decode().count("data-patient-alert") == 11
+
+
+@pytest.mark.django_db
+def test_the_doctor_sees_a_marker_in_the_today_panel_row(doctor_client, visit):
+    html = doctor_client.get(reverse("admin:index")).content.decode()
+
+    row = html.split(f'id="today-visit-{visit.pk}"')[1].split("</tr>")[0]
+    assert 'class="patient-alert-marker patient-alert-aggressive"' in row
+    assert 'title="Bites when held."' in row
+    assert "Old alert." not in html
+
+
+@pytest.mark.django_db
+def test_the_front_desk_sees_no_marker_in_the_today_panel(desk_client, visit):
+    html = desk_client.get(reverse("admin:index")).content.decode()
+
+    assert f'id="today-visit-{visit.pk}"' in html
+    assert "Bites when held." not in html
+    assert "data-patient-alert" not in html
+
+
+@pytest.mark.django_db
+def test_today_summary_with_alerts_reads_five_queries_whatever_the_day_holds(
+    customer, doctor, visit, django_assert_num_queries
+):
+    for n in range(5):
+        pet = PetFactory(owner=customer, name=f"Pet {n}")
+        alerts.alert_set(pet=pet, by=doctor, kind="allergy", text=f"Allergy {n}")
+        make_visit(pet, state=State.CHECKED_IN)
+
+    with django_assert_num_queries(5):
+        queue = today_summary(with_alerts=True).queue
+
+    assert sum(len(visit.pet.active_alerts) for visit in queue) == 6
