@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.images import upload_answer, wants_json
+from pets.record.alerts import may_see_alerts
 
 from . import services
 from .forms import MessageForm, MuteForm
@@ -126,6 +127,12 @@ class ThreadAdmin(admin.ModelAdmin):
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "show_delete": False,
+            # The pet's alerts, for doctors, when the thread is about a pet.
+            "patient_alerts": (
+                list(thread.pet.alerts.active())
+                if thread.pet_id and may_see_alerts(request.user)
+                else []
+            ),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
