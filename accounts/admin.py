@@ -6,6 +6,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_views import ReadOnlyAdminMixin
+
 from . import services
 from .forms import UserAdminChangeForm
 from .models import AccountClosure, User
@@ -193,7 +195,7 @@ class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
 
 
 @admin.register(AccountClosure)
-class AccountClosureAdmin(admin.ModelAdmin):
+class AccountClosureAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Accounts whose owners asked to close them: pending first (erased on
     `erase_after` by accounts.closure.close_due_accounts), then done. Read
     only: the customer cancels by signing in; operators do not decide."""
@@ -204,12 +206,3 @@ class AccountClosureAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email"]
     # Pending ones (not erased yet) first.
     ordering = [F("erased_at").asc(nulls_first=True), "erase_after", "pk"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

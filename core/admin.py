@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from . import background
+from .admin_views import ReadOnlyAdminMixin
 from .models import FailedDelivery
 
 # Keyword arguments that say whom or what a task was for, most telling first.
@@ -66,7 +67,8 @@ def error_line(traceback: str) -> str:
 
 
 @admin.register(FailedDelivery)
-class FailedDeliveryAdmin(OperatorsOnly, admin.ModelAdmin):
+class FailedDeliveryAdmin(OperatorsOnly, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Discarding is the "discard" action, which says what it did.
     list_display = ("task", "about", "error", "attempts", "finished_at")
     list_display_links = ("task",)  # a read-only page with the traceback
     actions = ["retry", "discard"]
@@ -77,16 +79,6 @@ class FailedDeliveryAdmin(OperatorsOnly, admin.ModelAdmin):
         return FailedDelivery.objects.filter(
             pk__in=background.failed_tasks().values("pk")
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Discarding is the "discard" action, which says what it did.
-        return False
 
     @admin.display(description=_("task"))
     def task(self, obj):

@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_views import ReadOnlyAdminMixin
+
 from . import medications
 from .health_models import RefillRequest, RefillStatus
 from .models import CareNotice
@@ -122,7 +124,7 @@ class RefillRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareNotice)
-class CareNoticeAdmin(admin.ModelAdmin):
+class CareNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Which care reminders went out: the answer to "was the owner told?"."""
 
     list_display = ["sent_on", "owner", "pet", "item", "stage", "next_due"]
@@ -131,15 +133,6 @@ class CareNoticeAdmin(admin.ModelAdmin):
     search_fields = ["dose__pet__name", "owner__username", "owner__email"]
     # No date_hierarchy: Django's answers 500 to ?sent_on__year=9999 (it
     # computes the year after); the list filter on sent_on covers it.
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("pet"), ordering="dose__pet__name")
     def pet(self, notice):

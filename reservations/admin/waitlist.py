@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.roles import is_hospital_staff
+from core.admin_views import ReadOnlyAdminMixin
 
 from .. import services
 from ..models import WaitlistEntry
@@ -38,7 +39,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pet_link",
         "owner_contact",
@@ -57,15 +58,6 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
 
     actions = ["take_off"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("pet"), ordering="pet__name")
     def pet_link(self, entry):
