@@ -9,35 +9,24 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_views import ReadOnlyAdminMixin
+from core.admin_views import DefaultChoiceFilter, ReadOnlyAdminMixin
 
 from . import medications
 from .health_models import RefillRequest, RefillStatus
 from .models import CareNotice
 
 
-class StatusFilter(admin.SimpleListFilter):
+class StatusFilter(DefaultChoiceFilter):
     """Waiting requests by default: what a doctor has to answer."""
 
     title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [*RefillStatus.choices, ("all", _("All"))]
+        return [*RefillStatus.choices, (self.ALL, _("All"))]
 
-    def choices(self, changelist):
-        # No "All" without a value: no value means waiting.
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string(
-                    {self.parameter_name: lookup}
-                ),
-                "display": title,
-            }
-
-    def value(self):
-        return super().value() or RefillStatus.PENDING
+    def default(self):
+        return RefillStatus.PENDING
 
     def queryset(self, request, queryset):
         if self.value() in RefillStatus.values:

@@ -2,39 +2,13 @@
 
 import datetime
 
-from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_views import DefaultChoiceFilter
+
 # --- list filters -----------------------------------------------------------------
-
-
-class DefaultChoiceFilter(admin.SimpleListFilter):
-    """A filter that applies its default choice while the URL names none.
-
-    An absent parameter means the default, so "All" is a choice of its own
-    ("all"), and choices() marks whichever choice applies as selected.
-    """
-
-    ALL = "all"
-
-    def default(self):
-        raise NotImplementedError
-
-    def value(self):
-        chosen = super().value()
-        return chosen if chosen in dict(self.lookup_choices) else self.default()
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string(
-                    {self.parameter_name: lookup}
-                ),
-                "display": title,
-            }
 
 
 class DayFilter(DefaultChoiceFilter):
