@@ -147,7 +147,10 @@ def drop_mismatched_entries(translation):
     if catalog is None:
         return
     language = translation.language()
-    for entries in getattr(catalog, "_catalogs", [catalog]):
+    # The merged catalog's parts, first the one whose entries win (the
+    # project's own locale/, then the apps', then Django's).
+    parts = getattr(catalog, "_catalogs", [catalog])
+    for position, entries in enumerate(parts):
         for key in list(entries):
             msgid, form = key if isinstance(key, tuple) else (key, None)
             msgstr = entries[key]
@@ -161,6 +164,11 @@ def drop_mismatched_entries(translation):
                 bad = placeholders_differ(source, msgstr, msgid_plural=plural)
             if bad:
                 del entries[key]
+                if any(key in earlier for earlier in parts[:position]):
+                    # A catalog that wins (ours) has its own translation: the
+                    # bad one was never shown, so it is not worth a warning at
+                    # every start-up (allauth's zh-hans catalog has one).
+                    continue
                 logger.warning(
                     "Dropped the %s translation of %r (%r): its placeholders "
                     "differ from the source text's; the source text is shown.",

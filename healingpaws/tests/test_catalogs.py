@@ -320,3 +320,25 @@ def test_a_rosetta_save_with_the_cache_away_stands_and_is_logged(monkeypatch, ca
     catalogs.catalogs_changed()
 
     assert "catalog version could not be stored" in caplog.text
+
+
+class _MergedTranslation:
+    """The two parts drop_mismatched_entries reads of a DjangoTranslation."""
+
+    def __init__(self, *parts):
+        self._catalog = type("Catalog", (), {"_catalogs": list(parts)})()
+
+    def language(self):
+        return "zh-hans"
+
+
+def test_a_bad_entry_that_our_catalog_overrides_is_dropped_without_a_warning(caplog):
+    ours = {"Hello %(name)s": "你好 %(name)s"}
+    theirs = {"Hello %(name)s": "你好 %(nom)s", "Bye %(name)s": "再见 %(nom)s"}
+    with caplog.at_level(logging.WARNING, logger="healingpaws.i18n"):
+        catalogs.drop_mismatched_entries(_MergedTranslation(ours, theirs))
+    assert ours == {"Hello %(name)s": "你好 %(name)s"}
+    assert theirs == {}
+    # Only the entry that would have been shown is worth a warning.
+    assert "Bye" in caplog.text
+    assert "Hello" not in caplog.text
