@@ -39,6 +39,22 @@ class SecretPathFilter(logging.Filter):
         return True
 
 
+class RetriedTaskFilter(logging.Filter):
+    """Leave out django_tasks' "failed" line, with its traceback, for an
+    attempt that core.background.retrying_task has already enqueued again: the
+    project's own warning names the task, the error and the next try in one
+    line, and a mail outage would otherwise fill the log with tracebacks. The
+    last attempt's failure is logged in full."""
+
+    RETRIED = ("core.background", "RetryScheduled")
+
+    def filter(self, record):
+        if not record.exc_info or record.exc_info[0] is None:
+            return True
+        kind = record.exc_info[0]
+        return (kind.__module__, kind.__qualname__) != self.RETRIED
+
+
 def logging_config(*, level):
     """settings.LOGGING: everything to stdout in one plain format; `level` is
     the root logger's (Django's and the project's own log INFO and up)."""
@@ -53,6 +69,7 @@ def logging_config(*, level):
             # traceback.
             "refusals": {"()": "healingpaws.log.RefusalWithoutTracebackFilter"},
             "secrets": {"()": "healingpaws.log.SecretPathFilter"},
+            "retried": {"()": "healingpaws.log.RetriedTaskFilter"},
         },
         "handlers": {
             "stdout": {
@@ -75,6 +92,7 @@ def logging_config(*, level):
             # task modules log what matters (healingpaws.tasks).
             "django_tasks": {
                 "handlers": ["stdout"],
+                "filters": ["retried"],
                 "level": "WARNING",
                 "propagate": False,
             },

@@ -2,9 +2,12 @@
 
 import io
 import logging
+import sys
 
 import pytest
 from django.urls import reverse
+
+from core.background import RetryScheduled
 
 
 @pytest.fixture
@@ -92,3 +95,23 @@ def test_a_finished_task_is_not_a_log_line_but_a_failed_one_is(stdout_log):
     log = stdout_log.getvalue()
     assert "state=SUCCESSFUL" not in log
     assert "state=FAILED" in log
+
+
+def _failure_record(error):
+    logger = logging.getLogger("django_tasks")
+    try:
+        raise error
+    except Exception:
+        return logger, logger.makeRecord(
+            logger.name, logging.ERROR, __file__, 0, "Task failed", (), sys.exc_info()
+        )
+
+
+def test_a_retried_task_attempt_leaves_no_traceback_in_the_log():
+    logger, record = _failure_record(RetryScheduled("attempt 1 failed"))
+    assert not logger.filter(record)
+
+
+def test_a_task_that_gave_up_is_logged_with_its_traceback():
+    logger, record = _failure_record(ConnectionRefusedError("mail server away"))
+    assert logger.filter(record)
