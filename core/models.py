@@ -42,3 +42,12 @@ class FailedDelivery(DBTaskResult):
         verbose_name = _("failed delivery")
         verbose_name_plural = _("failed deliveries")
         ordering = ["-finished_at"]
+
+
+# The integrations' models live in a module of their own.
+from .integration_models import (  # noqa: E402, F401
+    ApiKey,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
