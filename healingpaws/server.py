@@ -26,10 +26,15 @@ with unread data does that. nginx reads and drops such bodies for a while
 before closing, "lingering close", so its 413 always arrives.)
 """
 
+import errno
 import io
 
 from daphne import http_protocol
 from django.conf import settings
+from django.core.handlers import asgi
+from django.utils import translation
+
+from .middleware import outage_response
 
 _TOO_LARGE = (
     b"HTTP/1.1 413 Content Too Large\r\n"
@@ -79,3 +84,39 @@ def install():
     """Make daphne build our WebRequest: its HTTPFactory reads the module's
     name for every new connection."""
     http_protocol.WebRequest = WebRequest
+
+
+class BodyNotStored(Exception):
+    """The request body could not be spooled to a temporary file."""
+
+
+class ASGIHandler(asgi.ASGIHandler):
+    """Django's ASGI handler, which answers a body it cannot store with the
+    503 page.
+
+    Django spools a body over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file
+    before any middleware or handler500 runs; on a full disk its OSError went
+    up to daphne, whose bare 500 says nothing. A full disk met later (an
+    upload's own file) already gets this page or a form error.
+    """
+
+    async def read_body(self, receive):
+        try:
+            return await super().read_body(receive)
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            raise BodyNotStored from error
+
+    async def handle(self, scope, receive, send):
+        try:
+            await super().handle(scope, receive, send)
+        except BodyNotStored as error:
+            request, refusal = self.create_request(scope, io.BytesIO())
+            if request is None:
+                response = refusal
+            else:
+                language = translation.get_language_from_request(request)
+                with translation.override(language):
+                    response = outage_response(request, error.__cause__)
+            await self.send_response(response, send)

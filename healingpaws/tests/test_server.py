@@ -1,15 +1,20 @@
 """daphne as the Procfile runs it, with large request bodies (server.py)."""
 
+import errno
 import http.client
+import io
 import json
+import os
 import socket
 import time
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from asgiref.sync import async_to_sync
 from daphne import http_protocol
 from django.conf import settings
+from django.core.handlers import asgi as asgi_handlers
 from twisted.internet.testing import StringTransport
 from twisted.web import http as twisted_http
 
@@ -201,3 +206,56 @@ def test_a_chunked_body_over_the_limit_gets_a_bare_413_and_the_connection_closes
     assert _Request.handed_over == []
     assert channel.transport.value().startswith(b"HTTP/1.1 413 ")
     assert channel.transport.disconnecting
+
+
+class _FullDisk(io.BytesIO):
+    """A spool file on a full disk: it takes nothing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+async def _post_through_handler(handler, language):
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/accounts/login/",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"accept-language", language)],
+        "server": ("testserver", 80),
+    }
+    chunks = [
+        {"type": "http.request", "body": b"x" * 1024, "more_body": True},
+        {"type": "http.request", "body": b"x" * 1024, "more_body": False},
+    ]
+    sent = []
+
+    async def receive():
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    await handler(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(
+        m.get("body", b"") for m in sent if m["type"] == "http.response.body"
+    )
+    return status, body.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [(b"en", "Back in a moment"), (b"zh-hans", "马上回来")]
+)
+def test_a_body_that_a_full_disk_cannot_spool_gets_the_503_page(
+    monkeypatch, language, text
+):
+    monkeypatch.setattr(asgi_handlers.tempfile, "SpooledTemporaryFile", _FullDisk)
+
+    status, page = async_to_sync(_post_through_handler)(server.ASGIHandler(), language)
+
+    assert status == 503
+    assert text in page
