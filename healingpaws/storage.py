@@ -11,10 +11,23 @@ def _without_source_maps(patterns):
     )
 
 
-class StaticFilesStorage(CompressedManifestStaticFilesStorage):
-    """Hashed names for url() and @import, but source-map comments left as
-    they are: npm packages ship comments naming maps they do not include
-    (dropzone's CSS), which would stop collectstatic. A missing map costs
-    the browser's developer tools a 404, never the page."""
+# Django's rules for `import … from "./x.js"`, applied to our own modules only
+# (static/js/, collected as js/): npm's files are left as they ship, and one
+# of them imports a package by its bare name, which no static file answers.
+_OUR_MODULE_IMPORTS = (
+    "js/*.js",
+    HashedFilesMixin._js_module_import_aggregation_patterns[1],
+)
 
-    patterns = _without_source_maps(HashedFilesMixin.patterns)
+
+class StaticFilesStorage(CompressedManifestStaticFilesStorage):
+    """Hashed names for url(), @import and our ES modules' imports, but
+    source-map comments left as they are: npm packages ship comments naming
+    maps they do not include (dropzone's CSS), which would stop collectstatic.
+    A missing map costs the browser's developer tools a 404, never the page.
+
+    A module that imports another names its hashed file, so a new release
+    never runs a page's new script with a cached old module (whitenoise
+    serves hashed names with a year's cache lifetime)."""
+
+    patterns = _without_source_maps(HashedFilesMixin.patterns) + (_OUR_MODULE_IMPORTS,)

@@ -120,3 +120,11 @@ def test_production_collectstatic_hashes_every_file_the_pages_use(settings, tmp_
         "css/site.css",
     ]:
         assert name in manifest["paths"]
+    # A module's imports name the hashed files, so no release mixes a new
+    # script with a cached old module (fnmatch's * crosses folders: js/lib too).
+    paths = manifest["paths"]
+    live = (tmp_path / "static" / paths["js/live.js"]).read_text()
+    assert f'from "./{paths["js/lib/socket.js"][len("js/") :]}";' in live
+    regions = (tmp_path / "static" / paths["js/lib/live-regions.js"]).read_text()
+    idiomorph = paths["vendor/idiomorph/idiomorph.esm.js"]
+    assert f'from "../../{idiomorph}";' in regions
