@@ -20,6 +20,7 @@ from . import states
 
 # The state vocabulary lives in states.py; imported from here too, as before.
 from .states import CLOSED_STATES, ONGOING_STATES, WAITING_STATES, State, Triage
+from .visit_types import VisitType, default_visit_type_pk
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
@@ -110,35 +111,6 @@ class OpeningHours(models.Model):
         return self.opens is None
 
 
-class MaxWait(models.Model):
-    """How long a checked-in visit of a band may wait before the dashboard
-    turns it red and alerts the doctors; one row per band, kept in the admin."""
-
-    band = models.CharField(
-        _("band"),
-        max_length=12,
-        unique=True,
-        choices=[(band.value, band.label) for band in states.ORDERED_BANDS],
-    )
-    minutes = models.PositiveSmallIntegerField(
-        _("maximum wait (minutes)"),
-        validators=[MinValueValidator(1), MaxValueValidator(480)],
-        help_text=_("From check-in until a doctor starts the treatment."),
-    )
-
-    class Meta:
-        verbose_name = _("maximum wait")
-        verbose_name_plural = _("maximum waits")
-        ordering = ["band"]
-
-    def __str__(self):
-        return str(choice_label(Triage, self.band))
-
-    @property
-    def limit(self) -> datetime.timedelta:
-        return datetime.timedelta(minutes=self.minutes)
-
-
 class Slot(models.Model):
     """One bookable time, holding the count of its visits.
 
@@ -227,6 +199,16 @@ class Reservation(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="reservations",
     )
+    visit_type = models.ForeignKey(
+        VisitType,
+        verbose_name=_("type of visit"),
+        on_delete=models.PROTECT,
+        default=default_visit_type_pk,
+        related_name="reservations",
+    )
+    # How many consecutive slots from `slot` it holds a place in, kept as
+    # booked: a type's length changed later frees what the visit really took.
+    places = models.PositiveSmallIntegerField(_("slots taken"), default=1)
     symptoms = models.TextField(
         _("symptoms"),
         max_length=SYMPTOMS_MAX_LENGTH,
@@ -394,5 +376,7 @@ class ReservationEvent(models.Model):
         return choice_label(Triage if self.kind == self.Kind.TRIAGE else State, value)
 
 
-# The waitlist's model lives in its own module (this one is near 400 lines).
+# The maximum waits, the waitlist and the visit types live in their own
+# modules (this one is near 400 lines).
+from .wait_models import MaxWait  # noqa: E402, F401
 from .waitlist_models import WaitlistEntry  # noqa: E402, F401

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
+from .visit_types import VisitType, default_visit_type_pk
+
 # How long an offered place is held for its owner (PRODUCT: 30 minutes).
 OFFER_HOLD = datetime.timedelta(minutes=30)
 # The longest range of days one entry may wait for.
@@ -53,6 +55,14 @@ class WaitlistEntry(TimeStampedModel):
         on_delete=models.CASCADE,
         related_name="waitlist_entries",
     )
+    # The place offered must fit the type's length (waitlist_offers.py).
+    visit_type = models.ForeignKey(
+        VisitType,
+        verbose_name=_("type of visit"),
+        on_delete=models.PROTECT,
+        default=default_visit_type_pk,
+        related_name="+",
+    )
     first_day = models.DateField(_("from"))
     last_day = models.DateField(_("until"))
     symptoms = models.TextField(
@@ -73,6 +83,9 @@ class WaitlistEntry(TimeStampedModel):
         blank=True,
         related_name="+",
     )
+    # How many slots from `offered_slot` the offer holds (the type's length
+    # when offered: a length changed since frees what was really held).
+    offered_places = models.PositiveSmallIntegerField(default=1)
     offer_expires_at = models.DateTimeField(
         _("offer held until"), null=True, blank=True
     )
