@@ -13,8 +13,11 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.socket_auth import (  # noqa: E402
+    SessionTokenAuthMiddleware,
+    TokenOrAllowedOrigin,
+)
 from healingpaws import server  # noqa: E402
 from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 
@@ -25,8 +28,11 @@ server.install()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # The site's cookie, or the app's session token (accounts/socket_auth.py).
+        "websocket": TokenOrAllowedOrigin(
+            AuthMiddlewareStack(
+                SessionTokenAuthMiddleware(URLRouter(websocket_urlpatterns))
+            )
         ),
     }
 )
