@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin_views import ReadOnlyAdminMixin
 
-from . import services
+from . import (
+    access_log_admin,  # noqa: F401 (registers the access log)
+    services,
+)
 from .forms import UserAdminChangeForm
 from .models import AccountClosure, User
 from .phones import PhoneSearchMixin

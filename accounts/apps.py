@@ -13,6 +13,7 @@ class AccountsConfig(AppConfig):
 
         # Connect their signal handlers (allauth's signals; closure's too).
         from . import devices, receivers, second_factor, sessions  # noqa: F401
+        from .access_log import access_log_prune
         from .account_data import register as register_account_data
         from .closure import close_due_accounts
         from .data_export import delete_expired_exports
@@ -24,3 +25,4 @@ class AccountsConfig(AppConfig):
         register_account_data()
         schedule.every(datetime.timedelta(days=1), delete_expired_exports)
         schedule.every(datetime.timedelta(hours=1), close_due_accounts)
+        schedule.every(datetime.timedelta(days=1), access_log_prune)

@@ -215,3 +215,8 @@ class AccountClosure(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.erase_after:%Y-%m-%d}"
+
+
+# The record access log lives in its own module; importing it here makes it
+# one of accounts' models.
+from .access_log import AccessLog  # noqa: E402, F401

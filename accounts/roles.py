@@ -6,6 +6,8 @@ Who is who. Roles are Django groups so that the admin can show and change them.
 - front desk: active staff member of the "Front desk" group (permissions from
   reservations' data migration): walk-ins, check-in, no-shows in the dashboard;
   no triage, no treatment, no medical notes.
+- operator: an active superuser: runs the hospital's system (the access
+  log of medical records is theirs alone).
 - translator: member of the "translators" group; reaches /rosetta/ only.
 - customer: everybody else.
 """
@@ -40,6 +42,10 @@ def is_front_desk(user):
 def is_hospital_staff(user):
     """Who works in the dashboard: doctors and the front desk."""
     return is_doctor(user) or is_front_desk(user)
+
+
+def is_operator(user):
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
 def is_translator(user):

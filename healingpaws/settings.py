@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.second_factor.StaffSecondFactorMiddleware",
     "accounts.sessions.SessionActivityMiddleware",
+    # Writes the access log rows a request's views recorded, in one INSERT.
+    "accounts.access_log.AccessLogMiddleware",
     # Last, so that it sees the exceptions of the views.
     "healingpaws.middleware.ServiceUnavailableMiddleware",
 ]
@@ -363,6 +365,8 @@ TASKS_KEEP_DAYS = env.int("TASKS_KEEP_DAYS", default=14)
 TASKS_SCHEDULE_TICK_SECONDS = env.float("TASKS_SCHEDULE_TICK_SECONDS", default=30)
 # Read notifications are deleted this long after they were read.
 NOTIFICATIONS_KEEP_READ_DAYS = env.int("NOTIFICATIONS_KEEP_READ_DAYS", default=90)
+# Rows of the record access log (accounts/access_log.py) are kept this long.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=730)
 
 # --- Security: headers, cookies, HTTPS in production, the CSP (web_security.py)
 
