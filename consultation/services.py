@@ -40,6 +40,7 @@ from .models import (
 )
 from .notifications import CONSULTATION_REPLY
 from .realtime import message_broadcast, read_broadcast
+from .webhooks import message_emit
 
 NOT_MEMBER_ERROR = _("You are not part of this consultation.")
 DOCTORS_ONLY_ERROR = _("Only a doctor can do this.")
@@ -138,6 +139,7 @@ def message_post(
         except BaseException:
             _delete_files(message)
             raise
+        message_emit(message)  # webhooks, in the message's transaction
     thread.last_message_at = locked.last_message_at
     return message
 

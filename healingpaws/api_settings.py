@@ -31,6 +31,8 @@ def api_settings(env) -> dict:
             "DEFAULT_THROTTLE_RATES": {
                 "user": env.str("API_USER_RATE", default="120/minute"),
                 "anon": env.str("API_ANON_RATE", default="30/minute"),
+                # Per integration key (core/api_keys.py ApiKeyRateThrottle).
+                "integration": env.str("API_KEY_RATE", default="600/minute"),
             },
             # Anonymous callers count by REMOTE_ADDR, which daphne sets from the
             # proxy's headers (--proxy-headers); DRF's default would read a
@@ -67,4 +69,10 @@ def api_settings(env) -> dict:
         "HEADLESS_ONLY": False,
         "HEADLESS_CLIENTS": ("app",),
         "HEADLESS_SERVE_SPECIFICATION": False,
+        # Webhooks to private, loopback or link-local addresses, and over plain
+        # http (core/webhook_http.py): off, unless an operator's network needs
+        # them (and the tests' local receiver).
+        "WEBHOOKS_ALLOW_PRIVATE_TARGETS": env.bool(
+            "WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False
+        ),
     }
