@@ -165,14 +165,19 @@ class ConsultationConsumer(UserSocketConsumer):
     # --- from the channel layer
 
     async def message_new(self, event):
-        payloads = event["payloads"]
-        payload = payloads.get(self.language) or next(iter(payloads.values()))
-        await self.push({"type": "message", "message": payload})
+        # The frame in the reader's language, as realtime.py serialised it
+        # (a process of the previous release, in a rolling deploy, sends
+        # the payloads instead).
+        if "frames" not in event:
+            event = {"frames": _frames_of_payloads(event["payloads"])}
+        frames = event["frames"]
+        await self.push_text(frames.get(self.language) or next(iter(frames.values())))
 
     async def read_moved(self, event):
-        await self.push(
+        frame = event.get("frame") or json.dumps(
             {"type": "read", "hospital": event["hospital"], "up_to": event["up_to"]}
         )
+        await self.push_text(frame)
 
     def refusal_for(self, user):
         # At frames, before pushes and at heartbeats, for every open page:
@@ -182,6 +187,13 @@ class ConsultationConsumer(UserSocketConsumer):
         if user.pk == self.thread_customer_id or is_doctor(user):
             return None
         return CLOSE_NOT_MEMBER
+
+
+def _frames_of_payloads(payloads):
+    return {
+        code: json.dumps({"type": "message", "message": payload})
+        for code, payload in payloads.items()
+    }
 
 
 @database_sync_to_async

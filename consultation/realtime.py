@@ -6,6 +6,7 @@ back one is never seen. Pushes are best effort: a socket that missed one (a
 Redis blip, a full channel) gets the message from the history on reconnect.
 """
 
+import json
 import logging
 from functools import partial
 
@@ -34,6 +35,7 @@ def message_broadcast(message: Message) -> None:
 def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
     """After the commit, tell the thread's open pages how far a reader has read:
     `hospital` for a doctor, else the customer."""
+    frame = {"type": "read", "hospital": hospital, "up_to": up_to}
     push_after_commit(
         thread_group(thread_id),
         {
@@ -41,6 +43,8 @@ def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
             "user_id": user_id,
             "hospital": hospital,
             "up_to": up_to,
+            # The page's frame, serialised once for every socket.
+            "frame": json.dumps(frame),
         },
         label=_label(thread_id),
         log=logger,
@@ -52,15 +56,19 @@ def _push_message(message_id):
         message = Message.objects.select_related("sender", "thread").get(pk=message_id)
     except Message.DoesNotExist:
         return
-    # Notices are written in the reader's language: one payload per language,
+    # Notices are written in the reader's language: one frame per language,
     # and each socket sends its user's (user messages are the same in all).
-    payloads = {}
+    # Serialised here, once: 200 open pages send the same text, where each
+    # socket building its own JSON (two layouts of HTML) cost daphne's one
+    # event loop a json.dumps per delivery.
+    frames = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            payloads[code] = message_payload(message)
+            payload = message_payload(message)
+        frames[code] = json.dumps({"type": "message", "message": payload})
     push(
         thread_group(message.thread_id),
-        {"type": "message.new", "payloads": payloads},
+        {"type": "message.new", "frames": frames},
         label=_label(message.thread_id),
         log=logger,
     )

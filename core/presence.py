@@ -17,6 +17,7 @@ and pages leave them out; nothing else fails for it.
 
 import asyncio
 import functools
+import json
 import logging
 import threading
 import time
@@ -206,6 +207,12 @@ def _store():
 
 # --- sockets ----------------------------------------------------------------------
 
+
+@functools.lru_cache(maxsize=64)
+def _count_frame(role: str, count: int | None) -> str:
+    return json.dumps({"type": "presence", "counts": {role: count}})
+
+
 # How often, and after how long, a socket that is closing retries leaving a
 # group when the layer refuses (a burst of closes can empty the Redis pool).
 DISCARD_ATTEMPTS = 3
@@ -269,9 +276,8 @@ class PresenceMixin:
         )
 
     async def presence_count(self, event):
-        await self.send_json(
-            {"type": "presence", "counts": {event["role"]: event["count"]}}
-        )
+        # The same text for every socket of the group: serialised once.
+        await self.send(text_data=_count_frame(event["role"], event["count"]))
 
     async def _presence_renew(self):
         await sync_to_async(presence_enter)(
