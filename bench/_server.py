@@ -67,10 +67,15 @@ def session_cookie(user):
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from accounts.second_factor import SESSION_MARK
+
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # Staff (the doctors) have passed their second factor, as after the
+    # login form: production settings hold their pages and sockets until then.
+    session[SESSION_MARK] = user.pk
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
