@@ -12,8 +12,14 @@ The message is stored as it was made: rendered in its reader's language, with
 its Date and Message-ID fixed at that moment, so every attempt sends the same
 message and a receiving server can tell a rare second delivery (a worker
 killed between the server's acceptance and the task's end) for what it is.
+
+Attachments go with it, in the task's JSON: text as it is, bytes in base64.
+They are for small files made with the message (a visit's calendar file),
+so their total size is bounded (MAX_ATTACHMENT_BYTES); a large file is a
+link to a download, never a task row of megabytes.
 """
 
+import base64
 import logging
 from email.utils import formatdate
 from urllib.parse import urlsplit
@@ -29,9 +35,13 @@ from .background import retrying_task
 
 logger = logging.getLogger("healingpaws.mail")
 
+# What the queue keeps of a message's attachments, in all: a task row is
+# read by the worker at every attempt, and a big file belongs behind a link.
+MAX_ATTACHMENT_BYTES = 256 * 1024
 ATTACHMENTS_ERROR = (
-    "E-mails with attachments cannot go through the queue (core/mail.py): "
-    "teach message_to_data() to store them first."
+    "This attachment cannot go through the e-mail queue (core/mail.py): "
+    "attachments are files given as (filename, content, mimetype), "
+    f"{MAX_ATTACHMENT_BYTES // 1024} KB in all at most; send a link instead."
 )
 
 
@@ -43,7 +53,7 @@ class QueuedEmailBackend(BaseEmailBackend):
         for message in email_messages:
             if not message.recipients():
                 continue
-            data = message_to_data(message)  # refuses attachments, always
+            data = message_to_data(message)  # refuses what it cannot store
             try:
                 send_email.enqueue(data)
             except Exception:
@@ -56,8 +66,7 @@ class QueuedEmailBackend(BaseEmailBackend):
 
 def message_to_data(message) -> dict:
     """What a task row keeps of a message: JSON, enough to make it again."""
-    if message.attachments:
-        raise ValueError(ATTACHMENTS_ERROR)
+    attachments = _attachments_to_data(message.attachments)
     headers = {str(name): str(value) for name, value in message.extra_headers.items()}
     names = {name.lower() for name in headers}
     if "date" not in names:
@@ -81,7 +90,33 @@ def message_to_data(message) -> dict:
         "reply_to": [str(address) for address in message.reply_to],
         "headers": headers,
         "alternatives": alternatives,
+        "attachments": attachments,
     }
+
+
+def _attachments_to_data(attachments) -> list[dict]:
+    stored, size = [], 0
+    for attachment in attachments:
+        if not isinstance(attachment, tuple) or len(attachment) != 3:
+            raise ValueError(ATTACHMENTS_ERROR)  # a MIME part, made by hand
+        filename, content, mimetype = attachment
+        if isinstance(content, str):
+            size += len(content.encode())
+            part = {"text": content}
+        elif isinstance(content, bytes):
+            size += len(content)
+            part = {"base64": base64.b64encode(content).decode("ascii")}
+        else:
+            raise ValueError(ATTACHMENTS_ERROR)
+        if size > MAX_ATTACHMENT_BYTES:
+            raise ValueError(ATTACHMENTS_ERROR)
+        stored.append({"filename": filename, "mimetype": mimetype, **part})
+    return stored
+
+
+def _attachment_from_data(part: dict) -> tuple:
+    content = part["text"] if "text" in part else base64.b64decode(part["base64"])
+    return (part["filename"], content, part["mimetype"])
 
 
 def message_from_data(data: dict, *, connection=None) -> EmailMultiAlternatives:
@@ -95,6 +130,8 @@ def message_from_data(data: dict, *, connection=None) -> EmailMultiAlternatives:
         reply_to=data["reply_to"],
         headers=data["headers"],
         alternatives=[tuple(part) for part in data["alternatives"]],
+        # Tasks queued before attachments were stored have none.
+        attachments=[_attachment_from_data(p) for p in data.get("attachments", [])],
         connection=connection,
     )
     message.content_subtype = data["content_subtype"]

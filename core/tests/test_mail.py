@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from email.mime.text import MIMEText
 from unittest import mock
 
 import pytest
@@ -20,7 +21,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from core import background
-from core.mail import ATTACHMENTS_ERROR, delivery_connection
+from core.mail import ATTACHMENTS_ERROR, MAX_ATTACHMENT_BYTES, delivery_connection
 from core.tests.mail import ACCEPTING, REFUSING, retries_due
 
 pytestmark = pytest.mark.django_db
@@ -158,15 +159,62 @@ def test_the_delivery_backend_cannot_be_the_queue_itself(settings):
         delivery_connection()
 
 
-@pytest.mark.parametrize("fail_silently", [False, True])
-def test_an_attachment_is_refused_loudly(fail_silently):
+def test_attachments_go_through_the_queue_as_they_were_made():
+    photo = bytes(range(256)) * 4  # not text: kept as bytes (base64 in the row)
     message = _message()
-    message.attach("visit.txt", "Biscuit, 10 a.m.", "text/plain")
+    message.attach("visit.ics", "BEGIN:VCALENDAR\r\n", "text/calendar; method=REQUEST")
+    message.attach("paw.png", photo, "image/png")
+    message.send()
 
-    with pytest.raises(ValueError, match="attachments"):
+    [row] = DBTaskResult.objects.all()
+    json.dumps(row.args_kwargs)  # the row is JSON
+    background.run_ready_tasks()
+
+    [sent] = mail.outbox
+    assert sent.attachments == [
+        ("visit.ics", "BEGIN:VCALENDAR\r\n", "text/calendar; method=REQUEST"),
+        ("paw.png", photo, "image/png"),
+    ]
+    parts = {
+        part.get_filename(): part
+        for part in sent.message().walk()
+        if part.get_content_disposition() == "attachment"
+    }
+    assert parts["visit.ics"].get_content_type() == "text/calendar"
+    assert parts["visit.ics"].get_param("method") == "REQUEST"
+    assert parts["paw.png"].get_payload(decode=True) == photo
+
+
+def test_a_task_queued_before_attachments_were_stored_still_sends():
+    send_mail("Hello", "Body", None, ["alice@example.com"])
+    row = DBTaskResult.objects.get()
+    row.args_kwargs["args"][0].pop("attachments")
+    row.save()
+
+    background.run_ready_tasks()
+
+    assert mail.outbox[0].attachments == []
+
+
+@pytest.mark.parametrize("fail_silently", [False, True])
+@pytest.mark.parametrize(
+    "attachment",
+    [
+        ("big.pdf", b"x" * (MAX_ATTACHMENT_BYTES + 1), "application/pdf"),
+        (MIMEText("made by hand"),),
+    ],
+    ids=["too-big", "mime-part"],
+)
+def test_an_attachment_the_queue_cannot_keep_is_refused_loudly(
+    fail_silently, attachment
+):
+    message = _message()
+    message.attach(*attachment)
+
+    with pytest.raises(ValueError, match="attachment"):
         message.send(fail_silently=fail_silently)
 
-    assert ATTACHMENTS_ERROR.startswith("E-mails with attachments")
+    assert "256 KB" in ATTACHMENTS_ERROR
     assert not DBTaskResult.objects.exists()
 
 
