@@ -154,3 +154,7 @@ admin.site.unregister(DBTaskResult)
 @admin.register(DBTaskResult)
 class TaskResultAdmin(OperatorsOnly, django_tasks_db.admin.DBTaskResultAdmin):
     pass
+
+
+# Integration keys and webhooks: their own module.
+from . import integrations_admin  # noqa: E402, F401

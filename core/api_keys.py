@@ -45,17 +45,19 @@ def api_key_create(
     *, name: str, scopes: list[str], created_by=None, acts_as=None
 ) -> tuple[ApiKey, str]:
     """Make a key; returns its row and the key itself, which is never stored."""
-    prefix = secrets.token_hex(6)
-    key = f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiKey.objects.create(
-        name=name,
-        prefix=prefix,
-        key_hash=_digest(key),
-        scopes=sorted(set(scopes)),
-        created_by=created_by,
-        acts_as=acts_as,
-    )
-    return row, key
+    row = ApiKey(name=name, scopes=scopes, created_by=created_by, acts_as=acts_as)
+    return row, api_key_issue(row=row)
+
+
+def api_key_issue(*, row: ApiKey) -> str:
+    """Give a new (unsaved) row its secret and save it; returns the key,
+    which only its hash outlives."""
+    row.prefix = secrets.token_hex(6)
+    key = f"{KEY_START}{row.prefix}_{secrets.token_urlsafe(32)}"
+    row.key_hash = _digest(key)
+    row.scopes = sorted(set(row.scopes))
+    row.save()
+    return key
 
 
 def api_key_revoke(*, key: ApiKey) -> ApiKey:
