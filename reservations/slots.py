@@ -81,30 +81,36 @@ def bookable_days(*, rules=None, today=None) -> tuple[datetime.date, datetime.da
 
 
 def free_slots(
-    day: datetime.date, *, now=None, rules=None, hours=None
+    day: datetime.date, *, now=None, rules=None, hours=None, units: int = 1
 ) -> list[FreeSlot]:
-    """The slots of a day that can still be booked: future, open, not full."""
+    """The starts of a day that can still be booked for a visit of `units`
+    slots: future, open, and a free place in each of the `units` consecutive
+    slots from there (before closing). `places_left` is the fewest of them."""
     rules = rules or ClinicSettings.current()
     now = now or timezone.now()
     first, last = bookable_days(rules=rules, today=timezone.localdate(now))
     if not first <= day <= last:
         return []
-    times = [
-        start for start in slot_times(day, rules=rules, hours=hours) if start > now
-    ]
+    times = slot_times(day, rules=rules, hours=hours)
     taken = {slot.starts_at: slot for slot in Slot.objects.filter(starts_at__in=times)}
-    free = []
+    left = []
     for start in times:
         slot = taken.get(start)
         capacity = slot.capacity if slot else rules.doctors_on_duty
-        left = capacity - (slot.booked if slot else 0)
-        if left > 0:
-            free.append(FreeSlot(start, left))
+        left.append(capacity - (slot.booked if slot else 0))
+    free = []
+    for index, start in enumerate(times[: len(times) - units + 1]):
+        fewest = min(left[index : index + units])
+        if start > now and fewest > 0:
+            free.append(FreeSlot(start, fewest))
     return free
 
 
-def is_slot_time(starts_at: datetime.datetime, *, rules, now=None) -> bool:
-    """A slot start of an open day, in the future, within the booking horizon.
+def is_slot_time(
+    starts_at: datetime.datetime, *, rules, now=None, units: int = 1
+) -> bool:
+    """A slot start of an open day, in the future, within the booking horizon,
+    with `units` slots from there before closing.
 
     Whether it still has room is for the booking itself to find out.
     """
@@ -113,15 +119,26 @@ def is_slot_time(starts_at: datetime.datetime, *, rules, now=None) -> bool:
         return False
     day = timezone.localtime(starts_at).date()
     first, last = bookable_days(rules=rules, today=timezone.localdate(now))
-    return (
-        starts_at > now
-        and first <= day <= last
-        and starts_at in slot_times(day, rules=rules)
-    )
+    if not (starts_at > now and first <= day <= last):
+        return False
+    times = slot_times(day, rules=rules)
+    return starts_at in times and times.index(starts_at) + units <= len(times)
 
 
-def first_free_day(*, now=None, rules=None, hours=None) -> datetime.date | None:
-    """The first day, from today, with a time left to book; None when full.
+def visit_times(
+    starts_at: datetime.datetime, units: int, *, rules
+) -> list[datetime.datetime]:
+    """The starts of the `units` consecutive slots a visit from `starts_at`
+    takes a place in (slots follow each other without gaps within a day)."""
+    length = datetime.timedelta(minutes=rules.slot_minutes)
+    return [starts_at + index * length for index in range(units)]
+
+
+def first_free_day(
+    *, now=None, rules=None, hours=None, units: int = 1
+) -> datetime.date | None:
+    """The first day, from today, with a time left to book for a visit of
+    `units` slots; None when full.
 
     Three queries however far ahead it looks: the rules, the hours, and the
     full slots of the whole booking horizon.
@@ -138,8 +155,11 @@ def first_free_day(*, now=None, rules=None, hours=None) -> datetime.date | None:
     day = first
     while day <= last:
         times = slot_times(day, rules=rules, hours=hours)
-        if any(start > now and start not in full for start in times):
-            return day
+        for index in range(len(times) - units + 1):
+            if times[index] > now and not full.intersection(
+                times[index : index + units]
+            ):
+                return day
         day += datetime.timedelta(days=1)
     return None
 

@@ -10,8 +10,9 @@ from .booking import (
     BOOK_FOR_NOT_ALLOWED_ERROR,
     PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
-    SLOT_TAKEN_ERROR,
     SLOT_UNAVAILABLE_ERROR,
+    VISIT_TYPE_INACTIVE_ERROR,
+    VISIT_TYPE_NOT_ONLINE_ERROR,
     reservation_create,
     reservation_update,
 )
@@ -30,6 +31,7 @@ from .ordering import (
     QUEUE_UNKNOWN_ERROR,
     queue_reorder,
 )
+from .places import SLOT_TAKEN_ERROR
 from .rules import clinic_settings_update, max_wait_update, opening_hours_update
 from .transitions import (
     CANCEL_REASON_REQUIRED_ERROR,
@@ -77,6 +79,8 @@ __all__ = [
     "SLOT_TAKEN_ERROR",
     "SLOT_UNAVAILABLE_ERROR",
     "VISIT_CHANGED_ERROR",
+    "VISIT_TYPE_INACTIVE_ERROR",
+    "VISIT_TYPE_NOT_ONLINE_ERROR",
     "WAITLIST_ALREADY_ERROR",
     "WAITLIST_DAYS_ERROR",
     "WAITLIST_OFFER_GONE_ERROR",

@@ -4,7 +4,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -12,7 +11,7 @@ from accounts.roles import is_hospital_staff
 from pets.models import Pet
 
 from .. import states
-from ..models import ClinicSettings, Reservation, ReservationEvent, Slot
+from ..models import ClinicSettings, Reservation, ReservationEvent, VisitType
 from ..realtime import dashboard_changed
 from ..slots import is_slot_time
 from ..states import State
@@ -21,12 +20,17 @@ from .common import (
     local_day,
     locked,
     next_queue_position,
+    offer_freed,
     record,
-    release_place,
 )
+from .places import places_take
 
-SLOT_TAKEN_ERROR = _("Sorry, that time has just been taken. Please pick another.")
 SLOT_UNAVAILABLE_ERROR = _("That time cannot be booked. Please pick a free slot.")
+VISIT_TYPE_NOT_ONLINE_ERROR = _(
+    "A visit of the type “%(type)s” cannot be booked online. Please call the "
+    "hospital to book it."
+)
+VISIT_TYPE_INACTIVE_ERROR = _("This type of visit is no longer offered.")
 PET_HAS_ONGOING_VISIT_ERROR = _(
     "This pet already has a visit in progress. Change that visit instead."
 )
@@ -46,6 +50,7 @@ def reservation_create(
     heavy_bleeding: bool = False,
     collapse_or_seizure: bool = False,
     by: User | None = None,
+    visit_type: VisitType | None = None,
 ) -> Reservation:
     """Book a visit in a free slot. The database has the last word on capacity
     and on one ongoing visit per pet, so concurrent requests cannot both win.
@@ -53,18 +58,28 @@ def reservation_create(
     `by` is who books when it is not the owner: a doctor or the front desk
     booking for a customer on the phone (the same rules, the same e-mail; the
     visit's first event names them). Nobody else may book for another.
+
+    `visit_type` (VisitType.default() when None) decides how many consecutive
+    slots from `starts_at` the visit takes a place in; owners book only the
+    types open online, the staff any active one.
     """
-    if by is not None and by.pk != owner.pk and not is_hospital_staff(by):
+    staff_booking = by is not None and by.pk != owner.pk
+    if staff_booking and not is_hospital_staff(by):
         raise PermissionDenied(BOOK_FOR_NOT_ALLOWED_ERROR)
     if pet.owner_id != owner.pk or pet.is_archived:
         raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
+    visit_type = visit_type or VisitType.default()
+    check_visit_type(visit_type, staff_booking=staff_booking)
     rules = ClinicSettings.current()
-    if not is_slot_time(starts_at, rules=rules):
+    units = visit_type.slot_units
+    if not is_slot_time(starts_at, rules=rules, units=units):
         raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
     if Reservation.objects.ongoing().filter(pet=pet).exists():
         raise ValidationError(PET_HAS_ONGOING_VISIT_ERROR, code="ongoing")
     reservation = Reservation(
         pet=pet,
+        visit_type=visit_type,
+        places=units,
         symptoms=symptoms,
         breathing_trouble=breathing_trouble,
         heavy_bleeding=heavy_bleeding,
@@ -72,7 +87,7 @@ def reservation_create(
     )
     reservation.full_clean(exclude=["slot"], validate_constraints=False)
     with transaction.atomic():
-        reservation.slot = _take_place(starts_at, rules=rules)
+        reservation.slot = places_take(starts_at, units, rules=rules)
         reservation.queue_position = next_queue_position(local_day(starts_at))
         _save_new(reservation)
         record(
@@ -93,6 +108,7 @@ def reservation_update(
     version: str | None = None,
 ) -> Reservation:
     """Change the time or the description while the visit has not started.
+    The visit keeps its type and the number of slots it took.
 
     `version` is reservation_version() of the visit as the page showed it:
     when given, a visit changed since (another tab, a doctor, the first of
@@ -110,10 +126,14 @@ def reservation_update(
         old_slot = reservation.slot
         if starts_at != old_slot.starts_at:
             rules = ClinicSettings.current()
-            if not is_slot_time(starts_at, rules=rules):
+            units = reservation.places
+            if not is_slot_time(starts_at, rules=rules, units=units):
                 raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
-            reservation.slot = _take_place(starts_at, rules=rules)
-            release_place(old_slot)
+            reservation.slot = places_take(
+                starts_at, units, rules=rules, giving_back=(old_slot, units)
+            )
+            # The old slots the new time does not cover go to the waitlist.
+            offer_freed(old_slot, units, keep=reservation.slot, rules=rules)
             # A new time deserves its own reminder.
             reservation.reminder_sent_at = None
             reservation.reminder_failures = 0
@@ -131,23 +151,15 @@ def reservation_update(
     return reservation
 
 
-def _take_place(starts_at, *, rules):
-    """Count one more visit in the slot at `starts_at`, or raise "slot taken".
-
-    The slot row is made if missing (a conflict means another request made
-    it), then raised by a single conditional UPDATE: on PostgreSQL concurrent
-    updates of one row queue up and each re-checks `booked < capacity`.
-    """
-    Slot.objects.bulk_create(
-        [Slot(starts_at=starts_at, capacity=rules.doctors_on_duty)],
-        ignore_conflicts=True,
-    )
-    taken = Slot.objects.filter(starts_at=starts_at, booked__lt=F("capacity")).update(
-        booked=F("booked") + 1
-    )
-    if not taken:
-        raise ValidationError(SLOT_TAKEN_ERROR, code="slot_taken")
-    return Slot.objects.get(starts_at=starts_at)
+def check_visit_type(visit_type, *, staff_booking):
+    if not visit_type.active:
+        raise ValidationError(VISIT_TYPE_INACTIVE_ERROR, code="visit_type")
+    if not (visit_type.online or staff_booking):
+        raise ValidationError(
+            VISIT_TYPE_NOT_ONLINE_ERROR,
+            code="visit_type",
+            params={"type": visit_type.label},
+        )
 
 
 def _save_new(reservation):

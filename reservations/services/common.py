@@ -5,14 +5,16 @@ import hashlib
 import json
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import RED_FLAG_FIELDS, Reservation, ReservationEvent, Slot
 from ..notifications import owner_notify
 from ..realtime import dashboard_changed
+from ..slots import visit_times
 from ..webhooks import visit_event_emit
+from .places import places_give_back
 from .waitlist_offers import offer_place
 
 NOT_EDITABLE_ERROR = _("This visit can no longer be changed.")
@@ -83,11 +85,26 @@ def record(reservation, kind, actor, *, old="", to="", note="", notify=True):
     return event
 
 
-def release_place(slot):
-    """A visit gives its place back; the first matching owner on the
-    waitlist is offered it (waitlist_offers.offer_place)."""
-    Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
-    offer_place(slot)
+def release_place(reservation):
+    """A visit gives back its place in each slot it took (a walk-in took
+    none); the first matching owners on the waitlist are offered them
+    (waitlist_offers.offer_place)."""
+    if reservation.walk_in:
+        return
+    freed = places_give_back(reservation.slot, reservation.places)
+    for slot in freed:
+        offer_place(slot)
+
+
+def offer_freed(old_slot, units, *, keep, rules):
+    """After a move: offer the slots of the old time that the visit's new
+    time (from `keep`, as long) does not cover."""
+    kept = set(visit_times(keep.starts_at, units, rules=rules))
+    for start in visit_times(old_slot.starts_at, units, rules=rules):
+        if start not in kept:
+            slot = Slot.objects.filter(starts_at=start).first()
+            if slot is not None:
+                offer_place(slot)
 
 
 def local_day(moment):

@@ -30,7 +30,7 @@ def no_shows_mark_missed(*, now: datetime.datetime | None = None) -> int:
                 continue  # checked in or cancelled meanwhile
             visit.state = State.NO_SHOW
             visit.save(update_fields=["state", "updated_at"])
-            release_place(visit.slot)
+            release_place(visit)
             record(
                 visit,
                 ReservationEvent.Kind.STATE,

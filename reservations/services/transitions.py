@@ -69,7 +69,7 @@ def reservation_transition(
                 raise ValidationError(CANCEL_REASON_REQUIRED_ERROR, code="reason")
             reservation.cancel_reason = note
             if not reservation.walk_in:  # a walk-in holds no bookable place
-                release_place(reservation.slot)
+                release_place(reservation)
         if to_state == State.NO_SHOW:
             if not states.may_be_no_show(reservation, timezone.now()):
                 raise ValidationError(
@@ -78,7 +78,7 @@ def reservation_transition(
                     params={"minutes": states.NO_SHOW_AFTER.seconds // 60},
                 )
             # Its time has gone by, but the day's count of places is right.
-            release_place(reservation.slot)
+            release_place(reservation)
         if to_state == State.CHECKED_IN:
             reservation.checked_in_at = timezone.now()
         reservation.state = to_state

@@ -12,10 +12,10 @@ from accounts.models import User
 from accounts.roles import is_hospital_staff
 from pets.models import Pet
 
-from ..models import ClinicSettings, Reservation, Slot
+from ..models import ClinicSettings, Reservation, VisitType
 from ..slots import bookable_days
 from ..waitlist_models import WAITLIST_MAX_DAYS, WaitlistEntry
-from .booking import PET_NOT_BOOKABLE_ERROR, reservation_create
+from .booking import PET_NOT_BOOKABLE_ERROR, check_visit_type, reservation_create
 from .waitlist_offers import offer_place, release_hold
 
 WAITLIST_DAYS_ERROR = _(
@@ -38,10 +38,15 @@ def waitlist_join(
     first_day: datetime.date,
     last_day: datetime.date,
     symptoms: str,
+    visit_type: VisitType | None = None,
 ) -> WaitlistEntry:
-    """Put the owner's pet on the waitlist for a place within the days."""
+    """Put the owner's pet on the waitlist for a place within the days, for
+    a visit of `visit_type` (VisitType.default() when None; one owners may
+    book online)."""
     if pet.owner_id != owner.pk or pet.is_archived:
         raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
+    visit_type = visit_type or VisitType.default()
+    check_visit_type(visit_type, staff_booking=False)
     first, last = bookable_days(rules=ClinicSettings.current())
     if not (
         first <= first_day <= last_day <= last
@@ -53,7 +58,12 @@ def waitlist_join(
             params={"last": last.isoformat(), "days": WAITLIST_MAX_DAYS},
         )
     entry = WaitlistEntry(
-        owner=owner, pet=pet, first_day=first_day, last_day=last_day, symptoms=symptoms
+        owner=owner,
+        pet=pet,
+        visit_type=visit_type,
+        first_day=first_day,
+        last_day=last_day,
+        symptoms=symptoms,
     )
     entry.full_clean(validate_constraints=False)
     try:
@@ -76,9 +86,7 @@ def waitlist_leave(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
         entry.offer_expires_at = None
         entry.save(update_fields=["state", "offer_expires_at", "updated_at"])
         if held:
-            slot = Slot.objects.get(pk=entry.offered_slot_id)
-            release_hold(slot)
-            offer_place(slot)
+            offer_place(release_hold(entry))
     return entry
 
 
@@ -90,10 +98,14 @@ def waitlist_take(*, entry: WaitlistEntry, by: User) -> Reservation:
         entry = _locked(entry, by)
         if entry.state != Waiting.OFFERED or entry.offer_expires_at <= timezone.now():
             raise ValidationError(WAITLIST_OFFER_GONE_ERROR, code="offer_gone")
-        slot = Slot.objects.get(pk=entry.offered_slot_id)
-        release_hold(slot)  # the slot's row stays locked until the commit
+        # The slots' rows stay locked until the commit.
+        slot = release_hold(entry)
         visit = reservation_create(
-            owner=by, pet=entry.pet, starts_at=slot.starts_at, symptoms=entry.symptoms
+            owner=by,
+            pet=entry.pet,
+            starts_at=slot.starts_at,
+            symptoms=entry.symptoms,
+            visit_type=entry.visit_type,
         )
         entry.state = Waiting.BOOKED
         entry.reservation = visit

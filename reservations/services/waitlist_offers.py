@@ -1,21 +1,22 @@
 """Offering freed places to the waitlist (issue 16).
 
 A place freed by a cancellation or a new time (common.release_place) is
-offered to the first waiting owner whose pet and days match, and held for them
-for OFFER_HOLD: the hold counts in the slot's `booked` like a visit, raised by
-the same conditional UPDATE as a booking, so the database keeps anybody else
-from taking it. Concurrent releases offer their places to different owners
-(the entries are locked, skipping locked ones). An offer not taken in time is
-handed back and the place offered to the next owner (waitlist_offers_expire,
-run every minute by the schedule).
+offered to the first waiting owner whose pet, days and type match (a type of
+n slots needs a place in the n slots from the freed one), and held for them
+for OFFER_HOLD: the hold counts in the slots' `booked` like a visit, taken by
+the same locked, conditional UPDATE as a booking (places.py), so the database
+keeps anybody else from taking it. Concurrent releases offer their places to
+different owners (the entries are locked, skipping locked ones). An offer not
+taken in time is handed back and the place offered to the next owner
+(waitlist_offers_expire, run every minute by the schedule).
 """
 
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -25,9 +26,10 @@ from accounts.notifications import notification_send
 from ..models import ClinicSettings, Slot
 from ..notifications import WAITLIST_OFFER
 from ..realtime import dashboard_changed
-from ..slots import is_slot_time
+from ..slots import is_slot_time, visit_times
 from ..states import ONGOING_STATES
 from ..waitlist_models import OFFER_HOLD, WaitlistEntry
+from .places import places_give_back, places_take
 
 WAITLIST_REASON = "waitlist"  # what the dashboards hear changed
 
@@ -39,13 +41,14 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
     owner and hold it for them; the entry offered, or None. Call it inside
     the transaction that freed the place."""
     now = now or timezone.now()
+    rules = ClinicSettings.current()
     # Time to read the e-mail and come: no offer of a place about to start.
     if slot.starts_at < now + OFFER_HOLD or not is_slot_time(
-        slot.starts_at, rules=ClinicSettings.current(), now=now
+        slot.starts_at, rules=rules, now=now
     ):
         return None
     day = timezone.localtime(slot.starts_at).date()
-    entry = (
+    matching = (
         WaitlistEntry.objects.filter(
             state=Waiting.WAITING,
             first_day__lte=day,
@@ -55,29 +58,54 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
         )
         .exclude(offered_slot=slot)  # let lapse once: not again
         .exclude(pet__reservations__state__in=ONGOING_STATES)
+    )
+    lengths = set(
+        matching.order_by().values_list("visit_type__slot_units", flat=True)
+    )
+    fitting = [units for units in lengths if _fits(slot, units, rules=rules, now=now)]
+    if not fitting:
+        return None
+    entry = (
+        matching.filter(visit_type__slot_units__in=fitting)
         .in_turn()
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("owner", "pet")
+        .select_related("owner", "pet", "visit_type")
         .first()
     )
     if entry is None:
         return None
-    held = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
-        booked=F("booked") + 1
-    )
-    if not held:
-        return None
+    units = entry.visit_type.slot_units
+    try:
+        places_take(slot.starts_at, units, rules=rules)
+    except ValidationError:
+        return None  # taken meanwhile (its own savepoint: nothing counted)
     entry.state = Waiting.OFFERED
     entry.offered_slot = slot
+    entry.offered_places = units
     entry.offer_expires_at = now + OFFER_HOLD
-    entry.save(update_fields=["state", "offered_slot", "offer_expires_at"])
+    entry.save(
+        update_fields=["state", "offered_slot", "offered_places", "offer_expires_at"]
+    )
     _tell_owner(entry)
     dashboard_changed(reason=WAITLIST_REASON, day=day)
     return entry
 
 
-def release_hold(slot: Slot) -> None:
-    Slot.objects.filter(pk=slot.pk, booked__gt=0).update(booked=F("booked") - 1)
+def _fits(slot, units, *, rules, now):
+    """Whether a visit of `units` slots from `slot` would have a place in each
+    (a slot never booked has all its places)."""
+    if not is_slot_time(slot.starts_at, rules=rules, now=now, units=units):
+        return False
+    times = visit_times(slot.starts_at, units, rules=rules)
+    rows = Slot.objects.filter(starts_at__in=times)
+    return all(row.booked < row.capacity for row in rows)
+
+
+def release_hold(entry: WaitlistEntry) -> Slot:
+    """Give back the places held for an entry's offer; its first slot."""
+    slot = Slot.objects.get(pk=entry.offered_slot_id)
+    places_give_back(slot, entry.offered_places)
+    return slot
 
 
 def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
@@ -100,8 +128,7 @@ def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
             entry.state = Waiting.WAITING
             entry.offer_expires_at = None
             entry.save(update_fields=["state", "offer_expires_at"])
-            slot = Slot.objects.get(pk=entry.offered_slot_id)
-            release_hold(slot)
+            slot = release_hold(entry)
             offer_place(slot, now=now)
             count += 1
     return count
