@@ -3,25 +3,38 @@ calendar, from the booking e-mails and the visit page.
 
 One UID per visit, so that a calendar updates the entry it has: a new time
 comes as the same UID with a higher SEQUENCE, a cancellation as METHOD:CANCEL.
+The e-mails' files are invitations (METHOD:REQUEST, the hospital organising,
+the owner attending: what mail clients offer to add to the calendar, and
+what lets a CANCEL remove it); the visit page's download is a plain
+published entry (PUBLISH).
 Times are in the hospital's time zone (TIME_ZONE), with its VTIMEZONE, so the
 entry stays right when the owner's device is elsewhere. Built with icalendar
 (requirements.txt), which writes the time zone's rules from zoneinfo.
 """
 
 import datetime
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from .models import ClinicSettings, Reservation, ReservationEvent
 from .states import State
 
-PUBLISH, CANCEL = "PUBLISH", "CANCEL"
+PUBLISH, REQUEST, CANCEL = "PUBLISH", "REQUEST", "CANCEL"
 CALENDAR_MIMETYPE = "text/calendar"
 FILENAME = "healing-paws-visit.ics"
+# The e-mails' attachment.
+EMAIL_FILENAME = "visit.ics"
+
+
+def email_attachment_mimetype(method: str) -> str:
+    """The attachment's Content-Type: calendar clients look for the method
+    there (RFC 6047) before they read the file."""
+    return f"{CALENDAR_MIMETYPE}; method={method}"
 
 
 def visit_uid(reservation: Reservation) -> str:
@@ -54,19 +67,36 @@ def visit_calendar(
     )
     event.add("url", url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if method in (REQUEST, CANCEL):
+        _add_people(event, reservation)
 
     calendar = Calendar()
     calendar.add("prodid", "-//Healing Paws//Visits//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", CANCEL if cancelled else PUBLISH)
+    calendar.add("method", CANCEL if cancelled else method)
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical().decode()
 
 
+def _add_people(event: Event, reservation: Reservation) -> None:
+    """An invitation names its organiser and attendee (RFC 5546): the
+    hospital's sending address, and the owner, who needs not answer."""
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer.params["CN"] = gettext("Healing Paws")
+    event.add("organizer", organizer)
+    owner = reservation.pet.owner
+    attendee = vCalAddress(f"mailto:{owner.email}")
+    attendee.params["CN"] = owner.name
+    attendee.params["ROLE"] = "REQ-PARTICIPANT"
+    attendee.params["PARTSTAT"] = "ACCEPTED"
+    attendee.params["RSVP"] = "FALSE"
+    event.add("attendee", attendee)
+
+
 def calendar_method_for(event: ReservationEvent) -> str | None:
     """Which calendar file the e-mail of a change carries, if any: the
-    booking, its confirmation and a change of it publish the visit (an
+    booking, its confirmation and a change of it invite to the visit (an
     update of the same UID), a cancellation cancels it. Walk-ins are already
     at the hospital: no calendar."""
     visit = event.reservation
@@ -74,9 +104,9 @@ def calendar_method_for(event: ReservationEvent) -> str | None:
         return None
     Kind = ReservationEvent.Kind
     if event.kind in (Kind.CREATED, Kind.EDITED):
-        return PUBLISH
+        return REQUEST
     if event.kind == Kind.STATE and event.to_value == State.CONFIRMED:
-        return PUBLISH
+        return REQUEST
     if event.kind == Kind.STATE and event.to_value == State.CANCELLED:
         return CANCEL
     return None

@@ -22,9 +22,9 @@ from accounts.notifications import notification_kind_register, notification_send
 from core.background import retrying_task
 
 from .calendar import (
-    CALENDAR_MIMETYPE,
-    FILENAME,
+    EMAIL_FILENAME,
     calendar_method_for,
+    email_attachment_mimetype,
     sequence_of,
     visit_calendar,
 )
@@ -57,9 +57,9 @@ def visit_email_send(
     a failure means.
 
     With `calendar_method` the e-mail carries the visit's calendar file
-    (reservations.calendar) as a named text/calendar part. The e-mail queue
-    stores text parts only, not attachments (core/mail.py): a calendar part
-    is what calendar invitations use, and mail clients offer it as the file.
+    (reservations.calendar) as the attachment visit.ics, its method in its
+    Content-Type as calendar clients expect (the e-mail queue stores it with
+    the message, core/mail.py).
     """
     owner = reservation.pet.owner
     with translation.override(owner.preferred_language):
@@ -87,9 +87,8 @@ def visit_email_send(
         body = render_to_string(f"reservations/email/{template}_message.txt", context)
     message = EmailMultiAlternatives(subject, body, to=[owner.email])
     if calendar is not None:
-        message.attach_alternative(
-            calendar,
-            f'{CALENDAR_MIMETYPE}; method={calendar_method}; name="{FILENAME}"',
+        message.attach(
+            EMAIL_FILENAME, calendar, email_attachment_mimetype(calendar_method)
         )
     message.send()
 

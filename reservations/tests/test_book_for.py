@@ -74,7 +74,7 @@ def test_the_front_desk_books_for_a_customer_recorded_as_theirs(
     (message,) = mail.outbox
     assert message.to == [customer.email]
     assert "As agreed with you, we have booked a visit for Rex" in message.body
-    (calendar,) = [c for c, kind in message.alternatives if "calendar" in kind]
+    ((_name, calendar, _kind),) = message.attachments
     assert Calendar.from_ical(calendar).walk("VEVENT")
     # And the owner's visit page names the desk.
     desk_client.force_login(customer)

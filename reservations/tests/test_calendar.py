@@ -27,17 +27,29 @@ def visit(customer):
 
 
 def sent_calendars():
-    """(method in the part's Content-Type, parsed calendar) of each e-mail
-    sent, or None for an e-mail without one; the outbox emptied."""
+    """(method in the attachment's Content-Type, parsed calendar) of each
+    e-mail sent, as a mail client reads the message, or None for an e-mail
+    without one; the outbox emptied."""
     run_ready_tasks()
     found = []
     for message in mail.outbox:
         parts = [
-            (mimetype, content)
-            for content, mimetype in message.alternatives
-            if mimetype.startswith("text/calendar")
+            part
+            for part in message.message().walk()
+            if part.get_content_type() == "text/calendar"
         ]
-        found.append((parts[0][0], Calendar.from_ical(parts[0][1])) if parts else None)
+        if not parts:
+            found.append(None)
+            continue
+        (part,) = parts
+        assert part.get_content_disposition() == "attachment"
+        assert part.get_filename() == "visit.ics"
+        found.append(
+            (
+                part.get_param("method"),
+                Calendar.from_ical(part.get_payload(decode=True)),
+            )
+        )
     mail.outbox.clear()
     return found
 
@@ -48,11 +60,11 @@ def the_event(calendar):
 
 
 def test_the_booking_e_mail_carries_the_visit_in_the_hospitals_time_zone(visit):
-    ((mimetype, calendar),) = sent_calendars()
+    ((method, calendar),) = sent_calendars()
 
     event = the_event(calendar)
-    assert mimetype == 'text/calendar; method=PUBLISH; name="healing-paws-visit.ics"'
-    assert calendar["METHOD"] == "PUBLISH"
+    assert method == "REQUEST"
+    assert calendar["METHOD"] == "REQUEST"
     assert str(event["UID"]) == visit_uid(visit)
     assert event["SEQUENCE"] == 0
     start = event.decoded("DTSTART")
@@ -64,6 +76,21 @@ def test_the_booking_e_mail_carries_the_visit_in_the_hospitals_time_zone(visit):
     assert zone["TZID"] == "Asia/Shanghai"
     assert "Rex" in str(event["SUMMARY"])
     assert visit.get_absolute_url() in str(event["URL"])
+    # An invitation: from the hospital, to the owner, who need not answer.
+    assert str(event["ORGANIZER"]) == "mailto:no-reply@healingpaws.example"
+    assert str(event["ATTENDEE"]) == f"mailto:{visit.pet.owner.email}"
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE"
+
+
+def test_the_attachment_is_the_e_mails_only_calendar_part_after_its_text(visit):
+    run_ready_tasks()
+
+    (message,) = mail.outbox
+    assert message.body.strip()
+    assert message.alternatives == []
+    ((filename, content, mimetype),) = message.attachments
+    assert (filename, mimetype) == ("visit.ics", "text/calendar; method=REQUEST")
+    assert "BEGIN:VCALENDAR" in content
 
 
 def test_the_confirmation_sends_it_again_and_a_triage_does_not(visit, doctor):
@@ -92,9 +119,9 @@ def test_a_new_time_sends_an_update_with_the_same_uid(visit, customer):
         collapse_or_seizure=False,
     )
 
-    ((mimetype, calendar),) = sent_calendars()
+    ((method, calendar),) = sent_calendars()
     event = the_event(calendar)
-    assert calendar["METHOD"] == "PUBLISH"
+    assert method == calendar["METHOD"] == "REQUEST"
     assert str(event["UID"]) == visit_uid(visit)
     assert event["SEQUENCE"] == 1
     assert event.decoded("DTSTART") == tomorrow_at(15)
@@ -107,10 +134,9 @@ def test_cancelling_sends_a_cancel_of_the_same_uid(visit, customer):
         reservation=visit, to_state=State.CANCELLED, by=customer, note="Better."
     )
 
-    ((mimetype, calendar),) = sent_calendars()
+    ((method, calendar),) = sent_calendars()
     event = the_event(calendar)
-    assert mimetype.startswith("text/calendar; method=CANCEL;")
-    assert calendar["METHOD"] == "CANCEL"
+    assert method == calendar["METHOD"] == "CANCEL"
     assert event["STATUS"] == "CANCELLED"
     assert str(event["UID"]) == visit_uid(visit)
     assert event["SEQUENCE"] == 1
@@ -144,7 +170,10 @@ def test_the_owner_downloads_the_file_and_another_customer_gets_404(
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert 'filename="healing-paws-visit.ics"' in response["Content-Disposition"]
-    event = the_event(Calendar.from_ical(response.content))
+    calendar = Calendar.from_ical(response.content)
+    event = the_event(calendar)
+    assert calendar["METHOD"] == "PUBLISH"  # a file to import, no invitation
+    assert "ATTENDEE" not in event
     assert str(event["UID"]) == visit_uid(visit)
     assert event.decoded("DTSTART").astimezone(HOSPITAL) == tomorrow_at(10)
     assert theirs.status_code == 404
