@@ -28,6 +28,8 @@ from rest_framework.views import exception_handler
 
 from accounts.api import profile_urlpatterns
 from pets.api import router as pets_router
+from pets.record.api_integration import record_integration_urlpatterns
+from reservations.api_integration import visit_integration_urlpatterns
 
 
 def error_handler(exc, context):
@@ -85,4 +87,7 @@ urlpatterns = [
     ),
     path("", include(profile_urlpatterns)),
     path("", include(pets_router.urls)),
+    # The clinic's other systems, with an integration key (core/api_keys.py).
+    path("integration/", include(visit_integration_urlpatterns)),
+    path("integration/", include(record_integration_urlpatterns)),
 ]

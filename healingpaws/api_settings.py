@@ -52,6 +52,9 @@ def api_settings(env) -> dict:
             "SERVE_INCLUDE_SCHEMA": False,
             "SCHEMA_PATH_PREFIX": r"/api/v1",
             "COMPONENT_SPLIT_REQUEST": True,
+            # One name for the visit's states wherever a field offers them
+            # (a visit's state, a transition's target).
+            "ENUM_NAME_OVERRIDES": {"VisitStateEnum": "reservations.states.State"},
             # Swagger UI from the drf-spectacular-sidecar package: no CDN.
             "SWAGGER_UI_DIST": "SIDECAR",
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
