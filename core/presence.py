@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 
 import redis
 from asgiref.sync import async_to_sync, sync_to_async
@@ -57,21 +58,28 @@ def watched_roles(role: str) -> tuple[str, ...]:
     return ROLES if role == DOCTOR else (DOCTOR,)
 
 
-def presence_enter(*, role: str, user_id: int, channel: str) -> None:
+def presence_enter(
+    *, role: str, user_id: int, channel: str, publish: bool = True
+) -> None:
     """Count a socket (or renew its entry); tell the watchers if a count moved
-    (this one's, or another's whose entries have expired meanwhile)."""
+    (this one's, or another's whose entries have expired meanwhile). A socket
+    passes publish=False and calls publish_soon(ROLES) instead."""
     try:
         _store().put(role, f"{user_id}:{channel}", time.time() + ttl())
-        for changed in ROLES:
-            _publish_if_changed(changed)
+        if publish:
+            for changed in ROLES:
+                _publish_if_changed(changed)
     except Exception:
         logger.warning("presence of %s not recorded", channel, exc_info=True)
 
 
-def presence_leave(*, role: str, user_id: int, channel: str) -> None:
+def presence_leave(
+    *, role: str, user_id: int, channel: str, publish: bool = True
+) -> None:
     try:
         _store().remove(role, f"{user_id}:{channel}")
-        _publish_if_changed(role)
+        if publish:
+            _publish_if_changed(role)
     except Exception:
         # The entry expires by itself within TTL.
         logger.warning("presence of %s not removed", channel, exc_info=True)
@@ -112,12 +120,76 @@ def _publish_if_changed(role):
     """Push the new count to the watchers when it differs from the last one
     pushed. Concurrent changes may push the same count twice; the last push
     always carries a fresh count, so watchers end right."""
+    count = _changed_count(role)
+    if count is not None:
+        async_to_sync(get_channel_layer().group_send)(
+            presence_group(role), _count_event(role, count)
+        )
+
+
+def _changed_count(role):
+    """The count of `role` if it differs from the last one pushed, else None."""
     count = online_count(role)
     if count is None or _store().swap_published(role, count) == count:
-        return
-    async_to_sync(get_channel_layer().group_send)(
-        presence_group(role), {"type": "presence.count", "role": role, "count": count}
-    )
+        return None
+    return count
+
+
+def _count_event(role, count):
+    return {"type": "presence.count", "role": role, "count": count}
+
+
+# --- count pushes from the sockets, coalesced ---------------------------------------
+
+# Every socket that opens, closes or renews its entry may move a count, and a
+# count push reaches every socket of the role's group: 200 doctors opening
+# their pages made 200 pushes of 200 frames each (issue 14). So a process
+# pushes the count of a role at most once per BROADCAST_SECONDS: the first
+# change at once, the next ones together once the interval has passed, with
+# the count read then. Several processes each do so; the shared "published"
+# mark (swap_published) keeps them from pushing a count already pushed.
+BROADCAST_SECONDS = 1.0
+
+# Per event loop (one in daphne; a test's sockets have their own): the last
+# push by role, and the push waiting for the interval to pass.
+_broadcasts: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+async def publish_soon(layer, roles) -> None:
+    """Tell the watchers of `roles` their counts, coalesced (above)."""
+    loop = asyncio.get_running_loop()
+    last, waiting = _broadcasts.setdefault(loop, ({}, {}))
+    for role in roles:
+        if role in waiting:
+            continue  # the waiting push reads the count when it goes
+        wait = last.get(role, float("-inf")) + BROADCAST_SECONDS - time.monotonic()
+        if wait > 0:
+            waiting[role] = loop.create_task(_publish_later(layer, role, wait))
+        else:
+            last[role] = time.monotonic()
+            await _publish(layer, role)
+
+
+async def _publish_later(layer, role, wait):
+    last, waiting = _broadcasts[asyncio.get_running_loop()]
+    try:
+        await asyncio.sleep(wait)
+    finally:
+        # Before the count is read: a change after the read waits anew.
+        waiting.pop(role, None)
+    last[role] = time.monotonic()
+    await _publish(layer, role)
+
+
+async def _publish(layer, role):
+    try:
+        # Redis only, no database: off the thread the sockets' database
+        # work shares.
+        count = await sync_to_async(_changed_count, thread_sensitive=False)(role)
+        if count is not None:
+            await layer.group_send(presence_group(role), _count_event(role, count))
+    except Exception:
+        logger.warning("presence count of %s not pushed", role, exc_info=True)
 
 
 # --- where the entries live ------------------------------------------------------
@@ -208,6 +280,13 @@ def _store():
 # --- sockets ----------------------------------------------------------------------
 
 
+def _off_thread(func):
+    """sync_to_async for the store's calls, which read Redis (or this
+    process's memory) and never the database: not through the one thread
+    that every socket's database work shares."""
+    return sync_to_async(func, thread_sensitive=False)
+
+
 @functools.lru_cache(maxsize=64)
 def _count_frame(role: str, count: int | None) -> str:
     return json.dumps({"type": "presence", "counts": {role: count}})
@@ -255,7 +334,7 @@ class PresenceMixin:
             await self.channel_layer.group_add(presence_group(role), self.channel_name)
         self.presence_heartbeat = asyncio.create_task(self._presence_beat())
         await self._presence_renew()
-        counts = await sync_to_async(presence_counts)(self.presence_role)
+        counts = await _off_thread(presence_counts)(self.presence_role)
         await self.send_json({"type": "presence", "counts": counts})
 
     async def presence_stop(self):
@@ -269,22 +348,27 @@ class PresenceMixin:
             await group_discard_quietly(
                 self.channel_layer, presence_group(role), self.channel_name
             )
-        await sync_to_async(presence_leave)(
+        await _off_thread(presence_leave)(
             role=self.presence_role,
             user_id=self.presence_user_id,
             channel=self.channel_name,
+            publish=False,
         )
+        await publish_soon(self.channel_layer, (self.presence_role,))
 
     async def presence_count(self, event):
         # The same text for every socket of the group: serialised once.
         await self.send(text_data=_count_frame(event["role"], event["count"]))
 
     async def _presence_renew(self):
-        await sync_to_async(presence_enter)(
+        await _off_thread(presence_enter)(
             role=self.presence_role,
             user_id=self.presence_user_id,
             channel=self.channel_name,
+            publish=False,
         )
+        # Either count may have moved (another's entries may have expired).
+        await publish_soon(self.channel_layer, ROLES)
 
     async def presence_still_valid(self) -> bool:
         """Asked before each renewal: False stops counting this socket (the
