@@ -12,17 +12,54 @@ from .models import (
     RED_FLAG_FIELDS,
     SYMPTOMS_MAX_LENGTH,
     Reservation,
+    VisitType,
 )
 from .services import (
     CANCEL_REASON_REQUIRED_ERROR,
     PET_HAS_ONGOING_VISIT_ERROR,
     PET_NOT_BOOKABLE_ERROR,
     SLOT_UNAVAILABLE_ERROR,
+    VISIT_TYPE_NOT_ONLINE_ERROR,
     reservation_version,
 )
 from .slots import is_within_calendar
 
 CHOOSE_TIME_ERROR = _("Choose a time for the visit.")
+CHOOSE_TYPE_ERROR = _("Choose one of the types of visit offered.")
+
+
+class VisitTypeField(forms.ModelChoiceField):
+    """A visit type among the active ones, by name and length. `online_only`
+    refuses, with a clear error, one that only the hospital's staff book."""
+
+    def __init__(self, *, online_only, **kwargs):
+        self.online_only = online_only
+        kwargs.setdefault("label", _("Type of visit"))
+        kwargs.setdefault("required", False)  # none: the default type
+        super().__init__(
+            queryset=VisitType.objects.active(),
+            empty_label=None,
+            error_messages={"invalid_choice": CHOOSE_TYPE_ERROR},
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return obj.label
+
+    def offer(self, visit_types):
+        """Show only these (still accepting any active one, so that a type
+        only the staff book, posted anyway, gets its own clear error)."""
+        self.widget.choices = [(t.pk, t.label) for t in visit_types]
+
+    def clean(self, value):
+        visit_type = super().clean(value)
+        if visit_type is not None and self.online_only and not visit_type.online:
+            raise ValidationError(
+                VISIT_TYPE_NOT_ONLINE_ERROR,
+                code="visit_type",
+                params={"type": visit_type.label},
+            )
+        return visit_type
 
 
 def ongoing_visit_error(pet: Pet | None) -> str:
@@ -73,6 +110,7 @@ class ReservationForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": PET_NOT_BOOKABLE_ERROR},
     )
+    visit_type = VisitTypeField(online_only=True)
     starts_at = BoundedDateTimeField(
         label=_("Time"),
         error_messages={
@@ -103,11 +141,18 @@ class ReservationForm(forms.Form):
     def __init__(self, *args, owner=None, reservation=None, **kwargs):
         self.reservation = reservation
         if reservation is not None:
-            kwargs.setdefault("initial", _initial_for(reservation))
+            # A redrawn page (new day, same form) posts its values as initial.
+            kwargs["initial"] = {
+                **_initial_for(reservation),
+                **(kwargs.get("initial") or {}),
+            }
         super().__init__(*args, **kwargs)
         if reservation is not None:
+            # A visit keeps its type (and the slots it takes) when it moves.
             del self.fields["pet"]
+            del self.fields["visit_type"]
         else:
+            self.fields["visit_type"].offer(VisitType.objects.online())
             self.fields["pet"].queryset = Pet.objects.for_owner(owner).active()
             del self.fields["version"]
 
@@ -117,6 +162,8 @@ class ReservationForm(forms.Form):
         if self.is_bound:
             return self.data.get(self.add_prefix("starts_at"), "")
         start = self.initial.get("starts_at")
+        if isinstance(start, str):  # a redrawn page's posted value
+            return start
         return timezone.localtime(start).isoformat() if start else ""
 
     def red_flag_fields(self):
@@ -130,6 +177,8 @@ class ReservationForm(forms.Form):
         }
         if "pet" in self.cleaned_data:
             details["pet"] = self.cleaned_data["pet"]
+        if self.cleaned_data.get("visit_type"):
+            details["visit_type"] = self.cleaned_data["visit_type"]
         if self.cleaned_data.get("version"):
             details["version"] = self.cleaned_data["version"]
         return details

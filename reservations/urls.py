@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import views, waitlist_views
+from . import slot_views, views, waitlist_views
 
 app_name = "reservations"
 
 urlpatterns = [
     path("", views.ReservationListView.as_view(), name="list"),
     path("new/", views.reservation_create, name="new"),
-    path("slots/", views.slots, name="slots"),
+    path("slots/", slot_views.slots, name="slots"),
     path("waitlist/new/", waitlist_views.waitlist_join, name="waitlist-new"),
     path(
         "waitlist/<int:pk>/",

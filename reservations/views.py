@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +21,11 @@ from .models import (
     ClinicSettings,
     Reservation,
     State,
+    VisitType,
     WaitlistEntry,
 )
 from .selectors import queue_places
+from .slot_views import online_type
 from .slots import (
     bookable_days,
     first_free_day,
@@ -33,6 +35,9 @@ from .slots import (
 )
 
 HISTORY_PAGE_SIZE = 20
+# The booking page's "Show free times" button (without JavaScript): it posts
+# the form to draw it again for the chosen day and type, booking nothing.
+SHOW_TIMES = "show_times"
 
 
 class ReservationListView(LoginRequiredMixin, ListView):
@@ -116,12 +121,22 @@ def _band_wait(visit):
     }
 
 
+def _posted_and_redraw(request):
+    """The posted data to book with (None for a page to draw), and whether
+    the page is only drawn again for another day or type (SHOW_TIMES)."""
+    if request.method != "POST":
+        return None, False
+    if SHOW_TIMES in request.POST:
+        return None, True
+    return request.POST, False
+
+
 @login_required
 def reservation_create(request):
-    form = ReservationForm(
-        request.POST or None, owner=request.user, initial=_prefill(request)
-    )
-    if request.method == "POST" and form.is_valid():
+    posted, redraw = _posted_and_redraw(request)
+    initial = request.POST.dict() if redraw else _prefill(request)
+    form = ReservationForm(posted, owner=request.user, initial=initial)
+    if posted is not None and form.is_valid():
         try:
             visit = services.reservation_create(
                 owner=request.user, **form.booking_details()
@@ -152,9 +167,11 @@ def _prefill(request):
         else None
     )
     reason = request.GET.get("reason") or ""
+    visit_type = online_type(request.GET.get("type"))
     return {
         "pet": str(own.pk) if own else None,
         "symptoms": reason[:SYMPTOMS_MAX_LENGTH],
+        "visit_type": str(visit_type.pk) if visit_type else None,
     }
 
 
@@ -163,8 +180,10 @@ def reservation_edit(request, pk):
     visit = _own_visit(request, pk)
     if _refused(request, visit, allowed=states.can_edit):
         return redirect(visit)
-    form = ReservationForm(request.POST or None, reservation=visit)
-    if request.method == "POST" and form.is_valid():
+    posted, redraw = _posted_and_redraw(request)
+    initial = request.POST.dict() if redraw else None
+    form = ReservationForm(posted, reservation=visit, initial=initial)
+    if posted is not None and form.is_valid():
         try:
             services.reservation_update(
                 reservation=visit, by=request.user, **form.booking_details()
@@ -218,14 +237,16 @@ def _form_page(request, form, *, reservation):
     # The rules and hours are read once for all the days this page looks at.
     rules, hours = ClinicSettings.current(), opening_hours()
     first, last = bookable_days(rules=rules)
+    visit_type = _chosen_type(form, reservation)
+    units = reservation.places if reservation else visit_type.slot_units
     day = (
         _chosen_day(request, form, reservation)
-        or first_free_day(rules=rules, hours=hours)
+        or first_free_day(rules=rules, hours=hours, units=units)
         or first
     )
     offered = [
         timezone.localtime(slot.starts_at)
-        for slot in free_slots(day, rules=rules, hours=hours)
+        for slot in free_slots(day, rules=rules, hours=hours, units=units)
     ]
     if reservation is not None:
         # A visit being changed keeps its own time on offer.
@@ -239,18 +260,36 @@ def _form_page(request, form, *, reservation):
         "first_day": first,
         "last_day": last,
         "free_slots": offered,
+        "visit_type": visit_type,
+        "units": units,
+        "visit_minutes": units * rules.slot_minutes,
+        "show_times": SHOW_TIMES,
     }
     status = 400 if form.errors else 200
     return render(request, "reservations/reservation_form.html", context, status=status)
 
 
+def _chosen_type(form, reservation):
+    """The type whose length the free times are for: the visit's own, else
+    the one posted or asked for (an owner's type), else the default."""
+    if reservation is not None:
+        return reservation.visit_type
+    if form.is_bound:
+        chosen = form.cleaned_data.get("visit_type")
+        value = chosen.pk if chosen else form.data.get("visit_type")
+    else:
+        value = form.initial.get("visit_type")
+    return online_type(value) or VisitType.default()
+
+
 def _chosen_day(request, form, reservation):
     """The day whose times the page offers: the time just posted, else the
-    day asked for in ?date= (the no-JavaScript day picker), else the visit's."""
+    day asked for with "Show free times" or in ?date= (a link), else the
+    visit's."""
     starts_at = form.cleaned_data.get("starts_at") if form.is_bound else None
     if starts_at:
         return timezone.localdate(starts_at)
-    day = parse_day(request.GET.get("date"))
+    day = parse_day(request.POST.get("date") or request.GET.get("date"))
     if day is not None:
         return day
     if reservation is not None:
@@ -343,24 +382,3 @@ def reservation_calendar(request, pk):
     response = HttpResponse(content, content_type=f"{CALENDAR_MIMETYPE}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{FILENAME}"'
     return response
-
-
-@login_required
-@require_GET
-def slots(request):
-    """The free slots of a day as JSON: {"date", "slots": [{"start", "label", "left"}]}.
-
-    Full, past and closed slots are left out; a bad date is a 400 with a message.
-    """
-    day = parse_day(request.GET.get("date"))
-    if day is None:
-        return JsonResponse({"errors": [_("Give a date as YYYY-MM-DD.")]}, status=400)
-    found = [
-        {
-            "start": timezone.localtime(slot.starts_at).isoformat(),
-            "label": timezone.localtime(slot.starts_at).strftime("%H:%M"),
-            "left": slot.places_left,
-        }
-        for slot in free_slots(day)
-    ]
-    return JsonResponse({"date": day.isoformat(), "slots": found})

@@ -15,6 +15,8 @@ function setUp(form) {
   var dayButton = document.querySelector("[data-day-button]");
   var list = form.querySelector("[data-slot-list]");
   var caption = form.querySelector("[data-slot-caption]");
+  var lengthCaption = form.querySelector("[data-length-caption]");
+  var typeSelect = form.querySelector('select[name="visit_type"]');
   var feedback = form.querySelector('[data-feedback-for="starts_at"]');
   var request = 0;
 
@@ -33,6 +35,9 @@ function setUp(form) {
       return fragment;
     }
     var params = new URLSearchParams({ date: dayInput.value });
+    if (typeSelect) {
+      params.set("type", typeSelect.value);
+    }
     var pet = form.querySelector('select[name="pet"]');
     if (pet && pet.value) {
       params.set("pet", pet.value);
@@ -73,12 +78,32 @@ function setUp(form) {
     });
   }
 
+  // A visit of several slots says so: only starts with room for all are shown.
+  function showLength(length, minutes) {
+    if (!lengthCaption) {
+      return;
+    }
+    var text = ngettext(
+      "This visit takes %(slots)s consecutive slot (%(minutes)s minutes): only the times with room for all of it are shown.",
+      "This visit takes %(slots)s consecutive slots (%(minutes)s minutes): only the times with room for all of it are shown.",
+      length
+    );
+    lengthCaption.textContent = interpolate(text, { slots: length, minutes: minutes }, true);
+    lengthCaption.hidden = length <= 1;
+  }
+
   function loadSlots() {
     if (!dayInput.value) {
       return;
     }
     var mine = ++request;
-    var url = form.getAttribute("data-slots-url") + "?date=" + encodeURIComponent(dayInput.value);
+    var params = new URLSearchParams({ date: dayInput.value });
+    if (typeSelect) {
+      params.set("type", typeSelect.value);
+    } else if (form.hasAttribute("data-length")) {
+      params.set("length", form.getAttribute("data-length"));
+    }
+    var url = form.getAttribute("data-slots-url") + "?" + params.toString();
     var day = new Date(dayInput.value + "T00:00:00").toLocaleDateString(document.documentElement.lang || undefined, { dateStyle: "long" });
     caption.textContent = interpolate(gettext("Free times on %s:"), [day]);
     list.setAttribute("aria-busy", "true");
@@ -97,6 +122,7 @@ function setUp(form) {
           list.appendChild(message((answer.body.errors || [""]).join(" "), "text-danger"));
           return;
         }
+        showLength(answer.body.length, answer.body.minutes);
         showSlots(answer.body.slots);
       })
       .catch(function () {
@@ -116,6 +142,12 @@ function setUp(form) {
       fillFeedback(feedback, []);
       loadSlots();
     });
+    if (typeSelect) {
+      typeSelect.addEventListener("change", function () {
+        fillFeedback(feedback, []);
+        loadSlots();
+      });
+    }
   }
 
   var flags = form.querySelectorAll('input[name="breathing_trouble"], input[name="heavy_bleeding"], input[name="collapse_or_seizure"]');
