@@ -47,7 +47,9 @@ def visit_calendar(
     """The visit as an iCalendar file, in the active language."""
     zone = timezone.get_current_timezone()
     starts_at = timezone.localtime(reservation.slot.starts_at, zone)
-    length = datetime.timedelta(minutes=ClinicSettings.current().slot_minutes)
+    # A visit of several slots lasts them all (Reservation.places).
+    slot_minutes = ClinicSettings.current().slot_minutes
+    length = datetime.timedelta(minutes=slot_minutes * reservation.places)
     url = settings.SITE_URL + reservation.get_absolute_url()
     cancelled = method == CANCEL or reservation.state == State.CANCELLED
 
