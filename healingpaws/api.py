@@ -90,4 +90,8 @@ urlpatterns = [
     # The clinic's other systems, with an integration key (core/api_keys.py).
     path("integration/", include(visit_integration_urlpatterns)),
     path("integration/", include(record_integration_urlpatterns)),
+    path("", include("reservations.api")),
+    path("", include("consultation.api")),
+    path("", include("accounts.api_notifications")),
+    path("", include("pets.record.api")),
 ]
