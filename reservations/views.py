@@ -53,7 +53,7 @@ class ReservationListView(LoginRequiredMixin, ListView):
 
     def _visits(self):
         return Reservation.objects.for_owner(self.request.user).select_related(
-            "pet", "slot"
+            "pet", "slot", "visit_type"
         )
 
     def get_context_data(self, **kwargs):
@@ -69,7 +69,7 @@ class ReservationListView(LoginRequiredMixin, ListView):
         context["waitlist"] = (
             WaitlistEntry.objects.for_owner(self.request.user)
             .active()
-            .select_related("pet")
+            .select_related("pet", "visit_type")
             .in_turn()
         )
         return context
@@ -86,7 +86,7 @@ class ReservationDetailView(LoginRequiredMixin, DetailView):
 
     def get_queryset(self):
         return Reservation.objects.visible_to(self.request.user).select_related(
-            "pet__owner", "slot"
+            "pet__owner", "slot", "visit_type"
         )
 
     def get_context_data(self, **kwargs):

@@ -18,8 +18,9 @@ from core.forms import id_from
 from pets.models import Pet
 
 from . import services
-from .forms import ongoing_visit_error
-from .models import SYMPTOMS_MAX_LENGTH, WaitlistEntry
+from .forms import VisitTypeField, ongoing_visit_error
+from .models import SYMPTOMS_MAX_LENGTH, VisitType, WaitlistEntry
+from .slot_views import online_type
 from .slots import parse_day
 
 DEFAULT_RANGE = datetime.timedelta(days=7)
@@ -29,6 +30,9 @@ class WaitlistForm(forms.Form):
     pet = forms.ModelChoiceField(
         label=gettext_lazy("Pet"), queryset=Pet.objects.none(), empty_label=None
     )
+    # The place offered must fit it (a type of several slots waits for room
+    # in all of them).
+    visit_type = VisitTypeField(online_only=True)
     first_day = forms.DateField(
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -46,6 +50,7 @@ class WaitlistForm(forms.Form):
     def __init__(self, *args, owner, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pet"].queryset = Pet.objects.for_owner(owner).active()
+        self.fields["visit_type"].offer(VisitType.objects.online())
 
 
 @login_required
@@ -53,11 +58,13 @@ def waitlist_join(request):
     day = parse_day(request.GET.get("date")) or timezone.localdate()
     pet = id_from(request.GET.get("pet"))
     own = request.user.pets.active().filter(pk=pet).first() if pet else None
+    visit_type = online_type(request.GET.get("type"))
     form = WaitlistForm(
         request.POST or None,
         owner=request.user,
         initial={
             "pet": str(own.pk) if own else None,
+            "visit_type": str(visit_type.pk) if visit_type else None,
             "first_day": day,
             "last_day": day + DEFAULT_RANGE,
         },
@@ -67,6 +74,7 @@ def waitlist_join(request):
             entry = services.waitlist_join(owner=request.user, **form.cleaned_data)
         except ValidationError as error:
             field = {"days": "last_day", "already": "pet"}.get(error.code)
+            field = "visit_type" if error.code == "visit_type" else field
             form.add_error(field, error)
         else:
             messages.success(

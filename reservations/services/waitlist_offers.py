@@ -150,6 +150,7 @@ def _tell_owner(entry: WaitlistEntry) -> None:
     with translation.override(owner.preferred_language):
         context = {
             "owner": owner,
+            "entry": entry,
             "pet": entry.pet,
             "starts": starts,
             "expires": timezone.localtime(entry.offer_expires_at),
