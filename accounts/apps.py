@@ -12,7 +12,7 @@ class AccountsConfig(AppConfig):
         from core import schedule
 
         # Connect their signal handlers (allauth's signals; closure's too).
-        from . import devices, receivers, second_factor, sessions  # noqa: F401
+        from . import devices, receivers, second_factor, sessions, unclaimed  # noqa: F401
         from .access_log import access_log_prune
         from .account_data import register as register_account_data
         from .closure import close_due_accounts

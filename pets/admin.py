@@ -207,13 +207,13 @@ class PetAdmin(AlertPagesMixin, PhoneSearchMixin, admin.ModelAdmin):
             [],
         )
         if formset.model is CareDose:
-            dose_forms_save(pet=form.instance, formset=formset)
+            dose_forms_save(request=request, pet=form.instance, formset=formset)
             return
         if formset.model is PatientAlert:
             alert_forms_save(request=request, pet=form.instance, formset=formset)
             return
         if formset.model is Prescription:
-            prescription_forms_save(pet=form.instance, formset=formset)
+            prescription_forms_save(request=request, pet=form.instance, formset=formset)
             return
         if formset.model is PetDocument:
             document_forms_save(request=request, pet=form.instance, formset=formset)

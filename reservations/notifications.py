@@ -19,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from accounts.notifications import notification_kind_register, notification_send
+from accounts.unclaimed import may_email
 from core.background import retrying_task
 
 from .calendar import (
@@ -50,11 +51,13 @@ def visit_email_send(
     calendar_method: str | None = None,
     calendar_sequence: int = 0,
     **context,
-) -> None:
+) -> bool:
     """Render `reservations/email/<template>_subject.txt` and `_message.txt`
     for the visit's owner, in their language, and hand it to the e-mail queue
     (EMAIL_BACKEND). Raises when it cannot be queued, so callers decide what
-    a failure means.
+    a failure means. False, and nothing sent, when the owner's address may
+    not hear of their pets (none, or an unclaimed walk-in account's:
+    accounts/unclaimed.py).
 
     With `calendar_method` the e-mail carries the visit's calendar file
     (reservations.calendar) as the attachment visit.ics, its method in its
@@ -62,6 +65,8 @@ def visit_email_send(
     the message, core/mail.py).
     """
     owner = reservation.pet.owner
+    if not may_email(owner):
+        return False
     with translation.override(owner.preferred_language):
         calendar = (
             visit_calendar(
@@ -91,6 +96,7 @@ def visit_email_send(
             EMAIL_FILENAME, calendar, email_attachment_mimetype(calendar_method)
         )
     message.send()
+    return True
 
 
 def owner_notify(event: ReservationEvent) -> None:
@@ -114,7 +120,7 @@ def owner_notify(event: ReservationEvent) -> None:
             reservation=visit.pk,
             to=event.to_value,
         )
-    if owner.email:  # a walk-in's new customer may have given none
+    if may_email(owner):  # not a walk-in's unclaimed or missing address
         visit_change_email.enqueue(event.pk)
 
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.roles import DOCTORS_GROUP
 
 from . import medications, services, weights
+from .forms import WeightFormBase
 from .health_models import Prescription, WeightEntry, WeightSource
 from .models import CareDose, CareItem
 
@@ -128,14 +129,17 @@ class CareDoseForm(forms.ModelForm):
 class CareDoseInline(PlainChoicesMixin, admin.TabularInline):
     model = CareDose
     form = CareDoseForm
-    fields = ["item", "given_on", "batch_number", "vet", "next_due"]
+    fields = ["item", "given_on", "batch_number", "vet", "next_due", "recorded_by"]
+    readonly_fields = ["recorded_by"]
     extra = 1
     can_delete = False
     verbose_name = _("dose")
     verbose_name_plural = _("vaccinations and preventive care")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("item", "vet")
+        return (
+            super().get_queryset(request).select_related("item", "vet", "recorded_by")
+        )
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -152,10 +156,10 @@ class CareDoseInline(PlainChoicesMixin, admin.TabularInline):
         return share_choices(formset, ["item", "vet"])
 
 
-def dose_forms_save(*, pet, formset) -> None:
+def dose_forms_save(*, request, pet, formset) -> None:
     """CareDoseInline's forms through the services (PetAdmin.save_formset):
-    each new dose recorded, each corrected due date set; fills the lists the
-    admin's history message is built from."""
+    each new dose recorded (by the doctor at the keyboard), each corrected
+    due date set; fills the lists the admin's history message is built from."""
     for form in formset.forms:
         if not form.has_changed() or not form.is_valid():
             continue
@@ -173,6 +177,7 @@ def dose_forms_save(*, pet, formset) -> None:
                 given_on=data["given_on"],
                 batch_number=data["batch_number"],
                 next_due=data["next_due"],
+                recorded_by=request.user,
             )
             formset.new_objects.append(dose)
 
@@ -186,13 +191,8 @@ def _ask(form, check, **values):
         form.add_error(None, error)
 
 
-class WeightForm(forms.ModelForm):
-    class Meta:
-        model = WeightEntry
-        fields = ["weighed_on", "weight_kg"]
-        widgets = {
-            "weighed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        }
+class WeightForm(WeightFormBase):
+    """A weighing by a doctor; the owner's form with the date checked first."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,9 +211,6 @@ class WeightForm(forms.ModelForm):
                 weighed_on=data["weighed_on"],
             )
         return data
-
-    def _post_clean(self):
-        pass  # the service validates
 
 
 class WeightInline(admin.TabularInline):
@@ -234,11 +231,6 @@ class WeightInline(admin.TabularInline):
             .select_related("recorded_by")
             .order_by("-weighed_on", "-pk")
         )
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.base_fields["weighed_on"].initial = timezone.localdate
-        return formset
 
 
 def weight_forms_save(*, request, pet, formset) -> None:
@@ -307,6 +299,7 @@ class PrescriptionForm(forms.ModelForm):
 class PrescriptionInline(PlainChoicesMixin, admin.StackedInline):
     model = Prescription
     form = PrescriptionForm
+    readonly_fields = ["recorded_by"]
     extra = 1
     can_delete = False
     verbose_name = _("prescription")
@@ -314,7 +307,7 @@ class PrescriptionInline(PlainChoicesMixin, admin.StackedInline):
     classes = ["collapse"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("vet")
+        return super().get_queryset(request).select_related("vet", "recorded_by")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -325,7 +318,7 @@ class PrescriptionInline(PlainChoicesMixin, admin.StackedInline):
         return share_choices(formset, ["vet"])
 
 
-def prescription_forms_save(*, pet, formset) -> None:
+def prescription_forms_save(*, request, pet, formset) -> None:
     """PrescriptionInline's forms through the services."""
     for form in formset.forms:
         if not form.has_changed() or not form.is_valid():
@@ -347,5 +340,6 @@ def prescription_forms_save(*, pet, formset) -> None:
             start_date=data["start_date"],
             duration_days=data["duration_days"],
             instructions=data["instructions"],
+            recorded_by=request.user,
         )
         formset.new_objects.append(prescription)

@@ -7,8 +7,9 @@ from .health_models import RefillRequest, WeightEntry
 from .share_models import RECIPIENT_MAX_LENGTH, SHARE_MAX_DAYS
 
 
-class WeightForm(forms.ModelForm):
-    """A weighing at home, by the owner."""
+class WeightFormBase(forms.ModelForm):
+    """A weighing: the owner's at home (WeightForm) and the doctor's in the
+    dashboard (admin.WeightForm) share the fields and the date's limits."""
 
     class Meta:
         model = WeightEntry
@@ -27,8 +28,12 @@ class WeightForm(forms.ModelForm):
         self.fields["weighed_on"].widget.attrs["max"] = today.isoformat()
 
     def _post_clean(self):
-        # The service validates the entry it builds (owner, source, dates).
+        # The service validates the entry it builds (who, source, dates).
         pass
+
+
+class WeightForm(WeightFormBase):
+    """A weighing at home, by the owner."""
 
 
 class RefillForm(forms.ModelForm):

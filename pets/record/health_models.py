@@ -120,6 +120,17 @@ class Prescription(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Who typed it, which need not be the prescribing vet. Empty on
+    # prescriptions from before it was kept.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     start_date = models.DateField(_("start date"), default=timezone.localdate)
     # Computed from the duration by the service; kept for queries.
     ends_on = models.DateField(_("last day"), null=True, blank=True, editable=False)

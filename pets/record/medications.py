@@ -33,9 +33,11 @@ def prescription_create(
     start_date: datetime.date,
     duration_days: int | None = None,
     instructions: str = "",
+    recorded_by: User | None = None,
     notify_owner: bool = True,
 ) -> Prescription:
-    """Prescribe; the owner is told (a notification, pushed live)."""
+    """Prescribe; `recorded_by` is who typed it (the vet when not given).
+    The owner is told (a notification, pushed live)."""
     if not is_doctor(vet):
         raise ValidationError({"vet": PRESCRIBER_ERROR})
     prescription_dates_check(start_date=start_date)
@@ -53,6 +55,7 @@ def prescription_create(
             if duration_days
             else None
         ),
+        recorded_by=recorded_by or vet,
     )
     prescription.full_clean()
     prescription.save()

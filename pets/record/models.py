@@ -146,6 +146,17 @@ class CareDose(TimeStampedModel):
         blank=True,
         help_text=_("Computed from the item's interval when left empty."),
     )
+    # Who typed it, which need not be the vet chosen (a colleague's dose
+    # entered for them). Empty on doses from before it was kept.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = CareDoseQuerySet.as_manager()
 

@@ -33,6 +33,7 @@ from django_tasks import task
 
 from accounts.models import User
 from accounts.notifications import notification_send
+from accounts.unclaimed import may_email
 
 from .models import CareDose, CareNotice, NoticeStage
 from .notices import REMINDER
@@ -168,6 +169,8 @@ def book_url(pet, dues: list[Due]) -> str:
 
 
 def _email(owner, dues, today):
+    if not may_email(owner):
+        return  # an unclaimed walk-in account's address (accounts/unclaimed.py)
     with translation.override(owner.preferred_language):
         by_pet = defaultdict(list)
         for due in dues:

@@ -27,11 +27,13 @@ def care_dose_record(
     given_on: datetime.date,
     batch_number: str = "",
     next_due: datetime.date | None = None,
+    recorded_by: User | None = None,
     notify_owner: bool = True,
 ) -> CareDose:
     """Record a dose given to `pet`. Without `next_due` it is computed from
-    the item's interval. The owner is told (a notification, pushed live)
-    unless `notify_owner` is off (history copied from paper records)."""
+    the item's interval; `recorded_by` is who typed it (the vet when not
+    given). The owner is told (a notification, pushed live) unless
+    `notify_owner` is off (history copied from paper records)."""
     if item.species != pet.species:
         raise ValidationError({"item": WRONG_SPECIES_ERROR})
     care_dose_dates_check(given_on=given_on, next_due=next_due)
@@ -44,6 +46,7 @@ def care_dose_record(
         given_on=given_on,
         batch_number=batch_number.strip(),
         next_due=next_due or item.next_due(given_on),
+        recorded_by=recorded_by or vet,
     )
     dose.full_clean()
     dose.save()

@@ -7,6 +7,11 @@ from accounts.tests.factories import DoctorFactory
 from pets.models import CareDose, CareItem, Prescription
 from pets.tests.factories import PetFactory
 
+# The record tests' moment (pets/tests/conftest.py freezes it): noon in
+# Shanghai, the hospital's time zone.
+NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
+TODAY = datetime.date(2026, 6, 15)
+
 
 class CareItemFactory(factory.django.DjangoModelFactory):
     class Meta:

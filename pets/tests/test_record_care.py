@@ -1,41 +1,23 @@
 """Preventive care: the catalogue, doses recorded by doctors, the owner's tab."""
 
 import datetime
+import re
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Notification
+from accounts.tests.factories import DoctorFactory
 from pets.models import CareDose, CareItem
 from pets.record import services
 from pets.record.dates import add_months
 from pets.record.services import NOT_A_DOCTOR_ERROR, WRONG_SPECIES_ERROR
-from pets.tests.factories import PetFactory
-from pets.tests.record_factories import CareDoseFactory
+from pets.tests.record_factories import TODAY, CareDoseFactory
 from pets.tests.test_admin import inline_management, pet_fields
 
-# Noon in Shanghai, the hospital's time zone.
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-TODAY = datetime.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex", species="dog")
-
-
-@pytest.fixture
-def rabies(db):
-    return CareItem.objects.get(species="dog", name="Rabies")
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def care_page(client, pet):
@@ -169,6 +151,41 @@ def test_a_doctor_records_a_dose_from_the_pets_page(doctor_client, doctor, pet, 
     assert (dose.pet, dose.item, dose.vet) == (pet, rabies, doctor)
     assert dose.batch_number == "RB-2291"
     assert dose.next_due == datetime.date(2027, 6, 15)
+
+
+@pytest.mark.django_db
+def test_a_dose_typed_for_a_colleague_records_who_typed_it(
+    doctor_client, doctor, pet, rabies
+):
+    colleague = DoctorFactory(username="dr_wang", display_name="Dr Wang")
+
+    doctor_client.post(
+        reverse("admin:pets_pet_change", args=[pet.pk]),
+        dose_form(
+            pet,
+            item=rabies.pk,
+            given_on=TODAY.isoformat(),
+            vet=colleague.pk,
+            batch_number="RB-1",
+            next_due="",
+        ),
+    )
+
+    dose = CareDose.objects.get()
+    assert (dose.vet, dose.recorded_by) == (colleague, doctor)
+    html = doctor_client.get(reverse("admin:pets_pet_change", args=[pet.pk]))
+    cells = re.findall(
+        r'class="field-recorded_by">\s*<p><a href="[^"]*">([^<]*)</a>',
+        html.content.decode(),
+    )
+    assert cells == [doctor.name]
+
+
+@pytest.mark.django_db
+def test_a_dose_recorded_without_a_typist_was_typed_by_its_vet(pet, rabies, doctor):
+    dose = services.care_dose_record(pet=pet, item=rabies, vet=doctor, given_on=TODAY)
+
+    assert dose.recorded_by == doctor
 
 
 @pytest.mark.django_db

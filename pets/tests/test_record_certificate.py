@@ -5,22 +5,15 @@ import datetime
 import io
 
 import pytest
-import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
 from pets.models import CareItem, Certificate
 from pets.record import certificates
 from pets.tests.factories import PetFactory
-from pets.tests.record_factories import CareDoseFactory
+from pets.tests.record_factories import NOW, CareDoseFactory
 
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -2,34 +2,20 @@
 due dates or prescriptions years ahead, anything before 1980. Each is a form
 error on the page that was filled in, never a 500, and nothing is saved."""
 
-import datetime
-
 import pytest
-import time_machine
 from django.urls import reverse
 
-from pets.models import CareDose, CareItem, Prescription, WeightEntry
+from pets.models import CareDose, Prescription, WeightEntry
 from pets.tests.factories import PetFactory
 from pets.tests.test_admin import inline_management, pet_fields
 from pets.tests.test_record_care import dose_form
 
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
 def pet(customer):
     return PetFactory(owner=customer, species="dog", birth_date=None)
-
-
-@pytest.fixture
-def rabies(db):
-    return CareItem.objects.get(name="Rabies", species="dog")
 
 
 @pytest.mark.django_db

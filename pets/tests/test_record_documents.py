@@ -20,14 +20,8 @@ from pets.record import bundle as bundle_module
 from pets.record import documents
 from pets.tests.documents_samples import pdf_bytes, png_bytes, upload
 from pets.tests.factories import PetFactory
+from pets.tests.record_factories import NOW
 from pets.tests.test_admin import inline_management, pet_fields
-
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex", species="dog")
 
 
 def attach(pet, doctor, content=None, title="Blood panel", visible=True, **kwargs):

@@ -1,13 +1,14 @@
 """Prescriptions and the owners' refill requests."""
 
 import datetime
+import re
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Notification
+from accounts.tests.factories import DoctorFactory
 from pets.models import Prescription, RefillRequest
 from pets.record import medications
 from pets.record.medications import (
@@ -17,17 +18,10 @@ from pets.record.medications import (
     REFILL_PENDING_ERROR,
 )
 from pets.tests.factories import PetFactory
-from pets.tests.record_factories import PrescriptionFactory
+from pets.tests.record_factories import TODAY, PrescriptionFactory
 from pets.tests.test_admin import inline_management, pet_fields
 
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-TODAY = datetime.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture
@@ -106,6 +100,35 @@ def test_a_doctor_prescribes_from_the_pets_page(doctor_client, doctor, pet):
     prescription = Prescription.objects.get()
     assert (prescription.drug, prescription.vet) == ("Carprofen 50 mg", doctor)
     assert prescription.ends_on == datetime.date(2026, 6, 21)
+    assert prescription.recorded_by == doctor
+
+
+@pytest.mark.django_db
+def test_a_prescription_typed_for_a_colleague_records_who_typed_it(
+    doctor_client, doctor, pet
+):
+    colleague = DoctorFactory(username="dr_wang", display_name="Dr Wang")
+    data = {
+        **pet_fields(pet),
+        **inline_management(),
+        "prescriptions-TOTAL_FORMS": "1",
+        "prescriptions-0-drug": "Meloxicam",
+        "prescriptions-0-dose": "0.5 ml",
+        "prescriptions-0-frequency": "daily",
+        "prescriptions-0-start_date": TODAY.isoformat(),
+        "prescriptions-0-vet": str(colleague.pk),
+    }
+
+    doctor_client.post(reverse("admin:pets_pet_change", args=[pet.pk]), data)
+
+    prescription = Prescription.objects.get()
+    assert (prescription.vet, prescription.recorded_by) == (colleague, doctor)
+    html = doctor_client.get(reverse("admin:pets_pet_change", args=[pet.pk]))
+    assert re.search(
+        r'field-recorded_by">.*?<div class="readonly"><a href="[^"]*">' + doctor.name,
+        html.content.decode(),
+        re.S,
+    )
 
 
 # --- the owner's view ---------------------------------------------------------------

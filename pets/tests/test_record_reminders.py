@@ -46,11 +46,6 @@ def run_days(first: datetime.date, days: int) -> dict[datetime.date, list]:
     return sent
 
 
-@pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex", species="dog")
-
-
 def dose(pet, name, next_due, **fields):
     item = CareItem.objects.get(species=pet.species, name=name)
     given_on = next_due - datetime.timedelta(days=365)

@@ -12,20 +12,9 @@ from pets.models import CareItem, RecordShare, RecordShareOpen, WeightEntry
 from pets.record import sharing
 from pets.record.sharing import SHARES_PER_HOUR
 from pets.tests.factories import PetFactory
-from pets.tests.record_factories import CareDoseFactory, PrescriptionFactory
+from pets.tests.record_factories import NOW, CareDoseFactory, PrescriptionFactory
 
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex", species="dog")
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def make_link(client, pet, days="7", recipient="Green Clinic"):

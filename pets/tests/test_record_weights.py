@@ -4,7 +4,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -12,16 +11,10 @@ from pets.models import Pet, WeightEntry
 from pets.record import weights
 from pets.record.weights import WEIGHED_IN_FUTURE_ERROR
 from pets.tests.factories import PetFactory
+from pets.tests.record_factories import TODAY
 from pets.tests.test_admin import inline_management, pet_fields
 
-NOW = datetime.datetime(2026, 6, 15, 4, 0, tzinfo=datetime.UTC)
-TODAY = datetime.date(2026, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.notifications import notification_send
+from accounts.unclaimed import may_email
 
 from ..models import ClinicSettings, Slot
 from ..notifications import WAITLIST_OFFER
@@ -145,7 +146,7 @@ def _tell_owner(entry: WaitlistEntry) -> None:
         pet=entry.pet.name,
         starts=starts.isoformat(),
     )
-    if not owner.email:
+    if not may_email(owner):  # none, or an unclaimed walk-in's
         return
     with translation.override(owner.preferred_language):
         context = {

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import is_hospital_staff
+from accounts.unclaimed import claim_invitation_send
 from pets.models import Pet
 from pets.services import pet_create
 
@@ -66,8 +67,9 @@ def walk_in_register(
     """Register a walk-in: an existing `pet`, or a new customer and pet.
 
     A new customer gets an account without a usable password; with an
-    e-mail address they claim it later through "forgot password" (which also
-    verifies the address).
+    e-mail address they are invited to claim it (accounts/unclaimed.py),
+    which also verifies the address: until then no e-mail about the pet
+    goes there (the desk may have mistyped it).
     """
     if not is_hospital_staff(by):
         raise PermissionDenied(NOT_ALLOWED_ERROR)
@@ -150,6 +152,7 @@ def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species, language
         EmailAddress.objects.create(
             user=owner, email=email, primary=True, verified=False
         )
+        claim_invitation_send(user=owner)
     with _errors_named(PET_FIELDS):
         return pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
 
