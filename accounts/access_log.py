@@ -5,8 +5,10 @@ dashboard, the API; a page of its own or a row of a list).
 Views call `access_record(request, objects)`; the rows wait on the request
 and AccessLogMiddleware writes them with one INSERT once the response is
 made, so a list of 50 visits costs the page one query, as a list of one
-does. Called without a request (integration keys, workers), the rows are
-written at once, also with one INSERT.
+does (on PostgreSQL; SQLite takes at most 999 parameters a query, so
+Django writes 90 rows per INSERT there). Called without a request
+(integration keys, workers), the rows are written at once, also with one
+INSERT.
 
 Customers opening their own things leave no row: only staff accounts
 (is_staff, superusers) and non-user actors (an integration key) are logged.

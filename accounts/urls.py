@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import data_views, second_factor, views
+from . import access_log_views, data_views, second_factor, views
 
 app_name = "accounts"
 
@@ -21,6 +21,9 @@ urlpatterns = [
         "profile/data/<str:token>/",
         data_views.export_download,
         name="export-download",
+    ),
+    path(
+        "profile/access/", access_log_views.AccessLogView.as_view(), name="access-log"
     ),
     path("profile/close/", data_views.close_account, name="close"),
     path("profile/close/cancel/", data_views.close_account_cancel, name="close-cancel"),

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access_log_admin import AccessLoggedAdminMixin
 from core.images import upload_answer, wants_json
 from pets.record.alerts import may_see_alerts
 
@@ -28,7 +29,7 @@ REPLY, MUTE, CLOSE = "_reply", "_mute", "_close"
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
     list_display = [
         "subject",
         "urgent_column",

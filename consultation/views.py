@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
+from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor
 from core.images import image_response, upload_answer, wants_json
 
@@ -44,6 +45,7 @@ class ThreadListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["for_doctor"] = is_doctor(self.request.user)
+        access_record(self.request, context["threads"], view=AccessView.LIST)
         return context
 
 
@@ -78,6 +80,7 @@ def thread_detail(request, pk):
     `?before=<id>` shows older messages. Opening the page marks what it shows read.
     """
     thread = _visible_thread(request, pk)
+    access_record(request, [thread])  # staff only: not the customer
     try:
         before = history_before(request)
     except ValueError:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
+from accounts.access_log import AccessLoggedDetailMixin
 from core.images import image_response
 
 from . import services
@@ -51,7 +52,7 @@ class PetListView(LoginRequiredMixin, ListView):
         return context
 
 
-class PetDetailView(LoginRequiredMixin, DetailView):
+class PetDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailView):
     """A pet's details and timeline; the owner's, or any pet for a doctor."""
 
     template_name = "pets/pet_detail.html"

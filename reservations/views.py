@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
+from accounts.access_log import AccessLoggedDetailMixin
 from accounts.notifications import notifications_mark_read_for_url
 from core.forms import id_from
 from pets.models import Pet
@@ -75,7 +76,7 @@ class ReservationListView(LoginRequiredMixin, ListView):
         return context
 
 
-class ReservationDetailView(LoginRequiredMixin, DetailView):
+class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailView):
     """One visit: state, band, place in the queue, wait and what happened.
 
     Its owner's, or any for a doctor; another customer gets 404.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from accounts.access_log import access_record
 from accounts.roles import is_doctor
 from core.ratelimit import within_budget
 
@@ -116,6 +117,7 @@ def document_download(request, pk, document_pk):
     if pet.owner_id == request.user.pk and not is_doctor(request.user):
         documents = documents.visible_to_owner()
     document = get_object_or_404(documents, pk=document_pk)
+    access_record(request, [document])  # staff only: not the owner
     with document.file.open("rb") as stored:
         content = stored.read()
     return attachment(

@@ -62,7 +62,9 @@ def count_queries(client, url):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return len(queries)
+    # Not the access log's INSERT of the rows shown: one on PostgreSQL, but
+    # SQLite takes at most 90 rows per INSERT (accounts/access_log.py).
+    return len([query for query in queries if "accounts_accesslog" not in query["sql"]])
 
 
 def reorder(client, band, visits):

@@ -1,0 +1,221 @@
+"""Every way staff open a customer's pet, visit, consultation or record
+document leaves exactly one row per object (accounts/access_log.py); lists
+log each row with one INSERT; customers opening their own things leave none."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.access_log import AccessLog
+from accounts.tests.factories import UserFactory
+from consultation.tests.factories import MessageFactory, ThreadFactory
+from pets.tests.factories import PetFactory
+from pets.tests.test_record_documents import attach
+from reservations.tests.factories import make_front_desk, make_visit
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36"
+
+
+def rows():
+    return list(
+        AccessLog.objects.order_by("pk").values_list(
+            "actor_id", "customer_id", "kind", "object_id", "view", "channel"
+        )
+    )
+
+
+@pytest.fixture
+def pet(customer):
+    return PetFactory(owner=customer, name="Rex")
+
+
+@pytest.fixture
+def visit(pet):
+    return make_visit(pet)
+
+
+@pytest.fixture
+def thread(customer, pet):
+    thread = ThreadFactory(customer=customer, pet=pet, subject="Rex limps")
+    MessageFactory(thread=thread)
+    return thread
+
+
+# --- the dashboard ---------------------------------------------------------------
+
+
+def test_the_pets_admin_page_logs_one_row_with_address_and_browser(
+    doctor_client, doctor, customer, pet
+):
+    url = reverse("admin:pets_pet_change", args=[pet.pk])
+    response = doctor_client.get(url, HTTP_USER_AGENT=BROWSER)
+
+    assert response.status_code == 200
+    assert rows() == [(doctor.pk, customer.pk, "pet", pet.pk, "page", "admin")]
+    entry = AccessLog.objects.get()
+    assert entry.ip == "127.0.0.1"
+    assert entry.user_agent == BROWSER
+    assert entry.path == url
+
+
+def test_the_visits_admin_page_logs_one_row(doctor_client, doctor, customer, visit):
+    doctor_client.get(reverse("admin:reservations_reservation_change", args=[visit.pk]))
+
+    assert rows() == [(doctor.pk, customer.pk, "visit", visit.pk, "page", "admin")]
+
+
+def test_the_threads_admin_page_logs_one_row(doctor_client, doctor, customer, thread):
+    response = doctor_client.get(
+        reverse("admin:consultation_thread_change", args=[thread.pk])
+    )
+
+    assert "Rex limps" in response.content.decode()
+    assert rows() == [(doctor.pk, customer.pk, "thread", thread.pk, "page", "admin")]
+
+
+def test_a_reply_posted_in_the_admin_logs_nothing_more(doctor_client, thread):
+    url = reverse("admin:consultation_thread_change", args=[thread.pk])
+    doctor_client.post(url, {"_reply": "1", "text": "Bring him in."})
+
+    assert rows() == []
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "admin:pets_pet_changelist",
+        "admin:reservations_reservation_changelist",
+        "admin:consultation_thread_changelist",
+    ],
+)
+def test_a_list_logs_each_row_it_shows(doctor_client, doctor, changelist):
+    owners = UserFactory.create_batch(3)
+    pets = [PetFactory(owner=owner) for owner in owners]
+    for pet in pets:
+        make_visit(pet)
+        MessageFactory(thread=ThreadFactory(customer=pet.owner, pet=pet))
+
+    doctor_client.get(reverse(changelist))
+
+    logged = rows()
+    assert len(logged) == 3
+    assert {customer for _actor, customer, *_rest in logged} == {
+        owner.pk for owner in owners
+    }
+    assert {(actor, view, channel) for actor, _c, _k, _o, view, channel in logged} == {
+        (doctor.pk, "list", "admin")
+    }
+
+
+def test_the_front_desk_is_logged_too(client, customer, visit):
+    desk = make_front_desk()
+    client.force_login(desk)
+
+    client.get(reverse("admin:reservations_reservation_change", args=[visit.pk]))
+
+    assert rows() == [(desk.pk, customer.pk, "visit", visit.pk, "page", "admin")]
+
+
+# The visit list's own queries (session, user, groups, permissions, counts,
+# the page, queue places) and one INSERT for the log, whatever the rows.
+LIST_QUERIES = 12
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_a_list_of_50_visits_is_logged_in_the_queries_of_a_list_of_1(
+    doctor_client, django_assert_num_queries, count
+):
+    for _ in range(count):
+        make_visit(PetFactory())  # each of another customer
+
+    with django_assert_num_queries(LIST_QUERIES) as captured:
+        response = doctor_client.get(
+            reverse("admin:reservations_reservation_changelist") + "?day=all"
+        )
+
+    assert len(response.context["cl"].result_list) == count
+    assert AccessLog.objects.filter(view="list").count() == count
+    writes = [query for query in captured if "accounts_accesslog" in query["sql"]]
+    assert len(writes) == 1
+
+
+# --- the site --------------------------------------------------------------------
+
+
+def test_the_pet_page_on_the_site_logs_one_row(doctor_client, doctor, customer, pet):
+    doctor_client.get(pet.get_absolute_url())
+
+    assert rows() == [(doctor.pk, customer.pk, "pet", pet.pk, "page", "site")]
+
+
+def test_the_visit_page_on_the_site_logs_one_row(
+    doctor_client, doctor, customer, visit
+):
+    doctor_client.get(visit.get_absolute_url())
+
+    assert rows() == [(doctor.pk, customer.pk, "visit", visit.pk, "page", "site")]
+
+
+def test_the_thread_page_on_the_site_logs_one_row(
+    doctor_client, doctor, customer, thread
+):
+    doctor_client.get(thread.get_absolute_url())
+
+    assert rows() == [(doctor.pk, customer.pk, "thread", thread.pk, "page", "site")]
+
+
+def test_the_doctors_thread_list_on_the_site_logs_its_rows(
+    doctor_client, doctor, customer, thread
+):
+    doctor_client.get(reverse("consultation:list"))
+
+    assert rows() == [(doctor.pk, customer.pk, "thread", thread.pk, "list", "site")]
+
+
+def test_a_document_downloaded_by_a_doctor_logs_one_row(
+    doctor_client, doctor, customer, pet
+):
+    document = attach(pet, doctor)
+
+    response = doctor_client.get(reverse("pets:document", args=[pet.pk, document.pk]))
+
+    assert response.status_code == 200
+    assert rows() == [
+        (doctor.pk, customer.pk, "document", document.pk, "page", "site")
+    ]
+
+
+# --- nothing for customers -------------------------------------------------------
+
+
+def test_customers_opening_their_own_things_log_nothing(
+    customer_client, doctor, pet, visit, thread
+):
+    document = attach(pet, doctor)
+    for url in [
+        pet.get_absolute_url(),
+        visit.get_absolute_url(),
+        thread.get_absolute_url(),
+        reverse("consultation:list"),
+        reverse("pets:document", args=[pet.pk, document.pk]),
+    ]:
+        assert customer_client.get(url).status_code == 200
+
+    assert rows() == []
+
+
+def test_a_doctor_opening_their_own_pet_logs_nothing(doctor_client, doctor):
+    own = PetFactory(owner=doctor)
+
+    doctor_client.get(reverse("admin:pets_pet_change", args=[own.pk]))
+    doctor_client.get(own.get_absolute_url())
+
+    assert rows() == []
+
+
+def test_another_customer_gets_404_and_logs_nothing(client, other_customer, pet):
+    client.force_login(other_customer)
+
+    assert client.get(pet.get_absolute_url()).status_code == 404
+    assert rows() == []
