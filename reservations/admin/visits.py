@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
 from pets.record.alerts import may_see_alerts
@@ -60,6 +61,7 @@ class EventInline(ReadOnlyTabularInline):
 
 @admin.register(Reservation)
 class ReservationAdmin(
+    AccessLoggedAdminMixin,
     PhoneSearchMixin,
     WalkInPagesMixin,
     BookForPagesMixin,
