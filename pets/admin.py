@@ -32,6 +32,7 @@ from .record.admin import (
 from .record.alerts_admin import AlertInline, AlertPagesMixin, alert_forms_save
 from .record.document_admin import DocumentInline, document_forms_save
 from .record.refill_admin import RefillRequestAdmin  # noqa: F401 (registers it)
+from .record.visit_dose import DosePagesMixin
 from .templatetags.pets_tags import pet_photo
 
 
@@ -84,7 +85,7 @@ class PetAdminForm(forms.ModelForm):
 
 
 @admin.register(Pet)
-class PetAdmin(AlertPagesMixin, PhoneSearchMixin, admin.ModelAdmin):
+class PetAdmin(AlertPagesMixin, DosePagesMixin, PhoneSearchMixin, admin.ModelAdmin):
     form = PetAdminForm
     list_display = [
         "thumbnail",

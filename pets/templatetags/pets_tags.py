@@ -3,6 +3,8 @@ from django.urls import reverse
 
 from core.images import image_version
 from pets.record.services import care_reminders_enabled
+from pets.record.visit_dose import may_record_doses
+from pets.record.visit_dose import visit_dose_form as visit_dose_form_for
 
 register = template.Library()
 
@@ -28,3 +30,18 @@ def pet_photo(pet, size="sm"):
 def care_reminders_on(user):
     """Whether the user gets care reminders (for the profile's switch)."""
     return user.is_authenticated and care_reminders_enabled(owner=user)
+
+
+@register.inclusion_tag("pets/record/visit_dose_form.html", takes_context=True)
+def visit_dose_form(context, pet):
+    """The form to record a care dose for `pet` from another page (a visit's,
+    in the dashboard), for doctors; nothing for anyone else."""
+    request = context["request"]
+    if pet is None or not may_record_doses(request.user):
+        return {"form": None}
+    return {
+        "form": visit_dose_form_for(pet=pet, user=request.user),
+        "pet": pet,
+        "next": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }
