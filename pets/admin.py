@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
 
@@ -85,7 +86,13 @@ class PetAdminForm(forms.ModelForm):
 
 
 @admin.register(Pet)
-class PetAdmin(AlertPagesMixin, DosePagesMixin, PhoneSearchMixin, admin.ModelAdmin):
+class PetAdmin(
+    AccessLoggedAdminMixin,
+    AlertPagesMixin,
+    DosePagesMixin,
+    PhoneSearchMixin,
+    admin.ModelAdmin,
+):
     form = PetAdminForm
     list_display = [
         "thumbnail",
