@@ -7,7 +7,12 @@ is checked the same way, recorded as an event and mailed to the owner.
 
 from . import pet_history  # noqa: F401  (adds the visit history to the pet's page)
 from .queue import REORDER_BAD_REQUEST_ERROR
-from .rules import ClinicSettingsAdmin, MaxWaitAdmin, OpeningHoursAdmin
+from .rules import (
+    ClinicSettingsAdmin,
+    MaxWaitAdmin,
+    OpeningHoursAdmin,
+    VisitTypeAdmin,
+)
 from .visits import ReservationAdmin
 from .waitlist import WaitlistEntryAdmin
 
@@ -17,5 +22,6 @@ __all__ = [
     "MaxWaitAdmin",
     "OpeningHoursAdmin",
     "ReservationAdmin",
+    "VisitTypeAdmin",
     "WaitlistEntryAdmin",
 ]

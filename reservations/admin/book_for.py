@@ -18,8 +18,8 @@ from core.forms import id_from
 from pets.models import Pet
 
 from .. import services
-from ..forms import CHOOSE_TIME_ERROR, BoundedDateTimeField
-from ..models import RED_FLAG_FIELDS, SYMPTOMS_MAX_LENGTH, ClinicSettings
+from ..forms import CHOOSE_TIME_ERROR, BoundedDateTimeField, VisitTypeField
+from ..models import RED_FLAG_FIELDS, SYMPTOMS_MAX_LENGTH, ClinicSettings, VisitType
 from ..selectors import walk_in_pet_search
 from ..slots import bookable_days, first_free_day, free_slots, parse_day
 from .walk_in import pet_label
@@ -41,6 +41,11 @@ class BookForForm(forms.Form):
         .filter(owner__is_active=True)
         .select_related("owner"),
         empty_label=_("— choose a pet —"),
+    )
+    # Any active type, also those owners cannot book online.
+    visit_type = VisitTypeField(
+        online_only=False,
+        help_text=_("Choose it first: the free times fit its length."),
     )
     starts_at = BoundedDateTimeField(
         label=_("Time"),
@@ -82,7 +87,7 @@ class BookForForm(forms.Form):
         return [self[name] for name in RED_FLAG_FIELDS]
 
     def booking(self) -> dict:
-        names = ["pet", "starts_at", "symptoms", *RED_FLAG_FIELDS]
+        names = ["pet", "visit_type", "starts_at", "symptoms", *RED_FLAG_FIELDS]
         return {name: self.cleaned_data[name] for name in names}
 
 
@@ -112,8 +117,8 @@ class BookForPagesMixin:
                 )
             except ValidationError as error:
                 field = "starts_at" if error.code.startswith("slot") else None
-                if error.code == "ongoing":
-                    field = "pet"
+                if error.code in ("ongoing", "visit_type"):
+                    field = "pet" if error.code == "ongoing" else "visit_type"
                 form.add_error(field, error)
             else:
                 self.message_user(
@@ -134,12 +139,20 @@ class BookForPagesMixin:
                 )
         rules = ClinicSettings.current()
         first, last = bookable_days(rules=rules)
+        chosen = id_from((posted or request.GET).get("visit_type"))
+        visit_type = (
+            VisitType.objects.active().filter(pk=chosen).first() if chosen else None
+        ) or VisitType.default()
+        units = visit_type.slot_units
         day = (
             parse_day((posted or request.GET).get("day"))
-            or first_free_day(rules=rules)
+            or first_free_day(rules=rules, units=units)
             or first
         )
-        times = [timezone.localtime(s.starts_at) for s in free_slots(day, rules=rules)]
+        times = [
+            timezone.localtime(s.starts_at)
+            for s in free_slots(day, rules=rules, units=units)
+        ]
         term = (posted or request.GET).get("q", "")
         form.offer(walk_in_pet_search(term), times)
         context = {
@@ -151,6 +164,7 @@ class BookForPagesMixin:
             "first_day": first,
             "last_day": last,
             "has_times": bool(times),
+            "units": units,
         }
         return TemplateResponse(
             request,

@@ -25,12 +25,14 @@ def slot_time(visit):
 
 
 def slot_cell(visit):
-    """The slot in a list cell: the time, and the day below it in small."""
+    """The slot in a list cell: the time, and the day and the type of visit
+    below it in small."""
     local = timezone.localtime(visit.slot.starts_at)
     return format_html(
-        '<span class="visit-slot">{}<small>{}</small></span>',
+        '<span class="visit-slot">{}<small>{}</small><small>{}</small></span>',
         date_format(local, "TIME_FORMAT"),
         date_format(local, "SHORT_DATE_FORMAT"),
+        visit.visit_type.label,
     )
 
 

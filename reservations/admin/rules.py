@@ -1,9 +1,10 @@
 """Booking rules and opening hours: kept by doctors, change only."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models import ClinicSettings, MaxWait, OpeningHours
+from ..models import ClinicSettings, MaxWait, OpeningHours, VisitType
 
 
 class ChangeOnlyAdmin(admin.ModelAdmin):
@@ -64,3 +65,25 @@ class MaxWaitAdmin(ChangeOnlyAdmin):
 
     def save_model(self, request, obj, form, change):
         services.max_wait_update(max_wait=obj, minutes=form.cleaned_data["minutes"])
+
+
+@admin.register(VisitType)
+class VisitTypeAdmin(admin.ModelAdmin):
+    """What visits are for and how many slots each takes; doctors add and
+    change them (a type in use is made inactive, not deleted: its visits
+    keep it)."""
+
+    list_display = ["name", "name_zh", "slot_units", "length", "online", "active"]
+    list_editable = ["online", "active"]
+    list_filter = ["active", "online"]
+    ordering = ["position", "pk"]
+    fields = ["name", "name_zh", "slot_units", "online", "active", "position"]
+
+    @admin.display(description=_("length (minutes)"))
+    def length(self, visit_type):
+        return visit_type.minutes(self._slot_minutes)
+
+    def get_queryset(self, request):
+        # Read once for the list's minutes column.
+        self._slot_minutes = ClinicSettings.current().slot_minutes
+        return super().get_queryset(request)

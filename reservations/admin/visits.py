@@ -85,7 +85,7 @@ class ReservationAdmin(
     ]
     list_display_links = ["pet_column"]
     list_filter = [DayFilter, ProgressFilter, "state", "triage"]
-    list_select_related = ["pet__owner", "slot"]
+    list_select_related = ["pet__owner", "slot", "visit_type"]
     # Facet counts would cost a query per filter choice.
     show_facets = admin.ShowFacets.NEVER
     search_fields = [
@@ -107,6 +107,7 @@ class ReservationAdmin(
                     "owner_link",
                     "owner_no_shows",
                     "slot_time",
+                    "visit_type",
                     "state",
                     "triage_column",
                     "place_in_queue",

@@ -19,6 +19,7 @@ from core.forms import id_from
 from pets.models import Pet, Species
 
 from .. import services
+from ..forms import VisitTypeField
 from ..models import SYMPTOMS_MAX_LENGTH
 from ..selectors import walk_in_pet_search
 from ..states import ORDERED_BANDS
@@ -76,6 +77,7 @@ class WalkInForm(forms.Form):
         max_length=SYMPTOMS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
     )
+    visit_type = VisitTypeField(online_only=False)
     triage = forms.ChoiceField(
         label=_("Band"),
         choices=[(band, band.label) for band in ORDERED_BANDS],

@@ -28,7 +28,13 @@ from accounts.unclaimed import claim_invitation_send
 from pets.models import Pet
 from pets.services import pet_create
 
-from ..models import ClinicSettings, Reservation, ReservationEvent, Slot
+from ..models import (
+    ClinicSettings,
+    Reservation,
+    ReservationEvent,
+    Slot,
+    VisitType,
+)
 from ..slots import slot_times
 from ..states import ORDERED_BANDS, State, Triage
 from .booking import _save_new
@@ -63,6 +69,7 @@ def walk_in_register(
     pet_name: str = "",
     pet_species: str = "",
     customer_language: str = "",
+    visit_type: VisitType | None = None,
 ) -> Reservation:
     """Register a walk-in: an existing `pet`, or a new customer and pet.
 
@@ -96,6 +103,8 @@ def walk_in_register(
             state=State.CHECKED_IN,
             triage=Triage(triage),
             walk_in=True,
+            # What the visit is for; a walk-in takes no place (walk_in).
+            visit_type=visit_type or VisitType.default(),
             checked_in_at=now,
             queue_position=_place_for(triage, day),
         )
