@@ -119,14 +119,28 @@ class ReadSerializer(serializers.Serializer):
 
 
 def checked_form(form_class, request, serializer_class, **kwargs):
-    """The page's form, bound to what the app sent (JSON or multipart)."""
+    """The page's form, bound to what the app sent (JSON or multipart). When
+    DRF's own checks refuse some fields, the form still checks the others,
+    so one answer names every field to correct (as FormCheckedSerializer)."""
     sent = serializer_class(data=request.data)
-    sent.is_valid(raise_exception=True)
-    values = dict(sent.validated_data)
+    if sent.is_valid():
+        values = dict(sent.validated_data)
+    else:
+        values = {
+            name: request.data[name]
+            for name in sent.fields
+            if name in request.data and name not in sent.errors
+        }
     photo = values.pop("photo", None)
     data = {name: value for name, value in values.items() if value is not None}
     form = form_class(data=data, files={"photo": photo} if photo else {}, **kwargs)
-    if not form.is_valid():
+    valid = form.is_valid()
+    if sent.errors:
+        more = {
+            name: errors for name, errors in form_errors(form).items() if name in values
+        }
+        raise serializers.ValidationError({**more, **sent.errors})
+    if not valid:
         raise serializers.ValidationError(form_errors(form))
     return form.cleaned_data
 
