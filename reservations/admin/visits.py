@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.db.models.functions import TruncDate
 from django.http import HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
-from pets.record.alerts import may_see_alerts
+from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from pets.templatetags.pets_tags import pet_photo
 
 from .. import services, states
@@ -183,16 +184,28 @@ class ReservationAdmin(
         places = queue_places(changelist.result_list)
         for visit in changelist.result_list:  # the page's own cached rows
             visit.queue_place = places.get(visit.pk)
+        # The pets' alerts as badges, for doctors only: one query per page.
+        if may_see_alerts(request.user):
+            prefetch_related_objects(
+                changelist.result_list, active_alerts_prefetch("pet__alerts")
+            )
         return changelist
 
     @admin.display(description=_("pet"), ordering="pet__name")
     def pet_column(self, visit):
+        # `active_alerts` is there when the list prefetched it (doctors).
+        markers = ""
+        if hasattr(visit.pet, "active_alerts"):
+            markers = render_to_string(
+                "pets/record/alert_markers.html", {"pet": visit.pet}
+            )
         return format_html(
-            '<span class="visit-pet">{}<span>{}</span></span>',
+            '<span class="visit-pet">{}<span>{}</span>{}</span>',
             render_to_string(
                 "pets/includes/pet_photo.html", pet_photo(visit.pet, "sm")
             ),
             visit.pet.name,
+            markers,
         )
 
     @admin.display(description=_("pet"))

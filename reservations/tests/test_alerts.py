@@ -126,3 +126,54 @@ def test_today_summary_with_alerts_reads_five_queries_whatever_the_day_holds(
         queue = today_summary(with_alerts=True).queue
 
     assert sum(len(visit.pet.active_alerts) for visit in queue) == 6
+
+
+# --- the visit list (the reservations changelist) ----------------------------------
+
+VISITS = reverse("admin:reservations_reservation_changelist")
+
+
+def visit_list(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(VISITS)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+@pytest.mark.django_db
+def test_the_doctor_sees_the_pets_alerts_as_badges_in_the_visit_list(
+    doctor_client, visit
+):
+    html, _queries = visit_list(doctor_client)
+
+    row = html.split(f"/reservation/{visit.pk}/change/")[1].split("</tr>")[0]
+    assert 'class="patient-alert-marker patient-alert-aggressive"' in row
+    assert 'title="Bites when held."' in row
+    assert "Old alert." not in html
+    assert "css/pets/alerts.css" in html
+
+
+@pytest.mark.django_db
+def test_the_front_desk_sees_no_badge_in_the_visit_list(desk_client, visit):
+    html, _queries = visit_list(desk_client)
+
+    assert f"/reservation/{visit.pk}/change/" in html
+    assert "Bites when held." not in html
+    assert "data-patient-alert" not in html
+
+
+@pytest.mark.django_db
+def test_the_visit_list_with_alerts_costs_the_same_for_one_row_or_many(
+    doctor_client, customer, doctor, visit
+):
+    _html, one = visit_list(doctor_client)
+    for n in range(6):
+        pet = PetFactory(owner=customer, name=f"Pet {n}")
+        alerts.alert_set(pet=pet, by=doctor, kind="allergy", text=f"Allergy {n}")
+        alerts.alert_set(pet=pet, by=doctor, kind="chronic", text=f"Chronic {n}")
+        make_visit(pet, state=State.CHECKED_IN)
+
+    html, many = visit_list(doctor_client)
+
+    assert many == one
+    assert html.count("data-patient-alert") == 13
