@@ -17,13 +17,13 @@ events.
 import datetime
 import math
 import statistics
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Reservation, ReservationEvent, choice_label
+from .models import Reservation, ReservationEvent, VisitType, choice_label
 from .states import State, Triage
 
 STAGES = [
@@ -58,6 +58,8 @@ class FlowReport:
     expected: int
     no_shows: int
     rows: list
+    # (type's name, visits not cancelled), the most frequent first.
+    types: list = field(default_factory=list)
 
     @property
     def no_show_rate(self) -> float | None:
@@ -94,7 +96,13 @@ def flow_report(first_day: datetime.date, last_day: datetime.date) -> FlowReport
     in_range = {"slot__starts_at__gte": start, "slot__starts_at__lt": end}
     visits = list(
         Reservation.objects.filter(**in_range).values(
-            "pk", "triage", "state", "walk_in", "checked_in_at"
+            "pk",
+            "triage",
+            "state",
+            "walk_in",
+            "checked_in_at",
+            "visit_type__name",
+            "visit_type__name_zh",
         )
     )
     moments = defaultdict(dict)  # visit -> state -> (when, actor's name)
@@ -136,7 +144,19 @@ def flow_report(first_day: datetime.date, last_day: datetime.date) -> FlowReport
         expected=len(booked),
         no_shows=sum(v["state"] == State.NO_SHOW for v in booked),
         rows=rows,
+        types=_per_type(visits),
     )
+
+
+def _per_type(visits):
+    """Visits per type (walk-ins in, cancelled ones out), by the type's name
+    in the page's language: read with the visits, no query of its own."""
+    counts = Counter(
+        VisitType(name=v["visit_type__name"], name_zh=v["visit_type__name_zh"]).label
+        for v in visits
+        if v["state"] != State.CANCELLED
+    )
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _minutes(later, earlier):

@@ -140,6 +140,8 @@ def _csv(report):
                     _number(figures.p90),
                 ]
             )
+    for name, count in report.types:
+        writer.writerow([gettext("type of visit"), _safe(name), "", count, "", ""])
     rate = report.no_show_rate
     writer.writerow(
         [
