@@ -181,11 +181,21 @@ class WebhookEndpointAdmin(OperatorsOnly, admin.ModelAdmin):
             self._show_secret(request, endpoint)
 
 
-class WebhookAttemptInline(ReadOnlyAdminMixin, admin.TabularInline):
+class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     fields = ("number", "at", "status_code", "duration_ms", "error")
     readonly_fields = fields
     extra = 0
+
+    # Inlines take the parent object too (ReadOnlyAdminMixin's do not).
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WebhookDelivery)
