@@ -1,12 +1,22 @@
 """The vaccination certificate drawn as a PDF (fpdf2), in the language
-active when it is called."""
+active when it is called.
 
+Drawing one costs about a second of CPU (two 10 MB fonts parsed and
+subset), so each drawing is kept in the cache under a hash of everything it
+prints and the language: a repeat download (or the ZIP's copy) is read back,
+and a new dose, which makes a new certificate, or a changed pet or owner
+name, is a new key (nothing to invalidate).
+"""
+
+import hashlib
+import json
 import logging
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from fpdf import FPDF
@@ -44,7 +54,47 @@ class _CertificatePDF(FPDF):
         self.cell(0, 5, _("Page %(page)s") % {"page": self.page_no()}, align="C")
 
 
+# Raise it when the drawing changes, so no PDF of the old layout is served.
+DRAWING_VERSION = 1
+CACHE_SECONDS = 24 * 60 * 60  # a certificate is issued for the day
+
+
 def render_certificate(certificate: Certificate) -> bytes:
+    """The certificate's PDF in the active language, drawn once per content."""
+    key = _cache_key(certificate)
+    content = cache.get(key)
+    if content is None:
+        content = _draw(certificate)
+        cache.set(key, content, CACHE_SECONDS)
+    return content
+
+
+def _cache_key(certificate: Certificate) -> str:
+    pet = certificate.pet
+    printed = [
+        DRAWING_VERSION,
+        translation.get_language(),
+        settings.SITE_URL,
+        settings.HOSPITAL_PHONE,
+        certificate.pk,
+        certificate.code,
+        certificate.issued_on.isoformat(),
+        certificate.items,
+        pet.name,
+        pet.species,
+        pet.breed,
+        pet.sex,
+        pet.birth_date.isoformat() if pet.birth_date else None,
+        pet.microchip_number,
+        pet.owner.name,
+    ]
+    digest = hashlib.sha256(
+        json.dumps(printed, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+    return f"pets:certificate-pdf:{digest}"
+
+
+def _draw(certificate: Certificate) -> bytes:
     pdf = _CertificatePDF(format="A4")
     pdf.set_title(_("Vaccination certificate"))
     pdf.set_author(_("Healing Paws"))

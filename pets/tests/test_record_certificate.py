@@ -9,7 +9,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from pets.models import CareItem, Certificate
-from pets.record import certificates
+from pets.record import certificate_pdf, certificates
 from pets.tests.factories import PetFactory
 from pets.tests.record_factories import NOW, CareDoseFactory
 
@@ -110,6 +110,50 @@ def test_a_new_dose_makes_a_new_certificate(customer_client, pet, doses, doctor)
     download(customer_client, pet)
 
     assert Certificate.objects.count() == 2
+
+
+@pytest.fixture
+def drawings(monkeypatch):
+    """Each PDF actually drawn (not read back from the cache)."""
+    drawn = []
+    draw = certificate_pdf._draw
+
+    def counted(certificate):
+        drawn.append(certificate.pk)
+        return draw(certificate)
+
+    monkeypatch.setattr(certificate_pdf, "_draw", counted)
+    return drawn
+
+
+@pytest.mark.django_db
+def test_a_repeat_download_is_not_drawn_again(customer_client, pet, doses, drawings):
+    first = download(customer_client, pet)
+    second = download(customer_client, pet)
+
+    assert len(drawings) == 1
+    assert second.content == first.content
+    assert "RB-1001" in pdf_text(second)[0]
+
+
+@pytest.mark.django_db
+def test_a_new_dose_or_another_language_draws_a_new_pdf(
+    customer_client, customer, pet, doses, doctor, drawings
+):
+    first = download(customer_client, pet)
+    CareDoseFactory(
+        pet=pet, item=doses[0].item, vet=doctor, given_on=NOW.date(), batch_number="N1"
+    )
+
+    second = download(customer_client, pet)
+    customer.preferred_language = "zh-hans"
+    customer.save(update_fields=["preferred_language"])
+    chinese = download(customer_client, pet)
+
+    assert len(drawings) == 3
+    assert "N1" not in pdf_text(first)[0]
+    assert "N1" in pdf_text(second)[0]
+    assert "狂犬病疫苗" in pdf_text(chinese)[0]
 
 
 @pytest.mark.django_db
