@@ -181,9 +181,7 @@ def test_a_document_downloaded_by_a_doctor_logs_one_row(
     response = doctor_client.get(reverse("pets:document", args=[pet.pk, document.pk]))
 
     assert response.status_code == 200
-    assert rows() == [
-        (doctor.pk, customer.pk, "document", document.pk, "page", "site")
-    ]
+    assert rows() == [(doctor.pk, customer.pk, "document", document.pk, "page", "site")]
 
 
 # --- nothing for customers -------------------------------------------------------
