@@ -29,7 +29,7 @@ from accounts.api_auth import CursorPagination
 from accounts.notifications import notifications_mark_read_for_url
 
 from . import services, states
-from .api_slots import SlotsView
+from .api_slots import SlotsView, VisitTypesView
 from .forms import ReservationForm, VisitCancelForm
 from .models import Reservation, State
 from .selectors import queue_places
@@ -85,6 +85,11 @@ class VisitSerializer(serializers.Serializer):
     pet = serializers.IntegerField(source="pet_id")
     pet_name = serializers.CharField(source="pet.name")
     starts_at = serializers.DateTimeField(source="slot.starts_at")
+    visit_type = serializers.IntegerField(source="visit_type_id")
+    visit_type_name = serializers.CharField(source="visit_type.label")
+    slots_taken = serializers.IntegerField(
+        source="places", help_text="Consecutive slots from starts_at."
+    )
     symptoms = serializers.CharField()
     breathing_trouble = serializers.BooleanField()
     heavy_bleeding = serializers.BooleanField()
@@ -195,6 +200,11 @@ class BookingFormSerializer(FormCheckedSerializer):
 
 class BookingSerializer(BookingFormSerializer):
     pet = serializers.IntegerField(help_text="One of your own current pets.")
+    visit_type = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A type from visit-types/; the default type if not given.",
+    )
 
     def form_for(self, data):
         return ReservationForm(data=data, owner=self.context["request"].user)
@@ -202,7 +212,7 @@ class BookingSerializer(BookingFormSerializer):
 
 class VisitEditSerializer(BookingFormSerializer):
     """The whole booking as it should be now (PATCH: what is not sent stays
-    as it is)."""
+    as it is). The type stays the visit's, as on the page."""
 
     starts_at = serializers.DateTimeField(required=False)
     symptoms = serializers.CharField(required=False)
@@ -276,7 +286,7 @@ class VisitViewSet(
 
     def get_queryset(self):
         return Reservation.objects.for_owner(self.request.user).select_related(
-            "pet", "slot"
+            "pet", "slot", "visit_type"
         )
 
     def get_serializer_class(self):
@@ -365,4 +375,8 @@ class VisitViewSet(
 
 router = SimpleRouter()
 router.register("visits", VisitViewSet, basename="visit")
-urlpatterns = [path("slots/", SlotsView.as_view(), name="slots"), *router.urls]
+urlpatterns = [
+    path("slots/", SlotsView.as_view(), name="slots"),
+    path("visit-types/", VisitTypesView.as_view(), name="visit-types"),
+    *router.urls,
+]

@@ -11,7 +11,14 @@ from django.utils import timezone, translation
 from accounts.models import Notification
 from accounts.tests.api import app_login, call
 from pets.tests.factories import PetFactory
-from reservations.models import ClinicSettings, Reservation, State, Triage
+from reservations.models import (
+    ClinicSettings,
+    OpeningHours,
+    Reservation,
+    State,
+    Triage,
+    VisitType,
+)
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
     NOT_EDITABLE_ERROR,
@@ -296,3 +303,70 @@ def test_a_bad_day_is_a_field_error(client, token):
 
     assert response.status_code == 400
     assert response.json()["fields"] == {"date": ["Give a date as YYYY-MM-DD."]}
+
+
+# --- visit types -------------------------------------------------------------------
+
+
+def test_the_types_owners_may_book(client, token):
+    VisitType.objects.create(name="Desk only", slot_units=1, online=False)
+    long = VisitType.objects.create(name="Long check", slot_units=3, online=True)
+
+    body = call(client, "get", "/api/v1/visit-types/", token).json()
+
+    assert {"id": long.pk, "name": "Long check", "minutes": 90} in body
+    assert "Desk only" not in [visit_type["name"] for visit_type in body]
+
+
+def test_a_booking_of_a_long_type_takes_its_slots(client, token, pet):
+    long = VisitType.objects.create(name="Long check", slot_units=3, online=True)
+
+    response = call(client, "post", VISITS, token, booking(pet, visit_type=long.pk))
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["visit_type"], body["visit_type_name"]) == (long.pk, "Long check")
+    assert body["slots_taken"] == 3
+    assert Reservation.objects.get(pet=pet).visit_type == long
+
+
+def test_a_type_only_the_desk_books_is_refused(client, token, pet):
+    desk = VisitType.objects.create(name="Surgery", slot_units=1, online=False)
+
+    response = call(client, "post", VISITS, token, booking(pet, visit_type=desk.pk))
+
+    assert response.status_code == 400
+    assert "visit_type" in response.json()["fields"]
+    assert not Reservation.objects.exists()
+
+
+def test_free_slots_for_a_long_type_leave_out_starts_near_closing(client, token):
+    long = VisitType.objects.create(name="Long check", slot_units=3, online=True)
+    day = tomorrow_at(10).date()
+
+    body = call(
+        client, "get", f"/api/v1/slots/?date={day}&visit_type={long.pk}", token
+    ).json()
+
+    starts = [datetime.datetime.fromisoformat(s["starts_at"]) for s in body["slots"]]
+    assert body["minutes"] == 90
+    assert starts
+    assert max(starts) + datetime.timedelta(minutes=90) <= _closing(day)
+
+
+@pytest.mark.parametrize("value", ["x", "999999", "desk"])
+def test_a_bad_type_for_free_slots_is_a_field_error(client, token, value):
+    desk = VisitType.objects.create(name="Surgery", slot_units=1, online=False)
+    value = str(desk.pk) if value == "desk" else value
+
+    response = call(client, "get", f"/api/v1/slots/?visit_type={value}", token)
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"visit_type": ["Choose a type of visit."]}
+
+
+def _closing(day):
+    hours = OpeningHours.objects.get(weekday=day.weekday())
+    return datetime.datetime.combine(
+        day, hours.closes, tzinfo=timezone.get_current_timezone()
+    )
