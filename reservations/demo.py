@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
@@ -33,7 +34,9 @@ from .models import (
     Slot,
     State,
     Triage,
+    VisitType,
 )
+from .services.places import places_take
 from .slots import free_slots, slot_times
 
 DOCTOR = "dr_chen"
@@ -74,6 +77,8 @@ class DemoVisit:
     flags: dict = field(default_factory=dict)
     # A note on the move into a state; for "cancelled" it is the reason.
     notes: dict = field(default_factory=dict)
+    # The name of one of the types migration 0008 seeds.
+    visit_type: str = "Consultation"
 
 
 # In order: a pet's closed visits come before its ongoing one.
@@ -85,6 +90,17 @@ DEMO_VISITS = [
         "Nail trim.",
         day=-30,
         slot=2,
+        visit_type="Check-up",
+    ),
+    DemoVisit(
+        "Biscuit",
+        State.FINISHED,
+        Triage.STANDARD,
+        "Tartar on the back teeth: scaling and polishing.",
+        day=-45,
+        slot=6,
+        visit_type="Dental",
+        notes={State.FINISHED: "Teeth cleaned; brush them twice a week."},
     ),
     DemoVisit(
         "Biscuit",
@@ -93,6 +109,7 @@ DEMO_VISITS = [
         "Annual check-up and vaccinations.",
         day=-120,
         slot=4,
+        visit_type="Vaccination",
         notes={State.FINISHED: "Vaccinations given; next check-up in a year."},
     ),
     DemoVisit(
@@ -102,6 +119,17 @@ DEMO_VISITS = [
         "First vaccinations for our new kitten.",
         day=-60,
         slot=6,
+        visit_type="Vaccination",
+    ),
+    DemoVisit(
+        "团子",
+        State.FINISHED,
+        Triage.STANDARD,
+        "左后腿有个肿块，想咨询手术。",
+        day=-20,
+        slot=2,
+        visit_type="Surgery consultation",
+        notes={State.FINISHED: "良性脂肪瘤，暂不需要手术；三个月后复查。"},
     ),
     DemoVisit(
         "豆豆",
@@ -110,6 +138,7 @@ DEMO_VISITS = [
         "羽毛有点蓬松，想做个检查。",
         day=3,
         slot=8,
+        visit_type="Check-up",
         notes={State.CANCELLED: "他已经好多了，下次再来。"},
     ),
     # Today's queue: both bands, one untriaged, one of each ongoing state.
@@ -120,6 +149,7 @@ DEMO_VISITS = [
         "Booster vaccinations and a microchip.",
         day=0,
         slot=0,
+        visit_type="Vaccination",
         notes={State.READY_FOR_RELEASE: "All done: Mochi can go home."},
     ),
     DemoVisit(
@@ -156,6 +186,7 @@ DEMO_VISITS = [
         "想剪指甲和修喙。",
         day=1,
         slot=4,
+        visit_type="Check-up",
     ),
 ]
 
@@ -239,7 +270,8 @@ def _steps(demo):
 def _book_visit(demo, *, pet, doctor):
     """A future visit, booked by its owner and moved along by the doctor."""
     day = timezone.localdate() + datetime.timedelta(days=demo.day)
-    free = free_slots(day)
+    visit_type = _visit_type(demo)
+    free = free_slots(day, units=visit_type.slot_units)
     if not free:
         raise ValidationError(f"no free slot on {day}")
     starts_at = free[min(demo.slot, len(free) - 1)].starts_at
@@ -249,6 +281,7 @@ def _book_visit(demo, *, pet, doctor):
         pet=pet,
         starts_at=starts_at,
         symptoms=demo.symptoms,
+        visit_type=visit_type,
         **demo.flags,
     )
     if demo.triage != Triage.UNTRIAGED:
@@ -274,23 +307,25 @@ def _write_visit(demo, *, pet, doctor):
     ):
         raise ValidationError(str(services.PET_HAS_ONGOING_VISIT_ERROR))
     starts_at = _slot_time(demo)
-    slot, _created = Slot.objects.get_or_create(
-        starts_at=starts_at,
-        defaults={"capacity": ClinicSettings.current().doctors_on_duty},
-    )
+    visit_type = _visit_type(demo)
+    rules = ClinicSettings.current()
     if demo.state != State.CANCELLED:
-        # The same conditional update as a booking: never past capacity.
-        taken = Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(
-            booked=F("booked") + 1
+        # The same locked, conditional update as a booking, in each slot the
+        # visit takes: never past capacity.
+        with transaction.atomic():
+            slot = places_take(starts_at, visit_type.slot_units, rules=rules)
+    else:
+        slot, _created = Slot.objects.get_or_create(
+            starts_at=starts_at, defaults={"capacity": rules.doctors_on_duty}
         )
-        if not taken:
-            raise ValidationError(str(services.SLOT_TAKEN_ERROR))
     last = Reservation.objects.on_day(timezone.localdate(starts_at)).aggregate(
         last=Max("queue_position")
     )["last"]
     visit = Reservation.objects.create(
         pet=pet,
         slot=slot,
+        visit_type=visit_type,
+        places=visit_type.slot_units,
         symptoms=demo.symptoms,
         state=demo.state,
         triage=demo.triage,
@@ -334,6 +369,10 @@ def _write_visit(demo, *, pet, doctor):
         ReservationEvent.objects.filter(pk=event.pk).update(created_at=min(at, now))
     Reservation.objects.filter(pk=visit.pk).update(created_at=min(booked_at, now))
     return visit
+
+
+def _visit_type(demo):
+    return VisitType.objects.filter(name=demo.visit_type).first() or VisitType.default()
 
 
 def _slot_time(demo):

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -6,7 +8,15 @@ from accounts.demo import seed_accounts
 from pets.demo import seed_pets
 from pets.models import Pet
 from reservations.demo import DEMO_VISITS
-from reservations.models import ONGOING_STATES, Reservation, State, Triage
+from reservations.models import (
+    ONGOING_STATES,
+    ClinicSettings,
+    Reservation,
+    Slot,
+    State,
+    Triage,
+)
+from reservations.slots import visit_times
 from reservations.tests.factories import make_visit
 
 
@@ -43,10 +53,23 @@ def test_every_demo_visit_has_its_history_of_events(seeded):
         assert all(e.created_at <= timezone.now() for e in events)
 
 
-def test_demo_visits_take_their_places_in_the_slots(seeded):
-    for visit in Reservation.objects.select_related("slot"):
-        taken = visit.slot.reservations.exclude(state=State.CANCELLED).count()
-        assert visit.slot.booked == taken
+def test_demo_visits_take_their_places_in_every_slot_they_cover(seeded):
+    rules = ClinicSettings.current()
+    covering = Counter()
+    for visit in Reservation.objects.exclude(state=State.CANCELLED).select_related(
+        "slot"
+    ):
+        for start in visit_times(visit.slot.starts_at, visit.places, rules=rules):
+            covering[start] += 1
+    booked = {slot.starts_at: slot.booked for slot in Slot.objects.filter(booked__gt=0)}
+    assert booked == dict(covering)
+
+
+def test_demo_visits_have_types_and_some_take_several_slots(seeded):
+    names = set(Reservation.objects.values_list("visit_type__name", flat=True))
+    assert {"Check-up", "Vaccination", "Consultation", "Dental"} <= names
+    dental = Reservation.objects.get(visit_type__name="Dental")
+    assert dental.places == dental.visit_type.slot_units == 2  # 60 of 30 minutes
 
 
 def test_seed_demo_twice_adds_no_visits_the_second_time(seeded, capsys):
