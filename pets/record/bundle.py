@@ -1,14 +1,16 @@
 """The owner's record in one ZIP: each document shown to them and the
 vaccination certificate.
 
-Up to BUNDLE_INLINE_MAX_BYTES of documents it is built during the request,
-in memory. Above that a worker builds it (record_bundle_build) into a file
-the owner is told about (a notification with its link) and may download for
-a week; delete_expired_bundles, run daily, removes it after.
+Up to BUNDLE_INLINE_MAX_BYTES of documents it is built during the request
+into a spooled temporary file (in memory while small, on disk beyond) and
+streamed from there, never held twice. Above that a worker builds it
+(record_bundle_build) into a file the owner is told about (a notification
+with its link) and may download for a week; delete_expired_bundles, run
+daily, removes it after.
 """
 
 import datetime
-import io
+import shutil
 import tempfile
 import zipfile
 
@@ -46,17 +48,30 @@ def documents_zip_write(*, pet: Pet, owner: User, target) -> None:
         for document in pet.documents.visible_to_owner():
             try:
                 with document.file.open("rb") as stored:
-                    archive.writestr(
-                        f"documents/{document.download_name}", stored.read()
-                    )
+                    # Copied in chunks: no document is read whole into memory.
+                    name = f"documents/{document.download_name}"
+                    with archive.open(name, "w") as packed:
+                        shutil.copyfileobj(stored, packed)
             except FileNotFoundError:
                 continue  # lost from storage: the rest is still worth having
 
 
-def documents_zip(*, pet: Pet, owner: User) -> bytes:
-    buffer = io.BytesIO()
-    documents_zip_write(pet=pet, owner=owner, target=buffer)
-    return buffer.getvalue()
+# Kept in memory up to this size, then on disk.
+SPOOL_MAX_BYTES = 8 * 1024 * 1024
+
+
+def documents_zip_file(*, pet: Pet, owner: User):
+    """The ZIP in a spooled temporary file, at its start, for a response to
+    stream (FileResponse closes it, which deletes it)."""
+    # Not a `with`: the response streams it and closes it after.
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)  # noqa: SIM115
+    try:
+        documents_zip_write(pet=pet, owner=owner, target=spooled)
+    except BaseException:
+        spooled.close()
+        raise
+    spooled.seek(0)
+    return spooled
 
 
 @transaction.atomic
@@ -88,7 +103,7 @@ def record_bundle_build(bundle_id: int) -> None:
     owner = bundle.requested_by
     with (
         translation.override(owner.preferred_language),
-        tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spooled,
+        tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES) as spooled,
     ):
         documents_zip_write(pet=bundle.pet, owner=owner, target=spooled)
         spooled.seek(0)

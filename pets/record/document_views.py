@@ -34,6 +34,16 @@ def attachment(content: bytes, *, content_type: str, filename: str) -> HttpRespo
     return response
 
 
+def file_attachment(file, *, content_type: str, filename: str) -> FileResponse:
+    """attachment() streamed from an open file, which the response closes."""
+    response = FileResponse(
+        file, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # The certificate and the ZIP are drawn afresh each time (about a second of
 # CPU for the PDF's fonts, tens of MB for the ZIP): a person needs a few a
 # minute, a script looping on them would take the server's cores
@@ -150,10 +160,10 @@ def documents_zip(request, pk):
         )
         return redirect(pet.get_absolute_url() + DOCUMENTS_TAB)
     with translation.override(request.user.preferred_language):
-        content = bundle.documents_zip(pet=pet, owner=request.user)
+        spooled = bundle.documents_zip_file(pet=pet, owner=request.user)
     day = timezone.localdate().isoformat()
-    return attachment(
-        content,
+    return file_attachment(
+        spooled,
         content_type="application/zip",
         filename=f"record-{ascii_name(pet)}-{day}.zip",
     )
@@ -170,12 +180,8 @@ def bundle_download(request, pk, bundle_pk):
     )
     record_bundle = get_object_or_404(ready, pk=bundle_pk)
     day = timezone.localtime(record_bundle.built_at).date().isoformat()
-    response = FileResponse(
+    return file_attachment(
         record_bundle.file.open("rb"),
-        as_attachment=True,
-        filename=f"record-{ascii_name(pet)}-{day}.zip",
         content_type="application/zip",
+        filename=f"record-{ascii_name(pet)}-{day}.zip",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -215,7 +215,10 @@ def test_the_owner_downloads_everything_as_one_zip(customer_client, pet, doctor)
 
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment;")
-    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert response.streaming  # from the spooled file, not a copy in memory
+    content = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(content)
+    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
     assert "vaccination-certificate.pdf" in names
     assert any("blood-panel" in name and name.endswith(".pdf") for name in names)
     assert any("x-ray" in name and name.endswith(".webp") for name in names)
