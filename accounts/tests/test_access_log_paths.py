@@ -8,6 +8,8 @@ from django.urls import reverse
 from accounts.access_log import AccessLog
 from accounts.tests.factories import UserFactory
 from consultation.tests.factories import MessageFactory, ThreadFactory
+from core.api_keys import api_key_create
+from core.integration_models import Scope
 from pets.tests.factories import PetFactory
 from pets.tests.test_record_documents import attach
 from reservations.tests.factories import make_front_desk, make_visit
@@ -217,3 +219,44 @@ def test_another_customer_gets_404_and_logs_nothing(client, other_customer, pet)
 
     assert client.get(pet.get_absolute_url()).status_code == 404
     assert rows() == []
+
+
+# --- the API: integration keys ---------------------------------------------------
+
+
+def api_get(client, url, key):
+    return client.get(url, HTTP_AUTHORIZATION=f"Api-Key {key}")
+
+
+def test_an_integration_key_reading_a_visit_and_a_record_logs_one_row_each(
+    client, customer, pet, visit
+):
+    _row, key = api_key_create(
+        name="Lab system", scopes=[Scope.READ_VISITS, Scope.READ_RECORDS]
+    )
+
+    assert (
+        api_get(client, f"/api/v1/integration/visits/{visit.pk}/", key).status_code
+        == 200
+    )
+    assert (
+        api_get(client, f"/api/v1/integration/pets/{pet.pk}/record/", key).status_code
+        == 200
+    )
+
+    assert list(
+        AccessLog.objects.order_by("pk").values_list(
+            "actor_id", "actor_name", "customer_id", "kind", "object_id", "channel"
+        )
+    ) == [
+        (None, "Lab system", customer.pk, "visit", visit.pk, "api"),
+        (None, "Lab system", customer.pk, "pet", pet.pk, "api"),
+    ]
+
+
+def test_an_integration_keys_list_of_visits_logs_each_row(client, customer, visit):
+    _row, key = api_key_create(name="Lab system", scopes=[Scope.READ_VISITS])
+
+    assert api_get(client, "/api/v1/integration/visits/", key).status_code == 200
+
+    assert rows() == [(None, customer.pk, "visit", visit.pk, "list", "api")]

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, views
 from rest_framework.response import Response
 
+from accounts.access_log import access_record
 from accounts.api import ErrorSerializer
 from core.api_keys import IntegrationEndpoint
 from core.integration_models import Scope
@@ -93,6 +94,7 @@ class PetRecordView(IntegrationEndpoint, views.APIView):
     @extend_schema(responses={200: RecordSerializer, **integration_errors(404)})
     def get(self, request, pk: int):
         pet = get_object_or_404(Pet, pk=pk)
+        access_record(request.auth, [pet], request=request)  # the key's name
         record = {
             "pet": pet,
             "doses": CareDose.objects.filter(pet=pet)
