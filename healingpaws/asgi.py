@@ -6,10 +6,10 @@ Django is set up first, so that the consumers can import models.
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healingpaws.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # what get_asgi_application() does first
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -24,6 +24,10 @@ from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 # Before daphne accepts a connection: no form parsing in Twisted, and bodies
 # over REQUEST_BODY_MAX_BYTES refused before they are read (server.py).
 server.install()
+
+# Django's handler, which answers a body a full disk cannot spool with the
+# 503 page instead of daphne's bare 500 (server.py).
+django_asgi_app = server.ASGIHandler()
 
 application = ProtocolTypeRouter(
     {

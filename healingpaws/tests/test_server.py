@@ -259,3 +259,7 @@ def test_a_body_that_a_full_disk_cannot_spool_gets_the_503_page(
 
     assert status == 503
     assert text in page
+
+
+def test_the_site_is_served_by_the_handler_that_answers_a_full_disk():
+    assert isinstance(healingpaws.asgi.django_asgi_app, server.ASGIHandler)
