@@ -322,6 +322,9 @@ class Reservation(TimeStampedModel):
         return states.can_pick_up(self)
 
 
+INTERNAL_NOTES = (State.CHECKED_IN, State.NO_SHOW)  # notes of these: staff only
+
+
 class ReservationEvent(models.Model):
     """What happened to a visit: a state change, a triage, an edit, a move."""
 
@@ -362,6 +365,12 @@ class ReservationEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.from_label} → {self.to_label}"
+
+    @property
+    def note_for_owner(self) -> str:
+        """None on a check-in or no-show: the desk's own, kept for staff."""
+        kept = self.kind == self.Kind.STATE and self.to_value in INTERNAL_NOTES
+        return "" if kept else self.note
 
     @property
     def from_label(self):

@@ -39,7 +39,7 @@ def _event(event, user):
         "by": by,
         "from": event.from_value,
         "to": event.to_value,
-        "note": event.note,
+        "note": event.note_for_owner,  # not the desk's own
     }
 
 

@@ -17,6 +17,12 @@ NOTE_WITHOUT_MOVE_ERROR = _(
 )
 
 
+FRONT_DESK_NOTE_HELP = _(
+    "For the staff only: the owner neither receives nor sees it. Call them "
+    "for anything they must know."
+)
+
+
 class VisitDecisionForm(forms.ModelForm):
     """What a doctor decides on a visit's page; saved through the services.
 
@@ -34,8 +40,9 @@ class VisitDecisionForm(forms.ModelForm):
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_(
-            "Sent to the owner with the change of state. Required to cancel: "
-            "it is the reason."
+            "Sent to the owner with the change of state, except at check-in "
+            "and no-show (kept for the staff). Required to cancel: it is the "
+            "reason."
         ),
     )
     # Hidden; no label: the admin still writes one into the page.
@@ -100,6 +107,11 @@ class FrontDeskDecisionForm(VisitDecisionForm):
     """The front desk's part of the decision: its own moves, no triage."""
 
     set_triage = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Its moves are check-in and no-show: ReservationEvent.note_for_owner.
+        self.fields["note"].help_text = FRONT_DESK_NOTE_HELP
 
     def allowed_moves(self, visit):
         return {
