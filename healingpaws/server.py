@@ -45,6 +45,23 @@ _TOO_LARGE = (
     b"Request body too large.\r\n"
 )
 
+# Twisted spools a body over 100 KB to a temporary file too: on a full disk
+# the visitor gets this, not a reset connection. (Django has not seen the
+# request yet, so there is no page in the visitor's language to give.)
+_DISK_FULL = (
+    b"HTTP/1.1 503 Service Unavailable\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Content-Length: 59\r\n"
+    b"Retry-After: 60\r\n"
+    b"Connection: close\r\n"
+    b"\r\n"
+    b"The server cannot store your request now. Try again later.\n"
+)
+
+
+def _disk_full(error):
+    return error.errno in (errno.ENOSPC, errno.EDQUOT)
+
 
 class WebRequest(http_protocol.WebRequest):
     def __init__(self, *args, **kwargs):
@@ -77,7 +94,14 @@ class WebRequest(http_protocol.WebRequest):
             self.channel.transport.write(_TOO_LARGE)
             self.channel.loseConnection()
             return
-        super().handleContentChunk(data)
+        try:
+            super().handleContentChunk(data)
+        except OSError as error:
+            if not _disk_full(error):
+                raise
+            self._body_refused = True
+            self.channel.transport.write(_DISK_FULL)
+            self.channel.loseConnection()
 
 
 def install():
@@ -104,7 +128,7 @@ class ASGIHandler(asgi.ASGIHandler):
         try:
             return await super().read_body(receive)
         except OSError as error:
-            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            if not _disk_full(error):
                 raise
             raise BodyNotStored from error
 

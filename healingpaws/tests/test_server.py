@@ -208,6 +208,22 @@ def test_a_chunked_body_over_the_limit_gets_a_bare_413_and_the_connection_closes
     assert channel.transport.disconnecting
 
 
+def test_a_body_twisted_cannot_spool_on_a_full_disk_gets_a_bare_503():
+    channel = _channel()
+
+    channel.dataReceived(_headers("Content-Length: 200000"))
+    # Twisted's own spool file for a body this size, on a full disk.
+    channel.requests[-1].content = _FullDisk()
+    channel.dataReceived(b"x" * 1000)
+
+    assert _Request.handed_over == []
+    answer = channel.transport.value()
+    assert answer.startswith(b"HTTP/1.1 503 ")
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert f"Content-Length: {len(body)}".encode() in head
+    assert channel.transport.disconnecting
+
+
 class _FullDisk(io.BytesIO):
     """A spool file on a full disk: it takes nothing."""
 
