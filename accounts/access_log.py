@@ -10,6 +10,13 @@ Django writes 90 rows per INSERT there). Called without a request
 (integration keys, workers), the rows are written at once, also with one
 INSERT.
 
+A page redrawing itself after a push (live-regions.js, the X-Live-Refresh
+header: the queue, the Today panel, a pet's record) logs only what the same
+person has not been logged seeing the same way within REDRAW_WINDOW (noted
+in the shared cache): an open queue screen would otherwise log its whole day
+again at every push. The header cannot hide a first look: what the cache
+does not hold is logged, and without the cache everything is.
+
 Customers opening their own things leave no row: only staff accounts
 (is_staff, superusers) and non-user actors (an integration key) are logged.
 Rows are kept ACCESS_LOG_RETENTION_DAYS (default 730), then pruned daily.
@@ -19,16 +26,21 @@ accounts names no higher app: the kinds below name their models by label
 """
 
 import datetime
+import hashlib
+import logging
 from collections import defaultdict
 
 from allauth.account.adapter import get_adapter
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
+
+logger = logging.getLogger("healingpaws.access_log")
 
 
 class AccessKind(models.TextChoices):
@@ -57,6 +69,9 @@ KINDS = {
     "pets.petdocument": (AccessKind.DOCUMENT, ("pet", "owner_id")),
 }
 MODEL_OF_KIND = {kind: label for label, (kind, _path) in KINDS.items()}
+
+REDRAW_WINDOW = datetime.timedelta(hours=1)
+LIVE_REFRESH_HEADER = "X-Live-Refresh"  # as accounts.sessions
 
 USER_AGENT_LENGTH = 200
 PATH_LENGTH = 200
@@ -178,6 +193,7 @@ def access_record(
         actor_pk=getattr(actor, "pk", None) if "actor" in who else None,
         fields={**who, **_where(request, channel), "view": view},
     )
+    rows = _not_seen_lately(rows, request)
     if not rows:
         return
     pending = getattr(request, PENDING_ATTRIBUTE, None)
@@ -185,6 +201,27 @@ def access_record(
         AccessLog.objects.bulk_create(rows)
     else:
         pending.extend(rows)
+
+
+def _not_seen_lately(rows, request):
+    """The rows to write: on a redraw, those not noted within the window;
+    every row written is noted."""
+    keys = {_seen_key(row): row for row in rows}
+    try:
+        if request is not None and request.headers.get(LIVE_REFRESH_HEADER):
+            seen = cache.get_many(list(keys))
+            keys = {key: row for key, row in keys.items() if key not in seen}
+        cache.set_many(dict.fromkeys(keys, 1), timeout=REDRAW_WINDOW.total_seconds())
+    except Exception:
+        logger.warning("access log: redraws not noted", exc_info=True)
+    return list(keys.values())
+
+
+def _seen_key(row) -> str:
+    # Hashed: a key's name may hold anything (the cache wants no spaces).
+    who = row.actor_id or row.actor_name
+    what = f"{who}|{row.kind}|{row.object_id}|{row.view}|{row.channel}"
+    return "accesslog:" + hashlib.sha256(what.encode()).hexdigest()[:32]
 
 
 def _is_account(actor) -> bool:

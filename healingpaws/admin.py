@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access_log import AccessView, access_record
 from accounts.roles import is_hospital_staff
 from consultation.models import Thread
 from pets.record.alerts import may_see_alerts
@@ -94,8 +95,10 @@ class DoctorDashboardSite(admin.AdminSite):
     def index(self, request, extra_context=None):
         # The Today panel (templates/admin/index.html). Only doctors get here:
         # admin_view sends everybody else to the login page first.
+        today = today_summary(with_alerts=may_see_alerts(request.user))
+        access_record(request, today.queue, view=AccessView.LIST)
         extra_context = {
-            "today": today_summary(with_alerts=may_see_alerts(request.user)),
+            "today": today,
             "consultations": open_consultations(request.user),
             **(extra_context or {}),
         }

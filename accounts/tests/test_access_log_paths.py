@@ -260,3 +260,60 @@ def test_an_integration_keys_list_of_visits_logs_each_row(client, customer, visi
     assert api_get(client, "/api/v1/integration/visits/", key).status_code == 200
 
     assert rows() == [(None, customer.pk, "visit", visit.pk, "list", "api")]
+
+
+# --- the queue and the Today panel; pages redrawing themselves -------------------
+
+LIVE = {"X-Live-Refresh": "1"}
+
+
+def test_the_queue_and_the_today_panel_log_their_rows_as_a_list(
+    doctor_client, doctor, customer, visit
+):
+    doctor_client.get(reverse("admin:reservations_queue"))
+    doctor_client.get(reverse("admin:index"))
+
+    assert rows() == [
+        (doctor.pk, customer.pk, "visit", visit.pk, "list", "admin"),
+        (doctor.pk, customer.pk, "visit", visit.pk, "list", "admin"),
+    ]
+    assert [entry.path for entry in AccessLog.objects.order_by("pk")] == [
+        reverse("admin:reservations_queue"),
+        reverse("admin:index"),
+    ]
+
+
+def test_a_redraw_after_a_push_logs_only_what_is_new_on_the_page(
+    doctor_client, doctor, customer, visit
+):
+    queue = reverse("admin:reservations_queue")
+    doctor_client.get(queue)
+    newcomer = make_visit(PetFactory(owner=customer, name="Max"))
+
+    doctor_client.get(queue, headers=LIVE)
+    doctor_client.get(queue, headers=LIVE)
+
+    assert rows() == [
+        (doctor.pk, customer.pk, "visit", visit.pk, "list", "admin"),
+        (doctor.pk, customer.pk, "visit", newcomer.pk, "list", "admin"),
+    ]
+
+
+def test_a_pet_page_redrawing_itself_is_not_logged_again(doctor_client, pet):
+    doctor_client.get(pet.get_absolute_url())
+    doctor_client.get(pet.get_absolute_url(), headers=LIVE)
+
+    assert len(rows()) == 1
+
+
+def test_the_redraw_header_cannot_hide_a_first_look(doctor_client, doctor, pet):
+    doctor_client.get(pet.get_absolute_url(), headers=LIVE)
+
+    assert rows() == [(doctor.pk, pet.owner_id, "pet", pet.pk, "page", "site")]
+
+
+def test_opening_a_page_again_is_logged_again(doctor_client, pet):
+    doctor_client.get(pet.get_absolute_url())
+    doctor_client.get(pet.get_absolute_url())
+
+    assert len(rows()) == 2

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor, is_hospital_staff
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 
@@ -95,6 +96,7 @@ class QueuePagesMixin:
         if show_alerts:
             visits = visits.prefetch_related(active_alerts_prefetch("pet__alerts"))
         visits = list(visits)
+        access_record(request, visits, view=AccessView.LIST)
         places = queue_places(visits)
         bands = {band: [] for band in ORDERED_BANDS}
         to_triage, with_doctor = [], []
