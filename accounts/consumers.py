@@ -12,23 +12,27 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.consumers import LiveSocketConsumer
-from core.presence import CUSTOMER, DOCTOR
+from core.presence import CUSTOMER, DOCTOR, FRONT_DESK
 from core.sockets import CLOSE_NOT_SIGNED_IN
 
 from .models import Notification
 from .notifications import notification_group
-from .roles import is_doctor
+from .roles import is_doctor, is_front_desk
 from .second_factor import is_staff_account, session_passed_second_factor
 
 
 def presence_role_of(user) -> str:
-    """The role a user's sockets count in (a query: call it from sync code)."""
-    return DOCTOR if is_doctor(user) else CUSTOMER
+    """The role a user's sockets count in (a query: call it from sync code).
+    The front desk counts in none: not a customer, nor a doctor to reach."""
+    if is_doctor(user):
+        return DOCTOR
+    return FRONT_DESK if is_front_desk(user) else CUSTOMER
 
 
 class UserSocketConsumer(LiveSocketConsumer):
     """A socket of a signed-in user of this site: their own group is their
-    notification group, and they count online as a doctor or a customer."""
+    notification group, and they count online as a doctor or a customer
+    (the front desk's only watch the counts)."""
 
     async def connect(self):
         # The pages of a staff session that has not passed its second factor

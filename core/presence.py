@@ -30,7 +30,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 DOCTOR, CUSTOMER = "doctor", "customer"
-ROLES = (DOCTOR, CUSTOMER)
+ROLES = (DOCTOR, CUSTOMER)  # counted online
+# Watches both counts, as doctors do, counted in neither: not a customer
+# online, nor a doctor a customer can reach.
+FRONT_DESK = "front_desk"
 
 
 def ttl() -> float:
@@ -55,7 +58,7 @@ def presence_group(role: str) -> str:
 
 
 def watched_roles(role: str) -> tuple[str, ...]:
-    return ROLES if role == DOCTOR else (DOCTOR,)
+    return ROLES if role in (DOCTOR, FRONT_DESK) else (DOCTOR,)
 
 
 def presence_enter(
@@ -64,6 +67,8 @@ def presence_enter(
     """Count a socket (or renew its entry); tell the watchers if a count moved
     (this one's, or another's whose entries have expired meanwhile). A socket
     passes publish=False and calls publish_soon(ROLES) instead."""
+    if role not in ROLES:
+        return  # watches, never counted (FRONT_DESK)
     try:
         _store().put(role, f"{user_id}:{channel}", time.time() + ttl())
         if publish:
@@ -76,6 +81,8 @@ def presence_enter(
 def presence_leave(
     *, role: str, user_id: int, channel: str, publish: bool = True
 ) -> None:
+    if role not in ROLES:
+        return
     try:
         _store().remove(role, f"{user_id}:{channel}")
         if publish:
@@ -319,10 +326,11 @@ class PresenceMixin:
     of the roles its user watches on to the page as {"type": "presence"}.
 
     The consumer says which role its user counts in: presence_role_of(user),
-    one of ROLES (presence knows no more of users than that)."""
+    one of ROLES, or FRONT_DESK for a socket that watches without counting
+    (presence knows no more of users than that)."""
 
     def presence_role_of(self, user) -> str:
-        """DOCTOR or CUSTOMER (sync: may query)."""
+        """DOCTOR, CUSTOMER or FRONT_DESK (sync: may query)."""
         raise NotImplementedError
 
     async def presence_start(self, user):
@@ -354,7 +362,8 @@ class PresenceMixin:
             channel=self.channel_name,
             publish=False,
         )
-        await publish_soon(self.channel_layer, (self.presence_role,))
+        if self.presence_role in ROLES:
+            await publish_soon(self.channel_layer, (self.presence_role,))
 
     async def presence_count(self, event):
         # The same text for every socket of the group: serialised once.
