@@ -248,3 +248,20 @@ def test_the_page_speaks_chinese(customer_client, customer, doctor, pet):
 
 def test_the_profile_links_to_the_page(customer_client):
     assert PAGE in customer_client.get(reverse("accounts:profile")).content.decode()
+
+
+def test_operators_find_the_log_on_the_dashboard_with_its_columns(
+    client, operator, doctor, customer, pet
+):
+    opened(doctor, [pet])
+    access_record("Lab system", [pet], channel="api")
+    client.force_login(operator)
+
+    index = client.get(reverse("admin:index")).content.decode()
+    page = client.get(CHANGELIST).content.decode()
+
+    assert CHANGELIST in index
+    assert "Lab system" in page
+    assert doctor.name in page
+    assert f'href="?customer={customer.pk}"' in page
+    assert reverse("admin:pets_pet_change", args=[pet.pk]) in page
