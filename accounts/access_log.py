@@ -38,6 +38,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_tasks import task
 
 logger = logging.getLogger("healingpaws.access_log")
@@ -51,8 +52,8 @@ class AccessKind(models.TextChoices):
 
 
 class AccessView(models.TextChoices):
-    PAGE = "page", _("opened")
-    LIST = "list", _("seen in a list")
+    PAGE = "page", pgettext_lazy("record access", "opened")
+    LIST = "list", pgettext_lazy("record access", "seen in a list")
 
 
 class AccessChannel(models.TextChoices):
