@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access_log import AccessView, access_record
-from accounts.roles import is_hospital_staff
+from accounts.roles import is_doctor, is_front_desk, is_hospital_staff
 from consultation.models import Thread
 from pets.record.alerts import may_see_alerts
 from reservations.selectors import today_summary
@@ -54,10 +54,27 @@ def open_consultations(user) -> dict[str, int]:
     )
 
 
+# What the front desk's pages are called: the doctors' names would be wrong.
+FRONT_DESK_HEADER = _("Healing Paws — Front Desk")
+FRONT_DESK_INDEX_TITLE = _("Front Desk")
+
+
+def works_the_desk(user) -> bool:
+    """The front desk and not a doctor (both are cached on the user, which
+    has_permission has just asked: no query)."""
+    return not is_doctor(user) and is_front_desk(user)
+
+
 class DoctorDashboardSite(admin.AdminSite):
     site_header = _("Healing Paws — Doctor Dashboard")
     site_title = _("Healing Paws")
     index_title = _("Doctor Dashboard")
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        if works_the_desk(request.user):
+            context["site_header"] = FRONT_DESK_HEADER
+        return context
 
     def has_permission(self, request):
         # Staff alone is not enough: translators or other staff stay out.
@@ -102,6 +119,8 @@ class DoctorDashboardSite(admin.AdminSite):
             "consultations": open_consultations(request.user),
             **(extra_context or {}),
         }
+        if works_the_desk(request.user):
+            extra_context.setdefault("title", FRONT_DESK_INDEX_TITLE)
         return super().index(request, extra_context)
 
     def get_app_list(self, request, app_label=None):
