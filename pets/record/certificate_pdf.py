@@ -55,7 +55,7 @@ class _CertificatePDF(FPDF):
 
 
 # Raise it when the drawing changes, so no PDF of the old layout is served.
-DRAWING_VERSION = 1
+DRAWING_VERSION = 2
 CACHE_SECONDS = 24 * 60 * 60  # a certificate is issued for the day
 
 
@@ -166,7 +166,7 @@ def _doses(pdf, certificate):
         _("Next due"),
     )
     with pdf.table(
-        col_widths=(24, 52, 30, 40, 28),
+        col_widths=(28, 50, 30, 36, 30),  # a Chinese date fits one line
         line_height=6,
         first_row_as_headings=True,
         headings_style=FontFace(emphasis="BOLD", fill_color=(232, 240, 254)),
