@@ -1,20 +1,25 @@
 """The medical record: a doctor confirms the allergy in the owner's notes as
 an alert, records a vaccination (three clicks), a weight and a prescription
 on the pet's admin page; the owner, on a phone, is told live, sees them in
-the record's tabs (the weight chart drawn by Chart JS) and asks for a
-refill, which the doctor approves."""
+the record's tabs (the weight chart drawn by Chart JS), downloads the
+certificate and asks for a refill, which the doctor approves. A dose can
+also be recorded from a visit's page."""
 
 import datetime
+import io
 import re
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD
 from e2e.conftest import log_in, make_customer, make_doctor
 from pets.models import CareDose, Prescription, RefillRequest, WeightEntry
 from pets.tests.factories import PetFactory
+from reservations.models import State
+from reservations.tests.factories import make_visit
 
 pytestmark = pytest.mark.e2e
 
@@ -23,6 +28,12 @@ PHONE = {"width": 375, "height": 800}
 
 def fits_the_screen(page):
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def pdf_text(path):
+    with open(path, "rb") as pdf:
+        reader = PdfReader(io.BytesIO(pdf.read()))
+    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def test_a_doctor_records_and_the_owner_follows(
@@ -77,6 +88,13 @@ def test_a_doctor_records_and_the_owner_follows(
     expect(owner.get_by_test_id("care-doses")).to_contain_text("RB-2291")
     assert fits_the_screen(owner)
     screenshot("owner's care tab with the dose", of=owner)
+
+    # The owner downloads the certificate: the dose with its batch and vet.
+    with owner.expect_download() as download:
+        owner.get_by_test_id("certificate-download").click()
+    text = pdf_text(download.value.path())
+    for expected in ("Vaccination certificate", "Rex", "Rabies", "RB-2291"):
+        assert expected in text
 
     # A weight and a prescription, in one save (both sections start folded).
     page.locator("summary", has_text="Weight history").click()
@@ -142,3 +160,40 @@ def test_a_doctor_records_and_the_owner_follows(
     owner.reload()
     expect(owner.get_by_test_id("refill-status")).to_contain_text("Approved")
     assert Prescription.objects.get().refills.get().status == "approved"
+
+
+def test_a_doctor_records_a_dose_from_a_visit(
+    page, new_page, screenshot, transactional_db
+):
+    make_doctor("dr_chen")
+    alice = make_customer("alice")
+    rex = PetFactory(owner=alice, name="Rex", species="dog")
+    visit = make_visit(rex, state=State.CHECKED_IN)
+
+    owner = new_page()
+    owner.set_viewport_size(PHONE)
+    log_in(owner, "alice", PASSWORD)
+    owner.goto(f"/pets/{rex.pk}/?record=care#record")
+    expect(owner.get_by_test_id("care-empty")).to_be_visible()
+
+    # On the visit's page: pick the item, type the batch, record.
+    log_in(page, "dr_chen", PASSWORD)
+    page.goto(f"/admin/reservations/reservation/{visit.pk}/change/")
+    form = page.get_by_test_id("visit-dose-form")
+    form.locator("select[name='dose-item']").select_option(label="DHPP")
+    form.locator("input[name='dose-batch_number']").fill("DH-77")
+    screenshot("doctor records a dose from the visit")
+    form.get_by_role("button", name="Record dose").click()
+
+    expect(page.locator(".messagelist")).to_contain_text(
+        "DHPP recorded for Rex; next due"
+    )
+    expect(page).to_have_url(re.compile(rf"/reservation/{visit.pk}/change/"))
+    dose = CareDose.objects.get()
+    assert (dose.vet.username, dose.recorded_by.username) == ("dr_chen", "dr_chen")
+    # The owner is told and the record redraws itself, without a reload.
+    expect(owner.locator("[data-toast-area] .toast")).to_contain_text(
+        "DHPP recorded for Rex."
+    )
+    expect(owner.get_by_test_id("care-doses")).to_contain_text("DH-77")
+    screenshot("owner's care tab with the visit's dose", of=owner)
