@@ -35,6 +35,9 @@ def test_the_doctor_sees_the_pets_alerts_on_a_consultation_about_it(
     assert 'class="patient-alert patient-alert-allergy"' in html
     assert "Penicillin." in html
     assert "Old alert." not in html
+    # This page is the doctor's live chat: consultation.js feeds its panel.
+    assert "data-consultation" in html
+    assert "js/consultation.js" in html
 
 
 @pytest.mark.django_db
