@@ -20,8 +20,10 @@ Decisions (README, "The API"):
   the app's sign-in only, token header, no cookies).
 """
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
@@ -60,6 +62,41 @@ def error_body(exc, data, status_code: int) -> dict:
     return {"code": code, "message": str(data.get("detail", "")), "fields": {}}
 
 
+@csrf_exempt  # as DRF's views: no cookie session, so a JSON 404, not a 403 page
+def api_not_found(request, *args, **kwargs):
+    """A path under /api/v1/ that names no endpoint (or an id that is no
+    number) is answered 404 in the error shape, not with the site's page."""
+    return JsonResponse(
+        {"code": "not_found", "message": _("Not found."), "fields": {}}, status=404
+    )
+
+
+def document_refused_input(result, generator, request, public):
+    """drf-spectacular hook: any operation may answer 400 in the error shape
+    (UnstorableInputMiddleware refuses a NUL or a broken Unicode character
+    anywhere in a request, a query parameter too), and any with an id in its
+    path or a page cursor 404 (an id that is no number, an unknown cursor),
+    so every one says so."""
+
+    def error(description):
+        content = {"schema": {"$ref": "#/components/schemas/Error"}}
+        return {"description": description, "content": {"application/json": content}}
+
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not (isinstance(operation, dict) and "responses" in operation):
+                continue
+            responses = operation["responses"]
+            responses.setdefault("400", error("Invalid input: see `fields`."))
+            parameters = operation.get("parameters", [])
+            if any(
+                parameter.get("in") == "path" or parameter.get("name") == "cursor"
+                for parameter in parameters
+            ):
+                responses.setdefault("404", error("Not found, or not yours."))
+    return result
+
+
 def _field_messages(data) -> dict:
     fields = {}
     for name, value in data.items():
@@ -94,4 +131,6 @@ urlpatterns = [
     path("", include("consultation.api")),
     path("", include("accounts.api_notifications")),
     path("", include("pets.record.api")),
+    # Last: whatever else is under /api/v1/ (apps' patterns come before).
+    re_path(r"", api_not_found),
 ]

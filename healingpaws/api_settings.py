@@ -52,6 +52,10 @@ def api_settings(env) -> dict:
             "SERVE_INCLUDE_SCHEMA": False,
             "SCHEMA_PATH_PREFIX": r"/api/v1",
             "COMPONENT_SPLIT_REQUEST": True,
+            "POSTPROCESSING_HOOKS": [
+                "drf_spectacular.hooks.postprocess_schema_enums",
+                "healingpaws.api.document_refused_input",
+            ],
             # One name for the visit's states wherever a field offers them
             # (a visit's state, a transition's target).
             "ENUM_NAME_OVERRIDES": {"VisitStateEnum": "reservations.states.State"},

@@ -139,6 +139,16 @@ class UnstorableInputMiddleware:
 
     def __call__(self, request):
         if _request_is_unstorable(request):
+            if request.path.startswith("/api/"):
+                # The API answers in its one error shape (healingpaws/api.py).
+                return JsonResponse(
+                    {
+                        "code": "invalid",
+                        "message": str(UNSTORABLE_INPUT_ERROR),
+                        "fields": {},
+                    },
+                    status=400,
+                )
             return HttpResponseBadRequest(
                 render_to_string("400.html", {"explanation": UNSTORABLE_INPUT_ERROR})
             )
