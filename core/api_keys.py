@@ -165,3 +165,19 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         if not isinstance(request.auth, ApiKey):
             return None  # refused by authentication or permissions anyway
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+
+class IntegrationEndpoint:
+    """What every integration view (…/api_integration.py) shares: the key as
+    its only authentication, the per-key throttle, and `scope` required (a
+    view with several methods may answer `scope_for(method)`)."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    throttle_classes = [ApiKeyRateThrottle]
+    scope: Scope
+
+    def scope_for(self, method: str) -> Scope:
+        return self.scope
+
+    def get_permissions(self):
+        return [has_scope(self.scope_for(self.request.method))()]
