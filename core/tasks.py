@@ -14,6 +14,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from . import background, presence
+from .integration_models import DeliveryStatus, WebhookDelivery
 from .models import ScheduledRun
 
 logger = logging.getLogger("healingpaws.tasks")
@@ -48,6 +49,11 @@ def prune_task_history() -> int:
     )
     deleted, _by_model = finished.exclude(status=TaskResultStatus.READY).delete()
     ScheduledRun.objects.filter(period_start__lt=cutoff).delete()
+    # The webhook delivery log (and its attempts) of finished deliveries too.
+    WebhookDelivery.objects.filter(
+        created_at__lt=cutoff,
+        status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED],
+    ).delete()
     return deleted
 
 

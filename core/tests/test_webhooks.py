@@ -1,6 +1,7 @@
 """Webhook deliveries: signed, retried, logged, and never sent inside the
 network unless WEBHOOKS_ALLOW_PRIVATE_TARGETS says so."""
 
+import datetime
 import json
 import socket
 import threading
@@ -263,3 +264,32 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_kept(monkeypat
     assert opened["headers"]["Host"] == "hooks.example.com:8443"
     assert (opened["path"], opened["redirect"]) == ("/in?x=1", False)
     assert opened["retries"] is False
+
+
+def test_finished_deliveries_are_forgotten_with_the_task_history(time_machine):
+    from django.utils import timezone
+
+    from core.tasks import prune_task_history
+
+    time_machine.move_to(timezone.now(), tick=False)
+    endpoint = endpoint_for("https://hooks.example.com/")
+    for status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, "retrying"):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event="visit.created",
+            webhook_id=f"wh_{status}",
+            body="{}",
+            status=status,
+        )
+    time_machine.shift(datetime.timedelta(days=15))
+    fresh = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="visit.created", webhook_id="wh_new", body="{}"
+    )
+
+    prune_task_history.call()
+
+    assert sorted(WebhookDelivery.objects.values_list("webhook_id", flat=True)) == [
+        "wh_new",
+        "wh_retrying",
+    ]
+    assert fresh.pk
