@@ -25,7 +25,6 @@ from .webhooks import webhook_secret_new
 ACTS_AS_REQUIRED_ERROR = _(
     "A key that changes the state of visits acts as a staff account: choose one."
 )
-ACTS_AS_STAFF_ERROR = _("Choose an active staff account.")
 
 
 class OperatorsOnly:
