@@ -111,8 +111,8 @@ def test_the_slots_endpoint_runs_constant_queries(
             starts_at=tomorrow_at(9 + hour // 2, 30 * (hour % 2)),
         )
 
-    # session, user, settings, hours, slot rows
-    with django_assert_num_queries(5):
+    # session, user, the default type's length, settings, hours, slot rows
+    with django_assert_num_queries(6):
         customer_client.get(SLOTS_URL, {"date": tomorrow().isoformat()})
 
 
