@@ -11,6 +11,8 @@ takes the same session token: accounts/socket_auth.py). Reading messages
 changes nothing; the app marks them read with read/.
 """
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -125,6 +127,8 @@ def checked_form(form_class, request, serializer_class, **kwargs):
     sent = serializer_class(data=request.data)
     if sent.is_valid():
         values = dict(sent.validated_data)
+    elif not isinstance(request.data, Mapping):
+        raise serializers.ValidationError(sent.errors)  # null, a list: no fields
     else:
         values = {
             name: request.data[name]

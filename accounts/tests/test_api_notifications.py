@@ -112,3 +112,18 @@ def test_another_customers_or_no_notification_is_404(client, token, other_custom
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert not theirs.is_read
+
+
+def test_a_body_that_is_no_object_changes_nothing(client, token, customer):
+    unread = notify(customer)
+
+    response = client.post(
+        f"{LIST}{unread.pk}/read/",
+        "null",
+        content_type="application/json",
+        HTTP_X_SESSION_TOKEN=token,
+    )
+
+    # No body is needed: whatever is sent, the one notification is read.
+    assert response.status_code == 200
+    assert response.json() == {"marked": 1, "unread": 0}

@@ -244,3 +244,16 @@ def test_a_muted_owner_is_told_until_when(client, token, thread, doctor):
     assert detail["mute_reason"] == "Please wait for the doctor."
     refused = call(client, "post", url(thread, "messages"), token, {"text": "Hi"})
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"', "3"])
+def test_a_body_that_is_no_object_is_a_clear_error(client, token, thread, body):
+    for target in (LIST, url(thread, "messages")):
+        response = client.post(
+            target, body, content_type="application/json", HTTP_X_SESSION_TOKEN=token
+        )
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid"
+    assert Thread.objects.count() == 1
+    assert not thread.messages.exists()

@@ -370,3 +370,23 @@ def _closing(day):
     return datetime.datetime.combine(
         day, hours.closes, tzinfo=timezone.get_current_timezone()
     )
+
+
+@pytest.mark.parametrize("body", ["null", "[]", '"text"', "3"])
+def test_a_body_that_is_no_object_is_a_clear_error(client, token, pet, body):
+    visit = book(pet)
+    for method, target in [
+        ("post", VISITS),
+        ("patch", url(visit)),
+        ("post", url(visit, "cancel")),
+        ("post", url(visit, "pickup")),
+    ]:
+        response = getattr(client, method)(
+            target, body, content_type="application/json", HTTP_X_SESSION_TOKEN=token
+        )
+
+        assert response.status_code == 400, (method, target, response.content)
+        assert response.json()["code"] == "invalid"
+    visit.refresh_from_db()
+    assert visit.state == State.REQUESTED
+    assert Reservation.objects.count() == 1
