@@ -12,7 +12,7 @@ from accounts.models import Notification
 from accounts.tests.factories import PASSWORD
 from e2e.conftest import log_in, make_customer, make_doctor
 from pets.tests.factories import PetFactory
-from reservations.models import OpeningHours, Reservation, State, Triage
+from reservations.models import OpeningHours, Reservation, State, Triage, VisitType
 from reservations.tests.factories import make_visit
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +37,10 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
 ):
     alice = make_customer("alice")
     PetFactory(owner=alice, name="Luna")
+    # The migration's type, made again if an earlier test's flush emptied it.
+    VisitType.objects.get_or_create(
+        name="Surgery consultation", defaults={"slot_units": 2, "position": 40}
+    )
     make_doctor("dr_chen")
     log_in(page, "alice", PASSWORD)
 
@@ -51,6 +55,9 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
         hours.opens.strftime("%H:%M")
     )
     screenshot("free times of the day")
+    # A type of two slots: only the times with room for both are offered.
+    page.get_by_label("Type of visit").select_option(label="Surgery consultation")
+    expect(page.locator("[data-length-caption]")).to_contain_text("2 consecutive slots")
     page.locator("[data-slot-list] label", has_text="09:30").click()
     page.get_by_label("Symptoms").fill("Limping on the left hind leg since Monday.")
     page.get_by_label("Has your pet collapsed or had a seizure?").check()
@@ -61,6 +68,7 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
     expect(page.get_by_test_id("come-in-now")).to_be_visible()
     expect(page.get_by_test_id("visit-state")).to_have_text("Requested")
     expect(page.get_by_test_id("visit-triage")).to_contain_text("Untriaged")
+    expect(page.get_by_test_id("visit-type")).to_have_text("Surgery consultation")
     screenshot("visit requested")
     luna = Reservation.objects.get(pet__name="Luna")
     assert timezone.localtime(luna.slot.starts_at) == datetime.datetime.combine(
