@@ -10,16 +10,23 @@ account that has one: a session from before the rule) and signing out.
 
 Whether a session passed a second factor is read from the session itself
 (allauth's authentication records, and a mark set when a factor is added in
-it): no query on the pages of a session that did.
+it): no query on the pages of a session that did. Whether its account is
+staff's is decided once per session too (STAFF_DECISION_KEY), so that a
+customer's pages cost no query for the rule; a change of the account's
+groups forgets the decision in its signed-in sessions.
 """
+
+from importlib import import_module
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter, get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added
 from allauth.mfa.webauthn.views import remove_webauthn
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import resolve, reverse
@@ -28,6 +35,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .mfa_secrets import secret_decrypt, secret_encrypt
+from .models import User
 from .roles import DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP
 
 # Any of these makes an account staff: it opens customers' data or the site's
@@ -43,6 +51,8 @@ TOTP_ISSUER = "Healing Paws"
 # Set in a session when a second factor was added in it (allauth records the
 # factors used to log in, not one just set up).
 SESSION_MARK = "healingpaws_second_factor"
+# In a session: [user id, whether the account is staff's by its groups].
+STAFF_DECISION_KEY = "healingpaws_staff_account"
 
 SET_UP_MESSAGE = _(
     "Hospital staff sign in with a second factor. Set up an authenticator app "
@@ -93,6 +103,51 @@ def is_staff_account(user) -> bool:
     return user.groups.filter(name__in=STAFF_GROUPS).exists()
 
 
+def is_staff_session(request) -> bool:
+    """is_staff_account for the session's user, asking the database once per
+    session: the flags are on the user's row (read anyway), the groups are
+    remembered in the session until they change (forget_staff_decisions)."""
+    user = request.user
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    decided = request.session.get(STAFF_DECISION_KEY)
+    if isinstance(decided, list) and len(decided) == 2 and decided[0] == user.pk:
+        return bool(decided[1])
+    staff = is_staff_account(user)
+    request.session[STAFF_DECISION_KEY] = [user.pk, staff]
+    return staff
+
+
+@receiver(
+    m2m_changed, sender=User.groups.through, dispatch_uid="accounts.staff_decisions"
+)
+def forget_staff_decisions(sender, instance, action, reverse, pk_set, **kwargs):
+    """A user who joins or leaves a group (translators, say) is decided again
+    at the next request of each of their signed-in sessions (allauth keeps a
+    row per session). Any way of changing groups, as for the sockets
+    (accounts/receivers.py)."""
+    if action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
+        return
+    if not reverse:
+        user_ids = {instance.pk}
+    elif action == "pre_clear":
+        user_ids = set(instance.user_set.values_list("pk", flat=True))
+    else:
+        user_ids = set(pk_set or ())
+    if not user_ids:
+        return
+    engine = import_module(settings.SESSION_ENGINE)
+    keys = UserSession.objects.filter(user_id__in=user_ids).values_list(
+        "session_key", flat=True
+    )
+    for key in keys:
+        session = engine.SessionStore(key)
+        if session.pop(STAFF_DECISION_KEY, None) is not None:
+            session.save()
+
+
 def session_passed_second_factor(request) -> bool:
     if request.session.get(SESSION_MARK) == request.user.pk:
         return True
@@ -135,7 +190,7 @@ class StaffSecondFactorMiddleware:
         url_name = _url_name(request)
         if url_name in PROVE_URL_NAMES or request.path.startswith(settings.STATIC_URL):
             return False
-        if not is_staff_account(user):
+        if not is_staff_session(request):
             return False
         return url_name not in SET_UP_URL_NAMES or has_second_factor(user)
 
