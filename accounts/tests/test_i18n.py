@@ -235,6 +235,7 @@ def _customer_pages(site):
         reverse("consultation:detail", args=[site["thread"].pk]),
         reverse("account_email"),
         reverse("account_change_password"),
+        reverse("accounts:access-log"),
     ]
 
 
