@@ -318,6 +318,22 @@ def _channel(request):
     return AccessChannel.SITE
 
 
+def access_log_export(user) -> list[dict]:
+    """A customer's rows for their data export: who and when, as their page
+    shows them (no address or browser: those are the staff member's)."""
+    return [
+        {
+            "at": entry.at.isoformat(),
+            "by": entry.actor_display,
+            "kind": entry.kind,
+            "object_id": entry.object_id,
+            "how": entry.view,
+            "channel": entry.channel,
+        }
+        for entry in AccessLog.objects.for_customer(user).select_related("actor")
+    ]
+
+
 class AccessLogMiddleware:
     """Writes the rows a request's views recorded, in one INSERT, once the
     response is made (whatever it is: the objects were read)."""

@@ -17,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from core.images import replace_images
 
+from .access_log import access_log_export
 from .models import DataExport, Notification, User
 from .notifications import user_sockets_close
 from .personal_data import Export, file_extension, personal_data_register, when
@@ -56,7 +57,12 @@ def export(user: User) -> Export:
         "avatar": avatar,
     }
     return Export(
-        data={"profile": profile, "notifications": notifications}, files=files
+        data={
+            "profile": profile,
+            "notifications": notifications,
+            "record_access": access_log_export(user),
+        },
+        files=files,
     )
 
 

@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts import account_data
 from accounts.access_log import (
     AccessLog,
     AccessView,
@@ -265,3 +266,20 @@ def test_operators_find_the_log_on_the_dashboard_with_its_columns(
     assert doctor.name in page
     assert f'href="?customer={customer.pk}"' in page
     assert reverse("admin:pets_pet_change", args=[pet.pk]) in page
+
+
+def test_a_customers_export_holds_who_opened_what_and_when(customer, doctor, pet):
+    opened(doctor, [pet])
+
+    data = account_data.export(customer).data
+
+    assert data["record_access"] == [
+        {
+            "at": AccessLog.objects.get().at.isoformat(),
+            "by": doctor.name,
+            "kind": "pet",
+            "object_id": pet.pk,
+            "how": "page",
+            "channel": "admin",
+        }
+    ]
