@@ -1,7 +1,7 @@
 """Visits of several slots racing on PostgreSQL with real commits: 30
 bookings at once of a 45-minute type and a 15-minute type over overlapping
 places never count a slot past its capacity, and never deadlock (each booking
-locks its slots in time order, services/places.py)."""
+locks its slots in time order, reservations/services/places.py)."""
 
 import threading
 
