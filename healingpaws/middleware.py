@@ -119,6 +119,12 @@ UNSTORABLE_INPUT_ERROR = _lazy(
     "This request contains characters that cannot be accepted "
     "(a NUL or a broken Unicode character). Please go back and try again."
 )
+# The API's words for it, in its error shape (healingpaws/api.py error_body).
+API_UNSTORABLE_INPUT_ERROR = _lazy(
+    "This request contains characters that cannot be accepted "
+    "(a NUL or a broken Unicode character)."
+)
+API_PATH_PREFIX = "/api/"
 
 
 class UnstorableInputMiddleware:
@@ -139,12 +145,13 @@ class UnstorableInputMiddleware:
 
     def __call__(self, request):
         if _request_is_unstorable(request):
-            if request.path.startswith("/api/"):
-                # The API answers in its one error shape (healingpaws/api.py).
+            if request.path_info.startswith(API_PATH_PREFIX):
+                # The API answers in its one error shape (healingpaws/api.py),
+                # in its own words: an app has no page to go back to.
                 return JsonResponse(
                     {
                         "code": "invalid",
-                        "message": str(UNSTORABLE_INPUT_ERROR),
+                        "message": str(API_UNSTORABLE_INPUT_ERROR),
                         "fields": {},
                     },
                     status=400,
