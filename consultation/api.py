@@ -32,7 +32,13 @@ from core.images import IMAGE_UPLOAD_HELP, image_response
 from . import services
 from .forms import MessageForm, ThreadForm
 from .models import Thread
-from .views import BAD_BEFORE_ERROR, PHOTO_FIELDS, history_before
+from .views import (
+    BAD_AFTER_ERROR,
+    BAD_BEFORE_ERROR,
+    BEFORE_AND_AFTER_ERROR,
+    PHOTO_FIELDS,
+    message_id_param,
+)
 
 NO_MESSAGE_ERROR = _("'up_to' must be the id of a message.")
 
@@ -95,7 +101,9 @@ class MessageSerializer(serializers.Serializer):
 
 class MessagePageSerializer(serializers.Serializer):
     messages = MessageSerializer(many=True, help_text="Oldest first.")
-    has_more = serializers.BooleanField(help_text="Older messages are left.")
+    has_more = serializers.BooleanField(
+        help_text="Older messages are left (with `after`: newer ones)."
+    )
 
 
 class MessageInputSerializer(serializers.Serializer):
@@ -149,6 +157,14 @@ def checked_form(form_class, request, serializer_class, **kwargs):
     return form.cleaned_data
 
 
+def _message_id(request, name, error):
+    """A message id from the query string, as the chat page's JSON reads it."""
+    try:
+        return message_id_param(request._request, name)
+    except ValueError:
+        raise serializers.ValidationError({name: [error]}) from None
+
+
 class ThreadCursorPagination(CursorPagination):
     ordering = ("-last_message_at", "-pk")
     page_size = 25
@@ -158,6 +174,12 @@ BEFORE_PARAMETER = OpenApiParameter(
     "before",
     int,
     description="A message id: the messages older than it (the latest without).",
+)
+AFTER_PARAMETER = OpenApiParameter(
+    "after",
+    int,
+    description="A message id: the messages newer than it, oldest first (to "
+    "catch up after the socket was lost); not with `before`.",
 )
 SIZE_PARAMETER = OpenApiParameter("size", str, enum=list(PHOTO_FIELDS))
 
@@ -211,19 +233,25 @@ class ThreadViewSet(
         return Response(self._thread(thread), status=201)
 
     @extend_schema(
-        parameters=[BEFORE_PARAMETER],
+        parameters=[BEFORE_PARAMETER, AFTER_PARAMETER],
         responses={200: MessagePageSerializer, **error_responses(400, 404)},
     )
     @action(detail=True, methods=["get"])
     def messages(self, request, pk=None):
         """A page of messages, oldest first: the latest ones, or those older
-        than `before` (the oldest the app has) while has_more says so."""
+        than `before` (the oldest the app has) while has_more says so; or
+        those newer than `after` (as the chat page catches up)."""
         thread = self.get_object()
-        try:
-            before = history_before(request._request)
-        except ValueError:
-            raise serializers.ValidationError({"before": [BAD_BEFORE_ERROR]}) from None
-        history, has_more = thread.messages.history_page(before)
+        before = _message_id(request, "before", BAD_BEFORE_ERROR)
+        after = _message_id(request, "after", BAD_AFTER_ERROR)
+        if before is not None and after is not None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [BEFORE_AND_AFTER_ERROR]}
+            )
+        if after is not None:
+            history, has_more = thread.messages.after_page(after)
+        else:
+            history, has_more = thread.messages.history_page(before)
         for message in history:
             message.thread = thread  # from_hospital reads it
         page = {"messages": history, "has_more": has_more}

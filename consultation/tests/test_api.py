@@ -257,3 +257,28 @@ def test_a_body_that_is_no_object_is_a_clear_error(client, token, thread, body):
         assert response.json()["code"] == "invalid"
     assert Thread.objects.count() == 1
     assert not thread.messages.exists()
+
+
+def test_messages_after_one_catch_up_oldest_first(client, token, thread):
+    first, second, third = (MessageFactory(thread=thread) for _n in range(3))
+
+    body = call(
+        client, "get", url(thread, "messages") + f"?after={first.pk}", token
+    ).json()
+
+    assert [message["id"] for message in body["messages"]] == [second.pk, third.pk]
+    assert body["has_more"] is False
+
+
+def test_before_and_after_together_are_refused(client, token, thread):
+    message = MessageFactory(thread=thread)
+    asked = f"?after={message.pk}&before={message.pk}"
+
+    response = call(client, "get", url(thread, "messages") + asked, token)
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Ask for messages before or after a message, not both."
+    )
+    bad = call(client, "get", url(thread, "messages") + "?after=x", token)
+    assert bad.json()["fields"] == {"after": ["'after' must be the id of a message."]}
