@@ -6,6 +6,7 @@ views import it through its settings)."""
 from allauth.headless.contrib.rest_framework.authentication import (
     XSessionTokenAuthentication,
 )
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, permissions
 from rest_framework.exceptions import NotFound
@@ -44,12 +45,20 @@ class IsCustomer(permissions.IsAuthenticated):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """DRF's cursor pagination, refusing a forged cursor whose position holds
-    a NUL (PostgreSQL cannot compare with it: a 500 otherwise) as DRF
-    refuses any other bad cursor (404, "Invalid cursor")."""
+    """DRF's cursor pagination, refusing a forged cursor as DRF refuses any
+    other bad cursor (404, "Invalid cursor"): a position holding a NUL
+    (PostgreSQL cannot compare with it), or one the ordering field cannot
+    read (a date that is no date: Django's ValidationError while the query
+    is built). Either was a 500."""
 
     def decode_cursor(self, request):
         cursor = super().decode_cursor(request)
         if cursor is not None and "\x00" in (cursor.position or ""):
             raise NotFound(self.invalid_cursor_message)
         return cursor
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except ValidationError as error:
+            raise NotFound(self.invalid_cursor_message) from error

@@ -76,7 +76,9 @@ class EventSerializer(serializers.Serializer):
     from_label = serializers.CharField()
     to_value = serializers.CharField()
     to_label = serializers.CharField()
-    note = serializers.CharField()
+    # As on the visit page: the front desk's check-in and no-show notes are
+    # kept for staff.
+    note = serializers.CharField(source="note_for_owner")
     created_at = serializers.DateTimeField()
 
 

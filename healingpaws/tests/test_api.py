@@ -1,6 +1,7 @@
 """The API's frame: its schema and docs, its one error shape in the
 requester's language, its throttle, and no CORS."""
 
+import base64
 import re
 
 import pytest
@@ -140,3 +141,21 @@ def test_a_listed_origin_may_call_the_api_and_nothing_else(client):
     assert "Access-Control-Allow-Origin" not in other
     page = client.get("/", HTTP_ORIGIN="https://app.example")
     assert "Access-Control-Allow-Origin" not in page
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/visits/", "/api/v1/notifications/", "/api/v1/consultations/"]
+)
+@pytest.mark.parametrize("position", ["garbage", "2026-13-45T99:00:00"])
+def test_a_forged_cursor_position_is_refused_like_a_bad_cursor(
+    client, customer, path, position
+):
+    """A cursor is base64 of the ordering field's last value: one that is no
+    date must not reach the query (it was a 500)."""
+    token = app_login(client, customer)
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+
+    response = call(client, "get", f"{path}?cursor={cursor}", token)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -29,7 +29,13 @@ from reservations.services import (
     reservation_transition,
     reservation_triage,
 )
-from reservations.tests.factories import book, make_visit, tomorrow_at
+from reservations.tests.factories import (
+    book,
+    make_front_desk,
+    make_visit,
+    today_at,
+    tomorrow_at,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +396,23 @@ def test_a_body_that_is_no_object_is_a_clear_error(client, token, pet, body):
     visit.refresh_from_db()
     assert visit.state == State.REQUESTED
     assert Reservation.objects.count() == 1
+
+
+def test_the_front_desks_check_in_note_is_not_shown_to_the_owner(
+    client, token, pet, time_machine
+):
+    time_machine.move_to(today_at(11), tick=False)
+    visit = make_visit(pet, state=State.CONFIRMED, starts_at=today_at(10))
+    reservation_transition(
+        reservation=visit,
+        to_state=State.CHECKED_IN,
+        by=make_front_desk(username="reception"),
+        note="Owner seemed upset about the bill",
+    )
+
+    response = call(client, "get", url(visit), token)
+
+    assert response.status_code == 200
+    [check_in] = [e for e in response.json()["events"] if e["to_value"] == "checked_in"]
+    assert check_in["note"] == ""
+    assert "upset about the bill" not in response.content.decode()
