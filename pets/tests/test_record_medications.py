@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Notification
@@ -243,6 +245,24 @@ def test_the_medications_tab_runs_the_same_queries_for_1_and_50_prescriptions(
         response = page(customer_client, pet)
 
     assert len(response.context["active_prescriptions"]) == count
+
+
+@pytest.mark.django_db
+def test_the_timeline_tab_with_its_active_medications_costs_the_same_for_1_and_50(
+    customer_client, pet, doctor
+):
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = page(customer_client, pet, tab="timeline")
+        assert response.status_code == 200
+        return len(captured), len(response.context["active_prescriptions"])
+
+    PrescriptionFactory(pet=pet, vet=doctor, start_date=TODAY)
+    queries()  # the first page of a session reads a few things once
+    one = queries()
+    PrescriptionFactory.create_batch(49, pet=pet, vet=doctor, start_date=TODAY)
+
+    assert queries() == (one[0], 50)
 
 
 # --- the doctors' answer ------------------------------------------------------------
