@@ -11,9 +11,9 @@ def _without_source_maps(patterns):
     )
 
 
-# Django's rules for `import … from "./x.js"`, applied to our own modules only
-# (static/js/, collected as js/): npm's files are left as they ship, and one
-# of them imports a package by its bare name, which no static file answers.
+# Django's rules for a module's relative imports, applied to our own modules
+# only (static/js/, collected as js/): npm's files are left as they ship, and
+# one of them imports a package by its bare name, which no static file answers.
 _OUR_MODULE_IMPORTS = (
     "js/*.js",
     HashedFilesMixin._js_module_import_aggregation_patterns[1],
