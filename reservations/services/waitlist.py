@@ -86,7 +86,8 @@ def waitlist_leave(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
         entry.offer_expires_at = None
         entry.save(update_fields=["state", "offer_expires_at", "updated_at"])
         if held:
-            offer_place(release_hold(entry))
+            for slot in release_hold(entry):
+                offer_place(slot)
     return entry
 
 
@@ -99,7 +100,7 @@ def waitlist_take(*, entry: WaitlistEntry, by: User) -> Reservation:
         if entry.state != Waiting.OFFERED or entry.offer_expires_at <= timezone.now():
             raise ValidationError(WAITLIST_OFFER_GONE_ERROR, code="offer_gone")
         # The slots' rows stay locked until the commit.
-        slot = release_hold(entry)
+        slot = release_hold(entry)[0]
         visit = reservation_create(
             owner=by,
             pet=entry.pet,

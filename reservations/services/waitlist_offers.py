@@ -60,10 +60,11 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
         .exclude(offered_slot=slot)  # let lapse once: not again
         .exclude(pet__reservations__state__in=ONGOING_STATES)
     )
-    lengths = set(
-        matching.order_by().values_list("visit_type__slot_units", flat=True)
-    )
-    fitting = [units for units in lengths if _fits(slot, units, rules=rules, now=now)]
+    lengths = set(matching.order_by().values_list("visit_type__slot_units", flat=True))
+    starts = {
+        units: _fitting_start(slot, units, rules=rules, now=now) for units in lengths
+    }
+    fitting = [units for units, start in starts.items() if start is not None]
     if not fitting:
         return None
     entry = (
@@ -77,11 +78,11 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
         return None
     units = entry.visit_type.slot_units
     try:
-        places_take(slot.starts_at, units, rules=rules)
+        held = places_take(starts[units], units, rules=rules)
     except ValidationError:
         return None  # taken meanwhile (its own savepoint: nothing counted)
     entry.state = Waiting.OFFERED
-    entry.offered_slot = slot
+    entry.offered_slot = held
     entry.offered_places = units
     entry.offer_expires_at = now + OFFER_HOLD
     entry.save(
@@ -92,21 +93,29 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
     return entry
 
 
-def _fits(slot, units, *, rules, now):
-    """Whether a visit of `units` slots from `slot` would have a place in each
-    (a slot never booked has all its places)."""
-    if not is_slot_time(slot.starts_at, rules=rules, now=now, units=units):
-        return False
-    times = visit_times(slot.starts_at, units, rules=rules)
-    rows = Slot.objects.filter(starts_at__in=times)
-    return all(row.booked < row.capacity for row in rows)
+def _fitting_start(slot, units, *, rules, now):
+    """The start of a visit of `units` slots that covers the freed `slot`
+    and has a place in each of its slots (a slot never booked has all its
+    places): from `slot` itself, else as early as the slots before allow.
+    None when no such visit fits."""
+    length = datetime.timedelta(minutes=rules.slot_minutes)
+    for back in range(units):
+        start = slot.starts_at - back * length
+        if start < now + OFFER_HOLD or not is_slot_time(
+            start, rules=rules, now=now, units=units
+        ):
+            continue
+        rows = Slot.objects.filter(starts_at__in=visit_times(start, units, rules=rules))
+        if all(row.booked < row.capacity for row in rows):
+            return start
+    return None
 
 
-def release_hold(entry: WaitlistEntry) -> Slot:
-    """Give back the places held for an entry's offer; its first slot."""
+def release_hold(entry: WaitlistEntry) -> list[Slot]:
+    """Give back the places held for an entry's offer; the slots, in time
+    order (the first is the offer's start)."""
     slot = Slot.objects.get(pk=entry.offered_slot_id)
-    places_give_back(slot, entry.offered_places)
-    return slot
+    return places_give_back(slot, entry.offered_places)
 
 
 def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
@@ -129,8 +138,8 @@ def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
             entry.state = Waiting.WAITING
             entry.offer_expires_at = None
             entry.save(update_fields=["state", "offer_expires_at"])
-            slot = release_hold(entry)
-            offer_place(slot, now=now)
+            for slot in release_hold(entry):
+                offer_place(slot, now=now)
             count += 1
     return count
 

@@ -372,6 +372,7 @@ def test_a_walk_in_keeps_its_type_and_takes_no_place(customer, time_machine):
 
 def test_the_waitlist_offers_a_two_slot_entry_only_a_place_it_fits(customer):
     two = a_type("Two slots", 2)
+    book(PetFactory(name="Before"), starts_at=tomorrow_at(9, 30))
     first = book(PetFactory(name="Early"), starts_at=tomorrow_at(10))
     book(PetFactory(name="Next"), starts_at=tomorrow_at(10, 30))
     entry = services.waitlist_join(
@@ -387,7 +388,8 @@ def test_the_waitlist_offers_a_two_slot_entry_only_a_place_it_fits(customer):
         reservation=first, to_state=State.CANCELLED, by=first.pet.owner, note="Away."
     )
     entry.refresh_from_db()
-    assert entry.state == WaitlistEntry.State.WAITING  # 10:30 is still full
+    # 9:30 and 10:30 are still full: no two slots in a row cover 10:00.
+    assert entry.state == WaitlistEntry.State.WAITING
 
     second = Reservation.objects.get(slot__starts_at=tomorrow_at(10, 30))
     services.reservation_transition(
@@ -510,3 +512,33 @@ def test_a_walk_in_is_not_refused_when_every_slot_is_full(customer, time_machine
 
     assert visit.state == State.CHECKED_IN
     assert visit.visit_type == VisitType.default()
+
+
+def test_a_freed_place_is_offered_as_the_end_of_a_visit_that_fits_before_it(
+    customer,
+):
+    two = a_type("Two slots", 2)
+    # 9:30 was free, 10:00 is freed, 10:30 stays full: 9:30-10:30 fits.
+    freed = book(PetFactory(name="Early"), starts_at=tomorrow_at(10))
+    book(PetFactory(name="Next"), starts_at=tomorrow_at(10, 30))
+    entry = services.waitlist_join(
+        owner=customer,
+        pet=PetFactory(owner=customer),
+        first_day=tomorrow(),
+        last_day=tomorrow(),
+        symptoms="Check-up.",
+        visit_type=two,
+    )
+
+    services.reservation_transition(
+        reservation=freed, to_state=State.CANCELLED, by=freed.pet.owner, note="Away."
+    )
+
+    entry.refresh_from_db()
+    assert entry.state == WaitlistEntry.State.OFFERED
+    assert entry.offered_slot.starts_at == tomorrow_at(9, 30)
+    assert booked_counts(tomorrow_at(9, 30), tomorrow_at(10)) == [1, 1]
+
+    services.waitlist_leave(entry=entry, by=customer)
+
+    assert booked_counts(tomorrow_at(9, 30), tomorrow_at(10)) == [0, 0]
