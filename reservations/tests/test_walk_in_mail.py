@@ -2,16 +2,22 @@
 somebody claims the account (and so proves the address), no e-mail about the
 pet goes there, only an invitation to claim it (accounts/unclaimed.py)."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress
 from django.core import mail
 
+from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from accounts.unclaimed import is_unclaimed, may_email
 from core.background import run_ready_tasks
+from pets.models import CareItem
+from pets.record import reminders
 from pets.tests.factories import PetFactory
+from pets.tests.record_factories import CareDoseFactory
 from reservations import services
 from reservations.models import State, Triage
 from reservations.tests.factories import make_front_desk, today_at
@@ -118,3 +124,22 @@ def test_a_customer_who_signed_up_is_e_mailed_about_a_walk_in_as_before(at_ten):
     (news,) = _sent()
     assert news.to == ["alice@example.com"]
     assert "Rex" in news.subject + news.body
+
+
+def test_an_unclaimed_account_gets_no_care_reminder_e_mail_but_the_notification():
+    with time_machine.travel(today_at(10, 10), tick=False):
+        pet = _new_walk_in().pet
+    _sent()
+    item = CareItem.objects.filter(species=pet.species).first()
+    due = today_at(12).date() + datetime.timedelta(days=60)
+    CareDoseFactory(
+        pet=pet, item=item, given_on=due - datetime.timedelta(days=365), next_due=due
+    )
+
+    with time_machine.travel(today_at(12) + datetime.timedelta(days=60), tick=False):
+        summary = reminders.reminders_send()
+        run_ready_tasks()
+
+    assert summary["households"] == 1
+    assert mail.outbox == []
+    assert Notification.objects.filter(recipient=pet.owner).exists()
