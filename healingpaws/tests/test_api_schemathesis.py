@@ -11,7 +11,9 @@ per operation keeps it to a minute or two.
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,6 +38,19 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+@pytest.fixture(autouse=True)
+def _connections_kept_open(seeded):
+    """As Django's test client does: a request through the WSGI app would
+    close "old" connections at its start and end, the test's own among them
+    (with PostgreSQL: "Cannot open a new connection in an atomic block").
+    After `seeded`, whose login through the test client connects them back."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
