@@ -88,8 +88,10 @@ def _cache_key(certificate: Certificate) -> str:
         pet.microchip_number,
         pet.owner.name,
     ]
+    # Sorted keys: PostgreSQL's jsonb gives the doses' keys back in its own
+    # order, not the order they were written in.
     digest = hashlib.sha256(
-        json.dumps(printed, ensure_ascii=False, default=str).encode()
+        json.dumps(printed, ensure_ascii=False, sort_keys=True, default=str).encode()
     ).hexdigest()
     return f"pets:certificate-pdf:{digest}"
 
