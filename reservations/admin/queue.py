@@ -90,7 +90,7 @@ class QueuePagesMixin:
             raise PermissionDenied
         day, today = _queue_day(request.GET), timezone.localdate()
         visits = Reservation.objects.ongoing().on_day(day).in_queue_order()
-        visits = visits.select_related("pet__owner", "slot")
+        visits = visits.select_related("pet__owner", "slot", "visit_type")
         # Alerts are medical: a marker per row for doctors, one query for all.
         show_alerts = may_see_alerts(request.user)
         if show_alerts:

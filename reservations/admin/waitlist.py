@@ -43,6 +43,7 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pet_link",
         "owner_contact",
+        "visit_type",
         "first_day",
         "last_day",
         "state",
@@ -52,7 +53,7 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     list_display_links = None
     list_filter = [ActiveFilter, "state"]
-    list_select_related = ["pet", "owner", "offered_slot"]
+    list_select_related = ["pet", "owner", "offered_slot", "visit_type"]
     search_fields = ["pet__name", "owner__display_name", "owner__email", "owner__phone"]
     ordering = ["created_at", "pk"]
     show_facets = admin.ShowFacets.NEVER

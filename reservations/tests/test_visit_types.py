@@ -21,7 +21,7 @@ from reservations.models import (
     WaitlistEntry,
 )
 from reservations.slots import free_slots, slot_times
-from reservations.tests.factories import book, make_front_desk, tomorrow_at
+from reservations.tests.factories import book, make_front_desk, make_visit, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 
@@ -542,3 +542,22 @@ def test_a_freed_place_is_offered_as_the_end_of_a_visit_that_fits_before_it(
     services.waitlist_leave(entry=entry, by=customer)
 
     assert booked_counts(tomorrow_at(9, 30), tomorrow_at(10)) == [0, 0]
+
+
+def test_the_queue_and_the_waitlist_list_show_the_type(doctor_client, customer):
+    dental = VisitType.objects.get(name="Dental")
+    make_visit(PetFactory(owner=customer), state=State.CONFIRMED, visit_type=dental)
+    services.waitlist_join(
+        owner=customer,
+        pet=PetFactory(owner=customer),
+        first_day=tomorrow(),
+        last_day=tomorrow(),
+        symptoms="Check-up.",
+        visit_type=VisitType.objects.get(name="Vaccination"),
+    )
+
+    queue = doctor_client.get(reverse("admin:reservations_queue"))
+    waitlist = doctor_client.get(reverse("admin:reservations_waitlistentry_changelist"))
+
+    assert "Dental" in queue.content.decode()
+    assert "Vaccination" in waitlist.content.decode()
