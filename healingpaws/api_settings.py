@@ -46,7 +46,10 @@ def api_settings(env) -> dict:
                 "The owners' app API. Get a session token from allauth's headless "
                 "app client (POST /_allauth/app/v1/auth/login) and send it as the "
                 "X-Session-Token header. Every error answers "
-                '{"code", "message", "fields"} in the Accept-Language language.'
+                '{"code", "message", "fields"} in the Accept-Language language. '
+                "The clinic's other systems call /api/v1/integration/ with an "
+                "integration key an operator made in the admin, sent as "
+                "`Authorization: Api-Key <key>`, within the key's scopes."
             ),
             "VERSION": "1",
             "SERVE_INCLUDE_SCHEMA": False,

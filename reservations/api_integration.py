@@ -43,6 +43,8 @@ class IntegrationVisitSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices)
     triage = serializers.ChoiceField(choices=Triage.choices)
     queue_position = serializers.IntegerField()
+    visit_type = serializers.CharField(source="visit_type.name")
+    slots_taken = serializers.IntegerField(source="places")
     walk_in = serializers.BooleanField()
     symptoms = serializers.CharField()
     red_flags = serializers.SerializerMethodField()
@@ -72,7 +74,7 @@ class VisitPagination(CursorPagination):
 
 
 def _visits():
-    return Reservation.objects.select_related("pet", "slot")
+    return Reservation.objects.select_related("pet", "slot", "visit_type")
 
 
 @extend_schema(tags=["integration"])

@@ -63,6 +63,8 @@ def test_a_key_that_reads_visits_lists_and_reads_any_customers_visit(visit):
         "confirmed",
         visit.pet.owner_id,
     )
+    assert body["visit_type"] == visit.visit_type.name
+    assert body["slots_taken"] == visit.places
     # Each read is in the access log under the key's name.
     logged = AccessLog.objects.filter(actor_name="Lab system")
     assert sorted(logged.values_list("view", flat=True)) == ["list", "page"]
