@@ -194,7 +194,7 @@ def access_record(
         actor_pk=getattr(actor, "pk", None) if "actor" in who else None,
         fields={**who, **_where(request, channel), "view": view},
     )
-    rows = _not_seen_lately(rows, request)
+    rows = _not_seen_lately(rows, request) if rows else []
     if not rows:
         return
     pending = getattr(request, PENDING_ATTRIBUTE, None)
