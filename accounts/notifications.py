@@ -18,7 +18,9 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from core.realtime import once_after_commit
+from core.user_counts import user_counts_changed
 
+from .context_processors import unread_notifications_count
 from .models import Notification, User
 from .notification_kinds import (
     notification_kind_register,  # noqa: F401  (higher apps word their kinds here)
@@ -40,6 +42,7 @@ def notification_send(
     notification = Notification.objects.create(
         recipient=recipient, kind=kind, url=url, params=params
     )
+    user_counts_changed(unread_notifications_count(recipient.pk))  # the navbar's
     notification_push.enqueue(notification.pk)
     return notification
 
@@ -73,6 +76,7 @@ def notifications_mark_read_for_url(
 def _mark_read(user, unread):
     marked = unread.update(read_at=timezone.now())
     if marked:
+        user_counts_changed(unread_notifications_count(user.pk))
         # The user's other open pages follow (this one knows already).
         unread_count_push.enqueue(user.pk)
     return marked

@@ -8,8 +8,10 @@ class ConsultationConfig(AppConfig):
 
     def ready(self):
         # accounts sends the reply notifications; this app words them.
-        from . import notifications, personal_data
+        from . import notifications, personal_data, signals
 
         notifications.register()
         # Its part of a customer's data export and account erasure.
         personal_data.register()
+        # The navbar's cached unread count follows every change.
+        signals.connect()

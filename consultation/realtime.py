@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import translation
 
 from core.realtime import push, push_after_commit
+from core.user_counts import user_counts_changed
 
+from .context_processors import UNREAD_CONSULTATIONS
 from .models import Message
 from .payloads import message_payload
 
@@ -34,7 +36,9 @@ def message_broadcast(message: Message) -> None:
 
 def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
     """After the commit, tell the thread's open pages how far a reader has read:
-    `hospital` for a doctor, else the customer."""
+    `hospital` for a doctor, else the customer. The reader's navbar count
+    follows (the mark moved by an .update(), which sends no signal)."""
+    user_counts_changed(UNREAD_CONSULTATIONS)
     frame = {"type": "read", "hospital": hospital, "up_to": up_to}
     push_after_commit(
         thread_group(thread_id),

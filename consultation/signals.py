@@ -1,0 +1,29 @@
+"""When the navbar's unread count of consultations may change for anybody
+(context_processors.py caches it per user): a message, a thread or a read
+mark written or deleted, or a user's groups changed (doctors see every
+thread). ReadMark's conditional .update() sends no signal: realtime.py's
+read_broadcast, which every moved mark goes through, says so itself, and a
+message's author's mark moves with the message."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from accounts.models import User
+from core.user_counts import user_counts_changed
+
+from .context_processors import UNREAD_CONSULTATIONS
+from .models import Message, ReadMark, Thread
+
+
+def unread_changed(sender=None, using=None, **kwargs):
+    user_counts_changed(UNREAD_CONSULTATIONS, using=using)
+
+
+def connect():
+    for model in (Message, Thread, ReadMark):
+        post_save.connect(unread_changed, sender=model, dispatch_uid=f"unread-{model}")
+        post_delete.connect(
+            unread_changed, sender=model, dispatch_uid=f"unread-del-{model}"
+        )
+    m2m_changed.connect(
+        unread_changed, sender=User.groups.through, dispatch_uid="unread-groups"
+    )
