@@ -46,7 +46,7 @@ def _event(event, user):
 def export(user) -> Export:
     visits = (
         Reservation.objects.for_owner(user)
-        .select_related("pet", "slot")
+        .select_related("pet", "slot", "visit_type")
         .prefetch_related("events__actor")
         .order_by("slot__starts_at", "pk")
     )
@@ -55,6 +55,8 @@ def export(user) -> Export:
             "id": visit.pk,
             "pet": {"id": visit.pet_id, "name": visit.pet.name},
             "starts_at": when(visit.slot.starts_at),
+            "visit_type": visit.visit_type.name,
+            "slots": visit.places,
             "symptoms": visit.symptoms,
             "red_flags": {name: getattr(visit, name) for name in RED_FLAG_FIELDS},
             "state": visit.state,
@@ -72,12 +74,13 @@ def export(user) -> Export:
             "pet": {"id": entry.pet_id, "name": entry.pet.name},
             "first_day": entry.first_day.isoformat(),
             "last_day": entry.last_day.isoformat(),
+            "visit_type": entry.visit_type.name,
             "reason": entry.symptoms,
             "state": entry.state,
             "joined_at": when(entry.created_at),
         }
         for entry in WaitlistEntry.objects.for_owner(user)
-        .select_related("pet")
+        .select_related("pet", "visit_type")
         .in_turn()
     ]
     return Export(data={"visits": data, "waitlist": waitlist})

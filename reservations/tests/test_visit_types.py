@@ -20,6 +20,7 @@ from reservations.models import (
     VisitType,
     WaitlistEntry,
 )
+from reservations.personal_data import export
 from reservations.slots import free_slots, slot_times
 from reservations.tests.factories import book, make_front_desk, make_visit, tomorrow_at
 
@@ -561,3 +562,12 @@ def test_the_queue_and_the_waitlist_list_show_the_type(doctor_client, customer):
 
     assert "Dental" in queue.content.decode()
     assert "Vaccination" in waitlist.content.decode()
+
+
+def test_the_customers_export_names_each_visits_type(customer):
+    surgery = VisitType.objects.get(name="Surgery consultation")
+    book(PetFactory(owner=customer), visit_type=surgery)
+
+    (visit,) = export(customer).data["visits"]
+
+    assert (visit["visit_type"], visit["slots"]) == ("Surgery consultation", 2)
