@@ -27,6 +27,10 @@ logger = logging.getLogger("healingpaws.counts")
 # How long a user's count stays in the cache without a change: only to let
 # the entries of users who left go.
 TIMEOUT_SECONDS = 600
+# A generation goes when nothing has changed for a day (a per-user count's
+# would otherwise stay for good): the next page starts a new one, and the
+# counts stored under the old one are never used again.
+GENERATION_SECONDS = 24 * 3600
 
 
 def _generation_key(name):
@@ -48,7 +52,7 @@ def cached_user_count(name: str, user_id: int, count: Callable[[], int]) -> int:
     if generation is None:
         generation = secrets.token_hex(8)
         try:
-            cache.add(generation_key, generation, timeout=None)
+            cache.add(generation_key, generation, timeout=GENERATION_SECONDS)
             generation = cache.get(generation_key)  # another process's, if first
         except Exception:
             logger.warning("count %s: no generation", name, exc_info=True)
@@ -73,7 +77,9 @@ def user_counts_changed(name: str, *, using: str | None = None) -> None:
 
 def _new_generation(name):
     try:
-        cache.set(_generation_key(name), secrets.token_hex(8), timeout=None)
+        cache.set(
+            _generation_key(name), secrets.token_hex(8), timeout=GENERATION_SECONDS
+        )
     except Exception:
         # The counts may stay stale for up to TIMEOUT_SECONDS.
         logger.warning("count %s not invalidated", name, exc_info=True)
