@@ -41,3 +41,13 @@ def id_from(value) -> int | None:
         return None
     number = int(text)
     return number if number > 0 else None
+
+
+class RequiredSelect(forms.Select):
+    """The select of a required choice with no empty option (a
+    ModelChoiceField with empty_label=None): always `required` in HTML.
+    Django's Select reads the first choice to decide, which for a
+    ModelChoiceField runs its queryset once more than the rendering does."""
+
+    def use_required_attribute(self, initial):
+        return not self.is_hidden

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import RequiredSelect
 from pets.models import Pet
 
 from .models import (
@@ -108,6 +109,7 @@ class ReservationForm(forms.Form):
         label=_("Pet"),
         queryset=Pet.objects.none(),
         empty_label=None,
+        widget=RequiredSelect,  # the pets are read once, not twice
         error_messages={"invalid_choice": PET_NOT_BOOKABLE_ERROR},
     )
     visit_type = VisitTypeField(online_only=True)
