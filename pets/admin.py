@@ -93,6 +93,9 @@ class PetAdmin(
     PhoneSearchMixin,
     admin.ModelAdmin,
 ):
+    # No second COUNT(*) of the whole table beside the filtered one (issue 14):
+    # a filtered list offers "Show all" instead of the total.
+    show_full_result_count = False
     form = PetAdminForm
     list_display = [
         "thumbnail",

@@ -71,6 +71,9 @@ class ReservationAdmin(
     VisitActionsMixin,
     admin.ModelAdmin,
 ):
+    # No second COUNT(*) of the whole table beside the filtered one (issue 14):
+    # a filtered list offers "Show all" instead of the total.
+    show_full_result_count = False
     form = VisitDecisionForm
     # Fits 1280 px beside the sidebar and the filters: the photo goes with the
     # name, the red flags under the band, short headers, and the owner last
