@@ -21,10 +21,11 @@ from healingpaws.tests.clock import start_frozen_clock
 # Modules whose tests depend on the day, the weekday or the hour: bin/test runs
 # them again at fixed moments (healingpaws/tests/clock.py) with `-m calendar`.
 # Of the browser journeys only the booking one: it picks a day ahead and its
-# free times, where the queue journeys work on today's visits.
+# free times, where the queue journeys work on today's visits. A module with a
+# few such tests among many that are not (the chat's sockets, presence) marks
+# those few itself (@pytest.mark.calendar), so that bin/test's three runs at
+# fixed moments do not repeat the rest.
 CALENDAR_MODULES = {
-    "consultation/tests/test_consumers.py",
-    "consultation/tests/test_presence.py",
     "consultation/tests/test_services.py",
     "consultation/tests/test_views.py",
     "e2e/test_visit_journey.py",

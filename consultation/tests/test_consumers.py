@@ -478,6 +478,7 @@ async def test_reading_is_shown_to_the_other_side(people):
     assert receipt == {"type": "read", "hospital": True, "up_to": message_id}
 
 
+@pytest.mark.calendar  # when the hospital opens next
 async def test_a_customer_writing_with_no_doctor_online_is_told_when_we_open(
     people, no_doctor_online
 ):

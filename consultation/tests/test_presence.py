@@ -82,12 +82,14 @@ def test_when_redis_is_away_the_count_is_unknown_and_pages_leave_it_out(
     assert 'data-testid="online-doctor"' not in response.content.decode()
 
 
+@pytest.mark.calendar  # the opening hours of the day
 @pytest.mark.django_db
 def test_the_home_page_shows_how_many_doctors_are_online(client):
     page = client.get(reverse("home")).content.decode()
     assert "1 doctor online now" in page  # the doctor_online fixture's
 
 
+@pytest.mark.calendar  # the opening hours of the day
 @pytest.mark.django_db
 def test_the_home_page_says_when_no_doctor_is_online(client, no_doctor_online):
     assert "No doctor online now" in client.get(reverse("home")).content.decode()
@@ -113,6 +115,7 @@ def _open_only_on(weekday, opens, closes):
     OpeningHours.objects.filter(weekday=weekday).update(opens=opens, closes=closes)
 
 
+@pytest.mark.calendar  # the opening hours of the day
 @pytest.mark.django_db
 def test_the_notice_tells_when_the_hospital_opens_next(customer, no_doctor_online):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
@@ -133,6 +136,7 @@ def test_the_notice_tells_when_the_hospital_opens_next(customer, no_doctor_onlin
     )
 
 
+@pytest.mark.calendar  # the opening hours of the day
 @pytest.mark.django_db
 def test_the_notice_comes_again_after_a_doctor_has_written(
     customer, doctor, no_doctor_online
@@ -161,6 +165,7 @@ def test_no_notice_while_a_doctor_is_online(customer):
     assert not Message.objects.filter(event=SystemEvent.NO_DOCTOR).exists()
 
 
+@pytest.mark.calendar  # the opening hours of the day
 @pytest.mark.django_db
 def test_the_notice_is_not_unread_for_the_customer(customer, no_doctor_online):
     thread = ThreadFactory(customer=customer)
@@ -198,6 +203,7 @@ async def test_a_doctor_on_any_dashboard_page_counts_as_online(no_doctor_online)
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
 
 
+@pytest.mark.calendar  # the opening hours of the day
 @pytest.mark.django_db
 def test_the_today_panel_shows_who_is_online(doctor_client, no_doctor_online):
     enter(presence.DOCTOR, 1, "a")
