@@ -253,7 +253,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_kept(monkeypat
         def close(self):
             pass
 
-    monkeypatch.setattr(webhook_http.urllib3, "HTTPSConnectionPool", Pool)
+    monkeypatch.setattr(webhook_http, "HTTPSPool", Pool)
     with pytest.raises(webhook_http.urllib3.exceptions.NewConnectionError):
         webhook_http.post(
             "https://hooks.example.com:8443/in?x=1", body=b"{}", headers={}

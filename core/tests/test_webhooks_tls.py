@@ -85,11 +85,9 @@ def tls_receiver(tmp_path, settings, monkeypatch):
         ],
     )
     monkeypatch.setattr(
-        webhook_http.urllib3,
-        "HTTPSConnectionPool",
-        functools.partial(
-            webhook_http.urllib3.HTTPSConnectionPool, ca_certs=str(cert_file)
-        ),
+        webhook_http,
+        "HTTPSPool",
+        functools.partial(webhook_http.HTTPSPool, ca_certs=str(cert_file)),
     )
     seen["port"] = server.server_port
     yield seen
