@@ -72,6 +72,12 @@ def main():
         f"(default: {DEFAULT_REDIS})",
     )
     parser.add_argument(
+        "--layer",
+        choices=("core", "pubsub"),
+        default="core",
+        help="channels_redis layer: the project's (core) or pub/sub",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (and log)"
     )
     args = parser.parse_args()
@@ -84,6 +90,7 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="healingpaws-bench-"))
     database_url, drop_database = throwaway_database(workdir, args.database)
     production_environment(workdir, database_url, redis_url=args.redis)
+    os.environ["BENCH_CHANNEL_LAYER"] = args.layer
     # No page is served, so no collectstatic; whitenoise only wants the folder.
     (workdir / "static").mkdir()
     daphne = None
@@ -131,7 +138,8 @@ def main():
         print(
             f"\nN={args.clients} sockets, M={args.messages} messages "
             f"(+{WARMUP} warm-up) at {args.rate:g}/s from {args.senders} senders "
-            f"({args.rate / args.senders:g}/s each); layer: channels_redis at "
+            f"({args.rate / args.senders:g}/s each); layer: channels_redis "
+            f"{args.layer} at "
             f"{args.redis}; database: {database_url.split(':', 1)[0]}; "
             f"one daphne process; load average {load_before:.1f} before, "
             f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs."
