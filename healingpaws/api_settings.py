@@ -61,7 +61,10 @@ def api_settings(env) -> dict:
             ],
             # One name for the visit's states wherever a field offers them
             # (a visit's state, a transition's target).
-            "ENUM_NAME_OVERRIDES": {"VisitStateEnum": "reservations.states.State"},
+            "ENUM_NAME_OVERRIDES": {
+                "VisitStateEnum": "reservations.states.State",
+                "VisitTriageEnum": "reservations.states.Triage",
+            },
             # Swagger UI from the drf-spectacular-sidecar package: no CDN.
             "SWAGGER_UI_DIST": "SIDECAR",
             "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

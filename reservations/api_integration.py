@@ -5,7 +5,9 @@ with an integration key (core/api_keys.py):
   and one visit, any customer's, as doctors see them;
 - visits:write_state — move a visit (transition, advance) or triage it,
   through the same services as the doctors' pages, as the key's `acts_as`
-  staff account: its rights apply and the visit's history names it.
+  staff account: its rights apply and the visit's history names it. The
+  answer is the visit's id, state, band and version; the whole visit only to
+  a key that also has visits:read (a no-op triage must not read a visit).
 
 Every read is logged in the access log under the key's name.
 """
@@ -61,6 +63,37 @@ class IntegrationVisitSerializer(serializers.Serializer):
 
     def get_version(self, visit) -> str:
         return services.reservation_version(visit)
+
+
+CHANGE_ANSWER_FIELDS = ("id", "state", "triage", "version")
+
+
+class IntegrationVisitChangedSerializer(serializers.Serializer):
+    """What a change answers a key without visits:read."""
+
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=State.choices)
+    triage = serializers.ChoiceField(choices=Triage.choices)
+    version = serializers.SerializerMethodField(
+        help_text="Send it back with a change: a visit changed since is refused."
+    )
+
+    def get_version(self, visit) -> str:
+        return services.reservation_version(visit)
+
+
+class IntegrationVisitChangeAnswer(IntegrationVisitSerializer):
+    """A change's answer: the visit's id, state, triage and version, and its
+    other fields too when the key also has visits:read."""
+
+    # The schema's alone: a view answers with one of the two above.
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name not in CHANGE_ANSWER_FIELDS:
+                field.required = field.read_only = False
+        return fields
 
 
 class VisitFilterSerializer(serializers.Serializer):
@@ -168,6 +201,9 @@ class VisitChangeView(IntegrationEndpoint, views.APIView):
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
         visit = _visits().get(pk=visit.pk)
+        if not request.auth.has_scope(Scope.READ_VISITS):
+            return Response(IntegrationVisitChangedSerializer(visit).data)
+        access_record(request.auth, [visit], request=request)
         return Response(IntegrationVisitSerializer(visit).data)
 
 
@@ -185,7 +221,7 @@ class VisitTransitionView(VisitChangeView):
 
     @extend_schema(
         request=TransitionSerializer,
-        responses={200: IntegrationVisitSerializer, **integration_errors(400, 404)},
+        responses={200: IntegrationVisitChangeAnswer, **integration_errors(400, 404)},
     )
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -204,7 +240,7 @@ class VisitAdvanceView(VisitChangeView):
 
     @extend_schema(
         request=AdvanceSerializer,
-        responses={200: IntegrationVisitSerializer, **integration_errors(400, 404)},
+        responses={200: IntegrationVisitChangeAnswer, **integration_errors(400, 404)},
     )
     def post(self, request, pk: int):
         return super().post(request, pk)
@@ -223,7 +259,7 @@ class VisitTriageView(VisitChangeView):
 
     @extend_schema(
         request=TriageSerializer,
-        responses={200: IntegrationVisitSerializer, **integration_errors(400, 404)},
+        responses={200: IntegrationVisitChangeAnswer, **integration_errors(400, 404)},
     )
     def post(self, request, pk: int):
         return super().post(request, pk)

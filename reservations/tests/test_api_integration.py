@@ -190,6 +190,37 @@ def test_a_key_moves_a_visit_as_its_acting_doctor(visit, doctor):
     ]
 
 
+def test_a_key_that_only_changes_visits_is_answered_without_the_visit(visit, doctor):
+    visit.symptoms = "Limping since Sunday"
+    visit.save()
+    key = key_for(Scope.WRITE_VISIT_STATE, acts_as=doctor)
+    post(detail(visit, "advance"), key, {})
+
+    response = post(detail(visit, "triage"), key, {"triage": "standard"})
+    # A triage to the band it has changes nothing and must read nothing.
+    again = post(detail(visit, "triage"), key, {"triage": "standard"})
+
+    assert response.status_code == again.status_code == 200, again.content
+    assert set(again.json()) == {"id", "state", "triage", "version"}
+    assert again.json()["triage"] == "standard"
+    assert "Limping" not in again.content.decode()
+    assert not AccessLog.objects.exists()
+
+
+def test_a_key_that_also_reads_visits_gets_the_visit_and_the_read_is_logged(
+    visit, doctor
+):
+    visit.symptoms = "Limping since Sunday"
+    visit.save()
+    key = key_for(Scope.WRITE_VISIT_STATE, Scope.READ_VISITS, acts_as=doctor)
+
+    response = post(detail(visit, "advance"), key, {})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["symptoms"] == "Limping since Sunday"
+    assert AccessLog.objects.filter(actor_name="Lab system").count() == 1
+
+
 def test_the_services_rules_apply_to_a_key(visit, doctor):
     key = key_for(Scope.WRITE_VISIT_STATE, acts_as=doctor)
     illegal = post(detail(visit, "transition"), key, {"to_state": "finished"})
