@@ -6,9 +6,9 @@ Decisions:
 - The key is 256 random bits; the database keeps its prefix (to find the row)
   and the SHA-256 of the whole key, compared in constant time. A long random
   secret needs no slow hash: nobody can guess it from its hash.
-- It is shown once, when made (the admin's message); lost, it is revoked and
-  a new one made. Revoked keys are refused at once (the row is read on every
-  request, no cache).
+- It is shown once, when made (on the page that answers the admin's save);
+  lost, it is revoked and a new one made. Revoked keys are refused at once
+  (the row is read on every request, no cache).
 - Its last use is written at most once a minute (one UPDATE, not one a
   request); requests are throttled per key in the shared cache.
 - A key acts within its scopes only (403 otherwise); a change of a visit's

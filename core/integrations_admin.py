@@ -1,11 +1,16 @@
 """Integration keys and webhooks in the admin, for operators (superusers)
 only: doctors and the front desk never see them, whatever their
-permissions. A key or an endpoint secret is shown once, in the message after
-it is made; the list of deliveries and their attempts is read-only."""
+permissions. A key or an endpoint secret is shown once, on a page that is
+the answer to the POST that made it (ShownOnceMixin); the list of deliveries
+and their attempts is read-only."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +54,40 @@ class OperatorsOnly:
         return self._operator(request)
 
 
+class ShownOnceMixin:
+    """Shows a key or a secret once: in the answer to the POST that made it,
+    uncached, never through a message (Django's messages travel in a cookie,
+    signed but not encrypted, and come back with the next request)."""
+
+    def _shown_once(self, request, obj, *, intro: str, value: str) -> None:
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
+        shown = {"intro": intro, "value": value, "url": url, "link": str(obj)}
+        request._shown_once = [*getattr(request, "_shown_once", []), shown]
+
+    def _shown_once_page(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Copy it now"),
+            "opts": self.opts,
+            "warning": gettext(
+                "It is shown on this page only: leaving or reloading it loses it."
+            ),
+            "items": request._shown_once,
+        }
+        response = TemplateResponse(request, "admin/core/shown_once.html", context)
+        add_never_cache_headers(response)  # Cache-Control: no-store among others
+        return response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "_shown_once", None):
+            return self._shown_once_page(request)
+        return super().response_add(request, obj, post_url_continue)
+
+
 class ApiKeyForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         label=_("scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
@@ -74,7 +113,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(OperatorsOnly, admin.ModelAdmin):
+class ApiKeyAdmin(OperatorsOnly, ShownOnceMixin, admin.ModelAdmin):
     form = ApiKeyForm
     list_display = ("name", "prefix", "scope_list", "acts_as", "last_used_at", "state")
     readonly_fields = (
@@ -104,14 +143,15 @@ class ApiKeyAdmin(OperatorsOnly, admin.ModelAdmin):
             return
         obj.created_by = request.user
         key = api_key_issue(row=obj)
-        self.message_user(
+        self._shown_once(
             request,
-            gettext(
-                "The key of “%(name)s” is %(key)s — copy it now: it is not shown "
-                "again (only its hash is kept)."
+            obj,
+            intro=gettext(
+                "The key of “%(name)s”: copy it now, it is not shown again (only "
+                "its hash is kept)."
             )
-            % {"name": obj.name, "key": key},
-            messages.WARNING,
+            % {"name": obj.name},
+            value=key,
         )
 
     @admin.action(description=_("Revoke the selected keys"))
@@ -143,7 +183,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(OperatorsOnly, admin.ModelAdmin):
+class WebhookEndpointAdmin(OperatorsOnly, ShownOnceMixin, admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ("name", "url", "event_list", "active")
     readonly_fields = ("created_by", "created_at")
@@ -162,14 +202,15 @@ class WebhookEndpointAdmin(OperatorsOnly, admin.ModelAdmin):
             self._show_secret(request, obj)
 
     def _show_secret(self, request, obj):
-        self.message_user(
+        self._shown_once(
             request,
-            gettext(
-                "The signing secret of “%(name)s” is %(secret)s — copy it to the "
-                "receiver now: it is not shown again."
+            obj,
+            intro=gettext(
+                "The signing secret of “%(name)s”: copy it to the receiver now, it "
+                "is not shown again."
             )
-            % {"name": obj.name, "secret": obj.secret},
-            messages.WARNING,
+            % {"name": obj.name},
+            value=obj.secret,
         )
 
     @admin.action(description=_("Renew the signing secret"))
@@ -178,6 +219,7 @@ class WebhookEndpointAdmin(OperatorsOnly, admin.ModelAdmin):
             endpoint.secret = webhook_secret_new()
             endpoint.save(update_fields=["secret"])
             self._show_secret(request, endpoint)
+        return self._shown_once_page(request)
 
 
 class WebhookAttemptInline(admin.TabularInline):

@@ -2,6 +2,7 @@
 key and the secret shown once, private addresses refused, keys revoked."""
 
 import hashlib
+import re
 import socket
 
 import pytest
@@ -49,20 +50,36 @@ def test_an_operator_makes_a_key_that_is_shown_once_and_stored_hashed(
         },
     )
 
-    assert response.status_code == 302, response.content
-    [message] = [text for text in shown(response) if "copy it now" in text]
-    key = message.split(" is ", 1)[1].split(" ", 1)[0]
+    assert response.status_code == 200, response.content
+    key = shown_once(response)
     row = ApiKey.objects.get()
     assert key.startswith(f"hp_{row.prefix}_")
     assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in str(ApiKey.objects.values().get())
     assert (row.created_by, row.acts_as) == (operator, doctor)
     assert api_key_find(key) == row
-    # The page after the save shows it; no page shows it again.
-    assert key in operator_client.get(response.url).content.decode()
+    assert f'href="{KEYS}{row.pk}/change/"' in response.content.decode()
+    assert_kept_nowhere(operator_client, response, key)
     assert key not in operator_client.get(KEYS).content.decode()
     page = operator_client.get(f"{KEYS}{row.pk}/change/")
     assert key not in page.content.decode()
+
+
+def shown_once(response) -> str:
+    """The one value the page shows, the page being uncached."""
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    [value] = re.findall(r'data-testid="shown-once">([^<]+)<', page)
+    assert page.count(value) == 1
+    return value
+
+
+def assert_kept_nowhere(client, response, value):
+    """Neither a cookie nor the session holds the value, nor a message."""
+    assert all(value not in morsel.value for morsel in response.cookies.values())
+    assert all(value not in morsel.value for morsel in client.cookies.values())
+    assert value not in str(dict(client.session.items()))
+    assert not [text for text in shown(response) if value in text]
 
 
 def test_a_key_that_changes_states_needs_an_acting_account(operator_client):
@@ -118,12 +135,32 @@ def test_an_endpoint_gets_a_secret_shown_once(operator_client, monkeypatch):
         },
     )
 
-    assert response.status_code == 302, response.content
+    assert response.status_code == 200, response.content
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.events == ["visit.created", "visit.triaged"]
     assert endpoint.secret.startswith("whsec_")
-    assert any(endpoint.secret in text for text in shown(response))
-    operator_client.get(response.url)  # the page after the save shows it
+    assert shown_once(response) == endpoint.secret
+    assert f'href="{ENDPOINTS}{endpoint.pk}/change/"' in response.content.decode()
+    assert_kept_nowhere(operator_client, response, endpoint.secret)
+    page = operator_client.get(f"{ENDPOINTS}{endpoint.pk}/change/")
+    assert endpoint.secret not in page.content.decode()
+
+
+def test_a_renewed_secret_is_shown_once_and_the_old_one_stops(operator_client):
+    endpoint = WebhookEndpoint.objects.create(
+        name="Lab", url="https://hooks.example.com/in", events=["visit.created"]
+    )
+    endpoint.secret = old = "whsec_old"
+    endpoint.save()
+
+    response = operator_client.post(
+        ENDPOINTS, {"action": "renew_secret", "_selected_action": [endpoint.pk]}
+    )
+
+    endpoint.refresh_from_db()
+    assert response.status_code == 200, response.content
+    assert shown_once(response) == endpoint.secret != old
+    assert_kept_nowhere(operator_client, response, endpoint.secret)
     page = operator_client.get(f"{ENDPOINTS}{endpoint.pk}/change/")
     assert endpoint.secret not in page.content.decode()
 
