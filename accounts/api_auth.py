@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination, permissions
 from rest_framework.exceptions import NotFound
 
+from core.api_auth_limit import authentication_allowed
+
 from .second_factor import is_staff_account
 
 STAFF_REFUSED_MESSAGE = _(
@@ -21,7 +23,12 @@ TOKEN_HEADER = "X-Session-Token"  # noqa: S105 (a header name)
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
     """allauth's session token (X-Session-Token); a request without one is
-    answered 401, not 403, so the app knows to log in."""
+    answered 401, not 403, so the app knows to log in; an address that failed
+    too often is answered 429 first (core/api_auth_limit.py)."""
+
+    def authenticate(self, request):
+        authentication_allowed(request)
+        return super().authenticate(request)
 
     def authenticate_header(self, request):
         return TOKEN_HEADER

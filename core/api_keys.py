@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
+from .api_auth_limit import authentication_allowed
 from .integration_models import ApiKey, Scope
 
 KEY_KEYWORD = "Api-Key"
@@ -95,9 +96,11 @@ def api_key_touch(*, key: ApiKey, now: datetime.datetime | None = None) -> None:
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Api-Key <key>`. The request's user is the key's
-    `acts_as` account (or anonymous); `request.auth` is the key's row."""
+    `acts_as` account (or anonymous); `request.auth` is the key's row. An
+    address that failed too often is answered 429 first (api_auth_limit)."""
 
     def authenticate(self, request):
+        authentication_allowed(request)
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEY_KEYWORD.lower().encode():
             return None

@@ -14,10 +14,12 @@ Decisions (README, "The API"):
 - Every error answers {"code", "message", "fields"} in the requester's
   language (Accept-Language, as the site's first visit).
 - Throttling counts per user (per address when anonymous) in the shared
-  cache (Redis in production). CORS is off by default: the app is native,
-  so no Access-Control-* header is sent and browsers on other sites cannot
-  read the API; API_CORS_ALLOWED_ORIGINS lists origins that may (the API and
-  the app's sign-in only, token header, no cookies).
+  cache (Redis in production), and every 401 against the caller's address:
+  past API_AUTH_FAILURE_RATE the API answers it 429 (core/api_auth_limit.py).
+  CORS is off by default: the app is native, so no Access-Control-* header
+  is sent and browsers on other sites cannot read the API;
+  API_CORS_ALLOWED_ORIGINS lists origins that may (the API and the app's
+  sign-in only, token header, no cookies).
 """
 
 from django.http import JsonResponse
@@ -29,6 +31,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 from accounts.api import profile_urlpatterns
+from core.api_auth_limit import authentication_failed
 from pets.api import router as pets_router
 from pets.record.api_integration import record_integration_urlpatterns
 from reservations.api_integration import visit_integration_urlpatterns
@@ -40,6 +43,8 @@ def error_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if response.status_code == 401:
+        authentication_failed(context["request"])
     response.data = error_body(exc, response.data, response.status_code)
     return response
 

@@ -33,6 +33,10 @@ def api_settings(env) -> dict:
                 "anon": env.str("API_ANON_RATE", default="30/minute"),
                 # Per integration key (core/api_keys.py ApiKeyRateThrottle).
                 "integration": env.str("API_KEY_RATE", default="600/minute"),
+                # 401s per address, then 429 (core/api_auth_limit.py).
+                "failed_authentication": env.str(
+                    "API_AUTH_FAILURE_RATE", default="30/minute"
+                ),
             },
             # Anonymous callers count by REMOTE_ADDR, which daphne sets from the
             # proxy's headers (--proxy-headers); DRF's default would read a

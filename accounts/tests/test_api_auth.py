@@ -15,6 +15,7 @@ from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
 from accounts.services import user_deactivate
 from accounts.tests.api import LOGIN_URL, app_login, call
 from accounts.tests.factories import PASSWORD
+from core.api_auth_limit import FailedAuthenticationThrottle
 from core.background import run_ready_tasks
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +242,30 @@ def test_the_app_shows_among_signed_in_devices_and_signing_it_out_ends_the_token
         session.end()
 
     assert call(client, "get", PROFILE_URL, token).status_code == 401
+
+
+def test_an_address_that_fails_too_often_is_answered_429_even_with_a_right_token(
+    client, customer, monkeypatch
+):
+    monkeypatch.setattr(
+        FailedAuthenticationThrottle,
+        "THROTTLE_RATES",
+        {"failed_authentication": "3/minute"},
+    )
+    token = app_login(client, customer)
+
+    # Two guessed tokens and a call without one; a forwarded-for header
+    # changes nothing (the address is REMOTE_ADDR, as for the anon limit).
+    failed = [
+        call(client, "get", PROFILE_URL, "guessed", HTTP_X_FORWARDED_FOR="10.0.0.1"),
+        call(client, "get", PROFILE_URL, "guessed", HTTP_X_FORWARDED_FOR="10.0.0.2"),
+        call(client, "get", PROFILE_URL),
+    ]
+    refused = call(client, "get", PROFILE_URL, token, HTTP_X_FORWARDED_FOR="10.0.0.3")
+    elsewhere = call(client, "get", PROFILE_URL, token, REMOTE_ADDR="198.51.100.7")
+
+    assert [response.status_code for response in failed] == [401, 401, 401]
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert int(refused["Retry-After"]) > 0
+    assert elsewhere.status_code == 200

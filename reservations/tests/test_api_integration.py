@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.access_log import AccessLog
+from core.api_auth_limit import FailedAuthenticationThrottle
 from core.api_keys import api_key_create, api_key_revoke
 from core.integration_models import ApiKey, Scope
 from pets.tests.factories import PetFactory
@@ -288,3 +289,19 @@ def test_last_use_is_written_at_most_once_a_minute(visit, time_machine):
     time_machine.shift(datetime.timedelta(seconds=60))
     get(LIST, key)
     assert ApiKey.objects.get(pk=row.pk).last_used_at > first
+
+
+def test_guessing_keys_from_one_address_is_answered_429(visit, monkeypatch):
+    monkeypatch.setattr(
+        FailedAuthenticationThrottle,
+        "THROTTLE_RATES",
+        {"failed_authentication": "2/minute"},
+    )
+    key = key_for(Scope.READ_VISITS)
+
+    guesses = [get(LIST, f"{key[:-4]}{n:04d}").status_code for n in range(2)]
+    right = get(LIST, key)
+
+    assert guesses == [401, 401]
+    assert right.status_code == 429
+    assert right.json()["code"] == "throttled"
