@@ -28,12 +28,11 @@ from accounts.api import FormCheckedSerializer, error_responses, form_errors
 from accounts.api_auth import CursorPagination
 from accounts.notifications import notifications_mark_read_for_url
 
-from . import services, states
+from . import services, states, waits
 from .api_slots import SlotsView, VisitTypesView
 from .forms import ReservationForm, VisitCancelForm
 from .models import Reservation, State
 from .selectors import queue_places
-from .views import _band_wait  # the visit page's rule, not a copy of it
 
 # The pages' own messages (the same msgids, already translated).
 NOT_READY_ERROR = _("Your pet is not ready to be collected yet.")
@@ -141,7 +140,7 @@ class VisitDetailSerializer(VisitSerializer):
     @extend_schema_field(BandWaitSerializer(allow_null=True))
     def get_band_wait(self, visit):
         """What the visit page tells of the band's waits once triaged."""
-        found = _band_wait(visit)
+        found = waits.band_wait(visit)
         if found is None:
             return None
         typical = found["typical"]

@@ -103,23 +103,10 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
         context["place"] = (
             None if visit.come_in_now else queue_places([visit]).get(visit.pk)
         )
-        context["band_wait"] = _band_wait(visit)
+        context["band_wait"] = waits.band_wait(visit)
         context["events"] = visit.events.select_related("actor")
         context["version"] = services.reservation_version(visit)
         return context
-
-
-def _band_wait(visit):
-    """What the owner is told of their band's waits once a doctor has triaged
-    the visit and until the treatment starts: the median of the band's
-    recent waits, or, with too few to tell, the hospital's target."""
-    if visit.come_in_now or not (visit.is_triaged and states.is_waiting(visit)):
-        return None
-    return {
-        "band": visit.get_triage_display(),
-        "typical": waits.typical_wait(visit.triage),
-        "target": waits.max_waits()[visit.triage],
-    }
 
 
 def _posted_and_redraw(request):

@@ -14,7 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .models import MaxWait, Reservation, ReservationEvent
-from .states import State, Triage
+from .states import State, Triage, is_waiting
 
 # The migration's rows, should they be missing (a flushed test database).
 DEFAULT_MAX_WAITS = {
@@ -81,3 +81,17 @@ def typical_wait(band: str, *, now=None) -> datetime.timedelta | None:
     if len(waits) < TYPICAL_WAIT_MIN_VISITS:
         return None
     return statistics.median(waits)
+
+
+def band_wait(visit) -> dict | None:
+    """What the owner is told of their band's waits (the visit page and the
+    API) once a doctor has triaged the visit and until the treatment starts:
+    the median of the band's recent waits, or, with too few to tell, the
+    hospital's target."""
+    if visit.come_in_now or not (visit.is_triaged and is_waiting(visit)):
+        return None
+    return {
+        "band": visit.get_triage_display(),
+        "typical": typical_wait(visit.triage),
+        "target": max_waits()[visit.triage],
+    }
