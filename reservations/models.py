@@ -20,7 +20,7 @@ from . import states
 
 # The state vocabulary lives in states.py; imported from here too, as before.
 from .states import CLOSED_STATES, ONGOING_STATES, WAITING_STATES, State, Triage
-from .visit_types import VisitType, default_visit_type_pk
+from .visit_types import VisitType
 
 SYMPTOMS_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 1000
@@ -203,7 +203,6 @@ class Reservation(TimeStampedModel):
         VisitType,
         verbose_name=_("type of visit"),
         on_delete=models.PROTECT,
-        default=default_visit_type_pk,
         related_name="reservations",
     )
     # How many consecutive slots from `slot` it holds a place in, kept as

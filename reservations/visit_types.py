@@ -112,8 +112,3 @@ class VisitType(models.Model):
                 name="Consultation", defaults={"name_zh": "问诊"}
             )
         return found
-
-
-def default_visit_type_pk() -> int:
-    """The model field's default (a callable: a pk, read when needed)."""
-    return VisitType.default().pk

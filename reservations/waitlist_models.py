@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
-from .visit_types import VisitType, default_visit_type_pk
+from .visit_types import VisitType
 
 # How long an offered place is held for its owner (PRODUCT: 30 minutes).
 OFFER_HOLD = datetime.timedelta(minutes=30)
@@ -60,7 +60,6 @@ class WaitlistEntry(TimeStampedModel):
         VisitType,
         verbose_name=_("type of visit"),
         on_delete=models.PROTECT,
-        default=default_visit_type_pk,
         related_name="+",
     )
     first_day = models.DateField(_("from"))

@@ -1,25 +1,20 @@
 """Every visit and waitlist entry has a type from now on (0008 filled them).
 
 Apart from 0008: PostgreSQL cannot alter a table in the transaction that
-updated its rows. The column is made NOT NULL without a default first, then
-given the model's default (a callable, never run by the migration)."""
+updated its rows. No default: the services choose the type (VisitType.default()
+when none is given), and a default that reads the database would run at every
+Reservation() a form or an admin inline makes."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-import reservations.visit_types
 
-
-DEFAULT = {"default": reservations.visit_types.default_visit_type_pk}
-
-
-def _field(related_name, **default):
+def _field(related_name):
     return models.ForeignKey(
         on_delete=django.db.models.deletion.PROTECT,
         related_name=related_name,
         to="reservations.visittype",
         verbose_name="type of visit",
-        **default,
     )
 
 
@@ -34,13 +29,5 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name="waitlistentry", name="visit_type", field=_field("+")
-        ),
-        migrations.AlterField(
-            model_name="reservation",
-            name="visit_type",
-            field=_field("reservations", **DEFAULT),
-        ),
-        migrations.AlterField(
-            model_name="waitlistentry", name="visit_type", field=_field("+", **DEFAULT)
         ),
     ]

@@ -4,7 +4,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from reservations import services
-from reservations.models import OpeningHours, Reservation, Slot, State, Triage
+from reservations.models import (
+    OpeningHours,
+    Reservation,
+    Slot,
+    State,
+    Triage,
+    VisitType,
+)
 
 
 def tomorrow_at(hour, minute=0):
@@ -55,6 +62,7 @@ def make_visit(
     if state == State.CANCELLED:
         fields.setdefault("cancel_reason", "Feeling better.")
     fields.setdefault("symptoms", "Limping since Monday.")
+    fields.setdefault("visit_type", VisitType.default())
     return Reservation.objects.create(
         pet=pet,
         slot=slot,
