@@ -7,7 +7,9 @@ WebhookDelivery per active endpoint subscribed to the event and enqueues its
 nobody, a commit loses nothing. The worker sends it (core/webhook_http.py:
 https, public addresses only), retrying with backoff
 (core.background.retrying_task) until the receiver answers 2xx; every attempt
-is logged (WebhookAttempt) for operators.
+is logged (WebhookAttempt) for operators. Deliveries have a queue of their
+own, run by a lane of the worker (core/management/commands/run_worker.py):
+an attempt may take up to 10 s, and the e-mails never wait behind it.
 
 What is sent: POST, JSON body
   {"id": "<webhook id>", "event": "visit.state_changed",
@@ -53,6 +55,8 @@ REPLAY_WINDOW_SECONDS = 5 * 60
 # hour of a receiver away before a delivery is marked failed.
 MAX_ATTEMPTS = 6
 ERROR_MAX = 500
+# Listed in the TASKS setting's QUEUES (healingpaws/backing_services.py).
+WEBHOOK_QUEUE = "webhooks"
 
 
 def webhook_secret_new() -> str:
@@ -116,7 +120,7 @@ class DeliveryFailed(Exception):
     pass
 
 
-@retrying_task(max_attempts=MAX_ATTEMPTS)
+@retrying_task(max_attempts=MAX_ATTEMPTS, queue_name=WEBHOOK_QUEUE)
 def deliver_webhook(delivery_id: int) -> int | None:
     """One attempt at a delivery; raises (and is retried) unless the
     receiver answers 2xx."""

@@ -71,7 +71,12 @@ def task_backends(*, queued_pushes):
     but the live pushes (core/realtime.py) only where another process can
     reach the pages, through Redis: the worker's live lane sends them. With
     the in-memory channel layer only the site's own process can, so it runs
-    them itself, right after the commit."""
-    database = {"BACKEND": "django_tasks_db.DatabaseBackend"}
+    them itself, right after the commit. Webhook deliveries have a queue of
+    their own, "webhooks" (core/webhooks.py WEBHOOK_QUEUE), which the worker
+    runs in a lane of its own: a slow receiver never holds an e-mail back."""
+    database = {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "webhooks"],
+    }
     after_commit = {"BACKEND": "core.background.AfterCommitBackend"}
     return {"default": database, "live": database if queued_pushes else after_commit}

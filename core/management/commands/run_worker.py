@@ -1,13 +1,15 @@
 """manage.py run_worker: the background worker (the Procfile's `worker:`).
 
-django-tasks-db's db_worker, plus three things a hospital's worker needs: it
+django-tasks-db's db_worker, plus four things a hospital's worker needs: it
 ticks the schedule (core/schedule.py) every TASKS_SCHEDULE_TICK_SECONDS in a
 thread of its own; it sends the live pushes (the "live" backend,
 core/realtime.py) in a lane of its own, which looks every
 TASKS_LIVE_POLL_SECONDS, so a push never waits behind an e-mail to a slow mail
-server; and it outlives a database that goes away (db_worker would exit on
-the first error; this one logs, waits and goes on). Run as many as needed, on
-as many machines: they never run a task twice nor a period's job twice.
+server; it sends the webhooks (the "webhooks" queue, core/webhooks.py) in
+another lane, so an e-mail never waits behind a slow receiver; and it
+outlives a database that goes away (db_worker would exit on the first error;
+this one logs, waits and goes on). Run as many as needed, on as many
+machines: they never run a task twice nor a period's job twice.
 """
 
 import logging
@@ -21,6 +23,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands import db_worker
 
 from core.schedule import schedule_tick
+from core.webhooks import WEBHOOK_QUEUE
 
 logger = logging.getLogger("healingpaws.tasks")
 
@@ -45,20 +48,42 @@ class Command(db_worker.Command):
             help="Do not send the live pushes (a worker for the other tasks).",
         )
         parser.add_argument(
+            "--no-webhook-lane",
+            action="store_false",
+            dest="webhook_lane",
+            help="Send the webhooks with the other tasks, not in a lane of their own.",
+        )
+        parser.add_argument(
             "--no-schedule",
             action="store_false",
             dest="schedule",
             help="Do not tick the schedule (a worker for the queue alone).",
         )
 
-    def handle(self, *, schedule=True, live_lane=True, **options):
+    def handle(self, *, schedule=True, live_lane=True, webhook_lane=True, **options):
         if schedule and not options["batch"]:
             threading.Thread(target=tick_forever, name="schedule", daemon=True).start()
         # Without Redis the pushes run in the site's process (AfterCommitBackend).
         queued_pushes = isinstance(task_backends["live"], DatabaseBackend)
         if live_lane and queued_pushes and not options["batch"]:
             lane = live_lane_worker(options["worker_id"])
-            threading.Thread(target=run_live_lane, args=[lane], daemon=True).start()
+            threading.Thread(
+                target=run_lane, args=[lane, "live lane"], daemon=True
+            ).start()
+        # Only a worker of every queue hands the webhooks to a lane: one of
+        # --queue-name=webhooks runs them itself, one that excludes them none.
+        excluded = [name for name in options["exclude_queues"].split(",") if name]
+        if (
+            webhook_lane
+            and options["queue_name"] == "*"
+            and WEBHOOK_QUEUE not in excluded
+            and not options["batch"]
+        ):
+            lane = webhook_lane_worker(options)
+            threading.Thread(
+                target=run_lane, args=[lane, "webhook lane"], daemon=True
+            ).start()
+            options["exclude_queues"] = ",".join([*excluded, WEBHOOK_QUEUE])
         while True:
             try:
                 super().handle(**options)
@@ -97,15 +122,28 @@ def live_lane_worker(worker_id):
     )
 
 
-def run_live_lane(worker):
+def webhook_lane_worker(options):
+    return db_worker.Worker(
+        queue_names=[WEBHOOK_QUEUE],
+        excluded_queue_names=[],
+        interval=options["interval"],
+        batch=False,
+        backend_name=options["backend_name"],
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=f"{options['worker_id']}-webhooks",
+    )
+
+
+def run_lane(worker, name):
     # Stopping the worker (SIGTERM) ends the process, and this thread with it;
-    # a push cut short stays "running" until reclaim_stalled hands it back.
+    # a task cut short stays "running" until reclaim_stalled hands it back.
     while True:
         try:
             worker.run()
         except DatabaseError:
             logger.exception(
-                "live lane: the database failed, again in %ss", DATABASE_RETRY_SECONDS
+                "%s: the database failed, again in %ss", name, DATABASE_RETRY_SECONDS
             )
             connections.close_all()
             time.sleep(DATABASE_RETRY_SECONDS)
