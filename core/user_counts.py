@@ -12,13 +12,18 @@ database nothing. The generation is a random token, not a number: a
 generation lost from the cache (evicted, or the cache emptied) cannot come
 back and make an old count current again.
 
-When the cache is away the count is read from the database, as before.
+When the cache is away the count is read from the database, as before; and
+so it is on every page without REDIS_URL (development): the cache is then each
+process's own memory, where a change made by the worker or a management
+command (the demo's seeding) would never reach the server's counts. The
+setting USER_COUNTS_CACHED overrides that (the tests, one process, set it).
 """
 
 import logging
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -40,6 +45,8 @@ def _generation_key(name):
 def cached_user_count(name: str, user_id: int, count: Callable[[], int]) -> int:
     """The count `name` of a user: from the cache if nothing has changed
     since it was stored, else `count()`, stored for the next pages."""
+    if not getattr(settings, "USER_COUNTS_CACHED", bool(settings.REDIS_URL)):
+        return count()
     generation_key, key = _generation_key(name), f"user-count:{name}:{user_id}"
     try:
         found = cache.get_many([generation_key, key])

@@ -35,15 +35,16 @@ def thread(customer):
 
 @pytest.fixture
 def hops(monkeypatch):
-    """The names of the functions run through sync_to_async (the thread that
-    the database work of every socket shares), as they happen, and
+    """The names of the functions run through sync_to_async on the thread
+    that the database work of every socket shares, as they happen, and
     "closes" for Channels' close_old_connections before a handler (tests
     make it a no-op of another name)."""
     seen = []
     call = SyncToAsync.__call__
 
     async def counted(self, *args, **kwargs):
-        seen.append(getattr(self.func, "__name__", repr(self.func)))
+        if self._thread_sensitive:  # the shared thread, not the executor's
+            seen.append(getattr(self.func, "__name__", repr(self.func)))
         return await call(self, *args, **kwargs)
 
     close = consumers.aclose_old_connections

@@ -80,3 +80,18 @@ def test_the_bell_follows_notifications_sent_and_read(
 
     notifications_mark_read(user=customer)
     assert bell(customer_client) == 0
+
+
+def test_without_redis_the_count_is_read_on_every_page(
+    customer_client, customer, doctor, settings
+):
+    """Each process's own memory is no shared cache: a reply written by the
+    worker or a command would never reach the server's cached count."""
+    del settings.USER_COUNTS_CACHED
+    settings.REDIS_URL = ""
+    reply(ThreadFactory(customer=customer), doctor)
+    assert badge(customer_client) == 1
+
+    with CaptureQueriesContext(connection) as counted:
+        assert badge(customer_client) == 1
+    assert [q for q in counted.captured_queries if "consultation_" in q["sql"]]
