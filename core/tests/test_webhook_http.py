@@ -55,6 +55,29 @@ def test_a_receiver_dripping_its_answer_is_cut_at_the_deadline(
     assert time.monotonic() - started < 2.5
 
 
+def test_a_receiver_silent_in_the_tls_handshake_is_cut_at_the_deadline(
+    settings, monkeypatch
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    monkeypatch.setattr(webhook_http, "TOTAL_TIMEOUT", 1.0)  # under the 3 s connect
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection, never answers the hello
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError, match="longer than 1 s"):
+            webhook_http.post(
+                f"https://127.0.0.1:{listener.getsockname()[1]}/hook",
+                body=b"{}",
+                headers={},
+            )
+    finally:
+        listener.close()
+
+    assert time.monotonic() - started < 2.5
+
+
 @pytest.mark.parametrize(
     "address",
     [
