@@ -61,6 +61,25 @@ def production_environment(workdir, database_url, redis_url=None):
         os.environ.pop("REDIS_URL", None)
 
 
+def empty_redis(url):
+    """A client for the run's Redis database, which must hold nothing: the
+    run empties it at the end."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        keys = client.dbsize()
+    except redis.RedisError as error:
+        sys.exit(f"Redis at {url}: {error}")
+    if keys:
+        sys.exit(
+            f"Redis at {url} holds {keys} keys; the benchmark needs an empty "
+            "database (and empties it at the end). Pass another with --redis, "
+            "or empty this one if it is a past run's (redis-cli -n <db> flushdb)."
+        )
+    return client
+
+
 def session_cookie(user):
     """Signed in without the login form: a session row, as login() makes it."""
     from django.conf import settings

@@ -32,6 +32,7 @@ ROOT = HERE.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from bench._server import (  # noqa: E402
+    empty_redis,
     percentiles,
     production_environment,
     session_cookie,
@@ -153,25 +154,6 @@ def main():
             print(f"\nKept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def empty_redis(url):
-    """A client for the run's Redis database, which must hold nothing: the
-    run empties it at the end."""
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        keys = client.dbsize()
-    except redis.RedisError as error:
-        sys.exit(f"Redis at {url}: {error}")
-    if keys:
-        sys.exit(
-            f"Redis at {url} holds {keys} keys; the benchmark needs an empty "
-            "database (and empties it at the end). Pass another with --redis, "
-            "or empty this one if it is a past run's (redis-cli -n <db> flushdb)."
-        )
-    return client
 
 
 def prepare(*, clients):

@@ -28,6 +28,7 @@ ROOT = HERE.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from bench._server import (  # noqa: E402
+    empty_redis,
     fetch,
     percentiles,
     production_environment,
@@ -52,17 +53,26 @@ def main():
     parser.add_argument("--visits", type=int, default=1000)
     parser.add_argument("--pets", type=int, default=200)
     parser.add_argument(
+        "--redis",
+        default="",
+        help="an empty Redis database for the cache, as in production (emptied "
+        "at the end); without it, the in-process cache",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (and log)"
     )
     args = parser.parse_args()
     if args.pets < CUSTOMER_PETS or args.visits < args.pets:
         parser.error(f"need at least {CUSTOMER_PETS} pets and one visit per pet")
+    redis = None
+    if args.redis:
+        redis = empty_redis(args.redis)
 
     workdir = Path(tempfile.mkdtemp(prefix="healingpaws-bench-"))
     database_url, drop_database = throwaway_database(
         workdir, os.environ.get("DATABASE_URL", "")
     )
-    production_environment(workdir, database_url)
+    production_environment(workdir, database_url, redis_url=args.redis or None)
     daphne = None
     try:
         print(f"Preparing {database_url} ...", flush=True)
@@ -93,6 +103,8 @@ def main():
         if daphne:
             stop_daphne(daphne)
         drop_database()
+        if redis is not None:
+            redis.flushdb()
         if args.keep:
             print(f"\nKept {workdir}")
         else:
@@ -169,6 +181,7 @@ def seed(*, visits, pets):
         Triage,
     )
     from reservations.slots import slot_times
+    from reservations.visit_types import VisitType
 
     capacity = ClinicSettings.current().doctors_on_duty
     today = timezone.localdate()
@@ -240,9 +253,11 @@ def seed(*, visits, pets):
     for starts_at in {starts_at for _, starts_at, _, _ in plan} - set(by_time):
         # A slot that holds only cancelled visits keeps all its places.
         by_time[starts_at] = Slot.objects.create(starts_at=starts_at, capacity=capacity)
+    visit_type = VisitType.default()  # every visit has a type (one slot long)
     created = Reservation.objects.bulk_create(
         Reservation(
             pet=pet,
+            visit_type=visit_type,
             slot=by_time[starts_at],
             symptoms="Limping on the left front leg since Monday; eats normally.",
             state=state,
