@@ -27,7 +27,8 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
     too often is answered 429 first (core/api_auth_limit.py)."""
 
     def authenticate(self, request):
-        authentication_allowed(request)
+        if request.headers.get(TOKEN_HEADER):
+            authentication_allowed(request)
         return super().authenticate(request)
 
     def authenticate_header(self, request):

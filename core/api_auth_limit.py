@@ -2,12 +2,15 @@
 
 DRF authenticates before it throttles, and refuses a caller without a valid
 token or key (401) before any throttle counts it: guesses at tokens and keys
-were never limited. So every 401 the API answers counts against the caller's
-address (healingpaws.api.error_handler calls `authentication_failed`), and
-past API_AUTH_FAILURE_RATE (30 a minute) the authentication classes
-(accounts/api_auth.py, core/api_keys.py) answer 429 before they look at any
-credential, a right one too: a guess that happens to be right must not get
-through. The address is the anonymous throttle's: REMOTE_ADDR, which daphne
+were never limited. So every 401 the API answers to a request carrying a
+token or key counts against the caller's address
+(healingpaws.api.error_handler calls `authentication_failed`), and past
+API_AUTH_FAILURE_RATE (30 a minute) the authentication classes
+(accounts/api_auth.py, core/api_keys.py) answer a request carrying one 429
+before they look at it, a right one too: a guess that happens to be right
+must not get through. Calls without any credential neither count nor are
+refused here (a signed-out app is no guess; the anonymous rate covers them).
+The address is the anonymous throttle's: REMOTE_ADDR, which daphne
 sets from the proxy's headers (NUM_PROXIES is 0), so a client's own
 X-Forwarded-For does not change it.
 """

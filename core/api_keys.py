@@ -100,10 +100,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     address that failed too often is answered 429 first (api_auth_limit)."""
 
     def authenticate(self, request):
-        authentication_allowed(request)
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != KEY_KEYWORD.lower().encode():
             return None
+        authentication_allowed(request)
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(INVALID_KEY_MESSAGE)
         try:

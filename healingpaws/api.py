@@ -31,6 +31,7 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
 from accounts.api import profile_urlpatterns
+from accounts.api_auth import TOKEN_HEADER
 from core.api_auth_limit import authentication_failed
 from pets.api import router as pets_router
 from pets.record.api_integration import record_integration_urlpatterns
@@ -43,10 +44,20 @@ def error_handler(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None
-    if response.status_code == 401:
-        authentication_failed(context["request"])
+    request = context["request"]
+    if response.status_code == 401 and _presents_credentials(request):
+        authentication_failed(request)
     response.data = error_body(exc, response.data, response.status_code)
     return response
+
+
+def _presents_credentials(request) -> bool:
+    """Only a token or key that failed counts against the address: an app
+    that is signed out (no token) is no guess, and counting it would lock out
+    everybody behind the same address (a phone carrier's NAT)."""
+    return bool(
+        request.headers.get(TOKEN_HEADER) or request.headers.get("Authorization")
+    )
 
 
 def error_body(exc, data, status_code: int) -> dict:

@@ -254,12 +254,11 @@ def test_an_address_that_fails_too_often_is_answered_429_even_with_a_right_token
     )
     token = app_login(client, customer)
 
-    # Two guessed tokens and a call without one; a forwarded-for header
-    # changes nothing (the address is REMOTE_ADDR, as for the anon limit).
+    # Three guessed tokens; a forwarded-for header changes nothing (the
+    # address is REMOTE_ADDR, as for the anon limit).
     failed = [
-        call(client, "get", PROFILE_URL, "guessed", HTTP_X_FORWARDED_FOR="10.0.0.1"),
-        call(client, "get", PROFILE_URL, "guessed", HTTP_X_FORWARDED_FOR="10.0.0.2"),
-        call(client, "get", PROFILE_URL),
+        call(client, "get", PROFILE_URL, "guessed", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        for n in range(3)
     ]
     refused = call(client, "get", PROFILE_URL, token, HTTP_X_FORWARDED_FOR="10.0.0.3")
     elsewhere = call(client, "get", PROFILE_URL, token, REMOTE_ADDR="198.51.100.7")
@@ -269,3 +268,22 @@ def test_an_address_that_fails_too_often_is_answered_429_even_with_a_right_token
     assert refused.json()["code"] == "throttled"
     assert int(refused["Retry-After"]) > 0
     assert elsewhere.status_code == 200
+
+
+def test_calls_without_a_token_do_not_lock_out_the_address(
+    client, customer, monkeypatch
+):
+    """A signed-out app polling is no guess: counting it would refuse every
+    customer behind the same address (a phone carrier's NAT)."""
+    monkeypatch.setattr(
+        FailedAuthenticationThrottle,
+        "THROTTLE_RATES",
+        {"failed_authentication": "3/minute"},
+    )
+    token = app_login(client, customer)
+
+    anonymous = [call(client, "get", PROFILE_URL) for _ in range(5)]
+    signed_in = call(client, "get", PROFILE_URL, token)
+
+    assert [response.status_code for response in anonymous] == [401] * 5
+    assert signed_in.status_code == 200
