@@ -26,15 +26,26 @@ with unread data does that. nginx reads and drops such bodies for a while
 before closing, "lingering close", so its 413 always arrives.)
 """
 
+import asyncio
 import errno
 import io
+import logging
+from collections import deque
+from contextlib import asynccontextmanager
 
 from daphne import http_protocol
 from django.conf import settings
 from django.core.handlers import asgi
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils import translation
 
 from .middleware import outage_response
+
+logger = logging.getLogger(__name__)
+
+# A refused request is worth retrying soon: the queue moves in seconds.
+BUSY_RETRY_AFTER_SECONDS = 5
 
 _TOO_LARGE = (
     b"HTTP/1.1 413 Content Too Large\r\n"
@@ -114,8 +125,75 @@ class BodyNotStored(Exception):
     """The request body could not be spooled to a temporary file."""
 
 
+class RequestLimit:
+    """At most `running` requests of this process at once, `waiting` more
+    waiting their turn in arrival order, and the rest refused at once.
+
+    Django 5.2's ASGI handler runs every request's sync code in a thread of
+    its own, unbounded: at 32 requests in flight, 38 threads fought over the
+    GIL, two cores and DATABASE_POOL_SIZE connections, and a page's throughput
+    fell by a third (bench/README.md). Past the limit a request waits here, on
+    the event loop, holding no thread and no connection.
+    """
+
+    def __init__(self, *, running, waiting):
+        self.running = running
+        self.waiting = waiting
+        self.now_running = 0
+        self._queue = deque()  # futures of the waiting requests, oldest first
+
+    @property
+    def now_waiting(self):
+        return len(self._queue)
+
+    @asynccontextmanager
+    async def slot(self):
+        """Yields True once the request may run, False if it is refused."""
+        if self.now_running < self.running and not self._queue:
+            self.now_running += 1
+        elif len(self._queue) >= self.waiting:
+            yield False
+            return
+        else:
+            # A future of the running loop, not a lock bound to one loop: the
+            # tests call the site's handler from many.
+            turn = asyncio.get_running_loop().create_future()
+            self._queue.append(turn)
+            try:
+                await turn  # a finishing request hands its place over
+            except asyncio.CancelledError:
+                if turn in self._queue:
+                    self._queue.remove(turn)
+                elif not turn.cancelled():
+                    self._release()  # handed a place just as it gave up
+                raise
+        try:
+            yield True
+        finally:
+            self._release()
+
+    def _release(self):
+        while self._queue:
+            turn = self._queue.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self.now_running -= 1
+
+
+def busy_response(request) -> HttpResponse:
+    """The 503 page for a request this process has no room for: nothing is
+    down, so no error is logged, and the page reads no session or database."""
+    logger.warning("too busy for %s", request.path)
+    page = render_to_string("503.html", {"busy": True})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
 class ASGIHandler(asgi.ASGIHandler):
-    """Django's ASGI handler, which answers a body it cannot store with the
+    """Django's ASGI handler, which runs at most WEB_CONCURRENCY_LIMIT requests
+    at once (RequestLimit) and answers a body it cannot store with the
     503 page.
 
     Django spools a body over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file
@@ -123,6 +201,29 @@ class ASGIHandler(asgi.ASGIHandler):
     up to daphne, whose bare 500 says nothing. A full disk met later (an
     upload's own file) already gets this page or a form error.
     """
+
+    def __init__(self):
+        super().__init__()
+        self.limit = RequestLimit(
+            running=settings.WEB_CONCURRENCY_LIMIT,
+            waiting=settings.WEB_QUEUE_LIMIT,
+        )
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":  # lifespan: Django refuses it as before
+            return await super().__call__(scope, receive, send)
+        async with self.limit.slot() as admitted:
+            if admitted:
+                return await super().__call__(scope, receive, send)
+        # daphne has read the body already; the refusal leaves it unread.
+        request, refusal = self.create_request(scope, io.BytesIO())
+        if request is None:
+            response = refusal
+        else:
+            language = translation.get_language_from_request(request)
+            with translation.override(language):
+                response = busy_response(request)
+        await self.send_response(response, send)
 
     async def read_body(self, receive):
         try:

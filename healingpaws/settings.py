@@ -109,6 +109,9 @@ ROOT_URLCONF = "healingpaws.urls"
 WSGI_APPLICATION = "healingpaws.wsgi.application"
 ASGI_APPLICATION = "healingpaws.asgi.application"
 
+# No "loaders": Django's default, the cached loader, in every environment
+# (since Django 4.1 with DEBUG on too). runserver (bin/dev) still picks up a
+# template edit: its autoreloader empties the cache instead of restarting.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -140,6 +143,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         timeout=env.float("DATABASE_POOL_TIMEOUT", default=3.0),
         connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=3),
     )
+# Requests one process runs at once, and how many more may wait their turn
+# before the rest get the 503 page at once (healingpaws/server.py): within
+# the pool, one connection left for the sockets' shared thread.
+_pool_size = env.int("DATABASE_POOL_SIZE", default=10)
+WEB_CONCURRENCY_LIMIT = env.int("WEB_CONCURRENCY_LIMIT", default=max(1, _pool_size - 1))
+WEB_QUEUE_LIMIT = env.int("WEB_QUEUE_LIMIT", default=200)
 # Browser tests run daphne in a child process on the test database: it must be
 # able to find it by name (see e2e/conftest.py).
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=None)}
