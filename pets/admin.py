@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -166,11 +165,11 @@ class PetAdmin(
 
     @admin.display(description="")
     def thumbnail(self, pet):
-        return render_to_string("pets/includes/pet_photo.html", pet_photo(pet, "sm"))
+        return pet_photo(pet, "sm")
 
     @admin.display(description=_("photo"))
     def photo_preview(self, pet):
-        return render_to_string("pets/includes/pet_photo.html", pet_photo(pet, "lg"))
+        return pet_photo(pet, "lg")
 
     @admin.display(description=_("owner"), ordering="owner__username")
     def owner_link(self, pet):

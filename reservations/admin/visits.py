@@ -204,9 +204,7 @@ class ReservationAdmin(
             )
         return format_html(
             '<span class="visit-pet">{}<span>{}</span>{}</span>',
-            render_to_string(
-                "pets/includes/pet_photo.html", pet_photo(visit.pet, "sm")
-            ),
+            pet_photo(visit.pet, "sm"),
             visit.pet.name,
             markers,
         )
