@@ -22,23 +22,21 @@ from healingpaws.tests.clock import start_frozen_clock
 # them again at fixed moments (healingpaws/tests/clock.py) with `-m calendar`.
 # Of the browser journeys only the booking one: it picks a day ahead and its
 # free times, where the queue journeys work on today's visits. A module with a
-# few such tests among many that are not (the chat's sockets, presence) marks
-# those few itself (@pytest.mark.calendar), so that bin/test's three runs at
-# fixed moments do not repeat the rest.
+# few such tests among many that are not (the chat's sockets and threads,
+# presence, the pet pages, the dashboard's socket) marks those few itself
+# (@pytest.mark.calendar, with what date each reads), so that bin/test's three
+# runs at fixed moments do not repeat the rest. A test reads the date when it
+# books or makes a visit relative to today, shows an age, a time or a day, or
+# touches the opening hours.
 CALENDAR_MODULES = {
-    "consultation/tests/test_services.py",
-    "consultation/tests/test_views.py",
     "e2e/test_visit_journey.py",
     "healingpaws/tests/test_api_owner_journey.py",
-    "pets/tests/test_admin.py",
     "pets/tests/test_ages.py",
     "pets/tests/test_models.py",
-    "pets/tests/test_views.py",
     "reservations/tests/test_admin.py",
     "reservations/tests/test_api.py",
     "reservations/tests/test_book_for.py",
     "reservations/tests/test_demo.py",
-    "reservations/tests/test_live.py",
     "reservations/tests/test_queue.py",
     "reservations/tests/test_reminders.py",
     "reservations/tests/test_services.py",

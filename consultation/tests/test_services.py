@@ -172,6 +172,7 @@ def test_a_stale_thread_object_is_refused_once_closed_elsewhere(thread, customer
         message_post(thread=thread, sender=customer, text="Hello?")
 
 
+@pytest.mark.calendar  # until an hour from now
 def test_a_muted_customer_is_told_until_when_and_why(thread, customer, doctor):
     thread_mute(thread=thread, by=doctor, until=in_an_hour(), reason="Be polite.")
 
@@ -183,12 +184,14 @@ def test_a_muted_customer_is_told_until_when_and_why(thread, customer, doctor):
     assert str(MUTED_ERROR)[:30] in error.value.messages[0]
 
 
+@pytest.mark.calendar  # muted until an hour from now
 def test_doctors_still_write_while_the_customer_is_muted(thread, doctor):
     thread_mute(thread=thread, by=doctor, until=in_an_hour(), reason="Be polite.")
 
     assert message_post(thread=thread, sender=doctor, text="We are here.")
 
 
+@pytest.mark.calendar  # a mute that ended a second ago
 def test_a_mute_ends_by_itself(thread, customer, doctor):
     thread_mute(thread=thread, by=doctor, until=in_an_hour(), reason="Be polite.")
     Thread.objects.filter(pk=thread.pk).update(
@@ -199,6 +202,7 @@ def test_a_mute_ends_by_itself(thread, customer, doctor):
     assert message_post(thread=thread, sender=customer, text="Sorry.")
 
 
+@pytest.mark.calendar  # until an hour from now
 def test_muting_posts_a_notice_for_the_customer(thread, doctor):
     until = in_an_hour()
 
@@ -211,6 +215,7 @@ def test_muting_posts_a_notice_for_the_customer(thread, doctor):
     assert thread.muted_until == until
 
 
+@pytest.mark.calendar  # until an hour from now
 def test_only_doctors_can_mute(thread, customer):
     with pytest.raises(PermissionDenied) as error:
         thread_mute(thread=thread, by=customer, until=in_an_hour(), reason="x")
@@ -218,6 +223,7 @@ def test_only_doctors_can_mute(thread, customer):
     assert str(error.value) == str(DOCTORS_ONLY_ERROR)
 
 
+@pytest.mark.calendar  # until now or an hour from now
 def test_muting_needs_a_reason_and_a_future_time(thread, doctor):
     with pytest.raises(ValidationError) as error:
         thread_mute(thread=thread, by=doctor, until=in_an_hour(), reason=" ")
@@ -245,6 +251,7 @@ def test_only_doctors_can_close(thread, customer):
     assert thread.state == ThreadState.OPEN
 
 
+@pytest.mark.calendar  # until an hour from now
 def test_a_closed_thread_cannot_be_closed_or_muted_again(thread, doctor):
     thread_close(thread=thread, by=doctor)
 

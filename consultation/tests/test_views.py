@@ -120,6 +120,7 @@ def test_a_customer_sees_their_threads_with_unread_counts(
     assert [t.unread_count for t in response.context["threads"]] == [1]
 
 
+@pytest.mark.calendar  # a thread written in yesterday
 def test_doctors_see_open_threads_urgent_first(doctor_client, customer, doctor):
     calm = ThreadFactory(customer=customer, subject="calm")
     MessageFactory(thread=calm)
@@ -304,6 +305,7 @@ def test_the_customer_sees_when_a_doctor_has_read_their_message(
     assert 'data-testid="seen"' in history()
 
 
+@pytest.mark.calendar  # muted until an hour from now
 def test_a_muted_customer_sees_why_and_no_form(customer_client, thread, doctor):
     thread_mute(
         thread=thread,
@@ -319,6 +321,7 @@ def test_a_muted_customer_sees_why_and_no_form(customer_client, thread, doctor):
     assert 'data-testid="message-form"' not in page
 
 
+@pytest.mark.calendar  # muted until an hour from now
 def test_a_muted_customers_post_is_refused_with_the_reason(
     customer_client, thread, doctor
 ):
@@ -335,6 +338,7 @@ def test_a_muted_customers_post_is_refused_with_the_reason(
     assert thread.messages.filter(kind="user").count() == 0
 
 
+@pytest.mark.calendar  # tomorrow afternoon
 def test_a_mute_until_an_afternoon_reads_without_a_double_full_stop(
     customer_client, thread, doctor, client
 ):
@@ -356,6 +360,7 @@ def test_a_mute_until_an_afternoon_reads_without_a_double_full_stop(
     assert not any("p.m.." in html for html in notices)
 
 
+@pytest.mark.calendar  # the day it closed
 def test_a_closed_thread_shows_closed_and_no_form(customer_client, thread, doctor):
     thread_close(thread=thread, by=doctor)
 

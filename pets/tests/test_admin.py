@@ -69,6 +69,7 @@ def pet_fields(pet, **overrides):
     return {**fields, **overrides}
 
 
+@pytest.mark.calendar  # the age
 @pytest.mark.django_db
 def test_the_changelist_shows_thumbnail_owner_link_species_age_and_archived(
     doctor_client, customer
@@ -179,6 +180,7 @@ def test_a_saved_note_keeps_its_text_but_can_be_shared(doctor_client, doctor, cu
     assert note.visible_to_owner
 
 
+@pytest.mark.calendar  # the birth date, checked against today
 @pytest.mark.django_db
 def test_a_doctor_registers_a_pet_for_a_customer_with_a_photo(doctor_client, customer):
     data = {
@@ -286,6 +288,7 @@ def past_visits(pet, count):
     ]
 
 
+@pytest.mark.calendar  # visits around today
 @pytest.mark.django_db
 def test_the_pet_page_shows_its_visit_history_newest_first_read_only(
     doctor_client, customer
@@ -310,6 +313,7 @@ def test_the_pet_page_shows_its_visit_history_newest_first_read_only(
     assert 'name="reservations-0-state"' not in html  # nothing to edit
 
 
+@pytest.mark.calendar  # visits around today
 @pytest.mark.django_db
 def test_a_pet_being_registered_has_no_visit_history(doctor_client):
     response = doctor_client.get(ADD)
@@ -317,6 +321,7 @@ def test_a_pet_being_registered_has_no_visit_history(doctor_client):
     assert "reservations-TOTAL_FORMS" not in response.content.decode()
 
 
+@pytest.mark.calendar  # visits around today
 @pytest.mark.django_db
 def test_the_pet_page_runs_the_same_queries_for_1_and_30_visits(doctor_client):
     pet = PetFactory()

@@ -140,6 +140,7 @@ def test_my_pets_invites_to_add_the_first_pet(customer_client):
     assert reverse("pets:new").encode() in response.content
 
 
+@pytest.mark.calendar  # the age
 @pytest.mark.django_db
 def test_my_pets_lists_own_active_pets_with_thumbnail_species_and_age(
     customer_client, customer, other_customer, pet
@@ -167,6 +168,7 @@ def test_archived_pets_have_their_own_list(customer_client, customer):
     assert list(response.context["pets"]) == [archived]
 
 
+@pytest.mark.calendar  # their current visits
 @pytest.mark.django_db
 @pytest.mark.parametrize("count", [1, 50])
 def test_my_pets_runs_the_same_queries_for_1_and_50_pets(
@@ -277,6 +279,7 @@ def test_an_oversized_request_is_refused_before_it_is_read(customer_client, sett
     assert not Pet.objects.exists()
 
 
+@pytest.mark.calendar  # a birth date in the future
 @pytest.mark.django_db
 def test_the_form_says_what_is_wrong_without_javascript(customer_client):
     response = customer_client.post(
@@ -380,6 +383,7 @@ def test_a_doctor_sees_internal_notes_marked_as_such(doctor_client, doctor, pet)
     assert "Internal" in html
 
 
+@pytest.mark.calendar  # visits today and 30 days ago
 @pytest.mark.django_db
 def test_the_timeline_shows_every_visit_with_its_state_changes(
     customer_client, doctor, pet
@@ -400,12 +404,14 @@ def test_the_timeline_shows_every_visit_with_its_state_changes(
     assert past.get_absolute_url() in html
 
 
+@pytest.mark.calendar  # current visits
 @pytest.mark.django_db
 def test_a_pet_without_a_current_visit_offers_booking_one(customer_client, pet):
     html = customer_client.get(pet.get_absolute_url()).content.decode()
     assert f"{reverse('reservations:new')}?pet={pet.pk}" in html
 
 
+@pytest.mark.calendar  # the age
 @pytest.mark.django_db
 def test_the_pet_page_shows_the_age_in_chinese(customer_client, customer):
     pet = PetFactory(owner=customer)
@@ -454,6 +460,7 @@ def test_customers_land_on_my_pets_after_login(client, customer, password):
     assert response["Location"] == reverse("pets:list")
 
 
+@pytest.mark.calendar  # visits booked ahead
 @pytest.mark.django_db
 def test_my_pets_shows_the_state_of_each_current_visit(customer_client, customer):
     booked = PetFactory(owner=customer, name="Booked")
@@ -512,6 +519,7 @@ def test_a_pet_without_a_species_is_refused(customer_client):
     assert not Pet.objects.exists()
 
 
+@pytest.mark.calendar  # visits today
 @pytest.mark.django_db
 def test_my_pets_colours_each_visit_state_as_the_visit_pages_do(
     customer_client, customer

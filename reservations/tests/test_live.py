@@ -102,6 +102,7 @@ async def test_the_dashboard_socket_refuses_staff_who_are_not_doctors():
     await communicator.disconnect()  # leave no consumer for the loop's close
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_the_front_desk_hears_the_dashboard_too(customer):
@@ -127,6 +128,7 @@ async def test_logging_out_closes_the_doctors_dashboard_socket():
     assert await closed_with(dashboard) == CLOSE_SESSION_ENDED
 
 
+@pytest.mark.calendar  # a visit booked tomorrow
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_doctor_who_lost_the_role_hears_no_more_changes(customer, monkeypatch):
@@ -215,6 +217,7 @@ def _reorder(owner, other_doctor, visits):
     [_book_tomorrow, _check_in, _owner_cancels, _triage, _reorder, _walk_in],
     ids=["booking", "check-in", "owners cancel", "triage", "reorder", "walk-in"],
 )
+@pytest.mark.calendar  # today's queue, a visit tomorrow
 async def test_a_doctor_hears_of_another_persons_change(customer, change):
     doctor = await sync_to_async(doctor_after_a_flush)()
     other_doctor = await sync_to_async(DoctorFactory)()
@@ -228,6 +231,7 @@ async def test_a_doctor_hears_of_another_persons_change(customer, change):
     await dashboard.disconnect()
 
 
+@pytest.mark.calendar  # tomorrow and the day after
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_visit_moved_to_another_day_names_both_days(customer):
@@ -254,6 +258,7 @@ async def test_a_visit_moved_to_another_day_names_both_days(customer):
     await dashboard.disconnect()
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_triage_and_a_move_saved_together_make_one_push(customer):
@@ -290,6 +295,7 @@ def _decide_on_the_visit_page(doctor, visit, **decision):
     )
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_a_rolled_back_change_is_not_pushed_and_the_next_one_is(customer):
@@ -327,6 +333,7 @@ def _triage_of(visit):
     return Reservation.objects.get(pk=visit.pk).triage
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_the_doctors_own_notifications_do_not_break_the_dashboard_socket():
@@ -347,6 +354,7 @@ async def test_the_doctors_own_notifications_do_not_break_the_dashboard_socket()
     await dashboard.disconnect()
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_the_dashboard_socket_drops_what_the_page_sends(customer):
@@ -370,6 +378,7 @@ async def test_the_dashboard_socket_drops_what_the_page_sends(customer):
 # --- the push itself ---------------------------------------------------------------
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.django_db
 def test_changes_in_one_transaction_register_one_push(
     customer, doctor, django_capture_on_commit_callbacks
@@ -389,6 +398,7 @@ def test_changes_in_one_transaction_register_one_push(
     )
 
 
+@pytest.mark.calendar  # today's queue
 @pytest.mark.django_db
 def test_a_failing_push_is_logged_and_the_change_stands(
     customer, doctor, monkeypatch, caplog, django_capture_on_commit_callbacks
@@ -420,6 +430,7 @@ def _region(html, name):
     return found and found.group(0)
 
 
+@pytest.mark.calendar  # the Today panel
 @pytest.mark.django_db
 def test_the_today_panel_is_a_live_region_with_its_script(doctor_client):
     html = doctor_client.get(INDEX).content.decode()
@@ -432,6 +443,7 @@ def test_the_today_panel_is_a_live_region_with_its_script(doctor_client):
     assert "The live connection is lost. Reconnecting…" in html
 
 
+@pytest.mark.calendar  # today's queue page
 @pytest.mark.django_db
 def test_the_queue_page_is_a_live_region_of_its_day(doctor_client):
     day = timezone.localdate() + datetime.timedelta(days=3)
@@ -454,6 +466,7 @@ def test_the_queue_page_is_a_live_region_of_its_day(doctor_client):
     assert scripts == ["admin-queue", "admin-live"]
 
 
+@pytest.mark.calendar  # the Today panel
 @pytest.mark.django_db
 def test_the_today_panel_counts_open_consultations_unread_and_urgent(
     doctor_client, doctor, customer
@@ -487,6 +500,7 @@ def _inner_text(html, css_class):
     )
 
 
+@pytest.mark.calendar  # the Today panel
 @pytest.mark.django_db
 def test_the_dashboard_reads_consultations_in_the_same_queries_for_1_and_20(
     doctor_client, customer
