@@ -83,6 +83,14 @@ def empty_redis(url):
 def session_cookie(user):
     """Signed in without the login form: a session row, as login() makes it."""
     from django.conf import settings
+
+    return f"{settings.SESSION_COOKIE_NAME}={session_key(user)}"
+
+
+def session_key(user):
+    """A session row, as login() makes it, and its key: the session cookie's
+    value, and the app's session token (allauth headless's token strategy
+    names the session by its key)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -96,7 +104,7 @@ def session_cookie(user):
     # login form: production settings hold their pages and sockets until then.
     session[SESSION_MARK] = user.pk
     session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return session.session_key
 
 
 def start_daphne(workdir, application="healingpaws.asgi:application"):

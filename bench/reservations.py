@@ -1,4 +1,5 @@
-"""How fast the visit pages answer under load, against /healthz of the same run.
+"""How fast the customer pages, the changelists and the API answer under load,
+against /healthz of the same run.
 
 Builds a throwaway hospital (a temporary SQLite file, or a new database on the
 PostgreSQL server of DATABASE_URL, dropped afterwards), starts daphne on it with
@@ -10,15 +11,11 @@ rather than with numbers from another machine.
 """
 
 import argparse
-import http.client
+import json
 import os
 import shutil
 import sys
 import tempfile
-import threading
-import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,23 +24,20 @@ ROOT = HERE.parent
 # would shadow the `reservations` app: put the repository there instead.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
+from bench._hospital import CUSTOMER_PETS, seed, seed_thread  # noqa: E402
+from bench._pages import page_weight, run  # noqa: E402
 from bench._server import (  # noqa: E402
     empty_redis,
-    fetch,
     percentiles,
     production_environment,
-    session_cookie,
+    session_key,
     start_daphne,
     stop_daphne,
     throwaway_database,
 )
 
-OWNERS = 50
-# The benchmark's customer owns this many pets: a busy owner (a breeder, a
-# shelter), the worst realistic case for "My pets".
-CUSTOMER_PETS = 20
-TODAY_VISITS = 40  # ongoing visits in today's queue, if today has the places
-FUTURE_VISITS = 60  # requested or confirmed, in the next days
+# The page measured at several loads and over several processes.
+LOADED_PAGE = "my pets"
 
 
 def main():
@@ -53,17 +47,32 @@ def main():
     parser.add_argument("--visits", type=int, default=1000)
     parser.add_argument("--pets", type=int, default=200)
     parser.add_argument(
+        "--levels",
+        default="1,8,32",
+        help="requests in flight at which /healthz and My pets are measured "
+        "again (comma-separated; empty: none)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="with more than 1, /healthz and My pets again over this many "
+        "daphne processes (the client spreads its connections over them)",
+    )
+    parser.add_argument(
         "--redis",
         default="",
         help="an empty Redis database for the cache, as in production (emptied "
         "at the end); without it, the in-process cache",
     )
+    parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (and log)"
     )
     args = parser.parse_args()
     if args.pets < CUSTOMER_PETS or args.visits < args.pets:
         parser.error(f"need at least {CUSTOMER_PETS} pets and one visit per pet")
+    levels = [int(level) for level in args.levels.split(",") if level.strip()]
     redis = None
     if args.redis:
         redis = empty_redis(args.redis)
@@ -73,34 +82,71 @@ def main():
         workdir, os.environ.get("DATABASE_URL", "")
     )
     production_environment(workdir, database_url, redis_url=args.redis or None)
-    daphne = None
+    daphnes = []
+    figures = {}
     try:
         print(f"Preparing {database_url} ...", flush=True)
-        pages, cookies, queries = prepare(visits=args.visits, pets=args.pets)
+        pages, headers = prepare(visits=args.visits, pets=args.pets)
         daphne, base = start_daphne(workdir)
+        daphnes.append(daphne)
         print(
             f"daphne on {base}; {args.requests} requests per page, "
             f"{args.concurrency} at a time\n",
             flush=True,
         )
-        results = []
-        for name, path, who in pages:
-            headers = {"Cookie": cookies[who]} if who else {}
-            # Warm up: templates compile and caches fill on the first requests.
-            run(base, path, headers, requests=args.concurrency * 2, threads=1)
-            results.append(
-                (name, path)
-                + run(
-                    base,
-                    path,
-                    headers,
-                    requests=args.requests,
-                    threads=args.concurrency,
-                )
+        figures["pages"] = []
+        for name, path, who, queries in pages:
+            row = measure([base], path, headers[who], args.concurrency, args, daphne)
+            figures["pages"].append(
+                {"page": name, "path": path, "queries": queries, **row}
             )
-        report(results, queries)
+        report(figures["pages"])
+        by_name = {row["page"]: row for row in figures["pages"]}
+        loaded = [by_name["health"], by_name[LOADED_PAGE]]
+        figures["levels"] = [
+            [
+                measure(
+                    [base],
+                    row["path"],
+                    headers[who_of(pages, row)],
+                    level,
+                    args,
+                    daphne,
+                )
+                for row in loaded
+            ]
+            for level in levels
+        ]
+        report_levels(levels, figures["levels"])
+        figures["weight"] = page_weight(
+            base, by_name[LOADED_PAGE]["path"], headers["customer"]
+        )
+        report_weight(figures["weight"])
+        if args.processes > 1:
+            stop_daphne(daphnes.pop())
+            started = [start_daphne(workdir) for _ in range(args.processes)]
+            daphnes.extend(d for d, _ in started)
+            bases = [b for _, b in started]
+            figures["processes"] = {
+                "n": args.processes,
+                "one": [by_name["health"], by_name[LOADED_PAGE]],
+                "many": [
+                    measure(
+                        bases,
+                        row["path"],
+                        headers[who_of(pages, row)],
+                        args.concurrency,
+                        args,
+                        *daphnes,
+                    )
+                    for row in loaded
+                ],
+            }
+            report_processes(figures["processes"], args.concurrency)
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=1, default=str))
     finally:
-        if daphne:
+        for daphne in daphnes:
             stop_daphne(daphne)
         drop_database()
         if redis is not None:
@@ -111,8 +157,37 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+def who_of(pages, row):
+    return next(who for name, path, who, _ in pages if path == row["path"])
+
+
+def measure(bases, path, headers, threads, args, *processes):
+    """Warm up (templates compile and caches fill), then time a page."""
+    run(bases, path, headers, requests=threads * 2 * len(bases), threads=threads)
+    statuses, rate, latencies, threads_seen = run(
+        bases,
+        path,
+        headers,
+        requests=max(args.requests, threads * 4),
+        threads=threads,
+        pids=[p.pid for p in processes],
+    )
+    p50, p95, p99 = percentiles(latencies)
+    return {
+        "path": path,
+        "in_flight": threads,
+        "statuses": {str(code): n for code, n in statuses.items()},
+        "rate": rate,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "daphne_threads": threads_seen,
+    }
+
+
 def prepare(*, visits, pets):
-    """Migrate, collect static files and seed; return the pages and cookies."""
+    """Migrate, collect static files and seed; return the pages, each with
+    its SQL queries, and the request headers of each visitor."""
     import django
 
     django.setup()
@@ -122,21 +197,38 @@ def prepare(*, visits, pets):
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     doctor, customer, visit = seed(visits=visits, pets=pets)
+    thread = seed_thread(customer=customer, doctor=doctor)
     admin = "/" + settings.DJANGO_ADMIN_URL
     pages = [
         ("health", "/healthz", None),
+        ("home", "/", "customer"),
         ("my pets", "/pets/", "customer"),
+        ("my visits", "/reservations/", "customer"),
         ("visit page", f"/reservations/{visit.pk}/", "customer"),
-        ("changelist", f"{admin}reservations/reservation/", "doctor"),
+        ("booking", "/reservations/new/", "customer"),
+        ("thread", f"/consultation/{thread.pk}/", "customer"),
+        ("api pets", "/api/v1/pets/", "app"),
+        ("api visits", "/api/v1/visits/", "app"),
+        ("visits admin", f"{admin}reservations/reservation/", "doctor"),
         ("queue", f"{admin}reservations/reservation/queue/", "doctor"),
+        ("pets admin", f"{admin}pets/pet/", "doctor"),
+        ("users admin", f"{admin}accounts/user/", "doctor"),
     ]
-    users = {"customer": customer, "doctor": doctor}
-    cookies = {who: session_cookie(user) for who, user in users.items()}
-    queries = {path: count_queries(path, users.get(who)) for _, path, who in pages}
-    return pages, cookies, queries
+    cookie = settings.SESSION_COOKIE_NAME
+    headers = {
+        None: {},
+        "customer": {"Cookie": f"{cookie}={session_key(customer)}"},
+        "doctor": {"Cookie": f"{cookie}={session_key(doctor)}"},
+        # allauth's headless session token is a session's key.
+        "app": {"X-Session-Token": session_key(customer)},
+    }
+    return [
+        (name, path, who, count_queries(path, headers[who]))
+        for name, path, who in pages
+    ], headers
 
 
-def count_queries(path, user):
+def count_queries(path, headers):
     """SQL queries of one request, in this process (the second of two, so
     that per-process caches such as content types are warm)."""
     from django.db import connection
@@ -147,212 +239,64 @@ def count_queries(path, user):
         raise_request_exception=False,
         HTTP_HOST="127.0.0.1",
         HTTP_X_FORWARDED_PROTO="https",
+        headers=headers,
     )
-    if user:
-        client.force_login(user)
     client.get(path)
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
     return len(queries)
 
 
-def seed(*, visits, pets):
-    """A hospital in bulk: owners, pets, and visits past, today and to come.
-
-    Every pet has at most one ongoing visit and no slot holds more visits
-    than its capacity, as the database requires; the rest are finished or
-    cancelled visits in the past. One event per change, like the services.
-    """
-    import datetime
-    from itertools import cycle
-
-    from django.contrib.auth.hashers import make_password
-    from django.utils import timezone
-
-    from accounts.models import User
-    from accounts.services import user_create_verified, user_promote_to_doctor
-    from pets.models import Pet, Species
-    from reservations.models import (
-        ClinicSettings,
-        Reservation,
-        ReservationEvent,
-        Slot,
-        State,
-        Triage,
-    )
-    from reservations.slots import slot_times
-    from reservations.visit_types import VisitType
-
-    capacity = ClinicSettings.current().doctors_on_duty
-    today = timezone.localdate()
-    doctor = user_create_verified(
-        username="bench_doctor", email="doctor@bench.example", password=None
-    )
-    user_promote_to_doctor(user=doctor)
-    customer = user_create_verified(
-        username="bench_customer", email="customer@bench.example", password=None
-    )
-    unusable = make_password(None)
-    owners = [customer] + User.objects.bulk_create(
-        User(username=f"owner{i}", email=f"owner{i}@bench.example", password=unusable)
-        for i in range(1, OWNERS)
-    )
-    # The customer's pets first, then the others' in turn.
-    pet_owners = [customer] * CUSTOMER_PETS + [
-        owners[1 + i % (OWNERS - 1)] for i in range(pets - CUSTOMER_PETS)
-    ]
-    species = cycle(Species.values)
-    all_pets = Pet.objects.bulk_create(
-        Pet(
-            owner=owner,
-            name=f"Pet {i}",
-            species=next(species),
-            birth_date=today - datetime.timedelta(days=400 + i),
-        )
-        for i, owner in enumerate(pet_owners)
-    )
-
-    def places(days):
-        """Each slot start of these days, once per place."""
-        for day in days:
-            for starts_at in slot_times(day):
-                yield from [starts_at] * capacity
-
-    today_places = list(places([today]))[: min(TODAY_VISITS, pets)]
-    future_places = places(today + datetime.timedelta(days=d) for d in range(1, 60))
-    past_places = places(today - datetime.timedelta(days=d) for d in range(1, 3650))
-    ongoing = [
-        State.REQUESTED,
-        State.CONFIRMED,
-        State.CHECKED_IN,
-        State.IN_TREATMENT,
-        State.READY_FOR_RELEASE,
-    ]
-    bands = cycle(
-        [Triage.EMERGENCY, Triage.STANDARD, Triage.STANDARD, Triage.UNTRIAGED]
-    )
-    plan = []  # (pet, starts_at, state, triage)
-    for i, starts_at in enumerate(today_places):
-        plan.append((all_pets[i], starts_at, ongoing[i % 5], next(bands)))
-    # One ongoing visit per pet: the future ones go to pets not in today's queue.
-    for i in range(len(today_places), min(len(today_places) + FUTURE_VISITS, pets)):
-        state = State.REQUESTED if i % 2 else State.CONFIRMED
-        triage = Triage.UNTRIAGED if i % 2 else Triage.STANDARD
-        plan.append((all_pets[i], next(future_places), state, triage))
-    for i in range(visits - len(plan)):
-        state = State.CANCELLED if i % 10 == 0 else State.FINISHED
-        plan.append((all_pets[i % pets], next(past_places), state, Triage.STANDARD))
-
-    slots = Slot.objects.bulk_create(
-        Slot(starts_at=starts_at, capacity=capacity, booked=booked)
-        for starts_at, booked in Counter(
-            starts_at for _, starts_at, state, _ in plan if state != State.CANCELLED
-        ).items()
-    )
-    by_time = {slot.starts_at: slot for slot in slots}
-    for starts_at in {starts_at for _, starts_at, _, _ in plan} - set(by_time):
-        # A slot that holds only cancelled visits keeps all its places.
-        by_time[starts_at] = Slot.objects.create(starts_at=starts_at, capacity=capacity)
-    visit_type = VisitType.default()  # every visit has a type (one slot long)
-    created = Reservation.objects.bulk_create(
-        Reservation(
-            pet=pet,
-            visit_type=visit_type,
-            slot=by_time[starts_at],
-            symptoms="Limping on the left front leg since Monday; eats normally.",
-            state=state,
-            triage=triage,
-            queue_position=position,
-            cancel_reason="Feeling better." if state == State.CANCELLED else "",
-        )
-        for position, (pet, starts_at, state, triage) in enumerate(plan, start=1)
-    )
-    events = []
-    for visit in created:
-        events.append(
-            ReservationEvent(
-                reservation=visit,
-                kind=ReservationEvent.Kind.CREATED,
-                actor=visit.pet.owner,
-                to_value=State.REQUESTED,
-            )
-        )
-        if visit.triage != Triage.UNTRIAGED:
-            events.append(
-                ReservationEvent(
-                    reservation=visit,
-                    kind=ReservationEvent.Kind.TRIAGE,
-                    actor=doctor,
-                    from_value=Triage.UNTRIAGED,
-                    to_value=visit.triage,
-                )
-            )
-        if visit.state != State.REQUESTED:
-            events.append(
-                ReservationEvent(
-                    reservation=visit,
-                    kind=ReservationEvent.Kind.STATE,
-                    actor=doctor,
-                    from_value=State.REQUESTED,
-                    to_value=visit.state,
-                    note="All well.",
-                )
-            )
-    ReservationEvent.objects.bulk_create(events)
-    print(
-        f"Seeded {len(all_pets)} pets of {OWNERS} owners, {len(created)} visits "
-        f"({len(today_places)} today), {len(events)} events.",
-        flush=True,
-    )
-    # The customer's visit in today's queue, with a few events to show.
-    visit = next(v for v in created if v.pet.owner_id == customer.pk and v.is_ongoing)
-    return doctor, customer, visit
-
-
-def run(base, path, headers, *, requests, threads):
-    """Fire `requests` GETs from `threads` keep-alive connections.
-
-    Returns (status counts, requests per second, latencies in ms).
-    """
-    local = threading.local()
-
-    def one(_):
-        if not hasattr(local, "connection"):
-            local.connection = http.client.HTTPConnection(base, timeout=30)
-        started = time.perf_counter()
-        try:
-            status = fetch(local.connection, path, headers)
-        except (OSError, http.client.HTTPException) as error:
-            local.connection.close()  # reconnects on the next request
-            status = type(error).__name__
-        return status, (time.perf_counter() - started) * 1000
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        outcomes = list(pool.map(one, range(requests)))
-    elapsed = time.perf_counter() - started
-    statuses = Counter(status for status, _ in outcomes)
-    return statuses, requests / elapsed, [ms for _, ms in outcomes]
-
-
-def report(results, queries):
-    health_p50 = percentiles(results[0][4])[0]
+def report(rows):
+    health = rows[0]
     header = (
-        f"{'page':<11} {'path':<40} {'status':<14} {'req/s':>7} "
-        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'p50 ×health':>11} "
-        f"{'queries':>7}"
+        f"{'page':<12} {'path':<40} {'status':<14} {'req/s':>7} {'×health':>7} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'threads':>7} {'queries':>7}"
     )
     print(header)
     print("-" * len(header))
-    for name, path, statuses, rate, latencies in results:
-        p50, p95, p99 = percentiles(latencies)
-        status = " ".join(
-            f"{code}×{n}" for code, n in sorted(statuses.items(), key=str)
-        )
+    for row in rows:
+        status = " ".join(f"{code}×{n}" for code, n in sorted(row["statuses"].items()))
         print(
-            f"{name:<11} {path:<40} {status:<14} {rate:>7.0f} "
-            f"{p50:>7.1f} {p95:>7.1f} {p99:>7.1f} {p50 / health_p50:>11.1f} "
-            f"{queries[path]:>7}"
+            f"{row['page']:<12} {row['path'][:40]:<40} {status:<14} "
+            f"{row['rate']:>7.0f} {row['rate'] / health['rate']:>7.3f} "
+            f"{row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f} "
+            f"{row['daphne_threads']:>7} {row['queries']:>7}"
+        )
+
+
+def report_levels(levels, rows):
+    print(
+        f"\n{'in flight':>9} {'/healthz req/s':>14} {LOADED_PAGE + ' req/s':>13} "
+        f"{'×health':>7} {'p50 ms':>7} {'threads':>7} {'statuses':<20}"
+    )
+    for level, (health, page) in zip(levels, rows, strict=True):
+        status = " ".join(f"{c}×{n}" for c, n in sorted(page["statuses"].items()))
+        print(
+            f"{level:>9} {health['rate']:>14.0f} {page['rate']:>13.0f} "
+            f"{page['rate'] / health['rate']:>7.3f} {page['p50']:>7.1f} "
+            f"{page['daphne_threads']:>7} {status:<20}"
+        )
+
+
+def report_weight(weight):
+    print(
+        f"\n{LOADED_PAGE}'s weight: HTML {weight['html']:,} bytes "
+        f"({weight['html_gzip']:,} gzipped), {weight['files']} style sheets and "
+        f"scripts {weight['assets']:,} bytes as sent "
+        f"({weight['assets_raw']:,} uncompressed; all compressed: "
+        f"{weight['compressed']}); total {weight['total']:,} bytes. "
+        f"Static Cache-Control: {', '.join(weight['cache_control'])}"
+    )
+
+
+def report_processes(figures, in_flight):
+    print(f"\n{figures['n']} daphne processes against 1, {in_flight} in flight:")
+    for one, many in zip(figures["one"], figures["many"], strict=True):
+        print(
+            f"  {one['path']:<10} 1 process {one['rate']:>5.0f} req/s, "
+            f"{figures['n']}: {many['rate']:>5.0f} req/s "
+            f"({many['rate'] / one['rate']:.2f}×)"
         )
 
 
