@@ -43,6 +43,10 @@ ATTACHMENTS_ERROR = (
     "attachments are files given as (filename, content, mimetype), "
     f"{MAX_ATTACHMENT_BYTES // 1024} KB in all at most; send a link instead."
 )
+ATTACHMENT_HEADER_ERROR = (
+    "An attachment's filename and mimetype must be text without line breaks "
+    "or other control characters (core/mail.py): they become MIME headers."
+)
 
 
 class QueuedEmailBackend(BaseEmailBackend):
@@ -100,6 +104,13 @@ def _attachments_to_data(attachments) -> list[dict]:
         if not isinstance(attachment, tuple) or len(attachment) != 3:
             raise ValueError(ATTACHMENTS_ERROR)  # a MIME part, made by hand
         filename, content, mimetype = attachment
+        # Both end up in the part's headers: a line break would add headers
+        # of the caller's choosing, and the worker's send would then fail
+        # (BadHeaderError) at every attempt. Refused here, where the caller
+        # sees it.
+        for value in (filename, mimetype):
+            if value is not None and not _header_safe(value):
+                raise ValueError(ATTACHMENT_HEADER_ERROR)
         if isinstance(content, str):
             size += len(content.encode())
             part = {"text": content}
@@ -112,6 +123,15 @@ def _attachments_to_data(attachments) -> list[dict]:
             raise ValueError(ATTACHMENTS_ERROR)
         stored.append({"filename": filename, "mimetype": mimetype, **part})
     return stored
+
+
+def _header_safe(value) -> bool:
+    """Text with no control character (C0, DEL, C1, line or paragraph
+    separators): what may go into a header parameter."""
+    return isinstance(value, str) and not any(
+        ord(char) < 32 or 127 <= ord(char) < 160 or char in "\u2028\u2029"
+        for char in value
+    )
 
 
 def _attachment_from_data(part: dict) -> tuple:

@@ -218,6 +218,32 @@ def test_an_attachment_the_queue_cannot_keep_is_refused_loudly(
     assert not DBTaskResult.objects.exists()
 
 
+@pytest.mark.parametrize("fail_silently", [False, True])
+@pytest.mark.parametrize(
+    "attachment",
+    [
+        ("a.txt\r\nBcc: evil@example.com\r\nX-Injected: 1", "hi", "text/plain"),
+        ("a.txt\nX-Injected: 1", "hi", "text/plain"),
+        ("a\x00.txt", "hi", "text/plain"),
+        ("a.ics", "hi", "text/calendar; method=REQUEST\r\nX-Injected: 1"),
+        ("a.ics", "hi", "text/calendar\u2028X-Injected: 1"),
+    ],
+    ids=["filename-crlf", "filename-lf", "filename-nul", "mimetype-crlf", "u2028"],
+)
+def test_a_line_break_in_an_attachment_header_is_refused_when_queued(
+    fail_silently, attachment
+):
+    # The worker would fail at every attempt (BadHeaderError) and drop it:
+    # the caller hears of it instead, and nothing is queued.
+    message = _message()
+    message.attach(*attachment)
+
+    with pytest.raises(ValueError, match="line breaks"):
+        message.send(fail_silently=fail_silently)
+
+    assert not DBTaskResult.objects.exists()
+
+
 def test_a_message_without_recipients_is_not_queued():
     assert EmailMessage("Hello", "Body", to=[]).send() == 0
     assert not DBTaskResult.objects.exists()
