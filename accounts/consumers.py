@@ -8,12 +8,10 @@ only if its browser still has a valid session.
 
 from types import SimpleNamespace
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 
 from core.consumers import LiveSocketConsumer
 from core.presence import CUSTOMER, DOCTOR, FRONT_DESK
-from core.sockets import CLOSE_NOT_SIGNED_IN
 
 from .models import Notification
 from .notifications import notification_group
@@ -34,14 +32,14 @@ class UserSocketConsumer(LiveSocketConsumer):
     notification group, and they count online as a doctor or a customer
     (the front desk's only watch the counts)."""
 
-    async def connect(self):
+    def held(self, user):
         # The pages of a staff session that has not passed its second factor
         # are held (accounts.second_factor); its sockets are refused too.
-        if settings.MFA_REQUIRED_FOR_STAFF and await _held(self.scope):
-            await self.accept()
-            await self.close(code=CLOSE_NOT_SIGNED_IN)
-            return
-        await super().connect()
+        # Sync: in the connect's one database trip.
+        if not settings.MFA_REQUIRED_FOR_STAFF:
+            return False
+        request = SimpleNamespace(user=user, session=self.scope["session"])
+        return not session_passed_second_factor(request) and is_staff_account(user)
 
     def user_group(self, user_id):
         return notification_group(user_id)
@@ -54,8 +52,9 @@ class NotificationConsumer(UserSocketConsumer):
     """Also the socket that counts a signed-in user as online (core.presence):
     every page of the site opens it."""
 
-    async def greet(self, user):
-        await self.send_json({"type": "unread", "unread": await _unread(user)})
+    def greetings(self, user):
+        unread = Notification.objects.for_user(user).unread().count()
+        return [{"type": "unread", "unread": unread}]
 
     async def notification_new(self, event):
         # The event as pushed (accounts.notifications: id, text, url, unread
@@ -66,17 +65,3 @@ class NotificationConsumer(UserSocketConsumer):
         # Some were read elsewhere (a thread, a visit page, "mark all"): the
         # bell follows.
         await self.send_json({"type": "unread", "unread": event["unread"]})
-
-
-@database_sync_to_async
-def _unread(user):
-    return Notification.objects.for_user(user).unread().count()
-
-
-@database_sync_to_async
-def _held(scope):
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return False  # refused as anonymous by the connect
-    request = SimpleNamespace(user=user, session=scope["session"])
-    return not session_passed_second_factor(request) and is_staff_account(user)

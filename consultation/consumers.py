@@ -26,7 +26,7 @@ import json
 import logging
 import time
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.consumers import UserSocketConsumer
 from accounts.roles import is_doctor
+from core.consumers import socket_database
 from core.sockets import CLOSE_NOT_MEMBER
 
 from . import services
@@ -63,9 +64,10 @@ FRAME_FAILED_ERROR = _("Something went wrong on our side. Try again in a moment.
 
 
 class ConsultationConsumer(UserSocketConsumer):
-    async def admit(self, user):
+    def admit(self, user):
+        # Sync: in the connect's one database trip (core.consumers).
         self.thread_id = self.scope["url_route"]["kwargs"]["pk"]
-        thread = await _visible_thread(user, self.thread_id)
+        thread = _thread_for(user, self.thread_id)
         if thread is None:
             return CLOSE_NOT_MEMBER
         self.thread_customer_id = thread.customer_id
@@ -196,11 +198,6 @@ def _frames_of_payloads(payloads):
     }
 
 
-@database_sync_to_async
-def _visible_thread(user, pk):
-    return _thread_for(user, pk)
-
-
 def _thread_for(user, pk):
     if not user.is_authenticated or not user.is_active:
         return None
@@ -208,11 +205,18 @@ def _thread_for(user, pk):
 
 
 async def _message_allowed(user_id):
-    """At most MESSAGES_PER_SECOND per user and second, over all processes."""
+    """At most MESSAGES_PER_SECOND per user and second, over all processes.
+    The cache's own async methods (aadd, aincr) each hop through the thread
+    every socket shares: one call, off it, instead (the cache, not the
+    database)."""
+    return await sync_to_async(_count_message, thread_sensitive=False)(user_id)
+
+
+def _count_message(user_id):
     key = f"consultation-rate:{user_id}:{_current_second()}"
-    await cache.aadd(key, 0, timeout=5)
+    cache.add(key, 0, timeout=5)
     try:
-        return await cache.aincr(key) <= MESSAGES_PER_SECOND
+        return cache.incr(key) <= MESSAGES_PER_SECOND
     except ValueError:  # expired between add and incr: a new second
         return True
 
@@ -221,13 +225,17 @@ def _current_second():
     return int(time.time())
 
 
-@database_sync_to_async
+# The chat's database work runs on the sockets' own threads, not the one
+# every socket shares (core.consumers.socket_database): the message's
+# transaction, its notification and the push after the commit (which reads
+# the message and builds its frames) included.
+@socket_database
 def _post(thread_id, user, text, urgent):
     thread = Thread.objects.get(pk=thread_id)
     return services.message_post(thread=thread, sender=user, text=text, urgent=urgent)
 
 
-@database_sync_to_async
+@socket_database
 def _mark_read(thread_id, user, up_to):
     thread = Thread.objects.get(pk=thread_id)
     services.thread_mark_read(thread=thread, user=user, up_to=up_to)

@@ -10,17 +10,23 @@ The consumers built on it keep only their own frames.
 """
 
 import asyncio
+import functools
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
 from types import SimpleNamespace
 
+from channels.auth import AuthMiddleware, UserLazyObject, get_user
 from channels.consumer import get_handler_name
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib import auth
+from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
+from django.utils.functional import empty
 
 from .presence import PresenceMixin, group_discard_quietly
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
@@ -42,6 +48,40 @@ logger = logging.getLogger("healingpaws.sockets")
 # thread query), +30% CPU and 2.6 times the echo's.
 ACCESS_RECHECK_SECONDS = 5.0
 
+# The sockets' database work (the connect's one trip, the checks at frames,
+# pushes and heartbeats, the chat's posts and read marks) runs on these few
+# threads of its own, not on the one thread that asgiref's sync_to_async
+# shares with every other socket and handler: there a chat post queued behind
+# 200 connects and access checks (issue 14). Each call closes its connection
+# as it ends (database_sync_to_async does, and with CONN_MAX_AGE 0 it goes
+# back to the pool), so these threads hold no connection between calls. Two:
+# two cores, and the HTTP side may take all but one of the pool's connections
+# (WEB_CONCURRENCY_LIMIT).
+SOCKET_DATABASE_THREADS = 2
+_socket_database = ThreadPoolExecutor(
+    SOCKET_DATABASE_THREADS, thread_name_prefix="socket-database"
+)
+
+
+def socket_database(func):
+    """database_sync_to_async on the sockets' own threads (above). The
+    function closes what it leaves open itself, from inside the call: on
+    these threads Channels' own clean-up around it missed the call's
+    connection (asgiref runs the call in a copy of the caller's context),
+    which stayed open, and PostgreSQL's test database was left "in use"."""
+
+    @functools.wraps(func)
+    def closing(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return database_sync_to_async(
+        closing, thread_sensitive=False, executor=_socket_database
+    )
+
 
 class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     """The base of the site's sockets (notifications, chat, dashboard).
@@ -49,11 +89,13 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     A consumer says whose pages it serves and what they hear:
     - user_group(user_id): the group of the user's own pages (session.end);
     - presence_role_of(user): the role the user counts in (PresenceMixin);
-    - admit(user): None, or the code to refuse a signed-in user with;
+    - held(user): whether a signed-in user's session is held (second factor);
+    - admit(user): None, or the code to refuse a signed-in user with (sync:
+      runs in the connect's one database trip, with what it reads);
     - refusal_for(user): what it needs of the user besides being signed in,
       asked again before pushes, at frames and at heartbeats;
     - more_groups(): the groups it joins besides the user's;
-    - greet(user): the frames it sends first;
+    - greetings(user): the frames it sends first (sync, in the same trip);
     - receive_frame(text): a frame from the page (by default dropped unread).
 
     The groups it joins and its presence are left however it ends. Channels
@@ -80,16 +122,10 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     # Channels' own dispatch() runs close_old_connections() through
     # sync_to_async before every handler: a hop through the one thread that
     # runs every socket's database work, for each of the 200 sockets a chat
-    # message reaches (12-18% of daphne's samples, issue 14). The events of
-    # the channel layer (pushes, presence counts, session.end) touch no
-    # database but through database_sync_to_async, which closes stale
-    # connections itself; so only the handlers of the page's own events
-    # (which do the reads and writes of a connect or a frame) are preceded
-    # by it, as Channels would.
-    database_handlers = frozenset(
-        {"websocket_connect", "websocket_receive", "websocket_disconnect"}
-    )
-
+    # message reaches (12-18% of daphne's samples, issue 14). Here no handler
+    # touches the database but through database_sync_to_async (its
+    # socket_database form), which closes stale connections before and after
+    # the call itself; so no handler is preceded by it.
     async def dispatch(self, message):
         name = get_handler_name(message)
         handler = getattr(self, name, None)
@@ -101,17 +137,16 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
                 "%s: no handler for %s", type(self).__name__, message["type"]
             )
             return
-        if name in self.database_handlers:
-            await aclose_old_connections()
         await handler(message)
 
     # --- connect and close
 
     async def connect(self):
-        user = self.scope.get("user")
-        refusal = CLOSE_NOT_SIGNED_IN
-        if user is not None and user.is_authenticated and user.is_active:
-            refusal = await self.admit(user)
+        # One trip to the database for the whole connect (issue 14: it was
+        # four or five through the shared thread): who the session belongs
+        # to, held or not, what the socket needs of them, their presence
+        # role and the greeting.
+        user, refusal = await socket_database(self.admission)()
         if refusal is not None:
             # Accepted, then closed: the page sees the code (refused before
             # the handshake it would only see 1006 and keep retrying).
@@ -121,19 +156,39 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         self.user = user
         await self.join(self.user_group(user.pk), *self.more_groups())
         await self.accept()
-        await self.greet(user)
-        await self.presence_start(user)
+        for frame in self.greeting_frames:
+            await self.send_json(frame)
+        await self.presence_start(user, self.connect_role)
 
-    async def admit(self, user) -> int | None:
+    def admission(self):
+        """(user, None) to let the socket in, (user, code) to refuse it; sync,
+        the connect's one database trip. Also reads the user's presence role
+        and greeting frames for the connect."""
+        user = resolved_user(self.scope)
+        if not (user.is_authenticated and user.is_active) or self.held(user):
+            return user, CLOSE_NOT_SIGNED_IN
+        refusal = self.admit(user)
+        if refusal is None:
+            self.connect_role = self.presence_role_of(user)
+            self.greeting_frames = self.greetings(user)
+        return user, refusal
+
+    def held(self, user) -> bool:
+        """Whether the signed-in user's session may not use sockets yet."""
+        return False
+
+    def admit(self, user) -> int | None:
         """None to let a signed-in user in, or the code to close with; the
-        place to read what the socket needs (sync work: in a helper)."""
-        return await database_sync_to_async(self.refusal_for)(user)
+        place to read what the socket needs (sync: runs in the connect's
+        database trip)."""
+        return self.refusal_for(user)
 
     def more_groups(self) -> tuple[str, ...]:
         return ()
 
-    async def greet(self, user) -> None:
-        pass
+    def greetings(self, user) -> list[dict]:
+        """The frames sent first, read in the connect's trip (sync)."""
+        return []
 
     async def join(self, *groups: str) -> None:
         # Recorded before the add: a failed add is discarded on the way out.
@@ -178,7 +233,7 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     async def current_user(self):
         """At a frame: the user the socket's session belongs to now, if they
         may still use the socket; else None, and the socket closes."""
-        user, refusal = await database_sync_to_async(self._checked_user)()
+        user, refusal = await socket_database(self._checked_user)()
         return user if await self.access_confirmed(refusal) else None
 
     # --- from the channel layer
@@ -240,7 +295,7 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         """None while the socket's session is still its user's, signed in
         and active, and refusal_for() has nothing against them; else the
         code to close the socket with."""
-        _user, refusal = await database_sync_to_async(self._checked_user)()
+        _user, refusal = await socket_database(self._checked_user)()
         return refusal
 
     async def presence_still_valid(self):
@@ -280,3 +335,25 @@ def session_user(scope):
         scope["session"].session_key
     )
     return auth.get_user(SimpleNamespace(session=session))
+
+
+def resolved_user(scope):
+    """The user of the socket's session, read now if the auth middleware
+    left it for the connect's trip (DeferredAuthMiddleware); sync."""
+    user = scope.get("user")
+    if isinstance(user, UserLazyObject) and user._wrapped is empty:
+        user._wrapped = get_user.func(scope)
+    return user
+
+
+class DeferredAuthMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware without its own database trip: scope["user"]
+    stays lazy until the consumer's connect reads it with the rest of what it
+    needs (LiveSocketConsumer.admission, resolved_user)."""
+
+    async def resolve_scope(self, scope):
+        pass
+
+
+def DeferredAuthMiddlewareStack(inner):  # noqa: N802 (as Channels' stack)
+    return CookieMiddleware(SessionMiddleware(DeferredAuthMiddleware(inner)))

@@ -25,7 +25,6 @@ import weakref
 
 import redis
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -333,8 +332,9 @@ class PresenceMixin:
         """DOCTOR, CUSTOMER or FRONT_DESK (sync: may query)."""
         raise NotImplementedError
 
-    async def presence_start(self, user):
-        self.presence_role = await database_sync_to_async(self.presence_role_of)(user)
+    async def presence_start(self, user, role):
+        """Count `user` in `role` (presence_role_of(), read by the caller)."""
+        self.presence_role = role
         self.presence_user_id = user.pk
         # From here on presence_stop() undoes whatever part of this has run.
         self.presence_started = True

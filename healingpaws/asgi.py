@@ -11,13 +11,13 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "healingpaws.settings")
 django.setup(set_prefix=False)  # what get_asgi_application() does first
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from accounts.socket_auth import (  # noqa: E402
     SessionTokenAuthMiddleware,
     TokenOrAllowedOrigin,
 )
+from core.consumers import DeferredAuthMiddlewareStack  # noqa: E402
 from healingpaws import server  # noqa: E402
 from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 
@@ -33,8 +33,10 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # The site's cookie, or the app's session token (accounts/socket_auth.py).
+        # The cookie's user is read in the consumer's one database trip of
+        # the connect, not by a trip of the middleware's own (core/consumers.py).
         "websocket": TokenOrAllowedOrigin(
-            AuthMiddlewareStack(
+            DeferredAuthMiddlewareStack(
                 SessionTokenAuthMiddleware(URLRouter(websocket_urlpatterns))
             )
         ),

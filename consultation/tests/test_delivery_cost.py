@@ -1,6 +1,8 @@
 """What one chat message costs daphne per open page (issue 14): no hop
-through the thread that runs every socket's database work, and no JSON built
-per socket. Counted, not timed: bench/chat.py has the figures.
+through the thread that asgiref shares with every socket, and no JSON built
+per socket; what a connect and a post cost: one database trip for the
+connect, and neither on that thread. Counted, not timed: bench/chat.py has
+the figures.
 """
 
 import json
@@ -8,18 +10,21 @@ from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import SyncToAsync, sync_to_async
+from channels.db import DatabaseSyncToAsync
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.tests.sockets import (
     connected,
     doctor_after_a_flush,
     frame_of,
     nothing_but_presence,
+    socket,
 )
 from consultation import realtime, services
 from consultation.consumers import ConsultationConsumer
 from consultation.tests.factories import ThreadFactory
-from core import consumers
+from core.sockets import CLOSE_NOT_SIGNED_IN
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -36,25 +41,31 @@ def thread(customer):
 @pytest.fixture
 def hops(monkeypatch):
     """The names of the functions run through sync_to_async on the thread
-    that the database work of every socket shares, as they happen, and
-    "closes" for Channels' close_old_connections before a handler (tests
-    make it a no-op of another name)."""
+    that asgiref shares with every socket, as they happen."""
     seen = []
     call = SyncToAsync.__call__
 
     async def counted(self, *args, **kwargs):
-        if self._thread_sensitive:  # the shared thread, not the executor's
+        if self._thread_sensitive:  # the shared thread, not an executor's
             seen.append(getattr(self.func, "__name__", repr(self.func)))
         return await call(self, *args, **kwargs)
 
-    close = consumers.aclose_old_connections
-
-    async def counted_close():
-        seen.append("closes")
-        return await close()
-
     monkeypatch.setattr(SyncToAsync, "__call__", counted)
-    monkeypatch.setattr(consumers, "aclose_old_connections", counted_close)
+    return seen
+
+
+@pytest.fixture
+def trips(monkeypatch):
+    """The names of the functions run through database_sync_to_async, on
+    whichever thread: the database trips."""
+    seen = []
+    call = DatabaseSyncToAsync.thread_handler
+
+    def counted(self, loop, *args, **kwargs):
+        seen.append(getattr(self.func, "__name__", repr(self.func)))
+        return call(self, loop, *args, **kwargs)
+
+    monkeypatch.setattr(DatabaseSyncToAsync, "thread_handler", counted)
     return seen
 
 
@@ -125,17 +136,81 @@ async def test_the_frame_is_serialised_once_per_language_not_per_page(
     assert dumped == ["message"] * len(settings.LANGUAGES)
 
 
-async def test_a_frame_from_the_page_still_closes_stale_connections_first(
-    thread, customer, hops
+async def test_a_posted_message_makes_no_hop_through_the_shared_thread(
+    thread, customer, hops, trips
 ):
     (page,) = [(await connected(chat(thread), customer, greetings=1))[0]]
     hops.clear()
+    trips.clear()
 
     await page.send_json_to({"type": "message", "text": "Hello", "client_id": "c1"})
 
     assert (await frame_of(page, "ack"))["client_id"] == "c1"
-    # Before the frame's handler, as Channels does; then the frame's own
-    # work (who is asking, the post), each closing stale connections itself.
-    assert hops[:2] == ["closes", "no_op"]
-    assert "_checked_user" in hops  # who is asking, now
-    assert "_post" in hops
+    assert (await frame_of(page, "message"))["message"]["text"] == "Hello"
+    # Who is asking, now (the session may have ended), then the post with
+    # its push after the commit: on the sockets' own threads. No Channels
+    # close_old_connections before the handler (each trip closes stale
+    # connections itself), no cache hops for the rate limit.
+    assert trips == ["_checked_user", "_post"]
+    assert hops == []
+
+
+@pytest.mark.parametrize("mfa", [False, True])
+async def test_a_connect_is_one_database_trip_off_the_shared_thread(
+    thread, customer, hops, trips, settings, mfa
+):
+    settings.MFA_REQUIRED_FOR_STAFF = mfa
+    doctor = await sync_to_async(doctor_after_a_flush)(username="dr_1")
+    pages = [await socket(chat(thread), user) for user in (customer, doctor)]
+    hops.clear()
+    trips.clear()
+
+    for page in pages:
+        assert (await page.connect())[0]
+    assert (await pages[0].receive_json_from(timeout=2))["type"] == "presence"
+    if mfa:  # the doctor's session has not passed its second factor: held
+        closed = await pages[1].receive_output(timeout=2)
+        assert closed == {"type": "websocket.close", "code": CLOSE_NOT_SIGNED_IN}
+    else:
+        assert (await pages[1].receive_json_from(timeout=2))["type"] == "presence"
+
+    # The user of the session, the second-factor hold (MFA on), the thread,
+    # the presence role: one trip each, none through the shared thread.
+    assert trips == ["admission", "admission"]
+    assert hops == []
+
+
+async def test_the_bell_reads_its_count_in_the_connects_one_trip(customer, hops, trips):
+    page = await socket("/ws/notifications/", customer)
+    hops.clear()
+    trips.clear()
+
+    assert (await page.connect())[0]
+    frames = [await page.receive_json_from(timeout=2) for _ in range(2)]
+
+    assert frames[0] == {"type": "unread", "unread": 0}
+    assert trips == ["admission"]
+    assert hops == []
+
+
+async def test_a_socket_that_missed_a_push_catches_up_from_the_history(
+    thread, customer, client, monkeypatch
+):
+    """Pushes are best effort (a full channel, a Redis blip): the message is
+    stored before it is broadcast, and the page asks for what came after the
+    last one it holds when it reconnects."""
+    (page,) = [(await connected(chat(thread), customer, greetings=1))[0]]
+    held = await sync_to_async(services.message_post)(
+        thread=thread, sender=customer, text="Held."
+    )
+    await frame_of(page, "message")
+    monkeypatch.setattr(realtime, "push", lambda *args, **kwargs: None)  # lost
+
+    await page.send_json_to({"type": "message", "text": "Lost", "client_id": "c2"})
+    assert (await frame_of(page, "ack"))["client_id"] == "c2"
+    assert await nothing_but_presence(page, allowed=("presence", "read"))
+
+    await sync_to_async(client.force_login)(customer)
+    url = reverse("consultation:messages", args=[thread.pk])
+    caught = await sync_to_async(client.get)(url, {"after": held.pk})
+    assert [m["text"] for m in caught.json()["messages"]] == ["Lost"]
