@@ -100,8 +100,10 @@ class AccessLog(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # Who, when no account: an integration key's name.
-    actor_name = models.CharField(_("other actor"), max_length=150, blank=True)
+    # Who by name: an integration key's (no account), or the staff member's
+    # as it was when the row was written, so that the row still says who
+    # once their account is deleted.
+    actor_name = models.CharField(_("name as logged"), max_length=150, blank=True)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("customer"),

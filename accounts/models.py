@@ -48,6 +48,12 @@ class User(AbstractUser):
     # Both files are re-encoded by core.images and served by accounts.views.
     avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     avatar_thumbnail = models.ImageField(upload_to="avatars/", blank=True)
+    # Moved on whenever the account joins or leaves a group (any way but a
+    # raw write to the table): a session's remembered "is this staff?" holds
+    # the version it was decided at, and is decided again when it differs
+    # (accounts/second_factor.py). Read with the user's row, as every
+    # request reads it: no query of its own.
+    groups_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
