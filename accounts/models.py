@@ -226,3 +226,6 @@ class AccountClosure(models.Model):
 # The record access log lives in its own module; importing it here makes it
 # one of accounts' models.
 from .access_log import AccessLog  # noqa: E402, F401
+
+# A walk-in account's claim code (accounts/claim_codes.py), one of the models.
+from .claim_codes import ClaimCode  # noqa: E402, F401
