@@ -21,7 +21,13 @@ TOKEN = re.compile(rb"bench-msg-(\d+)")
 ACK = re.compile(rb'"type": "ack", "client_id": "bench-(\d+)"')
 WARMUP = 3  # messages sent first and not counted: the first ones load code
 CONNECTING_AT_ONCE = 20  # daphne's listen backlog is 50
-DRAIN_SECONDS = 10  # after the last send, how long to wait for stragglers
+# After the last send, how long to wait for stragglers. A delivery heard
+# later than LATE_SECONDS after its send counts as late, one never heard
+# within DRAIN_SECONDS as lost: a server that falls behind shows as late
+# (its backlog still arrives), not as lost, which only a layer that drops
+# (a full channel, a subscriber cut off) makes.
+DRAIN_SECONDS = 30
+LATE_SECONDS = 10
 
 
 async def measure(base, name, path, cookies, *, daphne_pid, messages, rate, senders):
@@ -218,6 +224,7 @@ class Run:
             "deliveries/s": len(latencies) / window,
             "messages/s": len(latencies) / len(self.sockets) / window,
             "lost": len(numbers) * len(self.sockets) - len(latencies),
+            "late": sum(1 for ms in latencies if ms > LATE_SECONDS * 1000),
             "frames/delivery": self.frames_measured / max(len(latencies), 1),
             "server ms/msg": self.server_cpu / len(numbers) * 1000,
             "client cpu": self.client_cpu,

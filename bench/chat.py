@@ -191,12 +191,14 @@ def prepare(*, clients):
 def report(rows):
     header = (
         f"{'socket':<6} {'open s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'×echo':>5} {'deliv/s':>7} {'msg/s':>5} {'lost':>5} {'frames':>6} "
+        f"{'×echo':>5} {'deliv/s':>7} {'msg/s':>5} {'lost':>5} {'late':>5} "
+        f"{'frames':>6} "
         f"{'ack p50':>7} {'daphne CPU':>10} {'max':>5} {'client':>6}  errors"
     )
     print(header)
     print(
         f"{'':<6} {'':>6} {'':>7} {'':>7} {'':>7} {'':>5} {'':>7} {'':>5} {'':>5} "
+        f"{'':>5} "
         f"{'/deliv':>6} {'ms':>7} {'ms/msg':>10} {'msg/s':>5} {'CPU':>6}"
     )
     print("-" * len(header))
@@ -216,7 +218,7 @@ def report(rows):
         print(
             f"{row['name']:<6} {row['connect']:>6.1f} {p50:>7.1f} {p95:>7.1f} "
             f"{p99:>7.1f} {p50 / echo_p50:>5.1f} {row['deliveries/s']:>7.0f} "
-            f"{row['messages/s']:>5.1f} {row['lost']:>5} "
+            f"{row['messages/s']:>5.1f} {row['lost']:>5} {row['late']:>5} "
             f"{row['frames/delivery']:>6.2f} {ack:>7} "
             f"{cpu:>10.1f} {ceiling:>5} {row['client cpu']:>6.0%}  {errors or '-'}"
         )
