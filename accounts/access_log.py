@@ -10,12 +10,12 @@ Django writes 90 rows per INSERT there). Called without a request
 (integration keys, workers), the rows are written at once, also with one
 INSERT.
 
-A page redrawing itself after a push (live-regions.js, the X-Live-Refresh
-header: the queue, the Today panel, a pet's record) logs only what the same
-person has not been logged seeing the same way within REDRAW_WINDOW (noted
-in the shared cache): an open queue screen would otherwise log its whole day
-again at every push. The header cannot hide a first look: what the cache
-does not hold is logged, and without the cache everything is.
+A page of REDRAWN_VIEWS redrawing itself after a push (live-regions.js sends
+X-Live-Refresh) logs only what the same person, session and address was not
+logged seeing the same way within REDRAW_WINDOW (noted in the shared cache):
+an open queue would otherwise log its whole day at every push. Elsewhere the
+header (any client can send it) changes nothing, and it never hides a first
+look: what the cache does not hold is logged, without the cache everything.
 
 Customers opening their own things leave no row: only staff accounts
 (is_staff, superusers) and non-user actors (an integration key) are logged.
@@ -73,6 +73,13 @@ MODEL_OF_KIND = {kind: label for label, (kind, _path) in KINDS.items()}
 
 REDRAW_WINDOW = datetime.timedelta(hours=1)
 LIVE_REFRESH_HEADER = "X-Live-Refresh"  # as accounts.sessions
+# (URL name, how) of what a page redrawing itself may leave out: only the
+# pages live-regions.js redraws for staff.
+# (The Today panel is the dashboard's index; a pet's page has its record.)
+REDRAWN_VIEWS = {
+    ("admin:reservations_queue", "list"), ("admin:index", "list"),
+    ("pets:detail", "page"),
+}  # fmt: skip
 
 USER_AGENT_LENGTH = 200
 PATH_LENGTH = 200
@@ -162,6 +169,7 @@ def access_record(
     channel: str | None = None,
     view: str = AccessView.PAGE,
     request: HttpRequest | None = None,
+    once_within_window: bool = False,
 ) -> None:
     """Log that someone opened `objects` (pets, visits, threads, documents).
 
@@ -174,7 +182,8 @@ def access_record(
     - `access_record(user, objects, channel=...)`: a staff account outside
       a request (a worker).
     `view=AccessView.LIST` for the rows of a list. `channel` defaults to the
-    request's: the dashboard, the API, else the site.
+    request's: the dashboard, the API, else the site. `once_within_window`:
+    as a redraw, always (an endpoint a page pages through).
     """
     if isinstance(request_or_actor, HttpRequest) or hasattr(
         request_or_actor,
@@ -188,15 +197,20 @@ def access_record(
     if _is_account(actor):
         if not is_logged_actor(actor):
             return
-        who = {"actor": actor}
+        # The name too: the row says who even once the account is deleted.
+        who = {"actor": actor, "actor_name": actor.name[:150]}
     else:
         who = {"actor_name": str(actor)[:150]}
     rows = _rows(
-        objects,
+        _customer_ids(objects),
         actor_pk=getattr(actor, "pk", None) if "actor" in who else None,
         fields={**who, **_where(request, channel), "view": view},
     )
-    rows = _not_seen_lately(rows, request) if rows else []
+    _write(rows, request, once_within_window)
+
+
+def _write(rows, request, once_within_window=False):
+    rows = _not_seen_lately(rows, request, once_within_window) if rows else []
     if not rows:
         return
     pending = getattr(request, PENDING_ATTRIBUTE, None)
@@ -206,12 +220,12 @@ def access_record(
         pending.extend(rows)
 
 
-def _not_seen_lately(rows, request):
+def _not_seen_lately(rows, request, once_within_window):
     """The rows to write: on a redraw, those not noted within the window;
     every row written is noted."""
-    keys = {_seen_key(row): row for row in rows}
+    keys = {_seen_key(row, request): row for row in rows}
     try:
-        if request is not None and request.headers.get(LIVE_REFRESH_HEADER):
+        if once_within_window or _is_redraw(request, rows[0].view):
             seen = cache.get_many(list(keys))
             keys = {key: row for key, row in keys.items() if key not in seen}
         cache.set_many(dict.fromkeys(keys, 1), timeout=REDRAW_WINDOW.total_seconds())
@@ -220,10 +234,21 @@ def _not_seen_lately(rows, request):
     return list(keys.values())
 
 
-def _seen_key(row) -> str:
+def _is_redraw(request, view) -> bool:
+    if request is None or not request.headers.get(LIVE_REFRESH_HEADER):
+        return False
+    match = getattr(request, "resolver_match", None)
+    return match is not None and (match.view_name, view) in REDRAWN_VIEWS
+
+
+def _seen_key(row, request) -> str:
+    # An account and a key are told apart (user 12 is not the key named
+    # "12"); a look from another device or address is another look.
     # Hashed: a key's name may hold anything (the cache wants no spaces).
-    who = row.actor_id or row.actor_name
-    what = f"{who}|{row.kind}|{row.object_id}|{row.view}|{row.channel}"
+    who = f"u:{row.actor_id}" if row.actor_id else f"k:{row.actor_name}"
+    session = getattr(request, "session", None)
+    where = f"{getattr(session, 'session_key', None)}|{row.ip}"
+    what = f"{who}|{where}|{row.kind}|{row.object_id}|{row.view}|{row.channel}"
     return "accesslog:" + hashlib.sha256(what.encode()).hexdigest()[:32]
 
 
@@ -236,14 +261,12 @@ def _http_request(request):
     return getattr(request, "_request", request)
 
 
-def _rows(objects, *, actor_pk, fields):
-    objects = [obj for obj in objects if obj is not None]
-    customers = _customer_ids(objects)
+def _rows(customers, *, actor_pk, fields):
+    """A row per object of `customers` ({(label, pk): customer id}, each
+    object once however often a page shows it)."""
     now = timezone.now()
     rows = []
-    for obj in objects:
-        label = obj._meta.label_lower
-        customer_id = customers.get((label, obj.pk))
+    for (label, pk), customer_id in customers.items():
         # A doctor opening their own pet is a customer doing so.
         if customer_id is None or customer_id == actor_pk:
             continue
@@ -252,7 +275,7 @@ def _rows(objects, *, actor_pk, fields):
                 at=now,
                 customer_id=customer_id,
                 kind=KINDS[label][0],
-                object_id=obj.pk,
+                object_id=pk,
                 **fields,
             )
         )
@@ -260,8 +283,10 @@ def _rows(objects, *, actor_pk, fields):
 
 
 def _customer_ids(objects) -> dict:
-    """{(model label, pk): customer id}: from the objects' loaded relations
-    (select_related), else one query per model for those not loaded."""
+    """{(model label, pk): customer id}, in the objects' order: from their
+    loaded relations (select_related), else one query per model for those
+    not loaded."""
+    objects = [obj for obj in objects if obj is not None]
     found, missing = {}, defaultdict(list)
     for obj in objects:
         label = obj._meta.label_lower
@@ -279,7 +304,8 @@ def _customer_ids(objects) -> dict:
             "pk", lookup
         ):
             found[(label, pk)] = customer_id
-    return found
+    keys = ((obj._meta.label_lower, obj.pk) for obj in objects)
+    return {key: found[key] for key in keys if key in found}
 
 
 _MISSING = object()
@@ -361,9 +387,6 @@ class AccessLoggedDetailMixin:
         obj = super().get_object(queryset)
         access_record(self.request, [obj])
         return obj
-
-
-# --- retention --------------------------------------------------------------------
 
 
 @task()

@@ -149,6 +149,9 @@ def thread_messages(request, pk):
         history, has_more = thread.messages.after_page(after)
     else:
         history, has_more = thread.messages.history_page(before)
+    # Staff reading the thread this way are logged as opening it, once an
+    # hour at most: its page pages through here.
+    access_record(request, [thread], once_within_window=True)
     return JsonResponse(
         {
             "messages": [message_payload(message) for message in history],

@@ -317,3 +317,68 @@ def test_opening_a_page_again_is_logged_again(doctor_client, pet):
     doctor_client.get(pet.get_absolute_url())
 
     assert len(rows()) == 2
+
+
+def test_the_redraw_header_hides_nothing_on_a_page_that_does_not_redraw(
+    doctor_client, pet
+):
+    url = reverse("admin:pets_pet_change", args=[pet.pk])
+    doctor_client.get(url)
+    doctor_client.get(url, headers=LIVE)
+
+    assert len(rows()) == 2
+
+
+def test_a_redraw_seen_from_another_address_is_another_look(doctor_client, pet):
+    doctor_client.get(pet.get_absolute_url(), REMOTE_ADDR="10.0.0.1")
+    doctor_client.get(pet.get_absolute_url(), REMOTE_ADDR="203.0.113.9", headers=LIVE)
+
+    assert list(AccessLog.objects.order_by("pk").values_list("ip", flat=True)) == [
+        "10.0.0.1",
+        "203.0.113.9",
+    ]
+
+
+def test_an_account_and_a_key_named_as_its_id_are_not_taken_for_each_other(
+    customer, doctor, pet
+):
+    from accounts.access_log import _seen_key
+
+    by_account = AccessLog(actor=doctor, kind="pet", object_id=pet.pk)
+    by_key = AccessLog(actor_name=str(doctor.pk), kind="pet", object_id=pet.pk)
+
+    assert _seen_key(by_account, None) != _seen_key(by_key, None)
+
+
+# --- the consultation's messages (JSON) --------------------------------------------
+
+
+def test_a_doctor_reading_a_threads_messages_logs_the_thread_once_an_hour(
+    doctor_client, doctor, customer, thread
+):
+    url = reverse("consultation:messages", args=[thread.pk])
+    first = doctor_client.get(url)
+    older = doctor_client.get(url, {"before": "999999"})  # paging through
+
+    assert first.status_code == 200
+    assert older.status_code == 200
+    assert rows() == [(doctor.pk, customer.pk, "thread", thread.pk, "page", "site")]
+
+
+def test_a_threads_messages_asked_badly_log_nothing(doctor_client, thread):
+    url = reverse("consultation:messages", args=[thread.pk])
+
+    assert doctor_client.get(url, {"before": "abc"}).status_code == 400
+    assert rows() == []
+
+
+def test_a_customer_reading_their_threads_messages_logs_nothing_and_another_gets_404(
+    client, customer, other_customer, thread
+):
+    url = reverse("consultation:messages", args=[thread.pk])
+    client.force_login(customer)
+    assert client.get(url).status_code == 200
+    client.force_login(other_customer)
+    assert client.get(url).status_code == 404
+
+    assert rows() == []

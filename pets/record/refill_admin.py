@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.access_log_admin import AccessLoggedAdminMixin
 from core.admin_views import DefaultChoiceFilter, ReadOnlyAdminMixin
 
 from . import medications
@@ -35,7 +36,10 @@ class StatusFilter(DefaultChoiceFilter):
 
 
 @admin.register(RefillRequest)
-class RefillRequestAdmin(admin.ModelAdmin):
+class RefillRequestAdmin(AccessLoggedAdminMixin, admin.ModelAdmin):
+    # Its pages show a pet's record (the drug, the owner's note): logged as
+    # the pet's (accounts/access_log_admin.py).
+    access_log_through = "prescription__pet"
     list_display = [
         "urgency",
         "pet_link",
@@ -113,8 +117,10 @@ class RefillRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(CareNotice)
-class CareNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CareNoticeAdmin(AccessLoggedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Which care reminders went out: the answer to "was the owner told?"."""
+
+    access_log_through = "dose__pet"  # the pet's record, as above
 
     list_display = ["sent_on", "owner", "pet", "item", "stage", "next_due"]
     list_filter = ["stage", "sent_on"]
