@@ -87,6 +87,11 @@ def _isolated_settings(settings, tmp_path):
         **settings.TASKS,
         "live": {"BACKEND": "core.background.AfterCommitBackend"},
     }
+    # A staff session comes under the idle rule at its first request, those
+    # of force_login too (accounts/sessions.py): tests that jump the clock
+    # between a staff member's requests would be signed out. The idle
+    # tests set the real timeout (accounts/tests/test_staff_idle.py).
+    settings.STAFF_IDLE_TIMEOUT_SECONDS = 100 * 365 * 24 * 3600
 
 
 @pytest.fixture(autouse=True)

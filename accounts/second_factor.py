@@ -12,20 +12,20 @@ Whether a session passed a second factor is read from the session itself
 (allauth's authentication records, and a mark set when a factor is added in
 it): no query on the pages of a session that did. Whether its account is
 staff's is decided once per session too (STAFF_DECISION_KEY), so that a
-customer's pages cost no query for the rule; a change of the account's
-groups forgets the decision in its signed-in sessions.
+customer's pages cost no query for the rule; the decision holds the
+account's groups_version, which a change of its groups moves on: every
+session of the account (whether allauth has a row of it or not, and one
+that a request in flight saves back) decides again at its next request.
 """
-
-from importlib import import_module
 
 from allauth.account.authentication import get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter, get_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added
 from allauth.mfa.webauthn.views import remove_webauthn
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import F
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.shortcuts import redirect
@@ -51,7 +51,8 @@ TOTP_ISSUER = "Healing Paws"
 # Set in a session when a second factor was added in it (allauth records the
 # factors used to log in, not one just set up).
 SESSION_MARK = "healingpaws_second_factor"
-# In a session: [user id, whether the account is staff's by its groups].
+# In a session: [user id, whether the account is staff's by its groups,
+# the account's groups_version then] (staff_decision).
 STAFF_DECISION_KEY = "healingpaws_staff_account"
 
 SET_UP_MESSAGE = _(
@@ -113,11 +114,17 @@ def is_staff_session(request) -> bool:
     if user.is_staff or user.is_superuser:
         return True
     decided = request.session.get(STAFF_DECISION_KEY)
-    if isinstance(decided, list) and len(decided) == 2 and decided[0] == user.pk:
-        return bool(decided[1])
+    for staff in (True, False):
+        if decided == staff_decision(user, staff):
+            return staff
     staff = is_staff_account(user)
-    request.session[STAFF_DECISION_KEY] = [user.pk, staff]
+    request.session[STAFF_DECISION_KEY] = staff_decision(user, staff)
     return staff
+
+
+def staff_decision(user, staff: bool) -> list:
+    """What a session remembers: valid for this account at these groups."""
+    return [user.pk, staff, user.groups_version]
 
 
 @receiver(
@@ -125,9 +132,9 @@ def is_staff_session(request) -> bool:
 )
 def forget_staff_decisions(sender, instance, action, reverse, pk_set, **kwargs):
     """A user who joins or leaves a group (translators, say) is decided again
-    at the next request of each of their signed-in sessions (allauth keeps a
-    row per session). Any way of changing groups, as for the sockets
-    (accounts/receivers.py)."""
+    at the next request of each of their signed-in sessions: their
+    groups_version moves on. Any way of changing groups but a raw write to
+    the table, as for the sockets (accounts/receivers.py)."""
     if action not in ("post_add", "post_remove", "pre_clear", "post_clear"):
         return
     if not reverse:
@@ -138,14 +145,9 @@ def forget_staff_decisions(sender, instance, action, reverse, pk_set, **kwargs):
         user_ids = set(pk_set or ())
     if not user_ids:
         return
-    engine = import_module(settings.SESSION_ENGINE)
-    keys = UserSession.objects.filter(user_id__in=user_ids).values_list(
-        "session_key", flat=True
-    )
-    for key in keys:
-        session = engine.SessionStore(key)
-        if session.pop(STAFF_DECISION_KEY, None) is not None:
-            session.save()
+    User.objects.filter(pk__in=user_ids).update(groups_version=F("groups_version") + 1)
+    if not reverse:  # the instance a caller holds is current too
+        instance.refresh_from_db(fields=["groups_version"])
 
 
 def session_passed_second_factor(request) -> bool:

@@ -12,9 +12,11 @@ lets a user sign the other ones out (/accounts/sessions/). Here:
   on at most every minute by the person's own requests (not by a page
   redrawing itself on a push), and an expired session is anonymous
   everywhere, its sockets included (they re-read it). A staff session
-  signed in before the rule gets its mark at its next request, and times
-  out from then on (not signed out for it); a sign-in that is not allauth's
-  (none on the site; the tests' force_login) starts no idle rule;
+  without the rule's mark (signed in before the rule, or some other way
+  than allauth's sign-in, or by an account made staff since) gets it at
+  its next request and times out from then on: not signed out for it, its
+  last request being unknown. (The tests raise the timeout, conftest.py,
+  for the sessions of force_login that jump the clock);
 - the browser is named for people ("Chrome on Android"), not shown as its
   raw User-Agent header.
 """
@@ -26,7 +28,6 @@ from allauth.account.signals import user_logged_in
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in as django_user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -35,7 +36,7 @@ from core.consumers import session_tag
 from core.realtime import push_after_commit
 
 from .notifications import notification_group
-from .second_factor import STAFF_DECISION_KEY, is_staff_account
+from .second_factor import STAFF_DECISION_KEY, is_staff_account, staff_decision
 
 LAST_SEEN_EVERY_SECONDS = 5 * 60
 # When this session's row was last told it was seen (a timestamp).
@@ -43,9 +44,6 @@ LAST_SEEN_KEY = "healingpaws_last_seen"
 # In a staff member's session: when its idle expiry was last moved on.
 STAFF_IDLE_KEY = "healingpaws_staff_active"
 STAFF_IDLE_REFRESH_SECONDS = 60
-# In every session signed in since the idle rule: one without it nor
-# STAFF_IDLE_KEY is from before the rule.
-SIGNED_IN_UNDER_RULE_KEY = "healingpaws_idle_rule"
 # Sent by static/js/lib/live-regions.js when a page re-reads itself after a
 # push: not a sign of anybody's activity.
 LIVE_REFRESH_HEADER = "X-Live-Refresh"
@@ -71,19 +69,11 @@ def start_last_seen(sender, request, user, **kwargs):
     staff = is_staff_account(user)
     # Decided once per login: the middlewares ask the session, not the
     # database (second_factor.is_staff_session).
-    request.session[STAFF_DECISION_KEY] = [user.pk, staff]
+    request.session[STAFF_DECISION_KEY] = staff_decision(user, staff)
     if staff:
         # (Set after allauth's "remember me", which the middleware then
         # overrides at the end of this very request.)
         request.session[STAFF_IDLE_KEY] = 0.0
-
-
-@receiver(django_user_logged_in, dispatch_uid="accounts.sessions.under_the_rule")
-def mark_signed_in_under_the_rule(sender, request, user, **kwargs):
-    # Django's login() sends this at every sign-in (allauth's first, then its
-    # own signal above): saved with the session the sign-in writes anyway.
-    if request is not None and hasattr(request, "session"):
-        request.session[SIGNED_IN_UNDER_RULE_KEY] = True
 
 
 class SessionActivityMiddleware:
@@ -112,10 +102,9 @@ def _move_staff_expiry_on(request):
         return  # signed out by this request, or never in
     active = request.session.get(STAFF_IDLE_KEY)
     if active is None:
-        if request.session.get(SIGNED_IN_UNDER_RULE_KEY) or not _known_staff(request):
-            return  # a customer's, or a staff sign-in that was not allauth's
-        # A staff session from before the rule. Not signed out for it (its
-        # last request is not known): the rule starts now, at this request.
+        if not _known_staff(request):
+            return  # a customer's
+        # A staff session without the mark (see above): the rule starts now.
         active = 0.0
     timeout = settings.STAFF_IDLE_TIMEOUT_SECONDS
     refresh = min(STAFF_IDLE_REFRESH_SECONDS, timeout / 2)
@@ -131,8 +120,7 @@ def _known_staff(request) -> bool:
     user = request.user
     if user.is_staff or user.is_superuser:
         return True
-    decided = request.session.get(STAFF_DECISION_KEY)
-    return isinstance(decided, list) and decided == [user.pk, True]
+    return request.session.get(STAFF_DECISION_KEY) == staff_decision(user, True)
 
 
 def _last_seen(request):

@@ -14,6 +14,12 @@ from accounts.tests.second_factor import LOGIN_URL
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _the_real_idle_timeout(settings):
+    settings.STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60  # the default (conftest raises it)
+
+
 ADMIN_URL = reverse("admin:index")
 TWO_WEEKS = settings.SESSION_COOKIE_AGE
 

@@ -1,7 +1,10 @@
 """The staff rules a session carries (issue 18): whether its account is
 staff's is decided once per session, not by a query on every page of every
-customer, and decided again when the account's groups change; a staff
-session from before the idle rule comes under it at its next request."""
+customer, and decided again when the account's groups change (however the
+session was signed in, and even if a request in flight saves the old decision
+back); a staff session without the idle rule's mark (from before the rule,
+or an account made staff since its sign-in) comes under it at its next
+request."""
 
 import datetime
 
@@ -14,12 +17,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import TRANSLATORS_GROUP
+from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
 from accounts.second_factor import STAFF_DECISION_KEY
-from accounts.sessions import SIGNED_IN_UNDER_RULE_KEY, STAFF_IDLE_KEY
-from accounts.tests.second_factor import log_in_with_password
+from accounts.sessions import STAFF_IDLE_KEY
+from accounts.tests.second_factor import (
+    log_in_with_password,
+    totp_code,
+    with_totp,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _the_real_idle_timeout(settings):
+    settings.STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60  # the default (conftest raises it)
+
 
 ADMIN_URL = reverse("admin:index")
 PAGE = reverse("pets:list")
@@ -44,7 +57,7 @@ def test_a_customers_page_costs_no_query_for_the_staff_rule(
         client.get(PAGE)
 
     assert not [query for query in captured if "auth_group" in query["sql"]]
-    assert client.session[STAFF_DECISION_KEY] == [customer.pk, False]
+    assert client.session[STAFF_DECISION_KEY] == [customer.pk, False, 0]
 
 
 def test_a_session_from_before_the_decision_decides_once(client, customer, settings):
@@ -90,16 +103,47 @@ def test_a_group_emptied_from_its_side_is_decided_again_too(
     assert client.get(PAGE).status_code == 200
 
 
-# --- sessions from before the idle rule ------------------------------------------
+def test_a_session_allauth_keeps_no_row_of_is_decided_again_too(
+    client, customer, settings
+):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    client.force_login(customer)  # no allauth row of this session
+    assert client.get(PAGE).status_code == 200
+
+    translators, _created = Group.objects.get_or_create(name=TRANSLATORS_GROUP)
+    customer.groups.add(translators)
+
+    held = client.get(PAGE)
+    assert held.status_code == 302
+    assert held["Location"] == reverse("mfa_index")
+
+
+def test_a_decision_saved_back_by_a_request_in_flight_is_decided_again(
+    client, customer, password, settings
+):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    log_in_with_password(client, customer, password)
+    assert client.get(PAGE).status_code == 200
+    in_flight = dict(client.session.items())  # read before the change
+
+    translators, _created = Group.objects.get_or_create(name=TRANSLATORS_GROUP)
+    customer.groups.add(translators)
+    session = client.session  # ... and saved after it, old decision and all
+    session.update(in_flight)
+    session.save()
+    assert client.session[STAFF_DECISION_KEY][1] is False
+
+    assert client.get(PAGE)["Location"] == reverse("mfa_index")
+
+
+# --- sessions without the idle rule's mark ---------------------------------------
 
 
 def _from_before_the_rule(client, user):
-    """A session as one signed in before the idle rule carries it: neither
-    the rule's mark nor the sign-in's."""
+    """A session as one signed in before the idle rule carries it: without
+    the rule's mark, the expiry of "remember me"."""
     client.force_login(user)
-    session = client.session
-    session.pop(SIGNED_IN_UNDER_RULE_KEY)
-    session.save()
+    assert STAFF_IDLE_KEY not in client.session
     assert client.session.get_expiry_age() == 14 * 24 * 3600
 
 
@@ -136,11 +180,57 @@ def test_a_customers_session_from_before_the_rule_keeps_its_expiry(client, custo
     assert STAFF_IDLE_KEY not in client.session
 
 
-def test_a_staff_sign_in_today_is_not_taken_for_one_from_before_the_rule(
+def test_a_staff_session_coming_under_the_rule_far_from_its_sign_in_is_kept(
     client, doctor
 ):
     client.force_login(doctor)
-    client.get(ADMIN_URL)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=3)):
+        response = client.get(ADMIN_URL)  # the rule starts: no sign-out
 
-    assert client.session.get(SIGNED_IN_UNDER_RULE_KEY) is True
-    assert STAFF_IDLE_KEY not in client.session  # no write of the session
+    assert response.status_code == 200
+    assert SESSION_KEY in client.session
+
+
+def test_a_customer_made_doctor_after_signing_in_comes_under_the_idle_rule(
+    client, customer, password, settings
+):
+    settings.MFA_REQUIRED_FOR_STAFF = False  # the idle rule alone
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        log_in_with_password(client, customer, password)
+        assert client.get(PAGE).status_code == 200
+        _make_doctor(customer)
+        assert client.get(ADMIN_URL).status_code == 200
+        clock.shift(datetime.timedelta(hours=5))
+
+        idle = client.get(ADMIN_URL)
+
+    assert idle.status_code == 302
+    assert SESSION_KEY not in client.session
+
+
+def test_a_customer_made_doctor_who_proves_a_second_factor_comes_under_it_too(
+    client, customer, password, settings
+):
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        log_in_with_password(client, customer, password)
+        assert client.get(PAGE).status_code == 200
+        _make_doctor(customer)
+        secret = with_totp(customer)
+        held = client.get(ADMIN_URL)
+        proved = client.post(reverse("mfa_reauthenticate"), {"code": totp_code(secret)})
+        assert client.get(ADMIN_URL).status_code == 200
+        clock.shift(datetime.timedelta(hours=5))
+
+        idle = client.get(ADMIN_URL)
+
+    assert "reauthenticate" in held["Location"]
+    assert proved.status_code == 302
+    assert idle.status_code == 302
+    assert SESSION_KEY not in client.session
+
+
+def _make_doctor(user):
+    user.is_staff = True
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=DOCTORS_GROUP)[0])
