@@ -12,6 +12,7 @@ from . import (
     access_log_admin,  # noqa: F401 (registers the access log)
     services,
 )
+from .claim_admin import ClaimCodeAdminMixin
 from .forms import UserAdminChangeForm
 from .models import AccountClosure, User
 from .phones import PhoneSearchMixin
@@ -55,7 +56,7 @@ def user_action(name, description, service, *, chosen=_others):
 
 
 @admin.register(User)
-class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
+class UserAdmin(ClaimCodeAdminMixin, PhoneSearchMixin, DjangoUserAdmin):
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False
@@ -85,9 +86,10 @@ class UserAdmin(PhoneSearchMixin, DjangoUserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups"]},
         ),
-        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined", "claim"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    # claim: a walk-in's account not claimed yet, and the desk's new code.
+    readonly_fields = ["last_login", "date_joined", "claim"]
 
     # Doctors may look after accounts (promote, deactivate) but never grant
     # themselves more rights, edit an operator, or set somebody's password.

@@ -14,6 +14,7 @@ from core.forms import ImageUploadField
 
 from .models import User
 from .services import EMAIL_REQUIRED_ERROR, EMAIL_TAKEN_ERROR, email_in_use
+from .unclaimed import claim_invitation_send, is_unclaimed
 from .validators import USERNAME_MAX_LENGTH
 
 ACCEPT_RULES_REQUIRED_ERROR = _("Please accept the terms of use to create an account.")
@@ -78,7 +79,9 @@ class ResetPasswordForm(AllauthResetPasswordForm):
     verification; whoever could put an address there (a pending change, an
     admin edit) could reset the password. An unverified address is treated
     as unknown: the page looks the same (ACCOUNT_PREVENT_ENUMERATION), and
-    the address gets allauth's "no account" e-mail.
+    the address gets allauth's "no account" e-mail. A walk-in's unclaimed
+    account with that address gets its claim invitation again instead (the
+    claim page asks the desk's code: accounts/unclaimed.py), never a reset.
     """
 
     def clean_email(self):
@@ -88,8 +91,21 @@ class ResetPasswordForm(AllauthResetPasswordForm):
                 email__iexact=email, verified=True, user__in=self.users
             ).values_list("user_id", flat=True)
         )
+        self.unclaimed = [
+            user
+            for user in self.users
+            if user.pk not in verified and user.email.lower() == email.lower()
+            if is_unclaimed(user)
+        ]
         self.users = [user for user in self.users if user.pk in verified]
         return email
+
+    def save(self, request, **kwargs):
+        if self.users or not self.unclaimed:
+            return super().save(request, **kwargs)
+        for user in self.unclaimed:
+            claim_invitation_send(user=user)
+        return self.cleaned_data["email"]
 
 
 class UserAdminChangeForm(UserChangeForm):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import access_log_views, data_views, second_factor, views
+from . import access_log_views, claim_views, data_views, second_factor, views
 
 app_name = "accounts"
 
@@ -26,6 +26,8 @@ urlpatterns = [
         "profile/access/", access_log_views.AccessLogView.as_view(), name="access-log"
     ),
     path("profile/close/", data_views.close_account, name="close"),
+    # A walk-in's account: the claim invitation's link (accounts/unclaimed.py).
+    path("claim/<str:uidb36>/<str:token>/", claim_views.claim, name="claim"),
     path("profile/close/cancel/", data_views.close_account_cancel, name="close-cancel"),
     # Before allauth's own (healingpaws/urls.py includes this module first).
     path(

@@ -66,6 +66,15 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     expect(desk.locator(".messagelist")).to_contain_text(
         "Doudou is checked in and in today’s queue (Emergency)."
     )
+    # The new customer's claim code, once, on a slip that fits the phone.
+    expect(desk.locator(".claim-slip-code")).to_have_text(
+        re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
+    )
+    slip = desk.locator(".claim-slip").bounding_box()
+    assert slip["x"] >= 0
+    assert slip["x"] + slip["width"] <= 375
+    screenshot("the claim code to hand to the new customer at 375 px", of=desk)
+    desk.goto(QUEUE)
     screenshot("the desk's queue after the walk-in", of=desk)
     visit = Reservation.objects.get(pet__name="Doudou")
     assert (visit.state, visit.walk_in) == (State.CHECKED_IN, True)

@@ -235,6 +235,9 @@ ACCOUNT_RATE_LIMITS = {"signup_check": "30/m/ip"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 # Reset links (Django's token generator) expire after two hours and die once used.
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
+# ... and never claim a walk-in's account: that takes the desk's claim code
+# (accounts/reset_tokens.py; accounts/unclaimed.py's claim links last a week).
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.reset_tokens.ResetTokenGenerator"  # noqa: S105
 
 # Two-factor sign-in (allauth.mfa); staff must use it when MFA_REQUIRED_FOR_STAFF
 # is on (accounts/second_factor.py). Wrong codes: allauth's login_failed limit.

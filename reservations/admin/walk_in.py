@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from accounts.claim_admin import show_claim_code_next
 from accounts.roles import is_hospital_staff
 from core.forms import id_from
 from pets.models import Pet, Species
@@ -57,8 +58,9 @@ class WalkInForm(forms.Form):
         label=_("E-mail (optional)"),
         required=False,
         help_text=_(
-            "With an e-mail address the customer can claim the account later "
-            "through “Forgot password”."
+            "Read it back to the customer. They get an e-mail inviting them "
+            "to claim the account, with a claim code you hand them (shown "
+            "after registering)."
         ),
     )
     customer_language = forms.ChoiceField(
@@ -158,6 +160,10 @@ class WalkInPagesMixin:
                     % {"pet": visit.pet.name, "band": visit.get_triage_display()},
                     messages.SUCCESS,
                 )
+                if visit.new_claim_code:
+                    return show_claim_code_next(
+                        request, visit.pet.owner_id, visit.new_claim_code
+                    )
                 return HttpResponseRedirect(reverse("admin:reservations_queue"))
         term = (request.POST if request.method == "POST" else request.GET).get("q", "")
         found = walk_in_pet_search(term)

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.claim_codes import claim_code_issue
 from accounts.models import User
 from accounts.roles import is_hospital_staff
 from accounts.unclaimed import claim_invitation_send
@@ -76,15 +77,18 @@ def walk_in_register(
     A new customer gets an account without a usable password; with an
     e-mail address they are invited to claim it (accounts/unclaimed.py),
     which also verifies the address: until then no e-mail about the pet
-    goes there (the desk may have mistyped it).
+    goes there (the desk may have mistyped it). Claiming takes the claim
+    code returned (once, never stored) as `visit.new_claim_code`, for the
+    desk to hand to the customer; "" when no account was made to claim.
     """
     if not is_hospital_staff(by):
         raise PermissionDenied(NOT_ALLOWED_ERROR)
     if triage not in ORDERED_BANDS:
         raise ValidationError(WALK_IN_BAND_ERROR, code="band")
+    claim_code = ""
     with transaction.atomic():
         if pet is None:
-            pet = _new_customer_and_pet(
+            pet, claim_code = _new_customer_and_pet(
                 name=customer_name,
                 phone=customer_phone,
                 email=customer_email,
@@ -124,6 +128,7 @@ def walk_in_register(
             to=triage,
             notify=False,
         )
+    visit.new_claim_code = claim_code
     return visit
 
 
@@ -156,14 +161,17 @@ def _new_customer_and_pet(*, name, phone, email, pet_name, pet_species, language
     with _errors_named(CUSTOMER_FIELDS):
         owner.full_clean(exclude=["password"])
     owner.save()
+    claim_code = ""
     if email:
-        # Unverified: the desk typed it; resetting the password verifies it.
+        # Unverified: the desk typed it; claiming the account verifies it.
         EmailAddress.objects.create(
             user=owner, email=email, primary=True, verified=False
         )
+        claim_code = claim_code_issue(user=owner)
         claim_invitation_send(user=owner)
     with _errors_named(PET_FIELDS):
-        return pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
+        pet = pet_create(owner=owner, name=pet_name.strip(), species=pet_species)
+    return pet, claim_code
 
 
 def _email_free_check(email):
