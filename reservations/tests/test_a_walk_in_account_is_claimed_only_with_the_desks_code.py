@@ -12,6 +12,7 @@ from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.claim_codes import MAX_ATTEMPTS, ClaimCode
 from accounts.unclaimed import is_unclaimed
@@ -23,6 +24,13 @@ from reservations.tests.factories import make_front_desk, today_at
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long new password 42"
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    # A Chinese request leaves that language active in this thread.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -68,9 +76,7 @@ def _signs_in(client, email):
     return response.status_code == 302 and "_auth_user_id" in client.session
 
 
-def test_whoever_owns_the_typed_address_cannot_claim_without_the_code(
-    client, at_ten
-):
+def test_whoever_owns_the_typed_address_cannot_claim_without_the_code(client, at_ten):
     visit = _walk_in()
     (invitation,) = _sent()
 
@@ -189,3 +195,21 @@ def test_the_invitation_without_a_code_in_force_says_to_ask_the_desk(client, at_
     assert "/accounts/claim/" not in message.body
     assert "ask our front desk for a new claim code" in message.body
     assert is_unclaimed(owner)
+
+
+def test_the_claim_page_speaks_chinese_too(client, at_ten):
+    visit = _walk_in("fang@example.com")
+    (invitation,) = _sent()
+
+    page = client.get(_link(invitation), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    refused = client.post(
+        _link(invitation),
+        {"claim_code": "AAAA-AAAA", "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert 'lang="zh-hans"' in page.content.decode()
+    assert 'name="claim_code"' in page.content.decode()
+    assert refused.status_code == 400
+    assert 'lang="zh-hans"' in refused.content.decode()
+    assert is_unclaimed(visit.pet.owner)
