@@ -28,6 +28,7 @@ from allauth.account.signals import user_logged_in
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in as django_user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -74,6 +75,18 @@ def start_last_seen(sender, request, user, **kwargs):
         # (Set after allauth's "remember me", which the middleware then
         # overrides at the end of this very request.)
         request.session[STAFF_IDLE_KEY] = 0.0
+
+
+@receiver(django_user_logged_in, dispatch_uid="accounts.sessions.idle_from_login")
+def start_idle_rule_at_login(sender, request, user, **kwargs):
+    # Any sign-in of an account staff by its flags (Django's login() sends
+    # this; allauth's, above, then does its part): the rule starts with the
+    # session, saved by the sign-in anyway, not by a write at its first
+    # request. Staff by their groups only (translators) start at that one.
+    session = getattr(request, "session", None)
+    if session is not None and (user.is_staff or user.is_superuser):
+        session[STAFF_IDLE_KEY] = time.time()
+        session.set_expiry(settings.STAFF_IDLE_TIMEOUT_SECONDS)
 
 
 class SessionActivityMiddleware:
