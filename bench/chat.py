@@ -75,8 +75,8 @@ def main():
     parser.add_argument(
         "--layer",
         choices=("core", "pubsub"),
-        default="core",
-        help="channels_redis layer: the project's (core) or pub/sub",
+        default="pubsub",
+        help="channels_redis layer: the project's (pubsub) or core",
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (and log)"

@@ -1,9 +1,9 @@
 """The project's settings for the benchmark's daphne, with one change: static
 files are collected into the run's temporary folder, not the checkout's
 `staticfiles/`, which a developer's server may be using. Everything else,
-the manifest storage included, is production's, unless BENCH_CHANNEL_LAYER
-is "pubsub" (chat.py --layer pubsub): then channels_redis's pub/sub layer
-replaces its core layer on the same Redis, to compare the two.
+the manifest storage included, is production's, and the channel layer is
+the one BENCH_CHANNEL_LAYER names (chat.py --layer): channels_redis's pub/sub
+layer, production's, or its core layer on the same Redis, to compare the two.
 """
 
 import os
@@ -12,10 +12,14 @@ from healingpaws.settings import *  # noqa: F403
 
 STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
 
-if os.environ.get("BENCH_CHANNEL_LAYER") == "pubsub":
+LAYERS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+if os.environ.get("BENCH_CHANNEL_LAYER") in LAYERS:
     CHANNEL_LAYERS = {  # noqa: F405 (from the star import)
         "default": {
             **CHANNEL_LAYERS["default"],  # noqa: F405
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": LAYERS[os.environ["BENCH_CHANNEL_LAYER"]],
         }
     }

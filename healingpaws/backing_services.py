@@ -2,6 +2,8 @@
 settings.py switches on when DATABASE_URL / REDIS_URL name them; the why of
 each number is here."""
 
+from urllib.parse import urlsplit
+
 
 def use_connection_pool(database, *, size, timeout, connect_timeout):
     """Give a PostgreSQL `DATABASES` entry psycopg's connection pool.
@@ -39,15 +41,30 @@ def redis_cache(url):
 
 
 def redis_channel_layer(url, *, max_connections):
+    """channels_redis's pub/sub layer (issue 14, measured with bench/chat.py,
+    bench/README.md): a group send is one PUBLISH, which each process hears
+    once and hands to its own sockets, where the core layer stored and read
+    back one message per socket (200 Redis round trips for one chat message
+    to 200 pages). It took daphne's CPU per message from about 63 to 41 ms
+    for the bare echo, and the chat's with it; and under overload it does
+    not drop: a socket that falls behind queues in its process, where the
+    core layer's full channels (capacity 100) dropped a quarter of the
+    receipts at 20 messages a second. It drops what is published while a
+    process is cut from Redis: pushes are best effort either way (the pages
+    catch up from the history, ?after=).
+
+    Redis's pub/sub channels are one namespace for the whole server, not
+    per database: the database number goes into the prefix, so that
+    deployments, CI runs and benchmarks on other databases of one Redis do
+    not hear each other's groups."""
+    database = urlsplit(url).path.strip("/") or "0"
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
             # A dict host is passed to redis-py's ConnectionPool.from_url.
-            # socket_timeout: channels-redis waits for a socket's next event in
-            # BZPOPMIN for up to 5 s, and redis-py 8 gives up reading after 5 s
-            # by default: the two raced, and every idle socket was closed with
-            # 1011 every 5-10 s. The read timeout must be well over the
-            # blocking read.
+            # socket_timeout: well over any blocking read (the core layer's
+            # BZPOPMIN waited 5 s and raced redis-py's default 5 s timeout,
+            # closing idle sockets with 1011; pub/sub polls every 0.1 s).
             # max_connections: each closing socket takes a connection to leave
             # its groups; the default pool (100) ran dry when more closed at
             # once (MaxConnectionsError; the sockets now retry and log).
@@ -61,7 +78,7 @@ def redis_channel_layer(url, *, max_connections):
                     "max_connections": max_connections,
                 }
             ],
-            "prefix": "healingpaws",
+            "prefix": f"healingpaws{database}:",
         },
     }
 

@@ -99,8 +99,22 @@ def _read_queue(into):
 async def _ping_channel_layer():
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    await layer.send(channel, {"type": "health.ping"})
-    await layer.receive(channel)
+    try:
+        await layer.send(channel, {"type": "health.ping"})
+        await layer.receive(channel)
+    finally:
+        await _drop_channel(layer, channel)
+
+
+async def _drop_channel(layer, channel):
+    """The pub/sub layer keeps a channel subscribed until a receive() on it
+    is cancelled (Channels has no call to delete one): without this, every
+    probe left a subscription and a queue in the process."""
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with suppress(asyncio.CancelledError):
+        await waiting
 
 
 # Probes still running after their timeout: kept referenced until they end.

@@ -7,6 +7,7 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
@@ -226,6 +227,10 @@ async def group_size(group):
     layer = get_channel_layer()
     if isinstance(layer, InMemoryChannelLayer):
         return len(layer.groups.get(group, {}))
+    if isinstance(layer, RedisPubSubChannelLayer):  # production's
+        loop_layer = layer._get_layer()
+        name = loop_layer._get_group_channel_name(group)
+        return len(loop_layer.groups.get(name, ()))
     connection = layer.connection(layer.consistent_hash(group))
     return await connection.zcard(layer._group_key(group))
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from accounts.notifications import notification_group
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import connected, frame_of
+from consultation.tests.test_presence import group_size
 from core import presence
 from reservations.tests.factories import ensure_default_hours
 
@@ -78,8 +79,28 @@ async def test_a_burst_of_closing_sockets_leaves_no_group_and_no_presence(caplog
 
     assert [record.getMessage() for record in caplog.records] == []
     assert await sync_to_async(presence.online_count)(presence.CUSTOMER) == 0
-    layer = get_channel_layer()
     for customer in customers:
-        group = notification_group(customer.pk)
-        connection = layer.connection(layer.consistent_hash(group))
-        assert await connection.zcard(layer._group_key(group)) == 0
+        assert await group_size(notification_group(customer.pk)) == 0
+
+
+async def test_the_health_probe_leaves_no_channel_subscribed():
+    """The pub/sub layer keeps a channel until a receive on it is cancelled:
+    the /healthz probe drops its own, or every probe would leave one."""
+    from healingpaws.views import _ping_channel_layer
+
+    await _ping_channel_layer()
+    await _ping_channel_layer()
+
+    assert get_channel_layer()._get_layer().channels == {}
+
+
+async def test_the_layers_prefix_names_the_redis_database():
+    """Pub/sub channels are one namespace for the whole Redis server: runs on
+    other databases of it must not hear each other's groups."""
+    from healingpaws.backing_services import redis_channel_layer
+
+    def prefix(url):
+        return redis_channel_layer(url, max_connections=10)["CONFIG"]["prefix"]
+
+    assert prefix("redis://127.0.0.1:6379/4") == "healingpaws4:"
+    assert prefix("redis://127.0.0.1:6379") == "healingpaws0:"
