@@ -1,0 +1,136 @@
+"""Every figure of issue 14's table in one run, each beside its baseline and goal.
+
+Runs bench/reservations.py (the pages, the changelists, the API, My pets at
+1, 8 and 32 in flight and over 2 processes, its weight) and, with --chat,
+bench/chat.py as it is (its own table, printed as it comes), each in a child
+process, then prints the issue's table from the pages' figures. See
+bench/README.md. It measures; it asserts nothing.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+CUSTOMER_PAGES = ["home", "my pets", "my visits", "visit page", "booking", "thread"]
+CHANGELISTS = ["visits admin", "queue", "pets admin", "users admin"]
+API_BESIDE = {"api pets": "my pets", "api visits": "my visits"}
+# The issue's goals: a share of /healthz's req/s, and queries of one request.
+CUSTOMER_GOAL, CHANGELIST_GOAL = 0.5, 0.2
+CUSTOMER_QUERIES, CHANGELIST_QUERIES = 10, 8
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200, help="per page")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/15",
+        help="an empty Redis database for both scripts (emptied at the end)",
+    )
+    parser.add_argument(
+        "--chat",
+        action="store_true",
+        help="also run bench/chat.py (several minutes), after the pages",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        figures_file = Path(folder) / "pages.json"
+        _run(
+            "reservations.py",
+            f"--requests={args.requests}",
+            f"--processes={args.processes}",
+            f"--redis={args.redis}",
+            f"--json={figures_file}",
+        )
+        figures = json.loads(figures_file.read_text())
+    if args.chat:
+        _run("chat.py", f"--redis={args.redis}")
+    print()
+    print(table(figures))
+
+
+def _run(script, *arguments):
+    print(f"\n$ bench/{script} {' '.join(arguments)}", flush=True)
+    subprocess.run(  # noqa: S603 (our own script, fixed arguments)
+        [sys.executable, str(HERE / script), *arguments], check=True, env=os.environ
+    )
+
+
+def table(figures):
+    pages = {row["page"]: row for row in figures["pages"]}
+    health = pages["health"]["rate"]
+
+    def share(name):
+        return pages[name]["rate"] / health
+
+    def mark(ok):
+        return "met" if ok else "not met"
+
+    lines = [
+        "| | now | baseline in the same run | ratio | goal |",
+        "|---|---|---|---|---|",
+    ]
+    for name in CUSTOMER_PAGES:
+        row, met = pages[name], mark(share(name) >= CUSTOMER_GOAL)
+        lines.append(
+            f"| {name} | {row['rate']:.0f} req/s | `/healthz` {health:.0f} req/s "
+            f"| {share(name):.3f}× | ≥ {CUSTOMER_GOAL}× ({met}) |"
+        )
+    for api, page in API_BESIDE.items():
+        lines.append(
+            f"| {api} (`{pages[api]['path']}`) | {pages[api]['rate']:.0f} req/s "
+            f"| {page} {pages[page]['rate']:.0f} req/s "
+            f"| {pages[api]['rate'] / pages[page]['rate']:.2f}× the page | |"
+        )
+    for name in CHANGELISTS:
+        row = pages[name]
+        lines.append(
+            f"| {name} | {row['rate']:.0f} req/s, p50 {row['p50']:.0f} ms | "
+            f"`/healthz` {health:.0f} req/s | {share(name):.3f}× | "
+            f"≥ {CHANGELIST_GOAL}× ({mark(share(name) >= CHANGELIST_GOAL)}) |"
+        )
+    for level in figures["levels"]:
+        base, page = level
+        lines.append(
+            f"| My pets at {page['in_flight']} in flight | {page['rate']:.0f} req/s, "
+            f"{page['daphne_threads']} daphne threads | `/healthz` "
+            f"{base['rate']:.0f} req/s | {page['rate'] / base['rate']:.3f}× | |"
+        )
+    if "processes" in figures:
+        processes = figures["processes"]
+        (one_health, one_page), (many_health, many_page) = (
+            processes["one"],
+            processes["many"],
+        )
+        lines.append(
+            f"| My pets on {processes['n']} processes | {many_page['rate']:.0f} req/s "
+            f"(`/healthz` {many_health['rate']:.0f}) | 1 process "
+            f"{one_page['rate']:.0f} req/s (`/healthz` {one_health['rate']:.0f}) "
+            f"| {many_page['rate'] / one_page['rate']:.2f}× | |"
+        )
+    weight = figures["weight"]
+    lines.append(
+        f"| My pets' weight | {weight['total']:,} bytes (HTML {weight['html']:,}, "
+        f"{weight['files']} CSS/JS files {weight['assets']:,} compressed) | "
+        f"uncompressed CSS/JS {weight['assets_raw']:,} bytes | | |"
+    )
+    worst_customer = max(pages[name]["queries"] for name in CUSTOMER_PAGES)
+    worst_changelist = max(pages[name]["queries"] for name in CHANGELISTS)
+    lines.append(
+        f"| queries | customer pages ≤ {worst_customer}, changelists ≤ "
+        f"{worst_changelist} | | | ≤ {CUSTOMER_QUERIES} customer "
+        f"({mark(worst_customer <= CUSTOMER_QUERIES)}), ≤ {CHANGELIST_QUERIES} "
+        f"changelist ({mark(worst_changelist <= CHANGELIST_QUERIES)}) |"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
