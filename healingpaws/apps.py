@@ -11,8 +11,9 @@ class HealingPawsAdminConfig(AdminConfig):
         # Catalog checks and reloads for every process (healingpaws/catalogs.py).
         from rosetta.signals import post_save
 
-        from . import admin_text, catalogs
+        from . import admin_rows, admin_text, catalogs
 
         catalogs.install()
         admin_text.install()
+        admin_rows.install()
         post_save.connect(catalogs.catalogs_changed, dispatch_uid="catalogs-changed")

@@ -98,3 +98,21 @@ def test_a_pet_without_a_photo_shows_its_escaped_initial_as_before():
 
     assert shown == _render(INITIAL_BEFORE, pet=pet, size="md")
     assert "&lt;" in shown
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_changelist_rows_checkbox_reads_as_djangos_widget(language):
+    from django.contrib import admin
+
+    from healingpaws import admin_rows
+    from pets.models import Pet
+
+    pet_admin = admin.site._registry[Pet]
+    pet = Pet(pk=7, name='Rex <b> & "Co"')
+
+    with translation.override(language):
+        shown = pet_admin.action_checkbox(pet)
+        django = admin_rows._django_action_checkbox(pet_admin, pet)
+
+    assert shown == django
+    assert "&lt;b&gt;" in shown
