@@ -60,6 +60,9 @@ class UserAdmin(ClaimCodeAdminMixin, PhoneSearchMixin, DjangoUserAdmin):
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False
+    # 50 rows a page, not Django's 100: a page renders in half the time, and
+    # the search and the filters find the rest (issue 14).
+    list_per_page = 50
     form = UserAdminChangeForm
     list_display = [
         "avatar_thumb",

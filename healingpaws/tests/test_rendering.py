@@ -116,3 +116,18 @@ def test_a_changelist_rows_checkbox_reads_as_djangos_widget(language):
 
     assert shown == django
     assert "&lt;b&gt;" in shown
+
+
+@pytest.mark.django_db
+def test_the_pets_changelist_shows_fifty_rows_a_page(doctor_client):
+    from django.urls import reverse
+
+    from pets.tests.factories import PetFactory
+
+    PetFactory.create_batch(51)
+
+    first = doctor_client.get(reverse("admin:pets_pet_changelist"))
+    second = doctor_client.get(reverse("admin:pets_pet_changelist") + "?p=2")
+
+    assert first.content.decode().count('name="_selected_action"') == 50
+    assert second.content.decode().count('name="_selected_action"') == 1

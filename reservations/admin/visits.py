@@ -74,6 +74,9 @@ class ReservationAdmin(
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False
+    # 50 rows a page, not Django's 100: a page renders in half the time, and
+    # the search and the filters find the rest (issue 14).
+    list_per_page = 50
     form = VisitDecisionForm
     # Fits 1280 px beside the sidebar and the filters: the photo goes with the
     # name, the red flags under the band, short headers, and the owner last
