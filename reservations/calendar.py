@@ -12,7 +12,6 @@ entry stays right when the owner's device is elsewhere. Built with icalendar
 (requirements.txt), which writes the time zone's rules from zoneinfo.
 """
 
-import datetime
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ from django.utils.translation import gettext
 from icalendar import Calendar, Event, vCalAddress
 
 from .models import ClinicSettings, Reservation, ReservationEvent
+from .slots import visit_end
 from .states import State
 
 PUBLISH, REQUEST, CANCEL = "PUBLISH", "REQUEST", "CANCEL"
@@ -47,9 +47,15 @@ def visit_calendar(
     """The visit as an iCalendar file, in the active language."""
     zone = timezone.get_current_timezone()
     starts_at = timezone.localtime(reservation.slot.starts_at, zone)
-    # A visit of several slots lasts them all (Reservation.places).
-    slot_minutes = ClinicSettings.current().slot_minutes
-    length = datetime.timedelta(minutes=slot_minutes * reservation.places)
+    # A visit of several slots lasts them all, as long as they were when it
+    # was booked (the slot length may have changed since).
+    ends_at = reservation.ends_at
+    if ends_at is None:  # a walk-in: the slots of today's length
+        ends_at = visit_end(
+            reservation.slot.starts_at,
+            reservation.places,
+            rules=ClinicSettings.current(),
+        )
     url = settings.SITE_URL + reservation.get_absolute_url()
     cancelled = method == CANCEL or reservation.state == State.CANCELLED
 
@@ -58,7 +64,7 @@ def visit_calendar(
     event.add("sequence", sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", starts_at)
-    event.add("dtend", starts_at + length)
+    event.add("dtend", timezone.localtime(ends_at, zone))
     event.add(
         "summary",
         gettext("Visit for %(pet)s at Healing Paws") % {"pet": reservation.pet.name},

@@ -37,7 +37,7 @@ from .models import (
     VisitType,
 )
 from .services.places import places_take
-from .slots import free_slots, slot_times
+from .slots import free_slots, slot_times, visit_end
 
 DOCTOR = "dr_chen"
 
@@ -326,6 +326,7 @@ def _write_visit(demo, *, pet, doctor):
         slot=slot,
         visit_type=visit_type,
         places=visit_type.slot_units,
+        ends_at=visit_end(starts_at, visit_type.slot_units, rules=rules),
         symptoms=demo.symptoms,
         state=demo.state,
         triage=demo.triage,

@@ -205,9 +205,11 @@ class Reservation(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="reservations",
     )
-    # How many consecutive slots from `slot` it holds a place in, kept as
-    # booked: a type's length changed later frees what the visit really took.
+    # How many consecutive slots from `slot` it holds a place in, and where
+    # the last ends, kept as booked: a type's length or the slot length
+    # changed later frees what it took (slots.held_times). No end: a walk-in.
     places = models.PositiveSmallIntegerField(_("slots taken"), default=1)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     symptoms = models.TextField(
         _("symptoms"),
         max_length=SYMPTOMS_MAX_LENGTH,

@@ -134,6 +134,31 @@ def visit_times(
     return [starts_at + index * length for index in range(units)]
 
 
+def visit_end(starts_at: datetime.datetime, units: int, *, rules) -> datetime.datetime:
+    """When a visit of `units` slots from `starts_at` ends (its last slot's end)."""
+    return starts_at + units * datetime.timedelta(minutes=rules.slot_minutes)
+
+
+def held_times(
+    starts_at: datetime.datetime,
+    units: int,
+    ends_at: datetime.datetime | None,
+    *,
+    rules,
+) -> list[datetime.datetime]:
+    """The starts of the slots a visit (or a waitlist hold) of `units` slots
+    from `starts_at` to `ends_at` counted a place in: slots as long as when it
+    was booked, whatever the slot length is now. Exactly those, not every row
+    between its start and end: opening hours moved by a quarter of an hour
+    put rows of another visit in between. Without an end (a row written
+    outside the services), slots of today's length.
+    """
+    if ends_at is None:
+        return visit_times(starts_at, units, rules=rules)
+    length = (ends_at - starts_at) / units
+    return [starts_at + index * length for index in range(units)]
+
+
 def first_free_day(
     *, now=None, rules=None, hours=None, units: int = 1
 ) -> datetime.date | None:

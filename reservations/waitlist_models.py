@@ -82,9 +82,11 @@ class WaitlistEntry(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    # How many slots from `offered_slot` the offer holds (the type's length
-    # when offered: a length changed since frees what was really held).
+    # How many slots from `offered_slot` the offer holds and where the last
+    # ends (the type's and the slot length when offered: lengths changed since
+    # free what was really held). Kept after a lapse, like `offered_slot`.
     offered_places = models.PositiveSmallIntegerField(default=1)
+    offer_ends_at = models.DateTimeField(null=True, blank=True)
     offer_expires_at = models.DateTimeField(
         _("offer held until"), null=True, blank=True
     )

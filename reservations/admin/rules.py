@@ -1,5 +1,6 @@
 """Booking rules and opening hours: kept by doctors, change only."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -17,10 +18,27 @@ class ChangeOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ClinicSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ClinicSettings
+        fields = ["slot_minutes", "doctors_on_duty", "booking_horizon_days"]
+
+    def clean(self):
+        # The service checks again, in its transaction; here the doctor gets
+        # the reason on the form (a new length with places booked ahead).
+        cleaned = super().clean()
+        if "slot_minutes" in cleaned:
+            services.slot_length_check(
+                slot_minutes=cleaned["slot_minutes"], rules=ClinicSettings.current()
+            )
+        return cleaned
+
+
 @admin.register(ClinicSettings)
 class ClinicSettingsAdmin(ChangeOnlyAdmin):
     """The one row of booking rules (made by a migration): change only."""
 
+    form = ClinicSettingsForm
     list_display = [
         "__str__",
         "slot_minutes",

@@ -32,7 +32,13 @@ from .ordering import (
     queue_reorder,
 )
 from .places import SLOT_TAKEN_ERROR
-from .rules import clinic_settings_update, max_wait_update, opening_hours_update
+from .rules import (
+    SLOT_LENGTH_IN_USE_ERROR,
+    clinic_settings_update,
+    max_wait_update,
+    opening_hours_update,
+    slot_length_check,
+)
 from .transitions import (
     CANCEL_REASON_REQUIRED_ERROR,
     ILLEGAL_TRANSITION_ERROR,
@@ -82,6 +88,7 @@ __all__ = [
     "VISIT_TYPE_INACTIVE_ERROR",
     "VISIT_TYPE_NOT_ONLINE_ERROR",
     "WAITLIST_ALREADY_ERROR",
+    "SLOT_LENGTH_IN_USE_ERROR",
     "WAITLIST_DAYS_ERROR",
     "WAITLIST_OFFER_GONE_ERROR",
     "WALK_IN_BAND_ERROR",
@@ -101,6 +108,7 @@ __all__ = [
     "reservation_triage",
     "reservation_update",
     "reservation_version",
+    "slot_length_check",
     "offer_place",
     "waitlist_join",
     "waitlist_leave",

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -13,10 +14,11 @@ from pets.models import Pet
 from .. import states
 from ..models import ClinicSettings, Reservation, ReservationEvent, VisitType
 from ..realtime import dashboard_changed
-from ..slots import is_slot_time
+from ..slots import is_slot_time, visit_end, visit_times
 from ..states import State
 from .common import (
     NOT_EDITABLE_ERROR,
+    held_slots,
     local_day,
     locked,
     next_queue_position,
@@ -24,6 +26,7 @@ from .common import (
     record,
 )
 from .places import places_take
+from .waitlist_offers import offer_reach
 
 SLOT_UNAVAILABLE_ERROR = _("That time cannot be booked. Please pick a free slot.")
 VISIT_TYPE_NOT_ONLINE_ERROR = _(
@@ -88,6 +91,7 @@ def reservation_create(
     reservation.full_clean(exclude=["slot"], validate_constraints=False)
     with transaction.atomic():
         reservation.slot = places_take(starts_at, units, rules=rules)
+        reservation.ends_at = visit_end(starts_at, units, rules=rules)
         reservation.queue_position = next_queue_position(local_day(starts_at))
         _save_new(reservation)
         record(
@@ -129,11 +133,19 @@ def reservation_update(
             units = reservation.places
             if not is_slot_time(starts_at, rules=rules, units=units):
                 raise ValidationError(SLOT_UNAVAILABLE_ERROR, code="slot_unavailable")
+            # The old slots the new time does not cover go to the waitlist:
+            # what an offer of them may take is locked with the rest.
+            old_times = held_slots(reservation, rules=rules)
+            reach = offer_reach(old_times, rules=rules, now=timezone.now())
             reservation.slot = places_take(
-                starts_at, units, rules=rules, giving_back=(old_slot, units)
+                starts_at, units, rules=rules, giving_back=old_times, also=reach
             )
-            # The old slots the new time does not cover go to the waitlist.
-            offer_freed(old_slot, units, keep=reservation.slot, rules=rules)
+            reservation.ends_at = visit_end(starts_at, units, rules=rules)
+            offer_freed(
+                old_times,
+                kept=visit_times(starts_at, units, rules=rules),
+                within={*old_times, *reach},
+            )
             # A new time deserves its own reminder.
             reservation.reminder_sent_at = None
             reservation.reminder_failures = 0

@@ -1,6 +1,7 @@
 """What the visit services share: the version token, the lock, the event
 record, and places in slots and queues."""
 
+import datetime
 import hashlib
 import json
 
@@ -9,13 +10,18 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..models import RED_FLAG_FIELDS, Reservation, ReservationEvent, Slot
+from ..models import (
+    RED_FLAG_FIELDS,
+    ClinicSettings,
+    Reservation,
+    ReservationEvent,
+    Slot,
+)
 from ..notifications import owner_notify
 from ..realtime import dashboard_changed
-from ..slots import visit_times
+from ..slots import held_times
 from ..webhooks import visit_event_emit
-from .places import places_give_back
-from .waitlist_offers import offer_place
+from .waitlist_offers import give_back_and_offer, offer_place
 
 NOT_EDITABLE_ERROR = _("This visit can no longer be changed.")
 NOT_ALLOWED_ERROR = _("Only a doctor can make this change.")
@@ -52,8 +58,12 @@ def locked(reservation, *, version=None):
     for the second click of a double click.
     """
     list(
-        Reservation.objects.select_for_update()
+        Reservation.objects.select_for_update(of=("self",))
         .filter(pk=reservation.pk)
+        # Not the default order (by the slot's time): the join would lock the
+        # slot's row too, first of all, before the rows the services lock in
+        # time order with it (places.py), and deadlock with a booking.
+        .order_by()
         .values_list("pk", flat=True)
     )
     fresh = Reservation.objects.select_related("pet__owner", "slot").get(
@@ -88,23 +98,32 @@ def record(reservation, kind, actor, *, old="", to="", note="", notify=True):
 def release_place(reservation):
     """A visit gives back its place in each slot it took (a walk-in took
     none); the first matching owners on the waitlist are offered them
-    (waitlist_offers.offer_place)."""
+    (waitlist_offers.give_back_and_offer)."""
     if reservation.walk_in:
         return
-    freed = places_give_back(reservation.slot, reservation.places)
-    for slot in freed:
-        offer_place(slot)
+    give_back_and_offer(held_slots(reservation))
 
 
-def offer_freed(old_slot, units, *, keep, rules):
-    """After a move: offer the slots of the old time that the visit's new
-    time (from `keep`, as long) does not cover."""
-    kept = set(visit_times(keep.starts_at, units, rules=rules))
-    for start in visit_times(old_slot.starts_at, units, rules=rules):
+def held_slots(reservation, *, rules=None) -> list[datetime.datetime]:
+    """The starts of the slots a visit took a place in, as long as they were
+    when it was booked (slots.held_times)."""
+    return held_times(
+        reservation.slot.starts_at,
+        reservation.places,
+        reservation.ends_at,
+        rules=rules or ClinicSettings.current(),
+    )
+
+
+def offer_freed(old_times, *, kept, within):
+    """After a move: offer the slots of the old time (`old_times`) that the
+    visit's new time (`kept`) does not cover; their rows and the others an
+    offer may take (`within`) are locked already (places_take's `also`)."""
+    for start in old_times:
         if start not in kept:
             slot = Slot.objects.filter(starts_at=start).first()
             if slot is not None:
-                offer_place(slot)
+                offer_place(slot, within=within)
 
 
 def local_day(moment):

@@ -7,9 +7,17 @@ are made if missing and locked in the order of their times before any is
 counted, so two bookings that overlap wait for each other instead of
 deadlocking, and the second sees the first's counts; the conditional UPDATE
 and the constraint stay the database's last word on capacity.
+
+Every transaction locks the slot rows it needs in one statement, in the
+order of their times, before it waits for any other (a freed place offered
+to the waitlist may start before it: offer_reach in waitlist_offers.py says
+which rows an offer may take, locked with the freed ones). Rows are made, if
+missing, before any is locked: making a row waits for a transaction making
+the same one, which must not be waiting for us.
 """
 
 import datetime
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,7 +37,9 @@ def _locked_rows(times, *, rules) -> list[Slot]:
         ignore_conflicts=True,  # a conflict: another request made it
     )
     return list(
-        Slot.objects.select_for_update().filter(starts_at__in=times).order_by("starts_at")
+        Slot.objects.select_for_update()
+        .filter(starts_at__in=times)
+        .order_by("starts_at")
     )
 
 
@@ -38,26 +48,24 @@ def places_take(
     units: int,
     *,
     rules: ClinicSettings,
-    giving_back: tuple[Slot, int] | None = None,
+    giving_back: Sequence[datetime.datetime] = (),
+    also: Sequence[datetime.datetime] = (),
 ) -> Slot:
     """Count a place in each of the `units` slots from `starts_at`; the first
     slot, or ValidationError "slot_taken" (nothing counted). Call it inside a
     transaction.
 
-    `giving_back` (first slot, units) is the place a moved visit leaves: both
-    sets of rows are locked together in one time order, and the old place
-    given back first, so a visit moved by one slot can keep the slots it
-    shares with its new time.
+    `giving_back` (the starts of its slots, slots.held_times) is the place a
+    moved visit leaves: both sets of rows are locked together in one time
+    order, and the old place given back first, so a visit moved by one slot
+    can keep the slots it shares with its new time. The rows at `also` are
+    locked with them (the slots the waitlist may offer next: offer_reach).
     """
     times = visit_times(starts_at, units, rules=rules)
-    old_times = []
-    if giving_back is not None:
-        old_slot, old_units = giving_back
-        old_times = visit_times(old_slot.starts_at, old_units, rules=rules)
     with transaction.atomic():
-        rows = _locked_rows(sorted({*times, *old_times}), rules=rules)
-        if old_times:
-            _give_back([row.pk for row in rows if row.starts_at in old_times])
+        rows = _locked_rows(sorted({*times, *giving_back, *also}), rules=rules)
+        if giving_back:
+            _give_back([row.pk for row in rows if row.starts_at in giving_back])
         wanted = [row.pk for row in rows if row.starts_at in times]
         taken = Slot.objects.filter(pk__in=wanted, booked__lt=F("capacity")).update(
             booked=F("booked") + 1
@@ -67,16 +75,24 @@ def places_take(
     return next(row for row in rows if row.starts_at == starts_at)
 
 
-def places_give_back(slot: Slot, units: int, *, rules=None) -> list[Slot]:
-    """Uncount a place in each of the `units` slots from `slot`; the slots,
-    in time order (for the waitlist to offer)."""
-    rules = rules or ClinicSettings.current()
-    times = visit_times(slot.starts_at, units, rules=rules)
-    rows = list(
-        Slot.objects.select_for_update().filter(starts_at__in=times).order_by("starts_at")
-    )
-    _give_back([row.pk for row in rows])
-    return rows
+def places_give_back(
+    times: Sequence[datetime.datetime], *, also: Sequence[datetime.datetime] = ()
+) -> list[Slot]:
+    """Uncount a place in the slots at `times` (what a visit or a hold
+    took: slots.held_times); those slots, in time order (for the waitlist to
+    offer). The rows at `also` are locked with them, in the same statement:
+    the slots the waitlist may offer next (offer_reach)."""
+    if also:
+        rows = _locked_rows(sorted({*times, *also}), rules=ClinicSettings.current())
+    else:  # the rows of a place taken are there
+        rows = list(
+            Slot.objects.select_for_update()
+            .filter(starts_at__in=times)
+            .order_by("starts_at")
+        )
+    freed = [row for row in rows if row.starts_at in times]
+    _give_back([row.pk for row in freed])
+    return freed
 
 
 def _give_back(pks):

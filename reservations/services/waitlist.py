@@ -16,7 +16,7 @@ from ..models import ClinicSettings, Reservation, VisitType
 from ..slots import bookable_days
 from ..waitlist_models import WAITLIST_MAX_DAYS, WaitlistEntry
 from .booking import PET_NOT_BOOKABLE_ERROR, check_visit_type, reservation_create
-from .waitlist_offers import offer_place, release_hold
+from .waitlist_offers import give_back_and_offer, hold_times, release_hold
 
 WAITLIST_DAYS_ERROR = _(
     "Choose days from today to %(last)s, the first before the last, "
@@ -86,8 +86,7 @@ def waitlist_leave(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
         entry.offer_expires_at = None
         entry.save(update_fields=["state", "offer_expires_at", "updated_at"])
         if held:
-            for slot in release_hold(entry):
-                offer_place(slot)
+            give_back_and_offer(hold_times(entry))
     return entry
 
 

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -27,7 +28,7 @@ from accounts.unclaimed import may_email
 from ..models import ClinicSettings, Slot
 from ..notifications import WAITLIST_OFFER
 from ..realtime import dashboard_changed
-from ..slots import is_slot_time, visit_times
+from ..slots import held_times, is_slot_time, slot_times, visit_end, visit_times
 from ..states import ONGOING_STATES
 from ..waitlist_models import OFFER_HOLD, WaitlistEntry
 from .places import places_give_back, places_take
@@ -37,10 +38,74 @@ WAITLIST_REASON = "waitlist"  # what the dashboards hear changed
 Waiting = WaitlistEntry.State
 
 
-def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
+def give_back_and_offer(
+    times: list[datetime.datetime], *, now: datetime.datetime | None = None
+) -> None:
+    """Give back a place in the slots at `times` (what a visit or a hold
+    took: slots.held_times) and offer each to the waitlist. Call it inside
+    the transaction that frees them, before it locks any slot row.
+
+    The rows an offer may take (offer_reach) are locked with the freed ones,
+    in one statement in time order, and an offer takes no other: an offer
+    starting before the freed slot (9:30-10:30 for a freed 10:00) would
+    otherwise lock 9:30 while holding 10:00, and deadlock with a booking
+    holding 9:30 and waiting for 10:00. The freeing waits for such a booking
+    instead, holding no slot, and then offers every place it freed: none is
+    skipped for being busy.
+    """
+    now = now or timezone.now()
+    rules = ClinicSettings.current()
+    reach = offer_reach(times, rules=rules, now=now)
+    freed = places_give_back(times, also=reach)
+    within = {*times, *reach}
+    for slot in freed:
+        offer_place(slot, now=now, within=within)
+
+
+def offer_reach(
+    times: list[datetime.datetime], *, rules, now: datetime.datetime
+) -> list[datetime.datetime]:
+    """The other slots that offering the places at `times` may take: a visit
+    of n slots covering a freed one starts up to n - 1 slots before it and
+    ends up to n - 1 after, n the longest type anybody waits for. Only the
+    day's slots that an offer can still start in."""
+    longest = (
+        _waiting().aggregate(longest=Max("visit_type__slot_units")).get("longest") or 1
+    )
+    earliest = now + OFFER_HOLD
+    if longest == 1 or max(times) < earliest:
+        return []
+    span = (longest - 1) * datetime.timedelta(minutes=rules.slot_minutes)
+    reach = []
+    for day in sorted({timezone.localtime(start).date() for start in times}):
+        reach += [
+            start
+            for start in slot_times(day, rules=rules)
+            if start >= earliest
+            and start not in times
+            and any(abs(start - freed) <= span for freed in times)
+        ]
+    return reach
+
+
+def _waiting():
+    """Entries waiting for a place of a type owners may still book (one made
+    desk-only or inactive since could not be taken: waitlist_take refuses)."""
+    return WaitlistEntry.objects.filter(
+        state=Waiting.WAITING, visit_type__active=True, visit_type__online=True
+    )
+
+
+def offer_place(
+    slot: Slot,
+    *,
+    now: datetime.datetime | None = None,
+    within: set[datetime.datetime] | None = None,
+):
     """Offer one place of `slot` (just freed) to the first matching waiting
     owner and hold it for them; the entry offered, or None. Call it inside
-    the transaction that freed the place."""
+    the transaction that freed the place (give_back_and_offer: the offer
+    takes only rows at `within`, locked already, when given)."""
     now = now or timezone.now()
     rules = ClinicSettings.current()
     # Time to read the e-mail and come: no offer of a place about to start.
@@ -50,19 +115,25 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
         return None
     day = timezone.localtime(slot.starts_at).date()
     matching = (
-        WaitlistEntry.objects.filter(
-            state=Waiting.WAITING,
+        _waiting()
+        .filter(
             first_day__lte=day,
             last_day__gte=day,
             pet__archived_at__isnull=True,
             owner__is_active=True,  # a deactivated account holds no place
         )
-        .exclude(offered_slot=slot)  # let lapse once: not again
+        # Let lapse once: not again. The last offer covered this slot (it may
+        # have started before it: its second slot is the same place too).
+        .exclude(
+            offered_slot__starts_at__lte=slot.starts_at,
+            offer_ends_at__gt=slot.starts_at,
+        )
         .exclude(pet__reservations__state__in=ONGOING_STATES)
     )
     lengths = set(matching.order_by().values_list("visit_type__slot_units", flat=True))
     starts = {
-        units: _fitting_start(slot, units, rules=rules, now=now) for units in lengths
+        units: _fitting_start(slot, units, rules=rules, now=now, within=within)
+        for units in lengths
     }
     fitting = [units for units, start in starts.items() if start is not None]
     if not fitting:
@@ -84,20 +155,27 @@ def offer_place(slot: Slot, *, now: datetime.datetime | None = None):
     entry.state = Waiting.OFFERED
     entry.offered_slot = held
     entry.offered_places = units
+    entry.offer_ends_at = visit_end(held.starts_at, units, rules=rules)
     entry.offer_expires_at = now + OFFER_HOLD
     entry.save(
-        update_fields=["state", "offered_slot", "offered_places", "offer_expires_at"]
+        update_fields=[
+            "state",
+            "offered_slot",
+            "offered_places",
+            "offer_ends_at",
+            "offer_expires_at",
+        ]
     )
     _tell_owner(entry)
     dashboard_changed(reason=WAITLIST_REASON, day=day)
     return entry
 
 
-def _fitting_start(slot, units, *, rules, now):
+def _fitting_start(slot, units, *, rules, now, within=None):
     """The start of a visit of `units` slots that covers the freed `slot`
     and has a place in each of its slots (a slot never booked has all its
-    places): from `slot` itself, else as early as the slots before allow.
-    None when no such visit fits."""
+    places), all of them at `within` when given: from `slot` itself, else as
+    early as the slots before allow. None when no such visit fits."""
     length = datetime.timedelta(minutes=rules.slot_minutes)
     for back in range(units):
         start = slot.starts_at - back * length
@@ -105,17 +183,30 @@ def _fitting_start(slot, units, *, rules, now):
             start, rules=rules, now=now, units=units
         ):
             continue
-        rows = Slot.objects.filter(starts_at__in=visit_times(start, units, rules=rules))
+        times = visit_times(start, units, rules=rules)
+        if within is not None and not within.issuperset(times):
+            continue
+        rows = Slot.objects.filter(starts_at__in=times)
         if all(row.booked < row.capacity for row in rows):
             return start
     return None
 
 
+def hold_times(entry: WaitlistEntry) -> list[datetime.datetime]:
+    """The starts of the slots an entry's offer holds a place in."""
+    return held_times(
+        entry.offered_slot.starts_at,
+        entry.offered_places,
+        entry.offer_ends_at,
+        rules=ClinicSettings.current(),
+    )
+
+
 def release_hold(entry: WaitlistEntry) -> list[Slot]:
-    """Give back the places held for an entry's offer; the slots, in time
-    order (the first is the offer's start)."""
-    slot = Slot.objects.get(pk=entry.offered_slot_id)
-    return places_give_back(slot, entry.offered_places)
+    """Give back the places held for an entry's offer, offered to nobody
+    (the owner takes them: waitlist_take); the slots, in time order (the
+    first is the offer's start)."""
+    return places_give_back(hold_times(entry))
 
 
 def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
@@ -129,7 +220,8 @@ def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
     for pk in list(lapsed):
         with transaction.atomic():
             entry = (
-                WaitlistEntry.objects.select_for_update(skip_locked=True)
+                WaitlistEntry.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("offered_slot")
                 .filter(pk=pk, state=Waiting.OFFERED, offer_expires_at__lte=now)
                 .first()
             )
@@ -138,8 +230,7 @@ def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
             entry.state = Waiting.WAITING
             entry.offer_expires_at = None
             entry.save(update_fields=["state", "offer_expires_at"])
-            for slot in release_hold(entry):
-                offer_place(slot, now=now)
+            give_back_and_offer(hold_times(entry), now=now)
             count += 1
     return count
 

@@ -580,13 +580,14 @@ def test_unchanged_doctors_leave_the_slots_alone(customer):
     slot = book(PetFactory(owner=customer)).slot
     Slot.objects.filter(pk=slot.pk).update(capacity=5)
 
+    # The same slot length: it cannot change with a visit booked ahead.
     services.clinic_settings_update(
-        slot_minutes=20, doctors_on_duty=2, booking_horizon_days=60
+        slot_minutes=30, doctors_on_duty=2, booking_horizon_days=60
     )
 
     slot.refresh_from_db()
     rules = ClinicSettings.current()
-    assert (rules.slot_minutes, rules.booking_horizon_days) == (20, 60)
+    assert (rules.slot_minutes, rules.booking_horizon_days) == (30, 60)
     assert slot.capacity == 5
 
 
