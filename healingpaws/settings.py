@@ -145,9 +145,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     )
 # Requests one process runs at once, and how many more may wait their turn
 # before the rest get the 503 page at once (healingpaws/server.py): within
-# the pool, one connection left for the sockets' shared thread.
+# the pool, a connection left for each of the sockets' database threads
+# (core.consumers.SOCKET_DATABASE_THREADS, 2).
 _pool_size = env.int("DATABASE_POOL_SIZE", default=10)
-WEB_CONCURRENCY_LIMIT = env.int("WEB_CONCURRENCY_LIMIT", default=max(1, _pool_size - 1))
+WEB_CONCURRENCY_LIMIT = env.int("WEB_CONCURRENCY_LIMIT", default=max(1, _pool_size - 2))
 WEB_QUEUE_LIMIT = env.int("WEB_QUEUE_LIMIT", default=200)
 # Browser tests run daphne in a child process on the test database: it must be
 # able to find it by name (see e2e/conftest.py).

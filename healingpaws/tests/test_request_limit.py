@@ -124,7 +124,12 @@ async def test_a_waiting_request_that_goes_away_gives_up_its_place_in_the_queue(
     assert (limit.now_running, limit.now_waiting) == (0, 0)
 
 
-def test_the_default_limit_leaves_a_database_connection_for_the_sockets(settings):
+def test_the_default_limit_leaves_a_connection_for_each_socket_thread(settings):
+    from core.consumers import SOCKET_DATABASE_THREADS
+
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool", {})
 
-    assert pool.get("max_size", 10) - 1 == settings.WEB_CONCURRENCY_LIMIT
+    assert (
+        pool.get("max_size", 10) - SOCKET_DATABASE_THREADS
+        == settings.WEB_CONCURRENCY_LIMIT
+    )
