@@ -22,6 +22,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.sessions import CookieMiddleware, SessionMiddleware
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.contrib import auth
 from django.db import close_old_connections
@@ -81,6 +82,26 @@ def socket_database(func):
     return database_sync_to_async(
         closing, thread_sensitive=False, executor=_socket_database
     )
+
+
+async def channel_unsubscribe_quietly(layer, channel: str) -> None:
+    """Unsubscribe a closed socket's own channel on the pub/sub layer.
+
+    The layer unsubscribes it when the consumer's receive is cancelled; but
+    daphne cancels a consumer that is slow to end (a burst of closes), which
+    cancels that unsubscribe too ("Unexpected exception while cleaning-up
+    channel") and left the channel subscribed on Redis for the process's
+    life (healingpaws/tests/test_channel_layer_faults.py). Run from the
+    shielded cleanup, this finishes it; a no-op once done."""
+    if not isinstance(layer, RedisPubSubChannelLayer) or channel is None:
+        return
+    loop_layer = layer._get_layer()
+    loop_layer.channels.pop(channel, None)
+    shard = loop_layer._get_shard(channel)
+    try:
+        await shard.unsubscribe(channel)  # nothing if not subscribed
+    except Exception:
+        logger.warning("%s not unsubscribed", channel, exc_info=True)
 
 
 class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
@@ -219,6 +240,9 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
                 await group_discard_quietly(
                     self.channel_layer, group, self.channel_name
                 )
+            await channel_unsubscribe_quietly(
+                self.channel_layer, getattr(self, "channel_name", None)
+            )
 
     # --- from the page
 
