@@ -216,14 +216,7 @@ class ASGIHandler(asgi.ASGIHandler):
             if admitted:
                 return await super().__call__(scope, receive, send)
         # daphne has read the body already; the refusal leaves it unread.
-        request, refusal = self.create_request(scope, io.BytesIO())
-        if request is None:
-            response = refusal
-        else:
-            language = translation.get_language_from_request(request)
-            with translation.override(language):
-                response = busy_response(request)
-        await self.send_response(response, send)
+        await self._send_page(scope, send, busy_response)
 
     async def read_body(self, receive):
         try:
@@ -237,11 +230,19 @@ class ASGIHandler(asgi.ASGIHandler):
         try:
             await super().handle(scope, receive, send)
         except BodyNotStored as error:
-            request, refusal = self.create_request(scope, io.BytesIO())
-            if request is None:
-                response = refusal
-            else:
-                language = translation.get_language_from_request(request)
-                with translation.override(language):
-                    response = outage_response(request, error.__cause__)
-            await self.send_response(response, send)
+            disk_error = error.__cause__
+            await self._send_page(
+                scope, send, lambda request: outage_response(request, disk_error)
+            )
+
+    async def _send_page(self, scope, send, page):
+        """Answer `page(request)` in the visitor's language, from before any
+        middleware runs (the request has no body, session or user)."""
+        request, refusal = self.create_request(scope, io.BytesIO())
+        if request is None:
+            response = refusal
+        else:
+            language = translation.get_language_from_request(request)
+            with translation.override(language):
+                response = page(request)
+        await self.send_response(response, send)
