@@ -1,12 +1,12 @@
 """core's scheduled upkeep: stale presence entries, the upload files a
 killed process left behind, the task history."""
 
+import asyncio
 import datetime
 import os
 import time
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils import timezone
@@ -50,21 +50,26 @@ def test_a_crashed_processs_entries_are_dropped_and_watchers_told(
     presence.presence_enter(role=presence.DOCTOR, user_id=1, channel="crashed")
     presence.presence_enter(role=presence.DOCTOR, user_id=2, channel="alive")
     layer = get_channel_layer()
-    watcher = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(presence.presence_group(presence.DOCTOR), watcher)
+    # The watcher's channel lives in one event loop, as a socket's does (the
+    # pub/sub layer keeps a process's channels per loop).
+    group = presence.presence_group(presence.DOCTOR)
+    loop = asyncio.new_event_loop()
+    watcher = loop.run_until_complete(layer.new_channel())
+    try:
+        loop.run_until_complete(layer.group_add(group, watcher))
 
-    now += 20
-    presence.presence_enter(role=presence.DOCTOR, user_id=2, channel="alive")
-    now += 11  # the crashed process's entry has expired; nobody came or went
-    dropped = presence.presence_expire()
+        now += 20
+        presence.presence_enter(role=presence.DOCTOR, user_id=2, channel="alive")
+        now += 11  # the crashed process's entry has expired; nobody came or went
+        dropped = presence.presence_expire()
 
-    assert dropped == 1
-    assert async_to_sync(layer.receive)(watcher) == {
-        "type": "presence.count",
-        "role": presence.DOCTOR,
-        "count": 1,
-    }
-    assert presence.presence_expire() == 0
+        assert dropped == 1
+        heard = loop.run_until_complete(asyncio.wait_for(layer.receive(watcher), 5))
+        assert heard == {"type": "presence.count", "role": presence.DOCTOR, "count": 1}
+        assert presence.presence_expire() == 0
+    finally:
+        loop.run_until_complete(layer.group_discard(group, watcher))
+        loop.close()
 
 
 def test_expiring_presence_with_the_store_away_is_logged_not_raised(
