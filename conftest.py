@@ -8,7 +8,9 @@ import pytest_asyncio
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
+from django.utils import translation
 
+from accounts.tests.api import app_login
 from accounts.tests.factories import (
     PASSWORD,
     DoctorFactory,
@@ -173,6 +175,19 @@ def doctor(db):
 @pytest.fixture
 def translator(db):
     return TranslatorFactory(username="lin", email="lin@healingpaws.example")
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    # A request in Chinese leaves zh-hans active in the test's thread.
+    yield
+    translation.activate("en")
+
+
+@pytest.fixture
+def token(client, customer):
+    """The customer's session token from the app's login (the API's tests)."""
+    return app_login(client, customer)
 
 
 @pytest.fixture

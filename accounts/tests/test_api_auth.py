@@ -8,7 +8,6 @@ from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.utils import translation
 
 from accounts.api_auth import STAFF_REFUSED_MESSAGE
 from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
@@ -19,13 +18,6 @@ from core.api_auth_limit import FailedAuthenticationThrottle
 from core.background import run_ready_tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    # A request in Chinese leaves zh-hans active in this thread.
-    yield
-    translation.activate("en")
 
 
 PROFILE_URL = "/api/v1/profile/"

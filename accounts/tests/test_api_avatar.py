@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/profile/avatar/"
 
 
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
-
-
 def test_owner_uploads_reads_and_removes_the_avatar(client, customer, token):
     response = client.post(URL, {"avatar": jpeg_with_gps()}, HTTP_X_SESSION_TOKEN=token)
 

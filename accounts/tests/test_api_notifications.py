@@ -3,26 +3,14 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from accounts.models import Notification
 from accounts.notifications import notification_send
-from accounts.tests.api import app_login, call
+from accounts.tests.api import call
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/notifications/"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    yield
-    translation.activate("en")
-
-
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
 
 
 def notify(user, subject="Mochi is coughing"):

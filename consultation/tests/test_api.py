@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from accounts.tests.api import app_login, call
+from accounts.tests.api import call
 from consultation.models import Message, Thread
 from consultation.services import (
     MESSAGE_EMPTY_ERROR,
@@ -24,17 +24,6 @@ from pets.tests.factories import PetFactory
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/consultations/"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    yield
-    translation.activate("en")
-
-
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
 
 
 @pytest.fixture

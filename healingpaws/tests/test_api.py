@@ -7,19 +7,11 @@ import re
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
-from django.utils import translation
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from accounts.tests.api import app_login, call
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    # A request in Chinese leaves zh-hans active in this thread.
-    yield
-    translation.activate("en")
 
 
 def test_schema_validates_without_warnings(tmp_path):

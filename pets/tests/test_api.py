@@ -16,23 +16,11 @@ from pets.tests.factories import PetFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    # A request in Chinese leaves zh-hans active in this thread.
-    yield
-    translation.activate("en")
-
-
 LIST = "/api/v1/pets/"
 
 
 def detail(pet, action=""):
     return f"/api/v1/pets/{pet.pk}/{action + '/' if action else ''}"
-
-
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
 
 
 def test_owner_adds_a_pet(client, customer, token):

@@ -16,11 +16,6 @@ def url(pet, query=""):
     return f"/api/v1/pets/{pet.pk}/photo/{query}"
 
 
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
-
-
 def upload(client, pet, token, file):
     headers = {"HTTP_X_SESSION_TOKEN": token} if token else {}
     return client.post(url(pet), {"photo": file}, **headers)

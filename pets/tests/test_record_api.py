@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.api import app_login, call
+from accounts.tests.api import call
 from pets.models import WeightEntry
 from pets.record.alert_models import PatientAlert
 
@@ -18,11 +18,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
 
 def record_url(pet):
     return f"/api/v1/pets/{pet.pk}/record/"
-
-
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
 
 
 def test_owner_reads_care_doses_weights_and_prescriptions(

@@ -6,10 +6,10 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import Notification
-from accounts.tests.api import app_login, call
+from accounts.tests.api import call
 from pets.tests.factories import PetFactory
 from reservations.models import (
     ClinicSettings,
@@ -40,17 +40,6 @@ from reservations.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 VISITS = "/api/v1/visits/"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after_each_test():
-    yield
-    translation.activate("en")
-
-
-@pytest.fixture
-def token(client, customer):
-    return app_login(client, customer)
 
 
 @pytest.fixture
