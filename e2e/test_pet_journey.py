@@ -109,7 +109,8 @@ def test_customer_adds_a_pet_by_dropping_a_photo(
     card = page.get_by_test_id("pet-list").get_by_role("link", name=re.compile("Luna"))
     thumbnail = card.locator("img.pet-photo")
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 256
+    # decode() waits for the picture to arrive: the list can show before it has.
+    assert thumbnail.evaluate("img => img.decode().then(() => img.naturalWidth)") == 256
     expect(card).to_contain_text("Cat · Siamese")
     screenshot("my pets with luna")
 
