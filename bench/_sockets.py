@@ -30,9 +30,10 @@ DRAIN_SECONDS = 30
 LATE_SECONDS = 10
 
 
-async def measure(base, name, path, cookies, *, daphne_pid, messages, rate, senders):
+async def measure(base, name, path, cookies, *, server_pid, messages, rate, senders):
     """Open a socket per cookie on `path`, send `messages` from the first
-    `senders` sockets in turn at `rate` a second, and time the deliveries."""
+    `senders` sockets in turn at `rate` a second, and time the deliveries;
+    `server_pid` is the process whose CPU time is counted."""
     # Here, not at the top: it sets autobahn to asyncio, and chat.prepare()'s
     # process (which imports chat.py, so this module) needs Twisted for daphne.
     from autobahn.asyncio.websocket import (
@@ -98,11 +99,11 @@ async def measure(base, name, path, cookies, *, daphne_pid, messages, rate, send
     )
     await quiet(run)  # the chat's presence counts, one per doctor arriving
     await run.send(range(WARMUP), sockets[:senders], rate)
-    frames, server_cpu = run.frames, cpu_seconds(daphne_pid)
+    frames, server_cpu = run.frames, cpu_seconds(server_pid)
     client_cpu, started = time.process_time(), time.perf_counter()
     await run.send(range(WARMUP, WARMUP + messages), sockets[:senders], rate)
     run.frames_measured = run.frames - frames
-    run.server_cpu = cpu_seconds(daphne_pid) - server_cpu
+    run.server_cpu = cpu_seconds(server_pid) - server_cpu
     run.client_cpu = (time.process_time() - client_cpu) / (
         time.perf_counter() - started
     )

@@ -1,5 +1,5 @@
-"""How fast a consultation message reaches every open chat page, against a bare
-echo socket of the same run.
+"""How fast a consultation message reaches every open chat page, against a plain
+`websockets` broadcast server and a bare Channels echo socket of the same run.
 
 Builds a throwaway hospital (a temporary SQLite file, or a new database on a
 PostgreSQL server, dropped afterwards) with one thread, its customer and
@@ -7,8 +7,10 @@ doctors signed in by writing their sessions; starts daphne on it with
 production settings and the Redis channel layer (bench/asgi.py: the
 project's sockets plus a bare echo socket); opens one socket per user on the
 thread, sends messages at a steady rate from a few of them and times every
-(message, socket) delivery. Then the same with as many echo sockets. See
-bench/README.md.
+(message, socket) delivery. Before it, the same with as many sockets on a
+plain `websockets` broadcast server (bench/_plain.py, the issue's baseline for
+the chat's latency) and on the echo socket (its baseline for opening sockets).
+See bench/README.md.
 
 This measures; it asserts nothing. Compare the chat with the echo of the same
 run rather than with numbers from another machine.
@@ -18,6 +20,8 @@ import argparse
 import asyncio
 import os
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
@@ -79,6 +83,11 @@ def main():
         help="channels_redis layer: the project's (pubsub) or core",
     )
     parser.add_argument(
+        "--sockets",
+        default="plain,echo,chat",
+        help="which of plain, echo and chat to run, in that order (all three)",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (and log)"
     )
     args = parser.parse_args()
@@ -86,6 +95,9 @@ def main():
         parser.error("need 1 to --clients senders")
     if args.messages < 2 or args.rate <= 0:
         parser.error("need at least 2 messages and a positive rate")
+    kinds = [kind for kind in ("plain", "echo", "chat") if kind in args.sockets]
+    if not kinds:
+        parser.error("--sockets names none of plain, echo, chat")
     redis = empty_redis(args.redis)
 
     workdir = Path(tempfile.mkdtemp(prefix="healingpaws-bench-"))
@@ -117,21 +129,43 @@ def main():
             flush=True,
         )
         bench = partial(
-            measure,
-            base,
-            daphne_pid=daphne.pid,
-            messages=args.messages,
-            rate=args.rate,
-            senders=args.senders,
+            measure, messages=args.messages, rate=args.rate, senders=args.senders
         )
+        anonymous = [None] * args.clients
         load_before = os.getloadavg()[0]
+        rows = []
         try:
-            rows = [
-                # The echo first: the chat's closing sockets would still be
-                # leaving (presence, groups) while it runs.
-                asyncio.run(bench("echo", ECHO_PATH, [None] * args.clients)),
-                asyncio.run(bench("chat", f"/ws/consultation/{thread_id}/", cookies)),
-            ]
+            # The chat last: its closing sockets would still be leaving
+            # (presence, groups) while another ran.
+            if "plain" in kinds:
+                plain, plain_base = start_plain(workdir)
+                try:
+                    rows.append(
+                        asyncio.run(
+                            bench(
+                                plain_base,
+                                "plain",
+                                "/",
+                                anonymous,
+                                server_pid=plain.pid,
+                            )
+                        )
+                    )
+                finally:
+                    stop_daphne(plain)
+            if "echo" in kinds:
+                rows.append(
+                    asyncio.run(
+                        bench(base, "echo", ECHO_PATH, anonymous, server_pid=daphne.pid)
+                    )
+                )
+            if "chat" in kinds:
+                path = f"/ws/consultation/{thread_id}/"
+                rows.append(
+                    asyncio.run(
+                        bench(base, "chat", path, cookies, server_pid=daphne.pid)
+                    )
+                )
         except OSError as error:  # refused, timed out, closed before greeting
             sys.exit(f"A socket did not open: {error!r}. With --keep, see daphne.log.")
         print()
@@ -142,7 +176,8 @@ def main():
             f"({args.rate / args.senders:g}/s each); layer: channels_redis "
             f"{args.layer} at "
             f"{args.redis}; database: {database_url.split(':', 1)[0]}; "
-            f"one daphne process; load average {load_before:.1f} before, "
+            f"one daphne process (plain: one Python process); "
+            f"load average {load_before:.1f} before, "
             f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} CPUs."
         )
     finally:
@@ -154,6 +189,24 @@ def main():
             print(f"\nKept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def start_plain(workdir):
+    """bench/_plain.py on a free port, once it listens; returns it and host:port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = open(workdir / "plain.log", "w+b")  # noqa: SIM115 (lives with the server)
+    server = subprocess.Popen(  # noqa: S603 (our own script, fixed arguments)
+        [sys.executable, str(HERE / "_plain.py"), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=log,
+    )
+    if server.stdout.readline().strip() != b"ready":
+        server.kill()
+        log.seek(0)
+        sys.exit("bench/_plain.py did not start:\n" + log.read().decode())
+    return server, f"127.0.0.1:{port}"
 
 
 def prepare(*, clients):
@@ -189,26 +242,37 @@ def prepare(*, clients):
 
 
 def report(rows):
+    """One line per socket kind; the ratios are to the plain server's latency
+    and to the echo's time to open its sockets, when those ran."""
     header = (
-        f"{'socket':<6} {'open s':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'×echo':>5} {'deliv/s':>7} {'msg/s':>5} {'lost':>5} {'late':>5} "
-        f"{'frames':>6} "
-        f"{'ack p50':>7} {'daphne CPU':>10} {'max':>5} {'client':>6}  errors"
+        f"{'socket':<6} {'open s':>6} {'×echo':>5} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'p99 ms':>7} {'×plain':>11} {'deliv/s':>7} {'msg/s':>5} {'lost':>5} "
+        f"{'late':>5} {'frames':>6} {'ack p50':>7} {'server CPU':>10} {'max':>5} "
+        f"{'client':>6}  errors"
     )
     print(header)
     print(
-        f"{'':<6} {'':>6} {'':>7} {'':>7} {'':>7} {'':>5} {'':>7} {'':>5} {'':>5} "
-        f"{'':>5} "
-        f"{'/deliv':>6} {'ms':>7} {'ms/msg':>10} {'msg/s':>5} {'CPU':>6}"
+        f"{'':<6} {'':>6} {'open':>5} {'':>7} {'':>7} {'':>7} {'p50 / p99':>11} "
+        f"{'':>7} {'':>5} {'':>5} {'':>5} {'/deliv':>6} {'ms':>7} {'ms/msg':>10} "
+        f"{'msg/s':>5} {'CPU':>6}"
     )
     print("-" * len(header))
-    echo_p50 = None
+    by_name = {row["name"]: row for row in rows}
+    plain, echo = by_name.get("plain"), by_name.get("echo")
+    plain_p = (
+        percentiles(plain["latencies"])
+        if plain and len(plain["latencies"]) > 1
+        else None
+    )
     for row in rows:
         if len(row["latencies"]) < 2:
             p50 = p95 = p99 = float("nan")
         else:
             p50, p95, p99 = percentiles(row["latencies"])
-        echo_p50 = echo_p50 or p50
+        to_plain = (
+            f"{p50 / plain_p[0]:.1f} / {p99 / plain_p[2]:.1f}" if plain_p else "-"
+        )
+        to_echo = f"{row['connect'] / echo['connect']:.1f}" if echo else "-"
         ack = f"{percentiles(row['acks'])[0]:.1f}" if len(row["acks"]) > 1 else "-"
         cpu = row["server ms/msg"]
         ceiling = f"{1000 / cpu:.0f}" if cpu else "-"
@@ -216,8 +280,8 @@ def report(rows):
         if row["duplicates"]:
             errors += f" duplicates×{row['duplicates']}"
         print(
-            f"{row['name']:<6} {row['connect']:>6.1f} {p50:>7.1f} {p95:>7.1f} "
-            f"{p99:>7.1f} {p50 / echo_p50:>5.1f} {row['deliveries/s']:>7.0f} "
+            f"{row['name']:<6} {row['connect']:>6.2f} {to_echo:>5} {p50:>7.1f} "
+            f"{p95:>7.1f} {p99:>7.1f} {to_plain:>11} {row['deliveries/s']:>7.0f} "
             f"{row['messages/s']:>5.1f} {row['lost']:>5} {row['late']:>5} "
             f"{row['frames/delivery']:>6.2f} {ack:>7} "
             f"{cpu:>10.1f} {ceiling:>5} {row['client cpu']:>6.0%}  {errors or '-'}"
