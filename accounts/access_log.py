@@ -3,12 +3,11 @@ record document: when, from where (address, browser) and how (the site, the
 dashboard, the API; a page of its own or a row of a list).
 
 Views call `access_record(request, objects)`; the rows wait on the request
-and AccessLogMiddleware writes them with one INSERT once the response is
-made, so a list of 50 visits costs the page one query, as a list of one
-does (on PostgreSQL; SQLite takes at most 999 parameters a query, so
-Django writes 90 rows per INSERT there). Called without a request
-(integration keys, workers), the rows are written at once, also with one
-INSERT.
+and AccessLogMiddleware writes them with one INSERT (no transaction around
+it: bulk_insert.py) once the response is made, so a list of 50 visits costs
+the page one query, as a list of one does (SQLite takes 999 parameters a
+query: 90 rows per INSERT there). Called without a request (integration
+keys, workers), the rows are written at once, also with one INSERT.
 
 A page of REDRAWN_VIEWS redrawing itself after a push (live-regions.js sends
 X-Live-Refresh) logs only what the same person, session and address was not
@@ -40,6 +39,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_tasks import task
+
+from .bulk_insert import insert_rows
 
 logger = logging.getLogger("healingpaws.access_log")
 
@@ -215,7 +216,7 @@ def _write(rows, request, once_within_window=False):
         return
     pending = getattr(request, PENDING_ATTRIBUTE, None)
     if pending is None:  # no request, or one the middleware does not see
-        AccessLog.objects.bulk_create(rows)
+        insert_rows(AccessLog, rows)
     else:
         pending.extend(rows)
 
@@ -374,7 +375,7 @@ class AccessLogMiddleware:
         setattr(request, PENDING_ATTRIBUTE, pending)
         response = self.get_response(request)
         if pending:
-            AccessLog.objects.bulk_create(pending)
+            insert_rows(AccessLog, pending)
             pending.clear()
         return response
 

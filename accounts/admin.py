@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_paging import PageFirstAdminMixin
 from core.admin_views import ReadOnlyAdminMixin
 
 from . import (
@@ -56,7 +57,9 @@ def user_action(name, description, service, *, chosen=_others):
 
 
 @admin.register(User)
-class UserAdmin(ClaimCodeAdminMixin, PhoneSearchMixin, DjangoUserAdmin):
+class UserAdmin(
+    ClaimCodeAdminMixin, PageFirstAdminMixin, PhoneSearchMixin, DjangoUserAdmin
+):
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False

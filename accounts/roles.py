@@ -14,6 +14,7 @@ Who is who. Roles are Django groups so that the admin can show and change them.
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Value
 
 DOCTORS_GROUP = "Doctors"
 TRANSLATORS_GROUP = "translators"
@@ -37,6 +38,47 @@ def is_front_desk(user):
     if not hasattr(user, "_is_front_desk"):
         user._is_front_desk = user.groups.filter(name=FRONT_DESK_GROUP).exists()
     return user._is_front_desk
+
+
+def load_roles(user) -> None:
+    """Read a staff member's groups and permissions in one query, cached on
+    the instance where is_doctor, is_front_desk and Django's ModelBackend look
+    for them (`_perm_cache` and its two halves): a dashboard page would
+    otherwise ask three times (issue 14). Superusers need none of it (they
+    are doctors and have every permission without a query); anybody else
+    who is not active staff is left to the usual checks."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return
+    if user.is_superuser or hasattr(user, "_perm_cache"):
+        return
+    from django.contrib.auth.models import Group, Permission
+
+    def rows(queryset, kind, first, second):
+        # No ORDER BY: a compound statement's parts may not have one.
+        return (
+            queryset.order_by()
+            .annotate(row_kind=Value(kind), first=F(first), second=F(second))
+            .values_list("row_kind", "first", "second")
+        )
+
+    found = rows(Group.objects.filter(user=user), "group", "name", "name").union(
+        rows(Permission.objects.filter(user=user), "user", *_PERMISSION),
+        rows(Permission.objects.filter(group__user=user), "group_perm", *_PERMISSION),
+        all=True,
+    )
+    groups, user_perms, group_perms = set(), set(), set()
+    into = {"group": groups, "user": user_perms, "group_perm": group_perms}
+    for kind, first, second in found:
+        into[kind].add(first if kind == "group" else f"{first}.{second}")
+    user._is_doctor = DOCTORS_GROUP in groups
+    user._is_front_desk = FRONT_DESK_GROUP in groups
+    user._user_perm_cache = user_perms
+    user._group_perm_cache = group_perms
+    user._perm_cache = user_perms | group_perms
+
+
+# A permission as ModelBackend names it: "<app label>.<codename>".
+_PERMISSION = ("content_type__app_label", "codename")
 
 
 def is_hospital_staff(user):

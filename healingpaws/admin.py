@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access_log import AccessView, access_record
-from accounts.roles import is_doctor, is_front_desk, is_hospital_staff
+from accounts.roles import is_doctor, is_front_desk, is_hospital_staff, load_roles
 from consultation.models import Thread
 from pets.record.alerts import may_see_alerts
 from reservations.selectors import today_summary
@@ -79,6 +79,8 @@ class DoctorDashboardSite(admin.AdminSite):
     def has_permission(self, request):
         # Staff alone is not enough: translators or other staff stay out.
         # The front desk comes in too; its group's permissions limit it.
+        # Groups and permissions in one query for the whole page (issue 14).
+        load_roles(request.user)
         return is_hospital_staff(request.user)
 
     def login(self, request, extra_context=None):

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
+from core.admin_paging import PageFirstAdminMixin
 
 from . import services
 from .models import (
@@ -87,6 +88,7 @@ class PetAdminForm(forms.ModelForm):
 @admin.register(Pet)
 class PetAdmin(
     AccessLoggedAdminMixin,
+    PageFirstAdminMixin,
     AlertPagesMixin,
     DosePagesMixin,
     PhoneSearchMixin,

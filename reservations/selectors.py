@@ -16,7 +16,7 @@ nothing about the booked time itself.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,8 +50,8 @@ def estimated_wait(ahead: int, *, rules) -> datetime.timedelta:
 def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
     """Place and estimated wait of each given visit that is waiting, by pk.
 
-    Reads each day's queue once (one query for all the days, plus the booking
-    rules unless given), so a page of any length costs the same.
+    Reads each day's queue once (one query for all the days, the booking
+    rules with it unless given), so a page of any length costs the same.
     """
     days = {
         timezone.localdate(visit.slot.starts_at)
@@ -60,13 +60,45 @@ def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
     }
     if not days:
         return {}
-    rules = rules or ClinicSettings.current()
     waiting = (
         Reservation.objects.waiting()
         .filter(slot__starts_at__date__in=days)
         .in_queue_order()
-        .values_list("pk", "slot__starts_at")
     )
+    if rules is not None:
+        return _places(waiting.values_list("pk", "slot__starts_at"), rules=rules)
+    # The rules the waits need come with the queue: one query, not two.
+    current = ClinicSettings.objects.filter(pk=1)  # the one row (current())
+    rows = list(
+        waiting.annotate(
+            rules_doctors=Subquery(current.values("doctors_on_duty")[:1]),
+            rules_minutes=Subquery(current.values("slot_minutes")[:1]),
+        ).values_list("pk", "slot__starts_at", "rules_doctors", "rules_minutes")
+    )
+    if not rows:
+        return {}
+    _pk, _starts_at, doctors, minutes = rows[0]
+    if doctors is None:  # no rules saved yet: current() makes them
+        rules = ClinicSettings.current()
+    else:
+        rules = ClinicSettings(pk=1, doctors_on_duty=doctors, slot_minutes=minutes)
+    return _places([row[:2] for row in rows], rules=rules)
+
+
+def day_queue_places(visits, *, rules=None) -> dict[int, QueuePlace]:
+    """As queue_places, for `visits` that are a day's whole queue and more:
+    all its ongoing visits in queue order (the queue page's). The waiting ones
+    among them are that day's queue, in order: no query but the rules."""
+    waiting = [
+        (visit.pk, visit.slot.starts_at) for visit in visits if states.is_waiting(visit)
+    ]
+    if not waiting:
+        return {}
+    return _places(waiting, rules=rules or ClinicSettings.current())
+
+
+def _places(waiting, *, rules) -> dict[int, QueuePlace]:
+    """Places of waiting visits, (pk, starts at) in queue order, by pk."""
     places, ahead_by_day = {}, {}
     for pk, starts_at in waiting:
         day = timezone.localdate(starts_at)

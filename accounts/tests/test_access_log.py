@@ -5,7 +5,9 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -283,3 +285,19 @@ def test_a_customers_export_holds_who_opened_what_and_when(customer, doctor, pet
             "channel": "admin",
         }
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_of_100_pets_is_logged_in_one_insert_without_begin_or_commit(
+    customer, doctor
+):
+    pets = PetFactory.create_batch(100, owner=customer)
+
+    with CaptureQueriesContext(connection) as queries:
+        access_record(doctor, pets, channel="admin", view=AccessView.LIST)
+
+    assert [query["sql"].split()[0] for query in queries] == ["INSERT"]
+    logged = AccessLog.objects.filter(actor=doctor, view=AccessView.LIST)
+    assert sorted(logged.values_list("object_id", flat=True)) == sorted(
+        pet.pk for pet in pets
+    )

@@ -2,14 +2,22 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.roles import DOCTORS_GROUP, TRANSLATORS_GROUP
+from accounts.roles import (
+    DOCTORS_GROUP,
+    FRONT_DESK_GROUP,
+    TRANSLATORS_GROUP,
+    is_doctor,
+    is_front_desk,
+    load_roles,
+)
 from accounts.tests.factories import UserFactory
 from core.background import run_ready_tasks
 from core.tests.images import png
@@ -393,3 +401,28 @@ def test_unticking_staff_in_the_user_form_closes_the_users_sockets(
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert not User.objects.get(pk=doctor.pk).is_staff
     assert sockets_closed == [doctor.pk]
+
+
+@pytest.mark.parametrize("group", [DOCTORS_GROUP, FRONT_DESK_GROUP, None])
+def test_load_roles_gives_the_roles_and_permissions_django_would_read(db, group):
+    member = UserFactory(is_staff=True)
+    if group:
+        member.groups.add(Group.objects.get(name=group))
+    member.user_permissions.add(Permission.objects.get(codename="view_accesslog"))
+
+    loaded = User.objects.get(pk=member.pk)
+    with CaptureQueriesContext(connection) as queries:
+        load_roles(loaded)
+        roles = (is_doctor(loaded), is_front_desk(loaded))
+        permissions = loaded.get_all_permissions()
+        may_change_visits = loaded.has_perm("reservations.change_reservation")
+    plain = User.objects.get(pk=member.pk)
+
+    assert len(queries) == 1
+    assert roles == (is_doctor(plain), is_front_desk(plain))
+    assert roles == (group == DOCTORS_GROUP, group == FRONT_DESK_GROUP)
+    assert permissions == plain.get_all_permissions()
+    assert "accounts.view_accesslog" in permissions
+    assert may_change_visits == plain.has_perm("reservations.change_reservation")
+    assert loaded.get_group_permissions() == plain.get_group_permissions()
+    assert loaded.get_user_permissions() == plain.get_user_permissions()

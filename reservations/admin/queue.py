@@ -22,7 +22,7 @@ from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from .. import services, states
 from ..models import Reservation
 from ..realtime import CONSULTATION_REASON
-from ..selectors import queue_places
+from ..selectors import day_queue_places
 from ..slots import parse_day
 from ..states import ORDERED_BANDS, State, Triage
 from ..waits import mark_waits
@@ -97,7 +97,8 @@ class QueuePagesMixin:
             visits = visits.prefetch_related(active_alerts_prefetch("pet__alerts"))
         visits = list(visits)
         access_record(request, visits, view=AccessView.LIST)
-        places = queue_places(visits)
+        # The day's ongoing visits in queue order hold its queue: no query.
+        places = day_queue_places(visits)
         bands = {band: [] for band in ORDERED_BANDS}
         to_triage, with_doctor = [], []
         mark_waits(visits)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
+from core.admin_paging import PageFirstAdminMixin
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from pets.templatetags.pets_tags import pet_photo
 
@@ -63,6 +64,7 @@ class EventInline(ReadOnlyTabularInline):
 @admin.register(Reservation)
 class ReservationAdmin(
     AccessLoggedAdminMixin,
+    PageFirstAdminMixin,
     PhoneSearchMixin,
     WalkInPagesMixin,
     BookForPagesMixin,

@@ -18,6 +18,7 @@ from reservations.admin import (
 )
 from reservations.admin.queue import QUEUE_BAD_REQUEST_ERROR, QUEUE_STALE_ERROR
 from reservations.models import ClinicSettings, Reservation, Slot, State, Triage
+from reservations.selectors import queue_places
 from reservations.services import (
     CANCEL_REASON_REQUIRED_ERROR,
     QUEUE_MIXED_ERROR,
@@ -231,11 +232,8 @@ def test_doctors_find_a_visit_by_pet_owner_email_or_phone_on_any_day(
     assert listed(response) == ["Biscuit"]
 
 
-@pytest.mark.django_db
-def test_the_list_runs_the_same_queries_for_1_and_100_visits(doctor_client, customer):
-    visit_of(customer, "First", heavy_bleeding=True)
-    one = count_queries(doctor_client, CHANGELIST)
-    for n in range(99):
+def more_visits(count):
+    for n in range(count):
         visit_of(
             UserFactory(),
             f"Pet {n}",
@@ -243,10 +241,37 @@ def test_the_list_runs_the_same_queries_for_1_and_100_visits(doctor_client, cust
             state=[State.REQUESTED, State.CHECKED_IN, State.IN_TREATMENT][n % 3],
         )
 
+
+@pytest.mark.django_db
+def test_the_list_runs_the_same_queries_for_51_and_100_visits(doctor_client, customer):
+    visit_of(customer, "First", heavy_bleeding=True)
+    one = count_queries(doctor_client, CHANGELIST)
+    more_visits(50)
+    fifty_one = count_queries(doctor_client, CHANGELIST)
+    more_visits(49)
+
     hundred = count_queries(doctor_client, CHANGELIST)
 
     assert len(Reservation.objects.all()) == 100
-    assert hundred == one
+    # A list of one page is counted as it is read; a longer one counts its
+    # rows once (core/admin_paging.py), however long it grows.
+    assert hundred == fifty_one == one + 1
+
+
+@pytest.mark.django_db
+def test_the_list_of_100_visits_runs_at_most_8_queries(
+    doctor_client, customer, django_assert_max_num_queries
+):
+    visit_of(customer, "First", heavy_bleeding=True)
+    more_visits(99)
+
+    # Session, user, groups and permissions, the page, its count, the rules,
+    # the day's queue, the pets' alerts, and the access log's INSERT.
+    with django_assert_max_num_queries(8):
+        response = doctor_client.get(CHANGELIST)
+
+    assert response.context["cl"].result_count == 100
+    assert len(listed(response)) == 50
 
 
 @pytest.mark.django_db
@@ -592,17 +617,44 @@ def test_the_queue_page_runs_the_same_queries_for_1_and_100_visits(
 ):
     visit_of(customer, "First", triage=Triage.EMERGENCY)
     one = count_queries(doctor_client, QUEUE)
-    for n in range(99):
-        visit_of(
-            UserFactory(),
-            f"Pet {n}",
-            triage=[Triage.EMERGENCY, Triage.STANDARD, Triage.UNTRIAGED][n % 3],
-            state=[State.REQUESTED, State.CHECKED_IN, State.IN_TREATMENT][n % 3],
-        )
+    more_visits(99)
 
     hundred = count_queries(doctor_client, QUEUE)
 
     assert hundred == one
+
+
+@pytest.mark.django_db
+def test_the_queue_of_100_visits_runs_at_most_8_queries(
+    doctor_client, customer, django_assert_max_num_queries
+):
+    visit_of(customer, "First", triage=Triage.EMERGENCY)
+    more_visits(99)
+
+    # Session, user, groups and permissions, the day's visits, their pets'
+    # alerts, the rules, the longest waits, and the access log's INSERT.
+    with django_assert_max_num_queries(8):
+        response = doctor_client.get(QUEUE)
+
+    assert response.status_code == 200
+    assert response.content.decode().count('id="queue-visit-') == 100
+
+
+@pytest.mark.django_db
+def test_the_queue_page_gives_each_waiting_visit_its_place_in_the_days_queue(
+    doctor_client, customer
+):
+    visit_of(customer, "First", triage=Triage.EMERGENCY)
+    more_visits(30)
+
+    context = doctor_client.get(QUEUE).context
+    rows = [*context["to_triage"], *context["with_doctor"]]
+    rows += [visit for _band, _label, visits in context["bands"] for visit in visits]
+    shown = {visit.pk: visit.queue_place for visit in rows if visit.queue_place}
+
+    everyone = Reservation.objects.select_related("slot")
+    assert shown == queue_places(list(everyone))
+    assert sorted(place.place for place in shown.values()) == list(range(1, 22))
 
 
 @pytest.mark.django_db
