@@ -22,14 +22,18 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.sessions import CookieMiddleware, SessionMiddleware
-from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.contrib import auth
 from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 
-from .presence import PresenceMixin, group_discard_quietly
+from .fanout import (
+    SharedGroupsMixin,
+    channel_unsubscribe_quietly,
+    group_discard_quietly,
+)
+from .presence import PresenceMixin
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 
 logger = logging.getLogger("healingpaws.sockets")
@@ -84,27 +88,7 @@ def socket_database(func):
     )
 
 
-async def channel_unsubscribe_quietly(layer, channel: str) -> None:
-    """Unsubscribe a closed socket's own channel on the pub/sub layer.
-
-    The layer unsubscribes it when the consumer's receive is cancelled; but
-    daphne cancels a consumer that is slow to end (a burst of closes), which
-    cancels that unsubscribe too ("Unexpected exception while cleaning-up
-    channel") and left the channel subscribed on Redis for the process's
-    life (healingpaws/tests/test_channel_layer_faults.py). Run from the
-    shielded cleanup, this finishes it; a no-op once done."""
-    if not isinstance(layer, RedisPubSubChannelLayer) or channel is None:
-        return
-    loop_layer = layer._get_layer()
-    loop_layer.channels.pop(channel, None)
-    shard = loop_layer._get_shard(channel)
-    try:
-        await shard.unsubscribe(channel)  # nothing if not subscribed
-    except Exception:
-        logger.warning("%s not unsubscribed", channel, exc_info=True)
-
-
-class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
+class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketConsumer):
     """The base of the site's sockets (notifications, chat, dashboard).
 
     A consumer says whose pages it serves and what they hear:
@@ -175,11 +159,15 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
             await self.close(code=refusal)
             return
         self.user = user
-        await self.join(self.user_group(user.pk), *self.more_groups())
-        await self.accept()
-        for frame in self.greeting_frames:
-            await self.send_json(frame)
-        await self.presence_start(user, self.connect_role)
+        # Broadcasts that come before the page has its greeting and counts
+        # wait (as they did in the socket's channel while connect() ran).
+        with self.shared_held():
+            await self.join(self.user_group(user.pk))
+            await self.join_shared(*self.more_groups())
+            await self.accept()
+            for frame in self.greeting_frames:
+                await self.send_json(frame)
+            await self.presence_start(user, self.connect_role)
 
     def admission(self):
         """(user, None) to let the socket in, (user, code) to refuse it; sync,
@@ -212,6 +200,7 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         return []
 
     async def join(self, *groups: str) -> None:
+        """Join groups with the socket's own channel (the user's group)."""
         # Recorded before the add: a failed add is discarded on the way out.
         for group in groups:
             self.groups_joined = [*getattr(self, "groups_joined", ()), group]
@@ -236,6 +225,7 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         try:
             await self.presence_stop()
         finally:
+            await self.leave_shared()
             for group in groups:
                 await group_discard_quietly(
                     self.channel_layer, group, self.channel_name
@@ -249,7 +239,10 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if self.user is None or self.access_lost:
             return  # refused, closing
-        await self.receive_frame(text_data)
+        # Broadcasts wait while the page's frame is handled: the sender hears
+        # the ack of its message before the message itself, as in its channel.
+        with self.shared_held():
+            await self.receive_frame(text_data)
 
     async def receive_frame(self, text_data) -> None:
         """A frame of the signed-in page; a socket that only listens drops it."""
@@ -261,6 +254,13 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         return user if await self.access_confirmed(refusal) else None
 
     # --- from the channel layer
+
+    def shared_inline_ok(self) -> bool:
+        # A push then only writes the frame (SharedGroupsMixin).
+        return not self.access_lost and self._access_fresh()
+
+    def _access_fresh(self) -> bool:
+        return time.monotonic() - self.access_checked_at < ACCESS_RECHECK_SECONDS
 
     async def push(self, frame: dict) -> None:
         """Forward a frame of a broadcast, if the page may still hear it."""
@@ -298,7 +298,7 @@ class LiveSocketConsumer(PresenceMixin, AsyncJsonWebsocketConsumer):
         Asks access_refusal() at most every ACCESS_RECHECK_SECONDS."""
         if self.access_lost:
             return False
-        if time.monotonic() - self.access_checked_at < ACCESS_RECHECK_SECONDS:
+        if self._access_fresh():
             return True
         return await self.access_confirmed(await self.access_refusal())
 

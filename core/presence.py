@@ -298,27 +298,6 @@ def _count_frame(role: str, count: int | None) -> str:
     return json.dumps({"type": "presence", "counts": {role: count}})
 
 
-# How often, and after how long, a socket that is closing retries leaving a
-# group when the layer refuses (a burst of closes can empty the Redis pool).
-DISCARD_ATTEMPTS = 3
-DISCARD_RETRY_SECONDS = 0.2
-
-
-async def group_discard_quietly(layer, group: str, channel: str) -> None:
-    """Leave a group, retrying briefly; a failure is logged, never raised: the
-    socket is closing anyway, and the layer drops a stale member by itself
-    (group_expiry). Raised here, it would skip the rest of the cleanup."""
-    for attempt in range(1, DISCARD_ATTEMPTS + 1):
-        try:
-            await layer.group_discard(group, channel)
-            return
-        except Exception:
-            if attempt == DISCARD_ATTEMPTS:
-                logger.warning("%s not removed from %s", channel, group, exc_info=True)
-            else:
-                await asyncio.sleep(DISCARD_RETRY_SECONDS * attempt)
-
-
 class PresenceMixin:
     """For the consumers of signed-in users' pages: the socket counts while it
     is open, renews its entry every heartbeat() seconds, and passes count changes
@@ -326,7 +305,9 @@ class PresenceMixin:
 
     The consumer says which role its user counts in: presence_role_of(user),
     one of ROLES, or FRONT_DESK for a socket that watches without counting
-    (presence knows no more of users than that)."""
+    (presence knows no more of users than that). It joins the count groups
+    with the consumer's join_shared() (core.consumers), which also leaves
+    them when the socket ends."""
 
     def presence_role_of(self, user) -> str:
         """DOCTOR, CUSTOMER or FRONT_DESK (sync: may query)."""
@@ -339,7 +320,7 @@ class PresenceMixin:
         # From here on presence_stop() undoes whatever part of this has run.
         self.presence_started = True
         for role in watched_roles(self.presence_role):
-            await self.channel_layer.group_add(presence_group(role), self.channel_name)
+            await self.join_shared(presence_group(role))
         self.presence_heartbeat = asyncio.create_task(self._presence_beat())
         await self._presence_renew()
         counts = await _off_thread(presence_counts)(self.presence_role)
@@ -352,10 +333,6 @@ class PresenceMixin:
         self.presence_started = False
         if heartbeat_task := getattr(self, "presence_heartbeat", None):
             heartbeat_task.cancel()
-        for role in watched_roles(self.presence_role):
-            await group_discard_quietly(
-                self.channel_layer, presence_group(role), self.channel_name
-            )
         await _off_thread(presence_leave)(
             role=self.presence_role,
             user_id=self.presence_user_id,

@@ -17,8 +17,8 @@ from django.conf import settings
 from accounts.notifications import notification_group
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import connected, frame_of
-from consultation.tests.test_presence import group_size
 from core import presence
+from core.tests.layers import group_size
 from reservations.tests.factories import ensure_default_hours
 
 pytestmark = [

@@ -27,7 +27,7 @@ from channels.layers import channel_layers, get_channel_layer
 from accounts.notifications import notification_group, notification_send
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import connected
-from consultation.tests.test_presence import group_size
+from core.tests.layers import group_size
 from healingpaws.backing_services import redis_channel_layer
 
 pytestmark = [
