@@ -9,11 +9,19 @@
   makemessages puts them in our catalog, which Django reads first.
 """
 
+import functools
+
 from django.contrib.admin.templatetags import admin_list
 from django.contrib.auth.models import Group
 from django.templatetags.static import static
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_noop, ngettext, pgettext_lazy
+from django.utils.translation import (
+    get_language,
+    gettext,
+    gettext_noop,
+    ngettext,
+    pgettext_lazy,
+)
 
 from accounts.roles import DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP
 
@@ -44,6 +52,13 @@ def _django_plurals(count):  # never called: marks Django's plural for makemessa
 
 def boolean_icon(value):
     """admin_list._boolean_icon with a translated alt text."""
+    return _boolean_icon(value, get_language())
+
+
+@functools.cache
+def _boolean_icon(value, language):
+    # Three markups per language, built once: a list shows one per row and
+    # column, and static() looks its file up in the manifest (issue 14).
     icon, alt = {
         True: ("yes", gettext("Yes")),
         False: ("no", gettext("No")),

@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -10,7 +9,7 @@ from django.utils.translation import ngettext
 from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
-from core.admin_paging import PageFirstAdminMixin
+from core.admin_paging import PageFirstAdminMixin, change_url
 
 from . import services
 from .models import (
@@ -178,7 +177,7 @@ class PetAdmin(
 
     @admin.display(description=_("owner"), ordering="owner__username")
     def owner_link(self, pet):
-        url = reverse("admin:accounts_user_change", args=[pet.owner_id])
+        url = change_url("admin:accounts_user_change", pet.owner_id)
         return format_html('<a href="{}">{}</a>', url, pet.owner.name)
 
     @admin.display(description=_("age"), ordering="-birth_date")

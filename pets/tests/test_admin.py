@@ -338,3 +338,17 @@ def test_the_pet_page_runs_the_same_queries_for_1_and_30_visits(doctor_client):
     past_visits(pet, 30)
 
     assert queries() == one
+
+
+@pytest.mark.django_db
+def test_each_row_links_to_its_pet_and_its_owner(
+    doctor_client, customer, other_customer
+):
+    pets = [PetFactory(owner=customer), PetFactory(owner=other_customer)]
+
+    html = doctor_client.get(CHANGELIST).content.decode()
+
+    for pet in pets:
+        assert f'href="{reverse("admin:pets_pet_change", args=[pet.pk])}"' in html
+        owner = reverse("admin:accounts_user_change", args=[pet.owner_id])
+        assert f'href="{owner}"' in html

@@ -46,6 +46,8 @@ def triage_badge(visit):
 
 def red_flags_marker(visit):
     """Each red flag the owner answered yes to, by name (not in a tooltip)."""
+    if not visit.possible_emergency:  # what the template draws then: nothing
+        return ""
     return render_to_string(
         "admin/reservations/reservation/red_flags.html", {"visit": visit}
     )

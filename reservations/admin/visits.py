@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
-from core.admin_paging import PageFirstAdminMixin
+from core.admin_paging import PageFirstAdminMixin, change_url
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from pets.templatetags.pets_tags import pet_photo
 
@@ -203,7 +203,8 @@ class ReservationAdmin(
     def pet_column(self, visit):
         # `active_alerts` is there when the list prefetched it (doctors).
         markers = ""
-        if hasattr(visit.pet, "active_alerts"):
+        # No alert, no markers: the template is drawn only for those with one.
+        if getattr(visit.pet, "active_alerts", None):
             markers = render_to_string(
                 "pets/record/alert_markers.html", {"pet": visit.pet}
             )
@@ -222,7 +223,7 @@ class ReservationAdmin(
     @admin.display(description=_("owner"), ordering="pet__owner__username")
     def owner_link(self, visit):
         owner = visit.pet.owner
-        url = reverse("admin:accounts_user_change", args=[owner.pk])
+        url = change_url("admin:accounts_user_change", owner.pk)
         return format_html('<a href="{}">{}</a>', url, owner.name)
 
     @admin.display(description=_("owner's no-shows"))
