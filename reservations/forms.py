@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import RequiredSelect
+from core.forms import QuickSelect, RequiredSelect
 from pets.models import Pet
 
 from .models import (
@@ -37,6 +37,7 @@ class VisitTypeField(forms.ModelChoiceField):
         self.online_only = online_only
         kwargs.setdefault("label", _("Type of visit"))
         kwargs.setdefault("required", False)  # none: the default type
+        kwargs.setdefault("widget", QuickSelect)
         super().__init__(
             queryset=VisitType.objects.active(),
             empty_label=None,
