@@ -1,8 +1,23 @@
-"""The PostgreSQL pool, Redis cache, Redis channel layer and task backends
+"""SQLite's locking, the PostgreSQL pool, Redis cache, Redis channel layer and task backends
 settings.py switches on when DATABASE_URL / REDIS_URL name them; the why of
 each number is here."""
 
 from urllib.parse import urlsplit
+
+
+def use_sqlite_locking(database):
+    """Let an SQLite `DATABASES` entry's writers wait their turn.
+
+    The embedded default runs the site and its worker as two processes, and
+    the site writes from several threads (requests, the sockets' database
+    threads). A transaction that reads first takes SQLite's write lock only at
+    its first write, and when another writer holds it then, SQLite fails at
+    once with "database is locked" (bench/chat.py on SQLite lost a message
+    so). Taken at BEGIN (IMMEDIATE), the lock is waited for, up to `timeout`
+    seconds."""
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("transaction_mode", "IMMEDIATE")
+    options.setdefault("timeout", 20)
 
 
 def use_connection_pool(database, *, size, timeout, connect_timeout):

@@ -135,7 +135,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    backing_services.use_sqlite_locking(DATABASES["default"])
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Pooled, health-checked, quick to give up (the why: backing_services.py).
     backing_services.use_connection_pool(
         DATABASES["default"],
