@@ -2,9 +2,11 @@
 
 Runs bench/reservations.py (the pages, the changelists, the API, My pets at
 1, 8 and 32 in flight and over 2 processes, its weight) and, with --chat,
-bench/chat.py as it is (its own table, printed as it comes), each in a child
-process, then prints the issue's table from the pages' figures. See
-bench/README.md. It measures; it asserts nothing.
+bench/chat.py twice (its own tables, printed as they come): at 5 messages a
+second against the plain server and the echo (latency, opening sockets), and
+the chat alone at 35 a second, 7,000 deliveries a second to 200 pages
+(capacity). Each runs in a child process; then it prints the issue's table.
+See bench/README.md. It measures; it asserts nothing.
 """
 
 import argparse
@@ -23,6 +25,15 @@ API_BESIDE = {"api pets": "my pets", "api visits": "my visits"}
 # The issue's goals: a share of /healthz's req/s, and queries of one request.
 CUSTOMER_GOAL, CHANGELIST_GOAL = 0.5, 0.2
 CUSTOMER_QUERIES, CHANGELIST_QUERIES = 10, 8
+# The chat's: latency as a multiple of the plain server's at 5 messages a
+# second, deliveries a second held by one process, opening 200 sockets as a
+# multiple of the echo's time.
+CHAT_P50_GOAL, CHAT_P99_GOAL, OPEN_GOAL = 3, 5, 2
+CAPACITY_RATE, CAPACITY_SENDERS = 35, 10  # 7,000 deliveries/s to 200 pages
+CAPACITY_GOAL = CAPACITY_RATE * 200
+# Held: (nearly) all offered deliveries a second arrive, none lost, and the
+# latency stays bounded instead of growing with a backlog.
+HELD_SHARE, HELD_P99_MS = 0.98, 1000
 
 
 def main():
@@ -50,8 +61,23 @@ def main():
             f"--json={figures_file}",
         )
         figures = json.loads(figures_file.read_text())
-    if args.chat:
-        _run("chat.py", f"--redis={args.redis}")
+        if args.chat:
+            latency_file = Path(folder) / "chat.json"
+            _run("chat.py", f"--redis={args.redis}", f"--json={latency_file}")
+            capacity_file = Path(folder) / "capacity.json"
+            _run(
+                "chat.py",
+                f"--redis={args.redis}",
+                "--sockets=chat",
+                f"--rate={CAPACITY_RATE}",
+                f"--senders={CAPACITY_SENDERS}",
+                "--messages=200",
+                f"--json={capacity_file}",
+            )
+            figures["chat"] = {
+                row["name"]: row for row in json.loads(latency_file.read_text())
+            }
+            figures["capacity"] = json.loads(capacity_file.read_text())[0]
     print()
     print(table(figures))
 
@@ -115,6 +141,8 @@ def table(figures):
             f"{one_page['rate']:.0f} req/s (`/healthz` {one_health['rate']:.0f}) "
             f"| {many_page['rate'] / one_page['rate']:.2f}× | |"
         )
+    if "chat" in figures:
+        lines.extend(chat_lines(figures["chat"], figures["capacity"], mark))
     weight = figures["weight"]
     lines.append(
         f"| My pets' weight | {weight['total']:,} bytes (HTML {weight['html']:,}, "
@@ -130,6 +158,34 @@ def table(figures):
         f"changelist ({mark(worst_changelist <= CHANGELIST_QUERIES)}) |"
     )
     return "\n".join(lines)
+
+
+def chat_lines(kinds, capacity, mark):
+    plain, echo, chat = kinds["plain"], kinds["echo"], kinds["chat"]
+    p50, p99 = chat["p50"] / plain["p50"], chat["p99"] / plain["p99"]
+    held = (
+        capacity["deliveries_per_second"] >= HELD_SHARE * CAPACITY_GOAL
+        and capacity["lost"] == 0
+        and capacity["p99"] <= HELD_P99_MS
+    )
+    opening = chat["open_seconds"] / echo["open_seconds"]
+    return [
+        f"| chat to 200 open pages, 5 msg/s | p50 {chat['p50']:.1f} ms, p99 "
+        f"{chat['p99']:.1f} ms | plain `websockets` server {plain['p50']:.1f} / "
+        f"{plain['p99']:.1f} ms | {p50:.1f}× / {p99:.1f}× | ≤ {CHAT_P50_GOAL}× "
+        f"({mark(p50 <= CHAT_P50_GOAL)}) / ≤ {CHAT_P99_GOAL}× "
+        f"({mark(p99 <= CHAT_P99_GOAL)}) |",
+        f"| chat capacity, {CAPACITY_RATE} msg/s to 200 pages | "
+        f"{capacity['deliveries_per_second']:,.0f} deliveries/s, lost "
+        f"{capacity['lost']}, p99 {capacity['p99']:,.0f} ms, "
+        f"{capacity['server_ms_per_message']:.1f} ms of daphne CPU a message | plain "
+        f"server {plain['server_ms_per_message']:.1f} ms CPU a message | "
+        f"{capacity['deliveries_per_second'] / CAPACITY_GOAL:.2f} of goal | "
+        f"≥ {CAPACITY_GOAL:,}/s held, nothing lost ({mark(held)}) |",
+        f"| opening 200 doctors' chat sockets | {chat['open_seconds']:.2f} s | "
+        f"Channels echo {echo['open_seconds']:.2f} s | {opening:.1f}× | "
+        f"≤ {OPEN_GOAL}× ({mark(opening <= OPEN_GOAL)}) |",
+    ]
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ run rather than with numbers from another machine.
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -86,6 +87,9 @@ def main():
         "--sockets",
         default="plain,echo,chat",
         help="which of plain, echo and chat to run, in that order (all three)",
+    )
+    parser.add_argument(
+        "--json", help="also write each socket kind's figures to this file (all.py)"
     )
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary folder (and log)"
@@ -170,6 +174,8 @@ def main():
             sys.exit(f"A socket did not open: {error!r}. With --keep, see daphne.log.")
         print()
         report(rows)
+        if args.json:
+            Path(args.json).write_text(json.dumps([summary(row) for row in rows]))
         print(
             f"\nN={args.clients} sockets, M={args.messages} messages "
             f"(+{WARMUP} warm-up) at {args.rate:g}/s from {args.senders} senders "
@@ -239,6 +245,25 @@ def prepare(*, clients):
     )
     print(f"Seeded thread {thread.pk}: 1 customer, {clients - 1} doctors.", flush=True)
     return thread.pk, [session_cookie(user) for user in users], MESSAGES_PER_SECOND
+
+
+def summary(row):
+    """A socket kind's figures without the raw latencies, for all.py."""
+    p50, p95, p99 = (
+        percentiles(row["latencies"]) if len(row["latencies"]) > 1 else (None,) * 3
+    )
+    return {
+        "name": row["name"],
+        "open_seconds": row["connect"],
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "deliveries_per_second": row["deliveries/s"],
+        "lost": row["lost"],
+        "late": row["late"],
+        "server_ms_per_message": row["server ms/msg"],
+        "errors": sum(row["errors"].values()),
+    }
 
 
 def report(rows):
