@@ -298,6 +298,11 @@ def _count_frame(role: str, count: int | None) -> str:
     return json.dumps({"type": "presence", "counts": {role: count}})
 
 
+def _enter_and_count(*, role, user_id, channel):
+    presence_enter(role=role, user_id=user_id, channel=channel, publish=False)
+    return presence_counts(role)
+
+
 class PresenceMixin:
     """For the consumers of signed-in users' pages: the socket counts while it
     is open, renews its entry every heartbeat() seconds, and passes count changes
@@ -322,8 +327,11 @@ class PresenceMixin:
         for role in watched_roles(self.presence_role):
             await self.join_shared(presence_group(role))
         self.presence_heartbeat = asyncio.create_task(self._presence_beat())
-        await self._presence_renew()
-        counts = await _off_thread(presence_counts)(self.presence_role)
+        # Counted and the counts read in one trip off the loop, not two.
+        counts = await _off_thread(_enter_and_count)(
+            role=self.presence_role, user_id=user.pk, channel=self.channel_name
+        )
+        await publish_soon(self.channel_layer, ROLES)
         await self.send_json({"type": "presence", "counts": counts})
 
     async def presence_stop(self):
