@@ -1,6 +1,6 @@
-"""SQLite's locking, the PostgreSQL pool, Redis cache, Redis channel layer and task backends
-settings.py switches on when DATABASE_URL / REDIS_URL name them; the why of
-each number is here."""
+"""SQLite's locking, the PostgreSQL pool, Redis cache, Redis channel layer and
+task backends settings.py switches on when DATABASE_URL / REDIS_URL name them;
+the why of each number is here."""
 
 from urllib.parse import urlsplit
 

@@ -23,6 +23,7 @@ from accounts.services import user_set_language
 from core.background import queue_health
 from reservations.slots import opening_hours_groups
 
+from . import layer_probe
 from .middleware import OUTAGE_ERRORS, outage_response
 
 logger = logging.getLogger("healingpaws.health")
@@ -97,24 +98,7 @@ def _read_queue(into):
 
 
 async def _ping_channel_layer():
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    try:
-        await layer.send(channel, {"type": "health.ping"})
-        await layer.receive(channel)
-    finally:
-        await _drop_channel(layer, channel)
-
-
-async def _drop_channel(layer, channel):
-    """The pub/sub layer keeps a channel subscribed until a receive() on it
-    is cancelled (Channels has no call to delete one): without this, every
-    probe left a subscription and a queue in the process."""
-    waiting = asyncio.ensure_future(layer.receive(channel))
-    await asyncio.sleep(0)
-    waiting.cancel()
-    with suppress(asyncio.CancelledError):
-        await waiting
+    await layer_probe.ping(get_channel_layer())
 
 
 # Probes still running after their timeout: kept referenced until they end.

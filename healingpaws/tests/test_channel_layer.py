@@ -83,15 +83,25 @@ async def test_a_burst_of_closing_sockets_leaves_no_group_and_no_presence(caplog
         assert await group_size(notification_group(customer.pk)) == 0
 
 
-async def test_the_health_probe_leaves_no_channel_subscribed():
+async def test_the_health_probe_keeps_one_channel_whatever_the_probes(monkeypatch):
     """The pub/sub layer keeps a channel until a receive on it is cancelled:
-    the /healthz probe drops its own, or every probe would leave one."""
+    the /healthz probe keeps one of its own (healingpaws/layer_probe.py), not
+    one a probe, and a probe that gave up leaves none behind."""
     from healingpaws.views import _ping_channel_layer
 
-    await _ping_channel_layer()
-    await _ping_channel_layer()
+    await asyncio.gather(*(_ping_channel_layer() for _ in range(5)))
+    assert len(get_channel_layer()._get_layer().channels) == 1
 
-    assert get_channel_layer()._get_layer().channels == {}
+    async def lost(channel, message):
+        pass  # Redis took the ping and never delivered it, say
+
+    monkeypatch.setattr(get_channel_layer(), "send", lost)
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(_ping_channel_layer(), timeout=0.2)
+    monkeypatch.undo()
+
+    await _ping_channel_layer()
+    assert len(get_channel_layer()._get_layer().channels) == 1
 
 
 async def test_the_layers_prefix_names_the_redis_database():
