@@ -96,6 +96,79 @@ def _isolated_settings(settings, tmp_path):
     settings.STAFF_IDLE_TIMEOUT_SECONDS = 100 * 365 * 24 * 3600
 
 
+# What migrate leaves that post_migrate would make again after a flush.
+KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_flush():
+    """After each transactional test (the sockets', the servers', the
+    journeys') Django empties every table, then post_migrate makes the content
+    types and the permissions again: 0.7 s a test, measured here, where the
+    tests' own work is often less. The flush keeps those two tables instead,
+    as migrate filled them (nothing here adds rows to them), so post_migrate
+    finds everything there. Other rows migrations made (the Doctors group,
+    the opening hours) still go, as before.
+
+    On PostgreSQL, Django's flush is one TRUNCATE, which makes new files for
+    each table and index (0.2-0.5 s); DELETE FROM each table takes 5 ms for
+    the few rows a test leaves. The statements run in one transaction
+    (execute_sql_flush) and Django's foreign keys are DEFERRABLE INITIALLY
+    DEFERRED, so their order does not matter. SQLite's flush is DELETE
+    already. A flush that resets sequences or cascades (none here) is left
+    as it is."""
+    from django.core.management.commands import flush
+
+    django_sql_flush = flush.sql_flush
+
+    def sql_flush(style, connection, reset_sequences=True, allow_cascade=False):
+        if reset_sequences or allow_cascade:
+            return django_sql_flush(
+                style,
+                connection,
+                reset_sequences=reset_sequences,
+                allow_cascade=allow_cascade,
+            )
+        tables = [
+            table
+            for table in connection.introspection.django_table_names(
+                only_existing=True, include_views=False
+            )
+            if table not in KEPT_BY_FLUSH
+        ]
+        if connection.vendor != "postgresql":
+            return connection.ops.sql_flush(style, tables)
+        delete = style.SQL_KEYWORD("DELETE FROM")
+        quote = connection.ops.quote_name
+        return [f"{delete} {style.SQL_FIELD(quote(table))};" for table in tables]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(flush, "sql_flush", sql_flush)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_reports_drawn_once():
+    """seed_demo (ten tests, some of them in every run at a fixed moment)
+    draws two lab reports with the Chinese font, half of its 6 s; they are
+    the same two every time: each process draws them once and attaches the
+    same bytes again (still through the upload's checks)."""
+    from pets.record import demo_documents
+
+    draw = demo_documents._report_pdf
+    drawn = {}
+
+    def report_pdf(title, lines):
+        key = (title, tuple(lines))
+        if key not in drawn:
+            drawn[key] = draw(title, lines)
+        return drawn[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo_documents, "_report_pdf", report_pdf)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # allauth's rate limits live in the cache: every test starts with none used.

@@ -238,8 +238,15 @@ def _path_of(kind, thread):
 
 
 async def _sends_until_the_crash(socket):
-    while True:  # past presence counts
-        assert (await socket.receive_output(timeout=2))["type"] == "websocket.send"
+    """Only frames (past presence counts) until the handler's error, which
+    this raises. It waits for the consumer to end (within 2 s), where
+    receive_output would sit out its whole timeout before raising."""
+    ended, _ = await asyncio.wait({socket.future}, timeout=2)
+    while not socket.output_queue.empty():
+        assert socket.output_queue.get_nowait()["type"] == "websocket.send"
+    if not ended:
+        raise TimeoutError("the socket did not end within 2 s")
+    socket.future.result()
 
 
 @pytest.mark.asyncio
