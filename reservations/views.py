@@ -66,7 +66,10 @@ class ReservationListView(LoginRequiredMixin, ListView):
             (visit, None if visit.come_in_now else places.get(visit.pk))
             for visit in current
         ]
-        context["has_pets"] = self.request.user.pets.exists()
+        # A visit is a pet's: no query to ask when there are visits.
+        context["has_pets"] = (
+            bool(current) or bool(context["history"]) or self.request.user.pets.exists()
+        )
         context["waitlist"] = (
             WaitlistEntry.objects.for_owner(self.request.user)
             .active()
