@@ -1,14 +1,18 @@
 """Columns, messages and inlines shared by the reservation pages (and the pet
 admin)."""
 
+import functools
+
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from .. import services
+from ..states import Triage
 
 
 def refusal_message(error):
@@ -30,17 +34,32 @@ def slot_cell(visit):
     local = timezone.localtime(visit.slot.starts_at)
     return format_html(
         '<span class="visit-slot">{}<small>{}</small><small>{}</small></span>',
-        date_format(local, "TIME_FORMAT"),
-        date_format(local, "SHORT_DATE_FORMAT"),
+        _formatted(local, "TIME_FORMAT", get_language()),
+        _formatted(local.date(), "SHORT_DATE_FORMAT", get_language()),
         visit.visit_type.label,
     )
 
 
+# A list shows the same few days, times and bands on every row: each is
+# formatted once per language (issue 14: formatting was a fifth of the cells).
+@functools.lru_cache(maxsize=4096)
+def _formatted(value, format_name, language):
+    return date_format(value, format_name)
+
+
 def triage_badge(visit):
+    return _triage_badge(str(visit.triage), get_language())
+
+
+_TRIAGE_LABELS = dict(Triage.choices)
+
+
+@functools.lru_cache(maxsize=64)
+def _triage_badge(triage, language):
     return format_html(
         '<span class="triage-badge triage-{}">{}</span>',
-        visit.triage,
-        visit.get_triage_display(),
+        triage,
+        _TRIAGE_LABELS.get(triage, triage),
     )
 
 
