@@ -1,6 +1,3 @@
-import threading
-from collections import OrderedDict
-
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -9,7 +6,7 @@ from django.utils.translation import get_language
 from consultation.consumers import FRAME_MAX_BYTES
 from consultation.payloads import MESSAGE_TEMPLATE
 from core import presence
-from core.templatetags.core_tags import live_socket
+from core.templatetags.core_tags import Kept, live_socket
 
 register = template.Library()
 
@@ -78,25 +75,4 @@ def thread_message(context, message):
     return html
 
 
-class _Kept:
-    """A bounded store of rendered HTML, the least recently used going first
-    (a process's threads share it)."""
-
-    def __init__(self, size):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            html = self.items.get(key)
-            if html is not None:
-                self.items.move_to_end(key)
-            return html
-
-    def put(self, key, html):
-        with self.lock:
-            self.items[key] = html
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_kept_messages = _Kept(4096)
+_kept_messages = Kept(4096)

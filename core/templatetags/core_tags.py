@@ -3,6 +3,8 @@ stays the single source of close codes and limits (static/js/lib/socket.js
 reads them). And the `<time>` element of the site's lists."""
 
 import functools
+import threading
+from collections import OrderedDict
 
 from django import template
 from django.core.signals import setting_changed
@@ -86,3 +88,25 @@ def _formats_changed(*, setting, **kwargs):
 def local_time(value, css_class=""):
     """A `<time>` element for a moment (see time_element)."""
     return time_element(value, css_class)
+
+
+class Kept:
+    """A bounded store of rendered HTML shared by a process's threads, the
+    least recently used going first: for parts of pages that many requests
+    render alike (issue 14)."""
+
+    def __init__(self, size):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            html = self.items.get(key)
+            if html is not None:
+                self.items.move_to_end(key)
+            return html
+
+    def put(self, key, html):
+        with self.lock:
+            self.items[key] = html
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
