@@ -26,7 +26,6 @@ import json
 import logging
 import time
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -111,32 +110,35 @@ class ConsultationConsumer(UserSocketConsumer):
             # parser goes, which 4 KB of "[" reach.
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
             return
+        if kind == "message":
+            await self._post(frame)
+            return
         # Who is asking, now: the session may have ended since the connect.
         user = await self.current_user()
         if user is None:
             return
-        if kind == "message":
-            await self._post(user, frame)
-        elif kind == "read":
+        if kind == "read":
             await self._read(user, frame)
         else:
             await self.send_error("bad_frame", BAD_FRAME_ERROR)
 
-    async def _post(self, user, frame):
+    async def _post(self, frame):
         client_id = self.client_id = str(frame.get("client_id", ""))[:40]
-        if not await _message_allowed(user.pk):
-            await self.send_error("rate_limited", RATE_LIMITED_ERROR, client_id)
-            return
         text = frame.get("text")
         if not isinstance(text, str):
             await self.send_error("bad_frame", BAD_FRAME_ERROR, client_id)
             return
         try:
-            message = await _post(
-                self.thread_id, user, text, frame.get("urgent") is True
+            refusal, message = await _post_as_current_user(
+                self, text, frame.get("urgent") is True
             )
         except (ValidationError, PermissionDenied) as error:
             await self.send_error(_error_code(error), error, client_id)
+            return
+        if not await self.access_confirmed(refusal):
+            return  # closed: the session ended since the connect
+        if message is None:
+            await self.send_error("rate_limited", RATE_LIMITED_ERROR, client_id)
             return
         await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
 
@@ -204,15 +206,9 @@ def _thread_for(user, pk):
     return Thread.objects.visible_to(user).filter(pk=pk).first()
 
 
-async def _message_allowed(user_id):
-    """At most MESSAGES_PER_SECOND per user and second, over all processes.
-    The cache's own async methods (aadd, aincr) each hop through the thread
-    every socket shares: one call, off it, instead (the cache, not the
-    database)."""
-    return await sync_to_async(_count_message, thread_sensitive=False)(user_id)
-
-
 def _count_message(user_id):
+    """At most MESSAGES_PER_SECOND per user and second, over all processes
+    (a shared cache counts them)."""
     key = f"consultation-rate:{user_id}:{_current_second()}"
     cache.add(key, 0, timeout=5)
     try:
@@ -229,10 +225,24 @@ def _current_second():
 # every socket shares (core.consumers.socket_database): the message's
 # transaction, its notification and the push after the commit (which reads
 # the message and builds its frames) included.
+# One trip for a message frame, not three (who is asking, the rate, the
+# post): each hop off the event loop waited for it, and for the GIL while the
+# loop wrote a broadcast's 200 frames.
 @socket_database
-def _post(thread_id, user, text, urgent):
-    thread = Thread.objects.get(pk=thread_id)
-    return services.message_post(thread=thread, sender=user, text=text, urgent=urgent)
+def _post_as_current_user(consumer, text, urgent):
+    """(refusal, None) when the socket's session no longer may post; (None,
+    None) over the rate (MESSAGES_PER_SECOND per user, over all processes);
+    else (None, the message stored)."""
+    user, refusal = consumer._checked_user()
+    if refusal is not None:
+        return refusal, None
+    if not _count_message(user.pk):
+        return None, None
+    thread = Thread.objects.get(pk=consumer.thread_id)
+    message = services.message_post(
+        thread=thread, sender=user, text=text, urgent=urgent
+    )
+    return None, message
 
 
 @socket_database

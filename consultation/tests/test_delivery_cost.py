@@ -147,11 +147,11 @@ async def test_a_posted_message_makes_no_hop_through_the_shared_thread(
 
     assert (await frame_of(page, "ack"))["client_id"] == "c1"
     assert (await frame_of(page, "message"))["message"]["text"] == "Hello"
-    # Who is asking, now (the session may have ended), then the post with
-    # its push after the commit: on the sockets' own threads. No Channels
-    # close_old_connections before the handler (each trip closes stale
-    # connections itself), no cache hops for the rate limit.
-    assert trips == ["_checked_user", "_post"]
+    # Who is asking, now (the session may have ended), the rate, and the post
+    # with its push after the commit: one trip on the sockets' own threads.
+    # No Channels close_old_connections before the handler (each trip closes
+    # stale connections itself), no cache hop of its own for the rate limit.
+    assert trips == ["_post_as_current_user"]
     assert hops == []
 
 
