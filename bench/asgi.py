@@ -7,6 +7,7 @@ is the baseline the chat is compared with, and exists only here, never in
 the project's routing.
 """
 
+import autobahn.util
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import ProtocolTypeRouter, URLRouter
 from django.urls import path, re_path
@@ -15,6 +16,13 @@ from django.urls import path, re_path
 from healingpaws.asgi import application as project
 
 ECHO_GROUP = "bench-echo"
+
+# autobahn colours the fields of its debug lines with click when it can import
+# it, and builds them for every frame sent even with debug logging off (a few
+# microseconds a frame). Production installs no click (requirements.txt); the
+# venv the benchmarks run in has it, through the dev tools: measure
+# production's path.
+autobahn.util._HAS_CLICK = False
 
 
 class EchoConsumer(AsyncWebsocketConsumer):
