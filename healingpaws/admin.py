@@ -1,5 +1,8 @@
 """The doctor dashboard: Django's admin, branded, for doctors only, in our order."""
 
+import hashlib
+from urllib.parse import quote
+
 from admin_reorder.middleware import ModelAdminReorder
 from allauth.account.utils import get_next_redirect_url
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access_log import AccessView, access_record
@@ -65,6 +69,33 @@ def works_the_desk(user) -> bool:
     return not is_doctor(user) and is_front_desk(user)
 
 
+def nav_sidebar_key(request, app_list) -> str:
+    """What the sidebar (templates/admin/nav_sidebar.html) draws, as a cache
+    key: the language, each app and model it lists with their links, and
+    which of them the current page is in (as app_list.html tells it)."""
+    path = quote(request.path)  # as the template's request.path|urlencode
+    shown = [
+        (
+            app["app_label"],
+            str(app["name"]),
+            app["app_url"],
+            app["app_url"] in path,
+            [
+                (
+                    model["object_name"],
+                    str(model["name"]),
+                    model.get("admin_url"),
+                    model.get("add_url"),
+                    bool(model.get("admin_url")) and model["admin_url"] in path,
+                )
+                for model in app["models"]
+            ],
+        )
+        for app in app_list
+    ]
+    return hashlib.sha256(repr((get_language(), shown)).encode()).hexdigest()
+
+
 class DoctorDashboardSite(admin.AdminSite):
     site_header = _("Healing Paws — Doctor Dashboard")
     site_title = _("Healing Paws")
@@ -74,6 +105,7 @@ class DoctorDashboardSite(admin.AdminSite):
         context = super().each_context(request)
         if works_the_desk(request.user):
             context["site_header"] = FRONT_DESK_HEADER
+        context["nav_sidebar_key"] = nav_sidebar_key(request, context["available_apps"])
         return context
 
     def has_permission(self, request):

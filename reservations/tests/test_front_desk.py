@@ -1,6 +1,8 @@
 """The front desk (PRODUCT.md section 2): walk-ins, check-in, no-shows in the
 dashboard; no triage, no treatment, no medical notes. Each permission tested."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -258,3 +260,30 @@ def test_a_customer_in_the_front_desk_group_without_staff_stays_out(client, cust
 
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def _sidebar_models(html):
+    """The models the sidebar lists, and the one marked as the current page."""
+    sidebar = html[html.index('id="nav-sidebar"') :]
+    listed = set(re.findall(r'<tr class="model-(\w+)', sidebar))
+    current = re.findall(r'<tr class="model-(\w+) current-model"', sidebar)
+    return listed, current
+
+
+def test_the_cached_sidebar_marks_each_page_and_lists_what_each_role_opens(
+    client, desk, doctor
+):
+    pets = reverse("admin:pets_pet_changelist")
+    visits = reverse("admin:reservations_reservation_changelist")
+    client.force_login(doctor)
+    doctor_on_pets = _sidebar_models(client.get(pets).content.decode())
+    doctor_on_visits = _sidebar_models(client.get(visits).content.decode())
+    client.force_login(desk)
+    desk_on_visits = _sidebar_models(client.get(visits).content.decode())
+
+    assert doctor_on_pets[1] == ["pet"]
+    assert doctor_on_visits[1] == ["reservation"]
+    assert doctor_on_pets[0] == doctor_on_visits[0]
+    assert desk_on_visits[1] == ["reservation"]
+    # The desk's sidebar is its own, not the doctor's from the cache.
+    assert desk_on_visits[0] < doctor_on_visits[0]
