@@ -8,7 +8,7 @@ fits one page (a day's visits) costs one query, not two. Longer lists count
 as before; their page is read once all the same.
 """
 
-from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import ALL_VAR, PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
@@ -104,7 +104,9 @@ class PageFirstAdminMixin:
     def get_paginator(
         self, request, queryset, per_page, orphans=0, allow_empty_first_page=True
     ):
-        if self.list_editable:
+        # Not for "Show all" (the whole list is read anyway) nor an action's
+        # POST (which reads no page): there the count alone is cheaper.
+        if self.list_editable or request.method != "GET" or ALL_VAR in request.GET:
             return super().get_paginator(
                 request, queryset, per_page, orphans, allow_empty_first_page
             )

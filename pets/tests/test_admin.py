@@ -352,3 +352,21 @@ def test_each_row_links_to_its_pet_and_its_owner(
         assert f'href="{reverse("admin:pets_pet_change", args=[pet.pk])}"' in html
         owner = reverse("admin:accounts_user_change", args=[pet.owner_id])
         assert f'href="{owner}"' in html
+
+
+@pytest.mark.django_db
+def test_the_changelist_pages_and_shows_all_as_before(doctor_client):
+    PetFactory.create_batch(120)
+
+    def shown(params):
+        cl = doctor_client.get(CHANGELIST, params).context["cl"]
+        return cl.result_count, {pet.pk for pet in cl.result_list}
+
+    pages = [shown({"p": page}) for page in (1, 2, 3)]
+    everything = shown({"all": ""})
+
+    assert [count for count, _pets in pages] == [120, 120, 120]
+    assert [len(pets) for _count, pets in pages] == [50, 50, 20]
+    assert set().union(*(pets for _count, pets in pages)) == everything[1]
+    assert everything == (120, set(Pet.objects.values_list("pk", flat=True)))
+    assert doctor_client.get(CHANGELIST, {"p": 4}).status_code == 302  # ?e=1
