@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pets.tests.factories import PetFactory
-from reservations.models import ClinicSettings, OpeningHours
-from reservations.slots import free_slots, next_opening, slot_times
+from reservations.models import ClinicSettings, OpeningHours, Slot
+from reservations.slots import first_free_day, free_slots, next_opening, slot_times
 from reservations.tests.factories import book, tomorrow_at
 
 SLOTS_URL = reverse("reservations:slots")
@@ -196,3 +196,18 @@ def test_next_opening_skips_closed_days_and_is_none_when_never_open():
     assert next_opening(now=friday) == datetime.datetime(
         2026, 11, 30, 9, 0, tzinfo=zone
     )
+
+
+@pytest.mark.django_db
+def test_the_first_free_day_skips_a_day_whose_every_time_is_full():
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1)
+    day = tomorrow()
+    just_after_midnight = timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(0, 1))
+    )
+    assert first_free_day(now=just_after_midnight) == day
+
+    for start in slot_times(day):
+        Slot.objects.create(starts_at=start, capacity=1, booked=1)
+
+    assert first_free_day(now=just_after_midnight) == day + datetime.timedelta(days=1)
