@@ -51,7 +51,8 @@ class VisitTypeField(forms.ModelChoiceField):
     def offer(self, visit_types):
         """Show only these (still accepting any active one, so that a type
         only the staff book, posted anyway, gets its own clear error)."""
-        self.widget.choices = [(t.pk, t.label) for t in visit_types]
+        self.offered = list(visit_types)
+        self.widget.choices = [(t.pk, t.label) for t in self.offered]
 
     def clean(self, value):
         visit_type = super().clean(value)

@@ -270,6 +270,9 @@ def _chosen_type(form, reservation):
         value = chosen.pk if chosen else form.data.get("visit_type")
     else:
         value = form.initial.get("visit_type")
+    if value is None and getattr(form.fields.get("visit_type"), "offered", None):
+        # VisitType.default(), from the types the form read already.
+        return form.fields["visit_type"].offered[0]
     return online_type(value) or VisitType.default()
 
 
