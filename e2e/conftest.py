@@ -68,11 +68,12 @@ def django_db_modify_db_settings(
     SQLite's default test database lives in the memory of this process. On
     PostgreSQL the name carries the process id: two runs at once (the other
     suite, a colleague's e2e run) would otherwise drop each other's database.
-    An explicit TEST_DATABASE_NAME wins.
+    An explicit TEST_DATABASE_NAME wins. (Under pytest-xdist the name it
+    would have, test_<name>_gw0, is set by now: that is not explicit.)
     """
     db_settings = connections["default"].settings_dict
     test_settings = db_settings.setdefault("TEST", {})
-    if not test_settings.get("NAME"):
+    if not os.environ.get("TEST_DATABASE_NAME"):
         if db_settings["ENGINE"] == "django.db.backends.sqlite3":
             folder = tmp_path_factory.mktemp("e2e-db")
             test_settings["NAME"] = str(folder / "test.sqlite3")
@@ -96,18 +97,21 @@ def daphne_server(django_db_setup, tmp_path_factory):
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     mail_dir = tmp_path_factory.mktemp("e2e-mail")
     media_dir = tmp_path_factory.mktemp("e2e-media")
+    # bin/test runs the journeys in two processes (pytest-xdist, by module):
+    # each has its own server, and its own logs ("daphne-gw0.log").
+    xdist_worker = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", or unset
+    suffix = f"-{xdist_worker}" if xdist_worker else ""
+    log_path = ARTIFACTS_DIR / f"daphne{suffix}.log"
     with (
-        daphne(
-            ARTIFACTS_DIR / "daphne.log", mail_dir=mail_dir, media_dir=media_dir
-        ) as (url, _process),
+        daphne(log_path, mail_dir=mail_dir, media_dir=media_dir) as (url, _process),
         worker(
-            ARTIFACTS_DIR / "worker.log",
+            ARTIFACTS_DIR / f"worker{suffix}.log",
             mail_dir=mail_dir,
             media_dir=media_dir,
             SITE_URL=url,
         ),
     ):
-        yield LiveServer(url, mail_dir, ARTIFACTS_DIR / "daphne.log")
+        yield LiveServer(url, mail_dir, log_path)
 
 
 @contextmanager
