@@ -6,7 +6,10 @@ import io
 import os
 import re
 import tokenize
+from functools import cache
 from pathlib import Path
+
+import django
 
 ROOT = Path(__file__).resolve().parents[2]
 # Installed, generated or translated: not where comments are written.
@@ -26,6 +29,11 @@ SKIPPED_DIRS = {
 # A path is looked up from the repository, from the naming file's folder, and
 # from the roots templates, static files and scripts are named from.
 BASES = [Path("."), Path("templates"), Path("static"), Path("static/js")]
+# Django's own templates, which comments name where the project's override or
+# copy them (admin/app_list.html, django/forms/widgets/attrs.html): named from
+# Django's package and from its template folders.
+DJANGO = Path(django.__file__).parent
+DJANGO_TEMPLATES = [DJANGO / "forms" / "templates", DJANGO / "contrib" / "admin"]
 # The project's shared documents live beside the repository, in the folder
 # `shared` next to it.
 SHARED_DOCUMENTS = {"PRODUCT.md", "PITFALLS.md", "STYLE.md"}
@@ -114,17 +122,25 @@ def _exists(name, naming_file, file_names, ignored):
     if "/" not in name:
         # A bare name: some file of the repository ends with it (a suffix
         # such as _message.txt after a pattern counts).
-        return name in SHARED_DOCUMENTS or any(
-            file.endswith(name) for file in file_names
+        return (
+            name in SHARED_DOCUMENTS
+            or any(file.endswith(name) for file in file_names)
+            or name in _django_template_names()
         )
     if name.startswith("../shared/") and name[len("../shared/") :] in (
         SHARED_DOCUMENTS
     ):
         return True
     bases = [ROOT / naming_file.parent] + [ROOT / base for base in BASES]
+    bases += [*DJANGO_TEMPLATES, DJANGO / "contrib" / "admin" / "templates"]
     return name.strip("/").startswith(ignored) or any(
         (base / name).exists() for base in bases
     )
+
+
+@cache
+def _django_template_names():
+    return {path.name for base in DJANGO_TEMPLATES for path in base.rglob("*.html")}
 
 
 def _named_paths(text):
