@@ -3,6 +3,7 @@
 import hashlib
 from urllib.parse import quote
 
+import django
 from admin_reorder.middleware import ModelAdminReorder
 from allauth.account.utils import get_next_redirect_url
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access_log import AccessView, access_record
@@ -93,7 +94,25 @@ def nav_sidebar_key(request, app_list) -> str:
         )
         for app in app_list
     ]
-    return hashlib.sha256(repr((get_language(), shown)).encode()).hexdigest()
+    # The template's own words too, as the catalogs say them now (a catalog
+    # edited in rosetta is read again without a restart), and Django's version.
+    words = [gettext(text) for text in _SIDEBAR_WORDS]
+    key = (django.VERSION, get_language(), words, shown)
+    return hashlib.sha256(repr(key).encode()).hexdigest()
+
+
+# The words of Django's nav_sidebar.html and app_list.html, as they ask for them.
+_SIDEBAR_WORDS = (
+    "Toggle navigation",
+    "Sidebar",
+    "Start typing to filter…",
+    "Filter navigation items",
+    "Models in the %(name)s application",
+    "Model name",
+    "Add link",
+    "Change or view list link",
+    "Add",
+)
 
 
 class DoctorDashboardSite(admin.AdminSite):
