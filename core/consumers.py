@@ -3,7 +3,8 @@
 It owns what the site's sockets share: the connect (refused sockets are
 accepted, then closed with a code from sockets.py), the user's own group, which
 also carries "session.end" (sent when the user logs out, changes the password,
-is deactivated or loses a role) and closes the socket, presence, and the
+is deactivated or loses a role) and closes the socket, the broadcast groups
+(joined once per process, fanout.py), presence, and the
 re-check that the socket's session still belongs to a user who may use it:
 before a push is forwarded, at each frame, and at each presence heartbeat.
 The consumers built on it keep only their own frames.
@@ -99,7 +100,8 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
       runs in the connect's one database trip, with what it reads);
     - refusal_for(user): what it needs of the user besides being signed in,
       asked again before pushes, at frames and at heartbeats;
-    - more_groups(): the groups it joins besides the user's;
+    - more_groups(): the broadcast groups it joins besides the user's
+      (through the process's fan-out, fanout.py: one channel per process);
     - greetings(user): the frames it sends first (sync, in the same trip);
     - receive_frame(text): a frame from the page (by default dropped unread).
 
