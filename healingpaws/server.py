@@ -196,6 +196,15 @@ class ASGIHandler(asgi.ASGIHandler):
     at once (RequestLimit) and answers a body it cannot store with the
     503 page.
 
+    The limit is 4 by default. Pages are Python work under one GIL, and more
+    at once only wait for it and for asgiref's locks: Django's active language
+    is an asgiref Local, whose every read takes one lock for the whole
+    process (45% of the samples of requests at 8 at once, py-spy).
+    bench/reservations.py on PostgreSQL, 8 in flight, one run each: My pets
+    79 req/s at 4 at once, 87 at 2, 73 at 8; the changelists 25-30, 26-32,
+    16-24. Four leave room for a request that waits (a certificate, an
+    upload).
+
     Django spools a body over FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file
     before any middleware or handler500 runs; on a full disk its OSError went
     up to daphne, whose bare 500 says nothing. A full disk met later (an

@@ -145,21 +145,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         timeout=env.float("DATABASE_POOL_TIMEOUT", default=3.0),
         connect_timeout=env.int("DATABASE_CONNECT_TIMEOUT", default=3),
     )
-# Requests one process runs at once, and how many more may wait their turn
-# before the rest get the 503 page at once (healingpaws/server.py): within
-# the pool, a connection left for each of the sockets' database threads
-# (core.consumers.SOCKET_DATABASE_THREADS, 2), and no more than 4. Pages are
-# Python work under one GIL, and more at once only wait for it and for
-# asgiref's locks: Django's active language is an asgiref Local, whose every
-# read takes one lock for the whole process (45% of the samples of requests
-# at 8 at once). bench/reservations.py on PostgreSQL, 8 in flight, one run
-# each: My pets 79 req/s at 4 at once, 87 at 2, 73 at 8; the changelists
-# 25-30, 26-32, 16-24. Four leave room for a request that waits (a
-# certificate, an upload).
+# Requests one process runs at once (4, why: healingpaws/server.py; within the
+# pool, less a connection for each of the sockets' two database threads), and
+# how many more may wait their turn before the rest get the 503 page at once.
 _pool_size = env.int("DATABASE_POOL_SIZE", default=10)
-WEB_CONCURRENCY_LIMIT = env.int(
-    "WEB_CONCURRENCY_LIMIT", default=max(1, min(4, _pool_size - 2))
-)
+_limit = max(1, min(4, _pool_size - 2))
+WEB_CONCURRENCY_LIMIT = env.int("WEB_CONCURRENCY_LIMIT", default=_limit)
 WEB_QUEUE_LIMIT = env.int("WEB_QUEUE_LIMIT", default=200)
 # Browser tests run daphne in a child process on the test database: it must be
 # able to find it by name (see e2e/conftest.py).
