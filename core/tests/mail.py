@@ -5,10 +5,13 @@ retries_due() to let the clock jump to the retries."""
 
 import smtplib
 
+from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+
+from core.background import run_ready_tasks
 
 REFUSING = "core.tests.mail.RefusingEmailBackend"
 ACCEPTING = "django.core.mail.backends.locmem.EmailBackend"
@@ -26,3 +29,12 @@ def retries_due() -> int:
     return DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
         run_after=timezone.now()
     )
+
+
+def sent_mail() -> list:
+    """The e-mails the queue sends now (run_ready_tasks()), taken out of the
+    outbox, so that the next call shows only what comes after."""
+    run_ready_tasks()
+    sent = list(mail.outbox)
+    mail.outbox.clear()
+    return sent

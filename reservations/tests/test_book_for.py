@@ -30,12 +30,6 @@ def desk_client(client, desk):
     return client
 
 
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def rex(customer):
     customer.phone = "+86 138 0013 8000"

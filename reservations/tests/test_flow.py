@@ -22,12 +22,6 @@ DAY = datetime.date(2026, 3, 10)
 FLOW = reverse("admin:reservations_flow")
 
 
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    yield
-    translation.deactivate()
-
-
 def at(hour, minute=0):
     return datetime.datetime.combine(
         DAY, datetime.time(hour, minute), tzinfo=timezone.get_current_timezone()

@@ -25,12 +25,6 @@ pytestmark = pytest.mark.django_db
 Waiting = WaitlistEntry.State
 
 
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    yield
-    translation.deactivate()
-
-
 @pytest.fixture
 def full_ten():
     """Tomorrow 10:00 with one place, taken by a visit its owner may cancel."""

@@ -6,7 +6,6 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from accounts.models import User
@@ -35,20 +34,6 @@ def desk(db):
 def desk_client(client, desk):
     client.force_login(desk)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    # A request of a desk that reads Chinese leaves that language active in
-    # this thread: later tests (error texts compared across threads) expect
-    # the default one.
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture
-def at_ten(time_machine):
-    time_machine.move_to(today_at(10, 10), tick=False)
 
 
 def register(by, pet=None, triage=Triage.STANDARD, **new):

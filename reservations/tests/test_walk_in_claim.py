@@ -10,13 +10,11 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
-from django.core import mail
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.claim_codes import MAX_ATTEMPTS, ClaimCode
 from accounts.unclaimed import is_unclaimed
-from core.background import run_ready_tasks
+from core.tests.mail import sent_mail
 from reservations import services
 from reservations.models import Triage
 from reservations.tests.factories import make_front_desk, today_at
@@ -24,19 +22,6 @@ from reservations.tests.factories import make_front_desk, today_at
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "a long new password 42"
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    # A Chinese request leaves that language active in this thread.
-    yield
-    translation.deactivate()
-
-
-@pytest.fixture
-def at_ten(time_machine):
-    time_machine.move_to(today_at(10, 10), tick=False)
-    return time_machine
 
 
 def _walk_in(email="fang@exmaple.com"):  # the desk's typo: a stranger's address
@@ -50,13 +35,6 @@ def _walk_in(email="fang@exmaple.com"):  # the desk's typo: a stranger's address
         pet_name="Doudou",
         pet_species="cat",
     )
-
-
-def _sent():
-    run_ready_tasks()
-    sent = list(mail.outbox)
-    mail.outbox.clear()
-    return sent
 
 
 def _link(message):
@@ -78,7 +56,7 @@ def _signs_in(client, email):
 
 def test_whoever_owns_the_typed_address_cannot_claim_without_the_code(client, at_ten):
     visit = _walk_in()
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
 
     page = client.get(_link(invitation))
     refused = _claim(client, _link(invitation), "ABCD-EFGH")
@@ -96,7 +74,7 @@ def test_whoever_owns_the_typed_address_cannot_claim_without_the_code(client, at
 
 def test_the_customer_with_the_desks_code_claims_the_account_once(client, at_ten):
     visit = _walk_in("fang@example.com")
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
     # Typed as it reads, in lower case and without the dash.
     typed = visit.new_claim_code.lower().replace("-", " ")
 
@@ -121,7 +99,7 @@ def test_too_many_wrong_codes_lock_the_claim_until_the_desk_issues_a_new_one(
     client, at_ten
 ):
     visit = _walk_in("fang@example.com")
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
     for _ in range(MAX_ATTEMPTS):
         _claim(client, _link(invitation), "AAAA-AAAA")
 
@@ -139,7 +117,7 @@ def test_the_link_and_the_code_last_a_week_and_the_invitation_says_until_when(
 ):
     settings.LANGUAGE_CODE = "en"
     visit = _walk_in("fang@example.com")
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
     deadline = ClaimCode.objects.get(user=visit.pet.owner).expires_at
 
     assert deadline - today_at(10, 10) == datetime.timedelta(days=7)
@@ -157,11 +135,11 @@ def test_forgot_password_sends_the_claim_invitation_again_never_a_reset_key(
     client, at_ten
 ):
     _walk_in()
-    _sent()
+    sent_mail()
 
     client.post(reverse("account_reset_password"), {"email": "fang@exmaple.com"})
 
-    (message,) = _sent()
+    (message,) = sent_mail()
     assert "Your account at the hospital is ready" in message.subject
     assert "/accounts/claim/" in message.body
     assert "/password/reset/key/" not in message.body
@@ -186,12 +164,12 @@ def test_a_password_reset_key_never_claims_an_unclaimed_account(client, at_ten):
 
 def test_the_invitation_without_a_code_in_force_says_to_ask_the_desk(client, at_ten):
     owner = _walk_in("fang@example.com").pet.owner
-    _sent()
+    sent_mail()
     at_ten.move_to(today_at(10, 10) + datetime.timedelta(days=8), tick=False)
 
     client.post(reverse("account_reset_password"), {"email": "fang@example.com"})
 
-    (message,) = _sent()
+    (message,) = sent_mail()
     assert "/accounts/claim/" not in message.body
     assert "ask our front desk for a new claim code" in message.body
     assert is_unclaimed(owner)
@@ -199,7 +177,7 @@ def test_the_invitation_without_a_code_in_force_says_to_ask_the_desk(client, at_
 
 def test_the_claim_page_speaks_chinese_too(client, at_ten):
     visit = _walk_in("fang@example.com")
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
 
     page = client.get(_link(invitation), HTTP_ACCEPT_LANGUAGE="zh-hans")
     refused = client.post(

@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from accounts.models import User
 from accounts.unclaimed import is_unclaimed
@@ -31,12 +30,6 @@ NEW_CUSTOMER = {
     "register": "1",
 }
 CODE = re.compile(r'<p class="claim-slip-code">([A-Z2-9]{4}-[A-Z2-9]{4})</p>')
-
-
-@pytest.fixture(autouse=True)
-def _default_language_after():
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from accounts.unclaimed import is_unclaimed, may_email
 from core.background import run_ready_tasks
+from core.tests.mail import sent_mail
 from pets.models import CareItem
 from pets.record import reminders
 from pets.tests.factories import PetFactory
@@ -23,11 +24,6 @@ from reservations.models import State, Triage
 from reservations.tests.factories import make_front_desk, today_at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def at_ten(time_machine):
-    time_machine.move_to(today_at(10, 10), tick=False)
 
 
 def _new_walk_in(email="fang@example.com"):
@@ -43,18 +39,11 @@ def _new_walk_in(email="fang@example.com"):
     )
 
 
-def _sent():
-    run_ready_tasks()
-    sent = list(mail.outbox)
-    mail.outbox.clear()
-    return sent
-
-
 def test_an_unclaimed_address_gets_the_invitation_only_and_no_visit_news(
     doctor, at_ten
 ):
     visit = _new_walk_in()
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
 
     services.reservation_transition(
         reservation=visit, to_state=State.IN_TREATMENT, by=doctor
@@ -70,7 +59,7 @@ def test_an_unclaimed_address_gets_the_invitation_only_and_no_visit_news(
     # Nor the claim code: that comes from the desk (accounts/claim_codes.py).
     assert visit.new_claim_code not in text
     assert visit.new_claim_code.replace("-", "") not in text
-    assert _sent() == []
+    assert sent_mail() == []
     assert is_unclaimed(visit.pet.owner)
     assert not may_email(visit.pet.owner)
 
@@ -79,7 +68,7 @@ def test_once_claimed_through_the_invitation_the_visit_e_mails_flow(
     client, doctor, at_ten
 ):
     visit = _new_walk_in()
-    (invitation,) = _sent()
+    (invitation,) = sent_mail()
     link = re.search(r"https?://\S+/accounts/claim/\S+", invitation.body)
 
     password = "a long new password 42"
@@ -91,7 +80,7 @@ def test_once_claimed_through_the_invitation_the_visit_e_mails_flow(
             "password2": password,
         },
     )
-    _sent()
+    sent_mail()
     services.reservation_transition(
         reservation=visit, to_state=State.IN_TREATMENT, by=doctor
     )
@@ -102,21 +91,21 @@ def test_once_claimed_through_the_invitation_the_visit_e_mails_flow(
     assert owner.has_usable_password()
     assert EmailAddress.objects.get(user=owner).verified
     assert may_email(owner)
-    (news,) = _sent()
+    (news,) = sent_mail()
     assert news.to == ["fang@example.com"]
     assert "Doudou" in news.subject + news.body
 
 
 def test_an_address_verified_another_way_gets_the_visit_news(doctor, at_ten):
     visit = _new_walk_in()
-    _sent()
+    sent_mail()
     EmailAddress.objects.filter(user=visit.pet.owner).update(verified=True)
 
     services.reservation_transition(
         reservation=visit, to_state=State.IN_TREATMENT, by=doctor
     )
 
-    assert [message.to for message in _sent()] == [["fang@example.com"]]
+    assert [message.to for message in sent_mail()] == [["fang@example.com"]]
 
 
 def test_a_customer_who_signed_up_is_e_mailed_about_a_walk_in_as_before(at_ten):
@@ -128,7 +117,7 @@ def test_a_customer_who_signed_up_is_e_mailed_about_a_walk_in_as_before(at_ten):
         triage=Triage.STANDARD,
     )
 
-    (news,) = _sent()
+    (news,) = sent_mail()
     assert news.to == ["alice@example.com"]
     assert "Rex" in news.subject + news.body
 
@@ -136,7 +125,7 @@ def test_a_customer_who_signed_up_is_e_mailed_about_a_walk_in_as_before(at_ten):
 def test_an_unclaimed_account_gets_no_care_reminder_e_mail_but_the_notification():
     with time_machine.travel(today_at(10, 10), tick=False):
         pet = _new_walk_in().pet
-    _sent()
+    sent_mail()
     item = CareItem.objects.filter(species=pet.species).first()
     due = today_at(12).date() + datetime.timedelta(days=60)
     CareDoseFactory(
