@@ -32,11 +32,6 @@ CHANGELIST = reverse("admin:accounts_accesslog_changelist")
 
 
 @pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex")
-
-
-@pytest.fixture
 def operator(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
 

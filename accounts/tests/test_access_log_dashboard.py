@@ -15,6 +15,7 @@ from django.urls import reverse
 from accounts.access_log import AccessLog
 from accounts.access_log_admin import EstimatedCountPaginator
 from accounts.tests.factories import UserFactory
+from accounts.tests.test_access_log_paths import rows
 from pets.models import Pet
 from pets.record.health_models import RefillRequest
 from pets.record.models import CareNotice, NoticeStage
@@ -26,19 +27,6 @@ pytestmark = pytest.mark.django_db
 
 LOG_LIST = reverse("admin:accounts_accesslog_changelist")
 VISITS = reverse("admin:reservations_reservation_changelist")
-
-
-def rows():
-    return list(
-        AccessLog.objects.order_by("pk").values_list(
-            "actor_id", "customer_id", "kind", "object_id", "view", "channel"
-        )
-    )
-
-
-@pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex")
 
 
 @pytest.fixture

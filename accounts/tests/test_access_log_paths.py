@@ -30,11 +30,6 @@ def rows():
 
 
 @pytest.fixture
-def pet(customer):
-    return PetFactory(owner=customer, name="Rex")
-
-
-@pytest.fixture
 def visit(pet):
     return make_visit(pet)
 
