@@ -21,12 +21,12 @@ from reservations.models import (
     ClinicSettings,
     OpeningHours,
     Reservation,
-    Slot,
     State,
     VisitType,
     WaitlistEntry,
 )
 from reservations.tests.factories import book, tomorrow_at
+from reservations.tests.places import booked_at, cancel, join_tomorrow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
@@ -41,17 +41,6 @@ def _one_doctor():
 @pytest.fixture
 def long_type():
     return VisitType.objects.create(name="Long", slot_units=2, position=100)
-
-
-def booked_at(*times):
-    rows = {slot.starts_at: slot.booked for slot in Slot.objects.all()}
-    return [rows.get(start, 0) for start in times]
-
-
-def cancel(visit):
-    services.reservation_transition(
-        reservation=visit, to_state=State.CANCELLED, by=visit.pet.owner, note="Away."
-    )
 
 
 def slot_length_set(minutes):
@@ -98,14 +87,7 @@ def test_a_refused_slot_length_leaves_another_visits_place_counted(customer, lon
 
 def test_a_waitlist_hold_ahead_keeps_the_slot_length_too(customer):
     visit = book(PetFactory(), starts_at=tomorrow_at(10))
-    day = tomorrow_at(10).date()
-    entry = services.waitlist_join(
-        owner=customer,
-        pet=PetFactory(owner=customer),
-        first_day=day,
-        last_day=day,
-        symptoms="Check-up.",
-    )
+    entry = join_tomorrow(customer)
     cancel(visit)  # the place is held for the entry
     entry.refresh_from_db()
     assert entry.state == WaitlistEntry.State.OFFERED
@@ -205,15 +187,7 @@ def test_a_visit_and_a_hold_keep_where_they_end(customer, long_type):
 
     visit.refresh_from_db()
     assert visit.ends_at == tomorrow_at(15)
-    day = tomorrow_at(10).date()
-    entry = services.waitlist_join(
-        owner=customer,
-        pet=PetFactory(owner=customer),
-        first_day=day,
-        last_day=day,
-        symptoms="Check-up.",
-        visit_type=long_type,
-    )
+    entry = join_tomorrow(customer, long_type)
     cancel(visit)
     entry.refresh_from_db()
     assert entry.offered_slot.starts_at == tomorrow_at(14)
@@ -252,14 +226,7 @@ def test_the_admin_says_why_the_slot_length_stays(doctor_client, customer):
 
 def test_the_migration_fills_the_ends_of_visits_and_holds_made_before(customer):
     visit = book(PetFactory(owner=customer), starts_at=tomorrow_at(10))
-    day = tomorrow_at(10).date()
-    entry = services.waitlist_join(
-        owner=customer,
-        pet=PetFactory(owner=customer),
-        first_day=day,
-        last_day=day,
-        symptoms="Check-up.",
-    )
+    entry = join_tomorrow(customer)
     cancel(visit)
     Reservation.objects.update(ends_at=None)
     WaitlistEntry.objects.update(offer_ends_at=None)

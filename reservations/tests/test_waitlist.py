@@ -19,6 +19,7 @@ from reservations import services
 from reservations.models import ClinicSettings, Reservation, Slot, State, WaitlistEntry
 from reservations.personal_data import export
 from reservations.tests.factories import book, make_front_desk, tomorrow_at
+from reservations.tests.places import cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +42,6 @@ def join(owner, name, **fields):
         first_day=fields.get("first_day", day),
         last_day=fields.get("last_day", day),
         symptoms="Yearly check-up.",
-    )
-
-
-def cancel(visit):
-    services.reservation_transition(
-        reservation=visit, to_state=State.CANCELLED, by=visit.pet.owner, note="Away."
     )
 
 

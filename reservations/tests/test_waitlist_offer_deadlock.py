@@ -16,6 +16,7 @@ from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Slot, State, VisitType, WaitlistEntry
 from reservations.tests.factories import book, ensure_default_hours, tomorrow_at
+from reservations.tests.places import join_tomorrow
 
 pytestmark = pytest.mark.calendar
 
@@ -56,21 +57,9 @@ def test_offering_a_two_slot_place_that_starts_before_the_freed_one_never_deadlo
     )
     short = VisitType.objects.create(name="Deadlock: short", slot_units=1)
     long = VisitType.objects.create(name="Deadlock: long", slot_units=2)
-    day = tomorrow_at(10).date()
-
-    def join(owner, visit_type):
-        return services.waitlist_join(
-            owner=owner,
-            pet=PetFactory(owner=owner),
-            first_day=day,
-            last_day=day,
-            symptoms="Check-up.",
-            visit_type=visit_type,
-        )
-
-    lapsing = join(other_customer, short) if freeing == "lapse" else None
+    lapsing = join_tomorrow(other_customer, short) if freeing == "lapse" else None
     ten = book(PetFactory(), starts_at=tomorrow_at(10), visit_type=short)
-    waiting = join(customer, long)
+    waiting = join_tomorrow(customer, long)
     book(PetFactory(), starts_at=tomorrow_at(10, 30), visit_type=short)  # full
     Slot.objects.create(starts_at=tomorrow_at(9, 30), capacity=1)  # free
     if lapsing is not None:

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from pets.tests.factories import PetFactory
 from reservations import services
-from reservations.models import ClinicSettings, Slot, State, VisitType, WaitlistEntry
+from reservations.models import ClinicSettings, VisitType, WaitlistEntry
 from reservations.tests.factories import book, tomorrow_at
+from reservations.tests.places import booked_at, cancel, join_tomorrow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.calendar]
 
@@ -26,29 +27,6 @@ def a_type(name, units):
     return VisitType.objects.create(name=name, slot_units=units, position=100)
 
 
-def booked_at(*times):
-    rows = {slot.starts_at: slot.booked for slot in Slot.objects.all()}
-    return [rows.get(start, 0) for start in times]
-
-
-def cancel(visit):
-    services.reservation_transition(
-        reservation=visit, to_state=State.CANCELLED, by=visit.pet.owner, note="Away."
-    )
-
-
-def join(owner, visit_type=None):
-    day = tomorrow_at(10).date()
-    return services.waitlist_join(
-        owner=owner,
-        pet=PetFactory(owner=owner),
-        first_day=day,
-        last_day=day,
-        symptoms="Check-up.",
-        visit_type=visit_type,
-    )
-
-
 def state_of(entry):
     entry.refresh_from_db()
     return entry.state
@@ -61,8 +39,8 @@ def test_an_entry_whose_type_owners_cannot_book_is_offered_no_place(
     customer, other_customer, change
 ):
     gone = a_type("Gone", 1)
-    first = join(customer, gone)
-    second = join(other_customer)  # the default type, still online
+    first = join_tomorrow(customer, gone)
+    second = join_tomorrow(other_customer)  # the default type, still online
     taken = book(PetFactory(), starts_at=tomorrow_at(10))
     VisitType.objects.filter(pk=gone.pk).update(**change)
 
@@ -78,7 +56,7 @@ def test_an_entry_whose_type_owners_cannot_book_is_offered_no_place(
 
 def test_with_nobody_else_waiting_the_place_stays_free_to_book(customer):
     gone = a_type("Gone", 1)
-    entry = join(customer, gone)
+    entry = join_tomorrow(customer, gone)
     taken = book(PetFactory(), starts_at=tomorrow_at(10))
     VisitType.objects.filter(pk=gone.pk).update(online=False)
 
@@ -93,7 +71,7 @@ def lapsed_two_slot_offer(owner, time_machine):
     other two-slot start around it is blocked), and lets it lapse."""
     time_machine.move_to(timezone.now(), tick=False)
     long = a_type("Long", 2)
-    entry = join(owner, long)
+    entry = join_tomorrow(owner, long)
     taken = book(PetFactory(), starts_at=tomorrow_at(10), visit_type=long)
     for hour, minute in [(9, 30), (11, 0)]:
         book(PetFactory(), starts_at=tomorrow_at(hour, minute))
@@ -127,7 +105,7 @@ def test_a_lapsed_two_slot_offer_goes_to_the_next_owner(
     customer, other_customer, time_machine
 ):
     entry = lapsed_two_slot_offer(customer, time_machine)
-    later = join(other_customer, VisitType.objects.get(name="Long"))
+    later = join_tomorrow(other_customer, VisitType.objects.get(name="Long"))
     # Read before the clock moves: 31 minutes on may be another day.
     place = [tomorrow_at(10), tomorrow_at(10, 30)]
 
