@@ -30,8 +30,11 @@ def thread_group(thread_id: int) -> str:
 
 
 def message_broadcast(message: Message) -> None:
-    """After the commit, show a new message on the thread's open pages."""
-    transaction.on_commit(partial(_push_message, message.pk))
+    """After the commit, show a new message on the thread's open pages.
+
+    The message as stored, with the thread and sender it was saved with:
+    not read again (a query before every page hears it, issue 14)."""
+    transaction.on_commit(partial(_push_message, message))
 
 
 def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
@@ -55,11 +58,7 @@ def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
     )
 
 
-def _push_message(message_id):
-    try:
-        message = Message.objects.select_related("sender", "thread").get(pk=message_id)
-    except Message.DoesNotExist:
-        return
+def _push_message(message):
     # Notices are written in the reader's language: one frame per language,
     # and each socket sends its user's (user messages are the same in all).
     # Serialised here, once: 200 open pages send the same text, where each

@@ -272,10 +272,11 @@ def _check_can_write(thread, sender):
 def _store(thread, message, *, reader=None):
     """Save a new message, bump the thread, mark it read for its author, and
     show it on the thread's open pages after the commit."""
-    # Not the check constraints: Django tests each with a query of its own,
-    # two per message, for what the callers have checked (sender, content,
-    # kind) and the database enforces anyway.
-    message.full_clean(validate_constraints=False)
+    # Neither the check constraints nor that the thread and the sender exist:
+    # Django tests each with a query of its own, four per message, for what
+    # the callers have checked (the thread is locked, the sender a member;
+    # content and kind) and the database enforces anyway (issue 14).
+    message.full_clean(exclude=("thread", "sender"), validate_constraints=False)
     message.save()
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at", "updated_at"])
@@ -285,8 +286,18 @@ def _store(thread, message, *, reader=None):
     if reader is not None:
         # Not broadcast: the message itself tells the pages that its author
         # has read up to it (consultation.js), which halves the frames.
-        _mark_read(thread, reader, message, broadcast=False)
+        _mark_own_message_read(thread, reader, message)
     return message
+
+
+def _mark_own_message_read(thread, author, message):
+    """The author's mark moves to their new message: one UPDATE when they
+    have a mark (an author who writes has mostly read the thread before)."""
+    moved = ReadMark.objects.filter(
+        thread=thread, user=author, last_read_message_id__lt=message.pk
+    ).update(last_read_message=message, updated_at=timezone.now())
+    if not moved:
+        _mark_read(thread, author, message, broadcast=False)
 
 
 def _mark_read(thread, user, message, *, broadcast=True):
