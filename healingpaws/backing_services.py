@@ -45,7 +45,7 @@ def use_connection_pool(database, *, size, timeout, connect_timeout):
 
 def redis_cache(url):
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.redis_cache.KeptClientRedisCache",
         "LOCATION": url,
         "KEY_PREFIX": "healingpaws",
         # Passed to redis-py's pool. Cache commands never block: a reply later
