@@ -2,6 +2,8 @@
 network unless WEBHOOKS_ALLOW_PRIVATE_TARGETS says so."""
 
 import datetime
+import hashlib
+import hmac
 import json
 import socket
 import threading
@@ -96,6 +98,16 @@ def test_a_delivery_is_signed_and_verifiable_by_its_receiver(receiver):
 
     [(path, headers, body)] = server.requests
     assert path == "/hooks"
+    # The receiver checks it as README tells integrators to, not with our code:
+    # HMAC-SHA256 of "<timestamp>.<raw body>" with the secret, and a timestamp
+    # within five minutes of its clock.
+    timestamp = headers["Webhook-Timestamp"]
+    expected = hmac.new(
+        SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    assert hmac.compare_digest(headers["Webhook-Signature"], f"v1={expected}")
+    assert abs(time.time() - int(timestamp)) <= 300
+    # ...and the helper the tests' receivers use agrees.
     assert signature_valid(secret=SECRET, headers=headers, body=body)
     sent = json.loads(body)
     assert sent["event"] == "visit.created"
