@@ -3,7 +3,10 @@ account rules, which allauth's headless inputs do not read from
 ACCOUNT_FORMS: the accept-rules box and "address taken" at signup
 (accounts.forms.SignupForm), usernames in any Unicode spelling at login
 (LoginForm), reset links to verified addresses only (ResetPasswordForm);
-and no app login for staff, whose second factor the site enforces.
+and staff sign in only with a second factor: allauth's own stage asks an
+account that has one for it (POST auth/2fa/authenticate with the pending
+login's session token) and gives the token its rights only then; a staff
+account without one gets no token while MFA_REQUIRED_FOR_STAFF is on.
 
 Mounted over allauth's own paths in healingpaws/urls.py; everything else
 (views, flows, rate limits, e-mails) stays allauth's.
@@ -13,13 +16,14 @@ from allauth.account.adapter import get_adapter
 from allauth.headless.account import inputs, views
 from allauth.headless.constants import Client
 from allauth.headless.internal.restkit.inputs import BooleanField, Input
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import path
 
-from .api_auth import STAFF_REFUSED_MESSAGE
+from .api_auth import STAFF_WITHOUT_SECOND_FACTOR_MESSAGE
 from .forms import ACCEPT_RULES_REQUIRED_ERROR, ResetPasswordForm
 from .models import User
-from .second_factor import is_staff_account
+from .second_factor import has_second_factor, is_staff_account
 
 
 class SignupInput(inputs.SignupInput):
@@ -40,12 +44,19 @@ class LoginInput(inputs.LoginInput):
         return User.normalize_username(self.cleaned_data["username"])
 
     def clean(self):
-        # Staff sign in on the site, where their second factor is enforced
-        # (accounts.second_factor); the app client gives them no token.
+        # A staff account with a second factor goes on to allauth's MFA
+        # stage (a pending login, no rights yet); one without is refused
+        # here, as the site would only let it set one up (accounts.
+        # second_factor).
         cleaned_data = super().clean()
         login = getattr(self, "login", None)
-        if login is not None and is_staff_account(login.user):
-            raise ValidationError(STAFF_REFUSED_MESSAGE, code="staff")
+        if (
+            login is not None
+            and settings.MFA_REQUIRED_FOR_STAFF
+            and is_staff_account(login.user)
+            and not has_second_factor(login.user)
+        ):
+            raise ValidationError(STAFF_WITHOUT_SECOND_FACTOR_MESSAGE, code="staff")
         return cleaned_data
 
 

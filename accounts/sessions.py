@@ -105,11 +105,13 @@ class SessionActivityMiddleware:
         if seen is not None and time.time() - seen > LAST_SEEN_EVERY_SECONDS:
             _record_seen(request)
         response = self.get_response(request)
-        _move_staff_expiry_on(request)
+        move_staff_expiry_on(request)
         return response
 
 
-def _move_staff_expiry_on(request):
+def move_staff_expiry_on(request):
+    """A staff session's idle expiry moved on; `request` is anything with
+    `user` and `session` (the API passes a session token's)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return  # signed out by this request, or never in

@@ -14,8 +14,9 @@ Decisions:
   frames, pushes and heartbeats) and "session.end" (signing the token out
   closes the socket) work as for the site's cookie. A wrong, expired or
   signed-out token leaves the socket anonymous: the consumer closes it with
-  the site's code (CLOSE_NOT_SIGNED_IN). Staff get no token (as the API:
-  accounts.api_auth.IsCustomer), so a staff token is anonymous too.
+  the site's code (CLOSE_NOT_SIGNED_IN). A staff token (one that passed a
+  second factor: accounts/api_headless.py) is anonymous here too: staff use
+  the sockets of the site's pages.
 - Origins: a browser's Origin must still be one of ALLOWED_HOSTS, token or
   not; a socket without Origin (a native app sends none) is let through only
   with a token, which no other site can forge, unlike a cookie a browser

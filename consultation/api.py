@@ -212,8 +212,10 @@ class ThreadViewSet(
 
     def get_queryset(self):
         user = self.request.user
+        # The caller's own threads, a doctor's token too (who sees every
+        # thread on the site, not through the owners' API: api_auth).
         return (
-            Thread.objects.visible_to(user)
+            Thread.objects.for_customer(user)
             .with_unread_count(user)
             .select_related("pet")
         )

@@ -8,9 +8,11 @@ Decisions (README, "The API"):
   in, logs out and resets its password at /_allauth/app/v1/... (the same
   rules, rate limits and e-mails as the site, whose pages stay as they are)
   and sends the session token it gets as `X-Session-Token`.
-- For now the API serves customers only: staff (doctors, front desk,
-  translators, superusers) must pass a second factor, which the API cannot
-  check yet, so it refuses them (accounts.api_auth.IsCustomer).
+- Staff (doctors, front desk, translators, superusers) get a token only
+  through allauth headless's second-factor stage when MFA_REQUIRED_FOR_STAFF
+  (accounts/api_headless.py), under the staff idle timeout; the owner
+  endpoints answer for the caller's own account, a doctor's too
+  (accounts.api_auth.IsAccountHolder).
 - Every error answers {"code", "message", "fields"} in the requester's
   language (Accept-Language, as the site's first visit).
 - Throttling counts per user (per address when anonymous) in the shared

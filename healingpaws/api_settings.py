@@ -16,7 +16,7 @@ def api_settings(env) -> dict:
                 # The token the app got from /_allauth/app/v1/auth/login.
                 "accounts.api_auth.SessionTokenAuthentication",
             ],
-            "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.IsCustomer"],
+            "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.IsAccountHolder"],
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
             "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

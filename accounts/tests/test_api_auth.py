@@ -1,7 +1,8 @@
-"""The owners' app signs up, logs in and out and resets its password through
-allauth's headless app client, and the API takes its token (customers only)."""
+"""The owners' app signs up, logs in and out, changes and resets its password
+through allauth's headless app client, and the API takes its token."""
 
 import json
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -9,7 +10,7 @@ from allauth.usersessions.models import UserSession
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from accounts.api_auth import STAFF_REFUSED_MESSAGE
+from accounts.api_auth import STAFF_REFUSED_MESSAGE, STAFF_WITHOUT_SECOND_FACTOR_MESSAGE
 from accounts.forms import ACCEPT_RULES_REQUIRED_ERROR
 from accounts.services import user_deactivate
 from accounts.tests.api import LOGIN_URL, app_login, call
@@ -124,17 +125,25 @@ def test_unknown_token_gets_401(client):
     assert call(client, "get", PROFILE_URL, "not-a-token").status_code == 401
 
 
-def test_doctor_gets_no_app_token(client, doctor, password):
+def test_doctor_without_a_second_factor_gets_no_app_token(
+    client, doctor, password, settings
+):
+    # More of staff in the app: accounts/tests/test_api_staff_token.py.
+    settings.MFA_REQUIRED_FOR_STAFF = True
+
     response = _post(
         client, LOGIN_URL, {"username": doctor.username, "password": password}
     )
 
     assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == str(STAFF_REFUSED_MESSAGE)
+    assert response.json()["errors"][0]["message"] == str(
+        STAFF_WITHOUT_SECOND_FACTOR_MESSAGE
+    )
     assert "session_token" not in response.content.decode()
 
 
-def test_staff_with_a_session_anyway_are_refused_by_the_api(client, customer):
+def test_staff_with_a_session_anyway_are_refused_by_the_api(client, customer, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True  # and the token passed no factor
     token = app_login(client, customer)
     customer.is_staff = True  # became staff after the app signed in
     customer.save(update_fields=["is_staff"])
@@ -279,3 +288,102 @@ def test_calls_without_a_token_do_not_lock_out_the_address(
 
     assert [response.status_code for response in anonymous] == [401] * 5
     assert signed_in.status_code == 200
+
+
+CHANGE_URL = "/_allauth/app/v1/account/password/change"
+RESET_URL = "/_allauth/app/v1/auth/password/reset"
+NEW_PASSWORD = "a-fresh-pass-2026"
+
+
+def _login(client, user, password):
+    return _post(client, LOGIN_URL, {"username": user.username, "password": password})
+
+
+def test_the_app_changes_the_password_and_signs_the_other_sessions_out(
+    client, customer, password
+):
+    token = app_login(client, customer)
+    other_app = app_login(client, customer)
+    assert client.login(username=customer.username, password=password)  # the site
+
+    response = _post(
+        client,
+        CHANGE_URL,
+        {"current_password": password, "new_password": NEW_PASSWORD},
+        HTTP_X_SESSION_TOKEN=token,
+    )
+
+    assert response.status_code == 200, response.content
+    # The app that changed it stays signed in with the new token it is
+    # answered (the session's key changes with the password, as on the site).
+    renewed = response.json()["meta"]["session_token"]
+    assert renewed != token
+    assert call(client, "get", PROFILE_URL, renewed).status_code == 200
+    assert call(client, "get", PROFILE_URL, token).status_code == 401
+    # The new one signs in, the old one no longer.
+    assert _login(client, customer, NEW_PASSWORD).status_code == 200
+    assert _login(client, customer, password).status_code == 400
+    # Every other session of the account, another app's token and the
+    # site's cookie, is signed out (Django checks each session against the
+    # password's hash).
+    assert call(client, "get", PROFILE_URL, other_app).status_code == 401
+    assert client.get("/pets/").status_code == 302
+
+
+def test_a_wrong_current_password_changes_nothing(client, customer, password):
+    token = app_login(client, customer)
+
+    response = _post(
+        client,
+        CHANGE_URL,
+        {"current_password": "not-my-password", "new_password": NEW_PASSWORD},
+        HTTP_X_SESSION_TOKEN=token,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["param"] == "current_password"
+    assert _login(client, customer, password).status_code == 200
+
+
+def test_a_weak_new_password_gets_the_sites_password_rules(client, customer, password):
+    token = app_login(client, customer)
+
+    response = _post(
+        client,
+        CHANGE_URL,
+        {"current_password": password, "new_password": "12345678"},
+        HTTP_X_SESSION_TOKEN=token,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    messages = {
+        error["message"]
+        for error in response.json()["errors"]
+        if error.get("param") == "new_password"
+    }
+    assert "This password is too common." in messages
+    assert "This password is entirely numeric." in messages
+    assert _login(client, customer, password).status_code == 200
+
+
+def test_the_app_completes_a_reset_with_the_key_from_the_email(
+    client, customer, password
+):
+    token = app_login(client, customer)
+    _post(client, "/_allauth/app/v1/auth/password/request", {"email": customer.email})
+    run_ready_tasks()
+    [link_key] = re.findall(
+        r"/accounts/password/reset/key/([^/\s]+)/", mail.outbox[0].body
+    )
+
+    response = _post(client, RESET_URL, {"key": link_key, "password": NEW_PASSWORD})
+
+    assert response.status_code in (200, 401), response.content
+    assert _login(client, customer, NEW_PASSWORD).status_code == 200
+    assert _login(client, customer, password).status_code == 400
+    # The token from before the reset is signed out with the old password.
+    assert call(client, "get", PROFILE_URL, token).status_code == 401
+    # The key was used up.
+    again = _post(client, RESET_URL, {"key": link_key, "password": "another-pass-99"})
+    assert again.status_code == 400

@@ -1,7 +1,7 @@
 """Who may call the owner endpoints of visits, slots, consultations,
 notifications and the record: an anonymous caller gets 401 and a staff
-account 403, each in the one error shape, and nothing changes; the schema
-documents every one of them."""
+account's token that passed no second factor 403, each in the one error
+shape, and nothing changes; the schema documents every one of them."""
 
 import pytest
 
@@ -43,7 +43,8 @@ def test_anonymous_callers_get_401(client, method, url):
 
 
 @pytest.mark.parametrize(("method", "url"), ENDPOINTS)
-def test_staff_get_403(client, customer, method, url):
+def test_staff_get_403(client, customer, method, url, settings):
+    settings.MFA_REQUIRED_FOR_STAFF = True  # and no second factor passed
     token = app_login(client, customer)
     customer.is_staff = True  # became staff after the app signed in
     customer.save(update_fields=["is_staff"])
