@@ -10,6 +10,8 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.urls import NoReverseMatch, reverse
 
+from accounts.tests.api import MFA_URL as APP_MFA_URL
+from accounts.tests.api import app_login_pending, call
 from accounts.tests.second_factor import (
     AUTHENTICATE_URL,
     LOGIN_URL,
@@ -119,3 +121,48 @@ def test_rosetta_sends_visitors_to_the_sites_login(client):
     response = client.get("/rosetta/", follow=True)
 
     assert response.redirect_chain[-1][0].startswith(LOGIN_URL)
+
+
+# The owners' app: allauth's headless app client asks a customer who has an
+# authenticator app for its code before the token opens anything.
+
+PROFILE_URL = "/api/v1/profile/"
+
+
+def _app_code(client, pending, code):
+    return call(client, "post", APP_MFA_URL, pending, data={"code": code})
+
+
+def test_the_apps_login_asks_a_customer_with_an_authenticator_for_the_code(
+    client, customer
+):
+    secret = with_totp(customer)
+
+    pending = app_login_pending(client, customer)
+
+    assert call(client, "get", PROFILE_URL, pending).status_code == 401
+    response = _app_code(client, pending, totp_code(secret))
+    assert response.status_code == 200
+    assert response.json()["meta"]["is_authenticated"] is True
+    token = response.json()["meta"]["session_token"]
+    profile = call(client, "get", PROFILE_URL, token)
+    assert profile.status_code == 200
+    assert profile.json()["username"] == customer.username
+
+
+def test_the_apps_code_step_limits_wrong_codes(client, customer):
+    secret = with_totp(customer)
+    pending = app_login_pending(client, customer)
+    wrong = totp_code(secret, periods_from_now=10)
+
+    for _ in range(5):
+        response = _app_code(client, pending, wrong)
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "incorrect_code"
+    response = _app_code(client, pending, wrong)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "too_many_login_attempts"
+    # The right code is refused too until the limit passes.
+    assert _app_code(client, pending, totp_code(secret)).status_code == 400
+    assert call(client, "get", PROFILE_URL, pending).status_code == 401
