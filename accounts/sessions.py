@@ -100,7 +100,9 @@ class SessionActivityMiddleware:
         if request.headers.get(LIVE_REFRESH_HEADER):
             # A page redrawing itself on a push: nobody is at the keyboard,
             # and any write to the session would move its expiry on.
-            return self.get_response(request)
+            response = self.get_response(request)
+            bring_under_idle_rule(request)
+            return response
         seen = _last_seen(request)
         if seen is not None and time.time() - seen > LAST_SEEN_EVERY_SECONDS:
             _record_seen(request)
@@ -126,6 +128,20 @@ def move_staff_expiry_on(request):
     if time.time() - active > refresh or request.session.get_expiry_age() > timeout:
         request.session[STAFF_IDLE_KEY] = time.time()
         request.session.set_expiry(timeout)
+
+
+def bring_under_idle_rule(request):
+    """A staff session without the idle rule's mark gets it and its expiry,
+    once, even from a redraw (an unattended dashboard would otherwise keep
+    "remember me" for good); a marked one is left as it is: a redraw is
+    nobody's activity."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return
+    if STAFF_IDLE_KEY in request.session or not _known_staff(request):
+        return
+    request.session[STAFF_IDLE_KEY] = time.time()
+    request.session.set_expiry(settings.STAFF_IDLE_TIMEOUT_SECONDS)
 
 
 def _known_staff(request) -> bool:

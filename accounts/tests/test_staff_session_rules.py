@@ -171,6 +171,31 @@ def test_a_staff_session_from_before_the_rule_times_out_from_its_next_request(
     assert SESSION_KEY not in client.session
 
 
+def test_a_staff_session_from_before_the_rule_only_redrawing_itself_times_out(
+    client, doctor, settings
+):
+    settings.MFA_REQUIRED_FOR_STAFF = False  # the idle rule alone
+    redraw = {"X-Live-Refresh": "1"}
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        _from_before_the_rule(client, doctor)
+
+        first = client.get(ADMIN_URL, headers=redraw)  # the rule starts here
+        marked = client.session
+        later = []
+        for minutes in (10, 10, 9):  # an unattended dashboard: redraws only
+            clock.shift(datetime.timedelta(minutes=minutes))
+            later.append(client.get(ADMIN_URL, headers=redraw).status_code)
+        clock.shift(datetime.timedelta(minutes=2))  # 31 minutes after the first
+        idle = client.get(ADMIN_URL, headers=redraw)
+
+    assert first.status_code == 200
+    assert STAFF_IDLE_KEY in marked
+    assert marked.get_expiry_age() == 30 * 60
+    assert later == [200, 200, 200]
+    assert idle.status_code == 302
+    assert SESSION_KEY not in client.session
+
+
 def test_a_customers_session_from_before_the_rule_keeps_its_expiry(client, customer):
     with time_machine.travel(timezone.now(), tick=False) as clock:
         _from_before_the_rule(client, customer)
