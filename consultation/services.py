@@ -114,7 +114,13 @@ def message_post(
     with transaction.atomic():
         # Read again under a lock: a doctor may have closed the thread or muted
         # the customer since the caller loaded it (a socket keeps it for long).
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        # With its customer, whom a doctor's reply notifies (the thread's row
+        # only is locked).
+        locked = (
+            Thread.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=thread.pk)
+        )
         _check_can_write(locked, sender)
         message = Message(thread=locked, sender=sender, text=text, urgent=bool(urgent))
         if processed:
