@@ -3,14 +3,20 @@ on a phone-sized screen; it appears at the top of the emergency band on a
 doctor's open queue page without a reload, and when its maximum wait (cut to
 a minute here) has passed the row turns red and an alert reaches the page."""
 
+import datetime
+import os
 import re
+import time
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
+from core.presence import DOCTOR, online_count
 from e2e.conftest import _with_server_password, log_in, make_customer, make_doctor
 from pets.tests.factories import PetFactory
+from reservations import reminders
 from reservations.models import MaxWait, Reservation, State, Triage
 from reservations.tests.factories import make_front_desk, make_visit
 
@@ -148,3 +154,54 @@ def test_the_desk_registers_a_walk_in_for_a_known_customer_without_javascript(
         State.CHECKED_IN,
         Triage.STANDARD,
     )
+
+
+def test_a_doctor_on_another_dashboard_page_is_alerted_of_an_overdue_visit(
+    page, new_page, screenshot, transactional_db
+):
+    """Not on the queue nor the Today panel: the pets list. The minute's job
+    (run by the worker, as the schedule would) tells the doctors' sockets."""
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL: the worker's push reaches daphne through it")
+    make_doctor("dr_chen")
+    _with_server_password(make_front_desk(username="reception"))
+    owner = make_customer("alice")
+    log_in(page, "dr_chen", PASSWORD)
+    page.goto("/admin/pets/pet/")
+    alerts = page.locator("[data-wait-alerts]")
+    expect(alerts).to_be_hidden()
+    desk = new_page()
+    desk.set_viewport_size({"width": 375, "height": 800})
+    log_in(desk, "reception", PASSWORD)
+    desk.goto("/admin/reservations/reservation/")
+    _wait_until_online(doctors=1)
+    # Checked in 20 minutes ago (after the doctor left the Today panel, whose
+    # rows would have alerted the tab already).
+    bolt = make_visit(
+        PetFactory(owner=owner, name="Bolt"),
+        triage=Triage.EMERGENCY,
+        state=State.CHECKED_IN,
+        checked_in_at=timezone.now() - datetime.timedelta(minutes=20),
+    )
+
+    reminders.alert_overdue_visits.enqueue()
+
+    expect(alerts).to_be_visible()
+    expect(alerts.locator("[data-wait-alert-list]")).to_have_text(
+        "Bolt has waited longer than the 15 minutes allowed for Emergency visits."
+    )
+    screenshot("the alert on the pets list")
+    bolt.refresh_from_db()
+    assert bolt.overdue_alerted_at is not None
+    # The desk hears nothing of it (and its page has no alert box at all).
+    assert desk.locator("[data-wait-alerts]").count() == 0
+    expect(desk.locator("body")).not_to_contain_text("Bolt has waited")
+
+
+def _wait_until_online(*, doctors, timeout=5.0):
+    """Until the doctors' dashboard sockets are open (they count online once
+    they have joined their groups): a push before that reaches nobody."""
+    deadline = time.monotonic() + timeout
+    while online_count(DOCTOR) != doctors:
+        assert time.monotonic() < deadline, "the doctor's socket did not open"
+        time.sleep(0.1)

@@ -22,3 +22,5 @@ class ReservationsConfig(AppConfig):
         schedule.every(reminders.NO_SHOWS_EVERY, reminders.mark_missed_visits)
         # Waitlist offers not taken in time go to the next owner.
         schedule.every(reminders.WAITLIST_EVERY, reminders.expire_waitlist_offers)
+        # Doctors on any dashboard page hear of visits waiting too long.
+        schedule.every(reminders.OVERDUE_EVERY, reminders.alert_overdue_visits)

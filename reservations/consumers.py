@@ -9,9 +9,10 @@ closes it too.
 
 from accounts.consumers import UserSocketConsumer
 from accounts.roles import is_hospital_staff
+from core.presence import DOCTOR
 from core.sockets import CLOSE_NOT_SIGNED_IN
 
-from .realtime import DASHBOARD_GROUP
+from .realtime import DASHBOARD_GROUP, DOCTORS_DASHBOARD_GROUP
 
 
 class DashboardConsumer(UserSocketConsumer):
@@ -19,6 +20,11 @@ class DashboardConsumer(UserSocketConsumer):
     counts them online."""
 
     def more_groups(self):
+        # A doctor's also hear the alerts of visits past their maximum wait.
+        # The role is the one the socket counts in (read at the connect); a
+        # doctor who loses it is closed before the next push (core.consumers).
+        if getattr(self, "connect_role", None) == DOCTOR:
+            return (DASHBOARD_GROUP, DOCTORS_DASHBOARD_GROUP)
         return (DASHBOARD_GROUP,)
 
     def refusal_for(self, user):
@@ -28,4 +34,15 @@ class DashboardConsumer(UserSocketConsumer):
     async def dashboard_changed(self, event):
         await self.push(
             {"type": "changed", "reasons": event["reasons"], "days": event["days"]}
+        )
+
+    async def dashboard_overdue(self, event):
+        await self.push(
+            {
+                "type": "overdue",
+                "visit": event["visit"],
+                "pet": event["pet"],
+                "band": event["band"],
+                "minutes": event["minutes"],
+            }
         )

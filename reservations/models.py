@@ -235,6 +235,8 @@ class Reservation(TimeStampedModel):
     walk_in = models.BooleanField(_("walk-in"), default=False)
     # When the pet arrived: waits (and their maximum) are counted from here.
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # When the doctors were alerted that it waited past its maximum (once).
+    overdue_alerted_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_failures = models.PositiveSmallIntegerField(default=0)
     reminder_error = models.CharField(max_length=500, blank=True)

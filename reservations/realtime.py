@@ -15,9 +15,12 @@ action, does not make each open page fetch itself several times.
 import datetime
 import logging
 
-from core.realtime import push_merged_after_commit
+from core.realtime import push_later, push_merged_after_commit
 
 DASHBOARD_GROUP = "dashboard"
+# The doctors' dashboard sockets only (consumers.DashboardConsumer): alerts of
+# visits past their maximum wait (issue 16) are theirs, not the front desk's.
+DOCTORS_DASHBOARD_GROUP = "dashboard-doctors"
 # The reason of a change to consultations: the Today panel counts them, the
 # queue page does not show them and ignores it (data-live-ignore).
 CONSULTATION_REASON = "consultation"
@@ -41,3 +44,18 @@ def dashboard_changed(*, reason: str, day: datetime.date | None = None) -> None:
 
 def _label(event):
     return f"dashboard push ({', '.join(event['reasons'])})"
+
+
+def visit_overdue_push(visit) -> None:
+    """Queue, in the caller's transaction, the alert that `visit` (marked by
+    waits.mark_waits) has waited past its band's maximum. Unlike the changes
+    above it carries what the alert says (the pet's name, the band and its
+    minutes): the page shows it as it is, with the band in its own language."""
+    event = {
+        "type": "dashboard.overdue",
+        "visit": visit.pk,
+        "pet": visit.pet.name,
+        "band": visit.wait_band,
+        "minutes": visit.wait_limit_minutes,
+    }
+    push_later.enqueue(DOCTORS_DASHBOARD_GROUP, event, f"overdue alert ({visit.pk})")

@@ -27,7 +27,11 @@ from django_tasks import task
 
 from .models import Reservation, State
 from .notifications import visit_email_send
-from .services import no_shows_mark_missed, waitlist_offers_expire
+from .services import (
+    no_shows_mark_missed,
+    overdue_visits_alert,
+    waitlist_offers_expire,
+)
 
 logger = logging.getLogger("healingpaws.reservations")
 
@@ -157,3 +161,13 @@ WAITLIST_EVERY = datetime.timedelta(minutes=1)
 @task()
 def expire_waitlist_offers() -> dict[str, int]:
     return {"handed_on": waitlist_offers_expire()}
+
+
+# Visits past their band's maximum wait: the doctors hear of them within the
+# minute on any dashboard page (issue 16; services.overdue_visits_alert).
+OVERDUE_EVERY = datetime.timedelta(minutes=1)
+
+
+@task()
+def alert_overdue_visits() -> dict[str, int]:
+    return {"alerted": overdue_visits_alert()}

@@ -43,8 +43,8 @@ def band_of(visit) -> str:
 
 def mark_waits(visits, *, limits=None, now=None) -> None:
     """Set `wait_deadline` (None unless checked in and waiting), `overdue`,
-    and the band and minutes its maximum is, on each visit, for the Today
-    panel and the queue page."""
+    and the band (`wait_band`, its label) and minutes its maximum is, on each
+    visit, for the Today panel, the queue page and the doctors' alerts."""
     limits = max_waits() if limits is None else limits
     now = now or timezone.now()
     for visit in visits:
@@ -54,6 +54,7 @@ def mark_waits(visits, *, limits=None, now=None) -> None:
             deadline = visit.checked_in_at + limits[band]
         visit.wait_deadline = deadline
         visit.overdue = deadline is not None and deadline <= now
+        visit.wait_band = band
         visit.wait_band_label = Triage(band).label
         visit.wait_limit_minutes = int(limits[band].total_seconds() // 60)
 

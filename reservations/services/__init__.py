@@ -31,6 +31,7 @@ from .ordering import (
     QUEUE_UNKNOWN_ERROR,
     queue_reorder,
 )
+from .overdue import overdue_visits_alert
 from .places import SLOT_TAKEN_ERROR
 from .rules import (
     SLOT_LENGTH_IN_USE_ERROR,
@@ -101,6 +102,7 @@ __all__ = [
     "may_move",
     "no_shows_mark_missed",
     "opening_hours_update",
+    "overdue_visits_alert",
     "queue_reorder",
     "reservation_advance",
     "reservation_create",

@@ -10,12 +10,15 @@
  * [data-action-status], and the live regions are redrawn at once rather than
  * when the socket's push comes (it may be down). Without this script the
  * form posts and the server sends the browser back to the page.
+ *
+ * A doctor's socket also hears of visits past their maximum wait, on every
+ * dashboard page (admin-waits.js shows the alert).
  */
 import { refresh, regionSelector } from "./lib/live-regions.js";
 import { postForAnswer } from "./lib/post.js";
 import { showPresence } from "./lib/presence.js";
 import { liveSocket } from "./lib/socket.js";
-import "./admin-waits.js"; // maximum waits: red rows and alerts
+import { overdueHeard } from "./admin-waits.js"; // maximum waits: red rows and alerts
 
 const status = document.querySelector("[data-live-dashboard]");
 
@@ -88,6 +91,8 @@ if (status && window.WebSocket && window.fetch) {
     frame(message) {
       if (message.type === "changed") {
         want(message.days, message.reasons);
+      } else if (message.type === "overdue") {
+        overdueHeard(message); // doctors only: a visit past its maximum wait
       } else if (message.type === "presence") {
         showPresence(message.counts);
       }

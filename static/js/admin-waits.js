@@ -6,6 +6,11 @@
  * in [data-wait-alerts], a short tone unless muted (kept in localStorage),
  * and a browser notification if the doctor allowed them. Rows already over
  * their maximum are red from the server; without this script nothing else.
+ *
+ * A doctor on any other dashboard page hears of such a visit from the server
+ * (the minute's job, services.overdue_visits_alert, over ws/dashboard/):
+ * admin-live.js hands the frame to overdueHeard(), which alerts the same way,
+ * once per visit with the rows' alerts.
  */
 const box = document.querySelector("[data-wait-alerts]");
 const CHECK_EVERY_MS = 5000;
@@ -68,29 +73,60 @@ function notify(text, id) {
   }
 }
 
-function raise(row) {
-  const minutes = Number(row.getAttribute("data-wait-minutes"));
+// alert: { id, pet, band (its label), minutes }
+function raise(alert) {
   const text = interpolate(
     ngettext(
       "%(pet)s has waited longer than the %(minutes)s minute allowed for %(band)s visits.",
       "%(pet)s has waited longer than the %(minutes)s minutes allowed for %(band)s visits.",
-      minutes
+      alert.minutes
     ),
-    { pet: row.getAttribute("data-wait-pet"), band: row.getAttribute("data-wait-band"), minutes: minutes },
+    alert,
     true
   );
   const line = document.createElement("p");
   line.className = "wait-alert";
   line.textContent = text;
   box.querySelector("[data-wait-alert-list]").prepend(line);
+  box.hidden = false;
   tone();
-  notify(text, row.getAttribute("data-id"));
+  notify(text, alert.id);
+}
+
+function raiseOnce(alert) {
+  const done = alerted();
+  if (done.has(alert.id)) {
+    return;
+  }
+  done.add(alert.id);
+  store(sessionStorage, ALERTED_KEY, JSON.stringify(Array.from(done)));
+  raise(alert);
+}
+
+function rowAlert(row) {
+  return {
+    id: row.getAttribute("data-id"),
+    pet: row.getAttribute("data-wait-pet"),
+    band: row.getAttribute("data-wait-band"),
+    minutes: Number(row.getAttribute("data-wait-minutes")),
+  };
+}
+
+// A frame of ws/dashboard/: { visit, pet, band (a code), minutes }.
+export function overdueHeard(frame) {
+  if (!box) {
+    return;
+  }
+  raiseOnce({
+    id: String(frame.visit),
+    pet: frame.pet,
+    band: box.getAttribute(`data-wait-band-${frame.band}`) || frame.band,
+    minutes: Number(frame.minutes),
+  });
 }
 
 function check() {
   const now = Date.now() + skew;
-  const done = alerted();
-  const before = done.size;
   document.querySelectorAll("tr[data-overdue-at]").forEach((row) => {
     if (Date.parse(row.getAttribute("data-overdue-at")) > now) {
       return;
@@ -100,15 +136,8 @@ function check() {
     if (flag) {
       flag.hidden = false;
     }
-    const id = row.getAttribute("data-id");
-    if (!done.has(id)) {
-      done.add(id);
-      raise(row);
-    }
+    raiseOnce(rowAlert(row));
   });
-  if (done.size !== before) {
-    store(sessionStorage, ALERTED_KEY, JSON.stringify(Array.from(done)));
-  }
 }
 
 function showMute(button) {
@@ -135,7 +164,9 @@ function setUpControls() {
 }
 
 if (box) {
-  box.hidden = false;
+  // Shown from the start where the rows are (the Today panel, the queue);
+  // elsewhere when an alert comes.
+  box.hidden = !document.querySelector("[data-live-region]");
   setUpControls();
   check();
   setInterval(check, CHECK_EVERY_MS);
