@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from accounts.access_log import AccessView, access_record
-from accounts.roles import is_doctor
+from accounts.roles import is_doctor, load_roles
 from core.images import image_response, upload_answer, wants_json
+from pets.record.alerts import alerts_shown_to
 
 from . import services
 from .forms import MessageForm, ThreadForm
@@ -79,6 +80,8 @@ def thread_detail(request, pk):
 
     `?before=<id>` shows older messages. Opening the page marks what it shows read.
     """
+    # The roles and permissions in one query: who sees the thread, and its alerts.
+    load_roles(request.user)
     thread = _visible_thread(request, pk)
     access_record(request, [thread])  # staff only: not the customer
     try:
@@ -119,6 +122,8 @@ def thread_detail(request, pk):
         "can_write": not thread.is_closed
         and (viewer_is_hospital or not thread.is_muted()),
         "seen_message_id": seen_message_id(thread, history, viewer_is_hospital),
+        # The pet's alerts for doctors, as on the admin's page of the thread.
+        "patient_alerts": alerts_shown_to(request.user, thread.pet),
     }
     return render(
         request,

@@ -10,11 +10,13 @@ from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from accounts.access_log import AccessLoggedDetailMixin
+from accounts.roles import load_roles
 from core.images import image_response
 
 from . import services
 from .forms import PetForm
 from .models import Pet
+from .record.alerts import alerts_shown_to
 from .record.pages import chosen_tab, record_context
 from .timeline import pet_timeline
 
@@ -59,11 +61,14 @@ class PetDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailView):
     context_object_name = "pet"
 
     def get_queryset(self):
+        # The roles and permissions in one query: who sees the pet, its alerts.
+        load_roles(self.request.user)
         return Pet.objects.visible_to(self.request.user).select_related("owner")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_owner"] = self.object.owner_id == self.request.user.pk
+        context["patient_alerts"] = alerts_shown_to(self.request.user, self.object)
         timeline = pet_timeline(pet=self.object, viewer=self.request.user)
         context["timeline"] = timeline
         context["current_visit"] = next(

@@ -11,8 +11,10 @@ from django.views.generic import DetailView, ListView
 
 from accounts.access_log import AccessLoggedDetailMixin
 from accounts.notifications import notifications_mark_read_for_url
+from accounts.roles import load_roles
 from core.forms import id_from
 from pets.models import Pet
+from pets.record.alerts import alerts_shown_to
 
 from . import services, states, waits
 from .calendar import CALENDAR_MIMETYPE, CANCEL, FILENAME, PUBLISH, visit_calendar
@@ -89,6 +91,8 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
     context_object_name = "reservation"
 
     def get_queryset(self):
+        # The roles and permissions in one query: who sees the visit, the alerts.
+        load_roles(self.request.user)
         return Reservation.objects.visible_to(self.request.user).select_related(
             "pet__owner", "slot", "visit_type"
         )
@@ -97,6 +101,7 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
         context = super().get_context_data(**kwargs)
         visit = self.object
         context["is_owner"] = visit.pet.owner_id == self.request.user.pk
+        context["patient_alerts"] = alerts_shown_to(self.request.user, visit.pet)
         # Seeing the visit is reading what was said about it (before the
         # navbar's unread count is rendered).
         notifications_mark_read_for_url(

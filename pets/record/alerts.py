@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import is_doctor
+from accounts.roles import is_doctor, load_roles
 
 from ..models import Pet
 from .alert_models import ALERT_TEXT_MAX_LENGTH, AlertKind, PatientAlert
@@ -25,6 +25,19 @@ ALERTS_PERMISSION = "pets.view_patientalert"
 def may_see_alerts(user) -> bool:
     """Alerts are medical: doctors see them, the front desk does not."""
     return user.has_perm(ALERTS_PERMISSION)
+
+
+def alerts_shown_to(user, pet: Pet | None) -> list[PatientAlert]:
+    """The pet's active alerts for a banner on a public-site page, if the
+    viewer may see them; none otherwise. Customers are never staff: they
+    cost no query, a doctor one for the alerts (and one for the roles and
+    permissions, unless the view read them first with load_roles)."""
+    if pet is None or not (user.is_active and user.is_staff):
+        return []
+    load_roles(user)
+    if not may_see_alerts(user):
+        return []
+    return list(PatientAlert.objects.active().filter(pet=pet))
 
 
 def active_alerts_prefetch(lookup: str = "alerts") -> Prefetch:

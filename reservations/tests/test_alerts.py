@@ -177,3 +177,74 @@ def test_the_visit_list_with_alerts_costs_the_same_for_one_row_or_many(
 
     assert many == one
     assert html.count("data-patient-alert") == 13
+
+
+# --- the public site's visit and pet pages, which doctors can open too -------------
+
+
+def public_page(client, url):
+    client.get(url)  # a first opening may write read marks
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    return response, len(queries)
+
+
+def public_urls(visit):
+    return [
+        reverse("reservations:detail", args=[visit.pk]),
+        reverse("pets:detail", args=[visit.pet_id]),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_doctor_sees_the_pets_alerts_on_the_public_visit_and_pet_pages(
+    doctor_client, visit
+):
+    for url in public_urls(visit):
+        response, _queries = public_page(doctor_client, url)
+
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert 'class="patient-alert patient-alert-aggressive"' in html, url
+        assert "Bites when held." in html
+        assert "Old alert." not in html
+        assert "css/pets/alerts.css" in html
+
+
+@pytest.mark.django_db
+def test_the_owner_sees_no_alert_on_the_visit_and_pet_pages(client, customer, visit):
+    client.force_login(customer)
+    for url in public_urls(visit):
+        response, _queries = public_page(client, url)
+
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert "Bites when held." not in html
+        assert 'data-testid="patient-alerts"' not in html
+        assert "css/pets/alerts.css" not in html
+
+
+@pytest.mark.django_db
+def test_the_front_desk_gets_no_alert_from_the_public_pages(desk_client, visit):
+    for url in public_urls(visit):
+        response, _queries = public_page(desk_client, url)
+
+        assert response.status_code == 404, url
+        assert "Bites when held." not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_public_pages_read_the_alerts_in_one_query_however_many(
+    doctor_client, customer, doctor, visit
+):
+    quiet = make_visit(PetFactory(owner=customer, name="Quiet"), state=State.CHECKED_IN)
+    for url, quiet_url in zip(public_urls(visit), public_urls(quiet), strict=True):
+        _response, without = public_page(doctor_client, quiet_url)
+        _response, one = public_page(doctor_client, url)
+        for n in range(5):
+            alerts.alert_set(pet=visit.pet, by=doctor, kind="chronic", text=f"C{n}")
+
+        response, many = public_page(doctor_client, url)
+
+        assert many == one <= without + 1, url
+        assert response.content.decode().count('class="patient-alert ') >= 6
