@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import polib
@@ -18,7 +19,11 @@ from django.utils import timezone, translation
 from consultation.models import ThreadState
 from consultation.tests.factories import MessageFactory, ThreadFactory
 from core.background import run_ready_tasks
+from pets.record import certificates, sharing
+from pets.record.weights import weight_record
 from pets.tests.factories import DoctorNoteFactory, PetFactory
+from pets.tests.record_factories import CareDoseFactory, PrescriptionFactory
+from pets.tests.test_record_documents import attach
 from reservations import services
 from reservations.models import State
 from reservations.tests.factories import make_visit
@@ -28,6 +33,7 @@ from .visible import latin_words
 LOCALE_DIR = settings.BASE_DIR / "locale"
 DOMAINS = ("django", "djangojs")
 HOME_TITLE_ZH = "用心呵护您所爱的动物"
+RECORD_TABS = ("care", "weight", "medications", "documents", "sharing")
 
 
 def _catalog(locale, domain):
@@ -208,7 +214,25 @@ def chinese_site(customer, doctor, translator):
     finished = make_visit(other_pet, state=State.FINISHED)  # no place: the "None"
     thread = ThreadFactory(customer=customer)
     message = MessageFactory(thread=thread)
+    # The record: a dose, a weighing, a prescription, a document, a share link
+    # and a certificate (their texts are the doctor's, not the site's).
+    dose = CareDoseFactory(pet=pet, vet=doctor, item__name_zh_hans="狂犬病疫苗")
+    weight_record(
+        pet=pet,
+        weight_kg=Decimal("12.5"),
+        weighed_on=timezone.localdate(),
+        by=doctor,
+        source="doctor",
+    )
+    prescription = PrescriptionFactory(
+        pet=pet, vet=doctor, drug="卡洛芬", dose="一片", frequency="每日两次"
+    )
+    document = attach(pet, doctor, title="血检报告")
+    _share, share_token = sharing.share_create(pet=pet, by=customer, days=7)
+    certificate = certificates.certificate_issue(pet=pet, by=customer)
     user_data = [note.text, current.symptoms, finished.symptoms, thread.subject]
+    user_data += [dose.item.name, dose.batch_number, prescription.instructions]
+    user_data += [document.title, certificate.code]
     user_data += [message.text, pet.breed, other_pet.breed]
     user_data += [pet.name, other_pet.name, pet.name[0], other_pet.name[0]]
     for user in (customer, doctor, translator):
@@ -218,15 +242,21 @@ def chinese_site(customer, doctor, translator):
         "visit": current,
         "finished": finished,
         "thread": thread,
+        "share_token": share_token,
+        "certificate": certificate,
         "user_data": user_data,
     }
 
 
 def _customer_pages(site):
+    pet = reverse("pets:detail", args=[site["pet"].pk])
     return [
         reverse("home"),
         reverse("pets:list"),
-        reverse("pets:detail", args=[site["pet"].pk]),
+        pet,
+        *(f"{pet}?record={tab}" for tab in RECORD_TABS),
+        reverse("pets:shared", args=[site["share_token"]]),
+        f"{reverse('pets:verify')}?code={site['certificate'].code}",
         reverse("pets:edit", args=[site["pet"].pk]),
         reverse("pets:new"),
         reverse("reservations:list"),

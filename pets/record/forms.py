@@ -51,15 +51,21 @@ class RefillForm(forms.ModelForm):
 DAYS_LABEL = ngettext_lazy("%(days)d day", "%(days)d days", "days")
 
 
+def share_days_choices():
+    """Read each time the field is drawn, in the reader's language (a list
+    built at import would hold the labels in the language of that moment)."""
+    return [
+        (days, DAYS_LABEL % {"days": days}) for days in range(1, SHARE_MAX_DAYS + 1)
+    ]
+
+
 class ShareForm(forms.Form):
     """The owner makes a read-only link to the record for another vet."""
 
     days = forms.TypedChoiceField(
         label=_("Valid for"),
         coerce=int,
-        choices=[
-            (days, DAYS_LABEL % {"days": days}) for days in range(1, SHARE_MAX_DAYS + 1)
-        ],
+        choices=share_days_choices,
         initial=7,
     )
     recipient = forms.CharField(

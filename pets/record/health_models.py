@@ -5,8 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from ..models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, WEIGHT_RANGE_ERROR
 
@@ -61,7 +61,9 @@ class WeightEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.weight_display} kg · {self.weighed_on:%Y-%m-%d}"
+        # Shown in the pet's admin page (the inline's rows): in the reader's words.
+        weight = gettext("%(weight)s kg") % {"weight": self.weight_display}
+        return f"{weight} · {self.weighed_on:%Y-%m-%d}"
 
     @property
     def weight_display(self):
