@@ -7,12 +7,24 @@ does not name the account sends the e-mail, in the account's language
 sign-in ever (the one after the signup's confirmation, a new doctor's first)
 has no device to be new to, and sends nothing. Clearing cookies makes a
 browser new again: one e-mail too many rather than one too few.
+
+The owners' app (allauth's headless app client) keeps no cookie, and sends
+nothing else that names the phone: without more, every app sign-in would be
+"new". Its device is the pair of its User-Agent and IP address, which the
+cache remembers per account for APP_DEVICE_SECONDS after its last sign-in.
+The same phone on another network is told again (one e-mail too many); the
+same app on another phone behind the same address is not (the password and
+any second factor still stand; the sessions page lists it).
 """
+
+import hashlib
 
 from allauth.account.adapter import get_adapter
 from allauth.account.signals import user_logged_in
+from allauth.headless.constants import Client
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.dispatch import receiver
 from django.urls import reverse
 
@@ -22,6 +34,7 @@ COOKIE_SALT = "accounts.devices"
 # Accounts a browser remembers (a shared family computer has a few).
 REMEMBERED_ACCOUNTS = 10
 TEMPLATE_PREFIX = "account/email/new_device"
+APP_DEVICE_SECONDS = 90 * 24 * 60 * 60
 
 
 def known_accounts(request) -> list[int]:
@@ -38,13 +51,41 @@ def known_accounts(request) -> list[int]:
 def tell_of_new_device(sender, request, user, response=None, **kwargs):
     if request is None:
         return
+    if _from_the_app(request):
+        _tell_of_new_app_device(request, user)
+        return
     known = known_accounts(request)
     if user.pk in known:
         return
-    if not getattr(request, "healingpaws_first_sign_in", False):
+    if not _first_sign_in(request):
         _send_new_device_mail(request, user)
     if response is not None:
         _remember(response, [*known, user.pk][-REMEMBERED_ACCOUNTS:])
+
+
+def _first_sign_in(request) -> bool:
+    return getattr(request, "healingpaws_first_sign_in", False)
+
+
+def _from_the_app(request) -> bool:
+    headless = getattr(getattr(request, "allauth", None), "headless", None)
+    return getattr(headless, "client", None) == Client.APP
+
+
+def _app_device_key(request, user) -> str:
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    ip = get_adapter(request).get_client_ip(request)
+    device = hashlib.sha256(f"{user_agent}\n{ip}".encode()).hexdigest()
+    return f"accounts.devices.app:{user.pk}:{device}"
+
+
+def _tell_of_new_app_device(request, user):
+    key = _app_device_key(request, user)
+    # add() is atomic: of two sign-ins at once from a new device, one tells.
+    if not cache.add(key, True, APP_DEVICE_SECONDS):
+        cache.touch(key, APP_DEVICE_SECONDS)
+    elif not _first_sign_in(request):
+        _send_new_device_mail(request, user)
 
 
 def _send_new_device_mail(request, user):

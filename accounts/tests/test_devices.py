@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.devices import COOKIE_NAME
+from accounts.tests.api import app_login, call
 from accounts.tests.second_factor import AUTHENTICATE_URL, totp_code, with_totp
 from accounts.tests.test_signup import SIGNUP_URL, signup_data
 from core.background import run_ready_tasks
@@ -153,3 +154,56 @@ def test_with_a_second_factor_the_e_mail_follows_the_code(doctor, password):
 
     assert len(_new_device_mails()) == 1
     assert COOKIE_NAME in browser.cookies
+
+
+# The owners' app keeps no cookie: its device is its User-Agent and address.
+
+APP_SESSION_URL = "/_allauth/app/v1/auth/session"
+APP = "HealingPaws/2.3 (Android 14; Pixel 8) okhttp/4.12.0"
+
+
+def _app(user_agent=APP, address="203.0.113.7"):
+    return Client(HTTP_USER_AGENT=user_agent, REMOTE_ADDR=address)
+
+
+def _app_log_in(app, user):
+    token = app_login(app, user)
+    assert call(app, "delete", APP_SESSION_URL, token).status_code == 401  # out
+
+
+def test_the_app_signing_in_again_from_the_same_phone_is_not_told_again(customer):
+    _app_log_in(_app(), customer)
+    _app_log_in(_app(), customer)
+    _app_log_in(_app(), customer)
+
+    [message] = _new_device_mails()
+    assert message.to == ["alice@example.com"]
+    assert "IP address: 203.0.113.7" in message.body
+
+
+def test_the_app_on_another_phone_or_network_is_told(customer):
+    _app_log_in(_app(), customer)
+    _app_log_in(_app(user_agent=APP.replace("Pixel 8", "SM-S921B")), customer)
+    _app_log_in(_app(address="198.51.100.20"), customer)
+
+    assert len(_new_device_mails()) == 3
+
+
+def test_a_phone_known_to_another_account_is_new_to_this_one(customer, other_customer):
+    _app_log_in(_app(), customer)
+    _app_log_in(_app(), other_customer)
+
+    assert [message.to for message in _new_device_mails()] == [
+        ["alice@example.com"],
+        ["bob@example.com"],
+    ]
+
+
+def test_the_apps_first_sign_in_ever_tells_nothing_and_knows_the_phone(customer):
+    customer.last_login = None
+    customer.save(update_fields=["last_login"])
+
+    _app_log_in(_app(), customer)
+    _app_log_in(_app(), customer)
+
+    assert _new_device_mails() == []
