@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from django.utils import timezone, translation
 from accounts.tests.factories import DoctorFactory, UserFactory
 from pets.tests.factories import PetFactory
 from reservations.flow import flow_report, percentile
-from reservations.models import ReservationEvent, State, Triage
+from reservations.models import ReservationEvent, State, Triage, VisitType
 from reservations.tests.factories import make_front_desk, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,12 @@ def event(visit, to_state, when, actor):
     ReservationEvent.objects.filter(pk=made.pk).update(created_at=when)
 
 
-def treated(band, doctor, wait, treatment, release, *, hour=9):
+def kind(name):
+    """A visit type of the migration's, by its English name."""
+    return VisitType.objects.get(name=name)
+
+
+def treated(band, doctor, wait, treatment, release, *, hour=9, **fields):
     """A visit checked in at `hour`, then `wait`, `treatment` and `release`
     minutes in each stage (None: not reached yet)."""
     checked_in = at(hour)
@@ -49,6 +55,7 @@ def treated(band, doctor, wait, treatment, release, *, hour=9):
         state=state,
         triage=band,
         checked_in_at=checked_in,
+        **fields,
     )
     start = checked_in + datetime.timedelta(minutes=wait)
     ready = start + datetime.timedelta(minutes=treatment)
@@ -64,19 +71,41 @@ def treated(band, doctor, wait, treatment, release, *, hour=9):
 def seeded_day():
     ann = DoctorFactory(display_name="Dr Ann")
     bo = DoctorFactory(display_name="Dr Bo")
-    treated(Triage.EMERGENCY, ann, 5, 20, 10)
-    treated(Triage.EMERGENCY, ann, 10, 40, 20)
-    treated(Triage.EMERGENCY, bo, 30, 60, 30)
-    treated(Triage.STANDARD, bo, 20, 15, 5, hour=10)
-    treated(Triage.STANDARD, bo, 40, 25, None, hour=10)
+    consultation, check_up = kind("Consultation"), kind("Check-up")
+    treated(Triage.EMERGENCY, ann, 5, 20, 10, visit_type=consultation)
+    treated(Triage.EMERGENCY, ann, 10, 40, 20, visit_type=consultation)
+    treated(Triage.EMERGENCY, bo, 30, 60, 30, visit_type=kind("Surgery consultation"))
+    treated(Triage.STANDARD, bo, 20, 15, 5, hour=10, visit_type=check_up)
+    treated(Triage.STANDARD, bo, 40, 25, None, hour=10, visit_type=kind("Vaccination"))
     make_visit(
-        PetFactory(), starts_at=at(11), state=State.NO_SHOW, triage=Triage.STANDARD
+        PetFactory(),
+        starts_at=at(11),
+        state=State.NO_SHOW,
+        triage=Triage.STANDARD,
+        visit_type=check_up,
     )
-    make_visit(PetFactory(), starts_at=at(11), state=State.CANCELLED)
-    # Another day is left out.
+    # Cancelled, and another day: no dental visit is counted.
     make_visit(
-        PetFactory(), starts_at=at(11) + datetime.timedelta(days=1), state=State.NO_SHOW
+        PetFactory(), starts_at=at(11), state=State.CANCELLED, visit_type=kind("Dental")
     )
+    make_visit(
+        PetFactory(),
+        starts_at=at(11) + datetime.timedelta(days=1),
+        state=State.NO_SHOW,
+        visit_type=kind("Dental"),
+    )
+
+
+# The seeded day's visits per type, most first, then by name: the no-show
+# counts (it was booked), the cancelled visit and the other day's do not.
+TYPES = [
+    ("Check-up", 2),
+    ("Consultation", 2),
+    ("Surgery consultation", 1),
+    ("Vaccination", 1),
+]
+# The same in Chinese (the migration's names), in the order of their names.
+TYPES_ZH = [("体检", 2), ("问诊", 2), ("手术咨询", 1), ("疫苗接种", 1)]
 
 
 def rows(report):
@@ -103,6 +132,12 @@ def test_the_report_gives_medians_and_90th_percentiles_per_band_and_doctor(seede
     ann = found[("doctor", "Dr Ann")].stages["wait"]
     assert (ann.count, ann.median, ann.p90) == (2, 7.5, 10)
     assert found[("doctor", "Dr Bo")].visits == 3
+
+
+def test_the_report_counts_the_visits_per_type(seeded_day):
+    assert flow_report(DAY, DAY).types == TYPES
+    with translation.override("zh-hans"):
+        assert flow_report(DAY, DAY).types == TYPES_ZH
 
 
 def test_the_nearest_rank_percentile():
@@ -138,6 +173,19 @@ def test_the_page_and_its_csv(doctor_client, seeded_day):
     assert ["band", "Emergency", "Check-in to treatment", "3", "10.0", "30.0"] in lines
     assert ["doctor", "Dr Ann", "Check-in to treatment", "2", "7.5", "10.0"] in lines
     assert lines[-1][:4] == ["no-shows", "", "", "1/6"]
+    assert [
+        (line[1], int(line[3])) for line in lines if line[0] == "type of visit"
+    ] == TYPES
+
+
+def test_the_page_shows_the_visits_per_type(doctor_client, seeded_day):
+    html = doctor_client.get(FLOW, {"first_day": DAY, "last_day": DAY}).content
+    table = re.search(
+        r'<table data-testid="flow-types">.*?</table>', html.decode(), re.S
+    )[0]
+
+    shown = re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', table)
+    assert [(name, int(count)) for name, count in shown] == TYPES
 
 
 def test_a_range_backwards_or_too_long_is_refused(doctor_client):
