@@ -10,7 +10,14 @@ import pytest
 from django.utils import timezone
 
 from accounts.api_auth import STAFF_REFUSED_MESSAGE, STAFF_WITHOUT_SECOND_FACTOR_MESSAGE
-from accounts.tests.api import LOGIN_URL, call
+from accounts.tests.api import (
+    LOGIN_URL,
+    MFA_URL,
+    app_login,
+    app_login_pending,
+    call,
+    staff_app_login,
+)
 from accounts.tests.factories import PASSWORD
 from accounts.tests.second_factor import totp_code, with_totp
 from consultation.tests.factories import ThreadFactory
@@ -19,7 +26,6 @@ from reservations.tests.factories import make_front_desk, make_visit
 
 pytestmark = pytest.mark.django_db
 
-MFA_URL = "/_allauth/app/v1/auth/2fa/authenticate"
 PROFILE_URL = "/api/v1/profile/"
 
 
@@ -35,35 +41,12 @@ def _post(client, url, data, token=None):
     )
 
 
-def _pending_login(client, user):
-    response = _post(
-        client, LOGIN_URL, {"username": user.username, "password": PASSWORD}
-    )
-    assert response.status_code == 401, response.content
-    body = response.json()
-    assert {"id": "mfa_authenticate", "is_pending": True} in [
-        {key: flow.get(key) for key in ("id", "is_pending")}
-        for flow in body["data"]["flows"]
-    ]
-    assert body["meta"]["is_authenticated"] is False
-    return body["meta"]["session_token"]
-
-
-def staff_app_login(client, user, secret) -> str:
-    """A staff member's token: password, then the authenticator's code."""
-    pending = _pending_login(client, user)
-    response = _post(client, MFA_URL, {"code": totp_code(secret)}, pending)
-    assert response.status_code == 200, response.content
-    assert response.json()["meta"]["is_authenticated"] is True
-    return response.json()["meta"].get("session_token", pending)
-
-
 def test_a_doctor_with_an_authenticator_gets_a_token_only_after_the_code(
     client, doctor
 ):
     secret = with_totp(doctor)
 
-    pending = _pending_login(client, doctor)
+    pending = app_login_pending(client, doctor)
     # The pending login's token opens nothing yet.
     assert call(client, "get", PROFILE_URL, pending).status_code == 401
 
@@ -102,7 +85,7 @@ def test_a_front_desk_member_with_an_authenticator_gets_a_token_after_the_code(
 
 def test_a_wrong_code_is_refused_and_the_tries_are_limited(client, doctor):
     secret = with_totp(doctor)
-    pending = _pending_login(client, doctor)
+    pending = app_login_pending(client, doctor)
     right = totp_code(secret)
     wrong = "000000" if right != "000000" else "111111"
 
@@ -152,8 +135,6 @@ def test_a_staff_token_unused_since_the_login_ends_after_the_idle_timeout(
 def test_a_customers_token_has_no_idle_timeout(
     client, customer, settings, time_machine
 ):
-    from accounts.tests.api import app_login
-
     settings.STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
     start = timezone.now()
     time_machine.move_to(start, tick=False)
@@ -200,8 +181,6 @@ def test_a_doctors_token_answers_for_the_doctors_own_account_only(
 def test_a_token_of_an_account_made_staff_later_is_refused_without_the_factor(
     client, customer
 ):
-    from accounts.tests.api import app_login
-
     token = app_login(client, customer)
     customer.is_staff = True
     customer.save(update_fields=["is_staff"])
