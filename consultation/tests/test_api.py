@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.api import call
-from consultation.models import Message, Thread
+from accounts.tests.factories import DoctorFactory
+from consultation.models import Message, MessageKind, SystemEvent, Thread
 from consultation.services import (
     MESSAGE_EMPTY_ERROR,
     THREAD_CLOSED_ERROR,
@@ -106,6 +107,50 @@ def test_list_costs_the_same_queries_for_1_and_50_threads(client, token, custome
     for _n in range(49):
         MessageFactory(thread=ThreadFactory(customer=customer))
     assert queries() == one
+
+
+def test_messages_cost_the_same_queries_for_1_and_50(client, token, thread, doctor):
+    """Mixed senders (the owner, doctors, the hospital's notices) and some
+    photos; the latest page shows 30 of the 50, and a page back the rest."""
+    second_doctor = DoctorFactory(username="dr_wu")
+    senders = [thread.customer, doctor, None, second_doctor]
+
+    def add(n):
+        sender = senders[n % len(senders)]
+        if sender is None:  # a notice the hospital posts by itself
+            MessageFactory(
+                thread=thread,
+                sender=None,
+                kind=MessageKind.SYSTEM,
+                event=SystemEvent.NO_DOCTOR,
+                text="",
+            )
+            return
+        MessageFactory(
+            thread=thread,
+            sender=sender,
+            text=f"Message {n}",
+            photo="consultation/x.webp" if n % 3 == 0 else "",
+        )
+
+    def queries(query=""):
+        with CaptureQueriesContext(connection) as captured:
+            response = call(client, "get", url(thread, "messages") + query, token)
+            assert response.status_code == 200
+        return len(captured), len(response.json()["messages"])
+
+    add(0)
+    one = queries()
+    for n in range(1, 50):
+        add(n)
+    latest = queries()
+    oldest_shown = min(
+        Message.objects.order_by("-pk")[:30].values_list("pk", flat=True)
+    )
+    back = queries(f"?before={oldest_shown}")
+
+    assert (one[1], latest[1], back[1]) == (1, 30, 20)
+    assert one[0] == latest[0] == back[0]
 
 
 def test_messages_page_back_with_before(client, token, thread, doctor):
