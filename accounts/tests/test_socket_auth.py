@@ -18,6 +18,8 @@ from accounts.tests.sockets import (
     frame_of,
     session_cookie,
 )
+from consultation.consumers import MESSAGES_PER_SECOND
+from consultation.models import Message
 from consultation.services import message_post
 from consultation.tests.factories import ThreadFactory
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
@@ -170,6 +172,37 @@ async def test_the_owner_chats_over_a_token_socket(customer):
     )
     message = await frame_of(communicator, "message")
     assert message["message"]["text"] == "Still coughing"
+    await communicator.disconnect()
+
+
+async def test_a_token_socket_over_the_message_rate_hears_rate_limited(
+    customer, monkeypatch
+):
+    # All in one second, as a fast app's burst would be.
+    monkeypatch.setattr("consultation.consumers._current_second", lambda: 1_000)
+    thread = await sync_to_async(ThreadFactory)(customer=customer)
+    communicator = token_socket(f"/ws/consultation/{thread.pk}/", await login(customer))
+    accepted, _protocol = await communicator.connect()
+    assert accepted
+
+    for n in range(MESSAGES_PER_SECOND + 2):
+        await communicator.send_json_to(
+            {"type": "message", "text": f"Message {n}", "client_id": f"c{n}"}
+        )
+    answers = []
+    while len(answers) < MESSAGES_PER_SECOND + 2:
+        frame = await communicator.receive_json_from(timeout=3)
+        if frame["type"] in ("ack", "error"):
+            answers.append(frame)
+
+    refused = [frame for frame in answers if frame["type"] == "error"]
+    assert {frame["code"] for frame in refused} == {"rate_limited"}
+    assert {frame["client_id"] for frame in refused} <= {
+        f"c{n}" for n in range(MESSAGES_PER_SECOND, MESSAGES_PER_SECOND + 2)
+    }
+    # (The hospital may answer a first message with a notice of its own.)
+    mine = Message.objects.filter(thread=thread, sender=customer)
+    assert await sync_to_async(mine.count)() == MESSAGES_PER_SECOND
     await communicator.disconnect()
 
 

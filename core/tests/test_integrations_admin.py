@@ -11,7 +11,14 @@ from django.contrib.messages import get_messages
 
 from accounts.tests.factories import DoctorFactory
 from core.api_keys import api_key_find
-from core.integration_models import ApiKey, Scope, WebhookDelivery, WebhookEndpoint
+from core.integration_models import (
+    ApiKey,
+    DeliveryStatus,
+    Scope,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +191,46 @@ def test_the_delivery_log_is_read_only(operator_client):
     assert operator_client.get(f"{DELIVERIES}{delivery.pk}/change/").status_code == 200
     assert operator_client.get(f"{DELIVERIES}add/").status_code == 403
     assert operator_client.post(f"{DELIVERIES}{delivery.pk}/delete/").status_code == 403
+
+
+def test_the_delivery_log_lists_each_delivery_and_its_attempts(operator_client):
+    endpoint = WebhookEndpoint.objects.create(
+        name="Lab system", url="https://hooks.example.com/", events=["visit.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="visit.created",
+        webhook_id="wh_listed",
+        body='{"id":"wh_listed"}',
+        status=DeliveryStatus.RETRYING,
+        attempts=2,
+        last_status_code=503,
+        last_error="HTTP 503",
+    )
+    for number, status_code, error in ((1, 500, "HTTP 500"), (2, 503, "HTTP 503")):
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            number=number,
+            status_code=status_code,
+            duration_ms=40 + number,
+            error=error,
+        )
+
+    listing = operator_client.get(DELIVERIES).content.decode()
+    page = operator_client.get(f"{DELIVERIES}{delivery.pk}/change/").content.decode()
+
+    assert "Lab system" in listing
+    assert "visit.created" in listing
+    assert "HTTP 503" in listing
+    assert "wh_listed" in page
+    # Each attempt is a row of the inline, with its answer and its time.
+    for status_code, duration_ms, error in (
+        (500, 41, "HTTP 500"),
+        (503, 42, "HTTP 503"),
+    ):
+        row = re.search(
+            rf"<tr[^>]*>(?:(?!</tr>).)*{error}(?:(?!</tr>).)*</tr>", page, re.S
+        )
+        assert row, error
+        assert str(status_code) in row.group(0)
+        assert str(duration_ms) in row.group(0)
