@@ -92,6 +92,29 @@ def test_last_seen_is_kept_at_most_every_five_minutes(customer, password):
     assert row.ip == "198.51.100.2"
 
 
+@pytest.mark.django_db
+def test_the_sessions_page_says_when_each_device_was_last_seen(customer, password):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        laptop = _signed_in(customer, password, LAPTOP)
+        clock.shift(datetime.timedelta(minutes=50))
+        laptop.get(reverse("pets:list"))  # seen again
+        clock.shift(datetime.timedelta(hours=2, minutes=7))
+        phone = _signed_in(customer, password, PHONE)
+        clock.shift(datetime.timedelta(minutes=3))
+
+        page = phone.get(SESSIONS_URL).content.decode()
+
+    # naturaltime says the largest unit only ("2 hours ago").
+    text = " ".join(page.replace("\xa0", " ").split())
+    laptop_row, phone_row = (
+        text[text.index(name) :].split("</li>")[0]
+        for name in ("Safari on macOS", "Chrome on Android")
+    )
+    assert "signed in 3 hours ago · last seen 2 hours ago" in laptop_row
+    assert "signed in 3 minutes ago · last seen 3 minutes ago" in phone_row
+
+
 @pytest.mark.parametrize(
     ("user_agent", "name"),
     [
