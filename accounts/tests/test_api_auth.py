@@ -379,7 +379,9 @@ def test_the_app_completes_a_reset_with_the_key_from_the_email(
 
     response = _post(client, RESET_URL, {"key": link_key, "password": NEW_PASSWORD})
 
-    assert response.status_code in (200, 401), response.content
+    # 401: done, and not signed in (the app logs in with the new password).
+    assert response.status_code == 401, response.content
+    assert response.json()["meta"]["is_authenticated"] is False
     assert _login(client, customer, NEW_PASSWORD).status_code == 200
     assert _login(client, customer, password).status_code == 400
     # The token from before the reset is signed out with the old password.
