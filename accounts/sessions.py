@@ -75,6 +75,10 @@ def start_last_seen(sender, request, user, **kwargs):
         # (Set after allauth's "remember me", which the middleware then
         # overrides at the end of this very request.)
         request.session[STAFF_IDLE_KEY] = 0.0
+        # The app's token session, which no middleware sees: idle from its
+        # login, staff by their groups too (translators), whose session
+        # Django's login left at the default age.
+        request.session.set_expiry(settings.STAFF_IDLE_TIMEOUT_SECONDS)
 
 
 @receiver(django_user_logged_in, dispatch_uid="accounts.sessions.idle_from_login")

@@ -193,3 +193,17 @@ def test_a_token_of_an_account_made_staff_later_is_refused_without_the_factor(
         "message": str(STAFF_REFUSED_MESSAGE),
         "fields": {},
     }
+
+
+def test_a_translators_token_unused_since_the_login_ends_after_the_idle_timeout(
+    client, translator, settings, time_machine
+):
+    # Staff by a group alone: Django's login left the session's default age.
+    settings.STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    token = staff_app_login(client, translator, with_totp(translator))
+
+    time_machine.move_to(start + datetime.timedelta(minutes=31), tick=False)
+
+    assert call(client, "get", PROFILE_URL, token).status_code == 401
