@@ -12,10 +12,15 @@ they made (whom for, when opened).
 
 Erasure: pets, notes, the record and issued certificates are the hospital's
 medical record and stay, attached to the anonymised owner; the pets are
-archived (nobody looks after them from this account any more); the
-care-reminder switch, the share links (with their openings) and the ZIPs
-built for the owner go.
+archived (nobody looks after them from this account any more); their photos
+(the owner's pictures, which may show a home or a face, and no part of the
+record), the care-reminder switch, the share links (with their openings)
+and the ZIPs built for the owner go.
 """
+
+from functools import partial
+
+from django.db import transaction
 
 from accounts.personal_data import Export, file_extension, personal_data_register, when
 
@@ -167,6 +172,16 @@ def export(user) -> Export:
 def erase(user) -> None:
     for pet in Pet.objects.for_owner(user).active():
         pet_archive(pet=pet)
+    photographed = Pet.objects.for_owner(user).exclude(photo="")
+    names = [
+        image.name
+        for pet in photographed
+        for image in (pet.photo, pet.photo_medium, pet.photo_thumbnail)
+        if image
+    ]
+    photographed.update(photo="", photo_medium="", photo_thumbnail="")
+    storage = Pet._meta.get_field("photo").storage
+    transaction.on_commit(partial(_delete, storage, names))
     CareReminderSetting.objects.filter(owner=user).delete()
     # The links the owner gave out stop working, and whom they were for goes.
     RecordShare.objects.filter(created_by=user).delete()
@@ -175,6 +190,11 @@ def erase(user) -> None:
         if bundle.file:
             bundle.file.delete(save=False)
         bundle.delete()
+
+
+def _delete(storage, names):
+    for name in names:
+        storage.delete(name)
 
 
 def register() -> None:

@@ -38,7 +38,9 @@ from reservations.models import Reservation, ReservationEvent
 
 pytestmark = pytest.mark.django_db
 
-TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
+# File names too (FileField and ImageField keep them as text): no row may
+# still name a file of the erased account, nor a name it chose.
+TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.FileField)
 
 
 def _rows_holding(text):
@@ -156,13 +158,18 @@ def test_after_the_grace_period_no_personal_string_is_left_but_the_record_is(
     )
     closure_request(user=user)
     run_ready_tasks()  # e-mails sent still wait in the queue's history
-    files = [user.avatar.path, alpha.photo_message.photo.path]
+    files = [user.avatar.path, alpha.photo_message.photo.path, alpha.pet.photo.path]
     personal = [
         user.username,
         user.email,
         user.display_name,
         user.phone,
         alpha.texts["chat"],
+        # Their files' names (random, but no row may still point at them).
+        user.avatar.name,
+        user.avatar_thumbnail.name,
+        alpha.photo_message.photo.name,
+        alpha.pet.photo.name,
     ]
     for text in personal:
         assert _rows_holding(text), text  # the search does find them before
