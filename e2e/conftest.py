@@ -367,6 +367,11 @@ def log_in(page, login, password):
     page.wait_for_load_state()
 
 
+def fits_375(page):
+    """Nothing on the page is wider than a 375 px phone's screen."""
+    return page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
 @pytest.fixture
 def new_page(browser, daphne_server, django_db_serialized_rollback):
     """Another person's browser: its own cookies, opened on demand."""

@@ -14,7 +14,13 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from core.presence import DOCTOR, online_count
-from e2e.conftest import _with_server_password, log_in, make_customer, make_doctor
+from e2e.conftest import (
+    _with_server_password,
+    fits_375,
+    log_in,
+    make_customer,
+    make_doctor,
+)
 from pets.tests.factories import PetFactory
 from reservations import reminders
 from reservations.models import MaxWait, Reservation, State, Triage
@@ -67,6 +73,7 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     desk.get_by_label("Reason for the visit").fill("Hit by a car, bleeding.")
     desk.get_by_label("Emergency").check()
     screenshot("the walk-in form at 375 px", of=desk)
+    assert fits_375(desk)
     desk.get_by_role("button", name="Register and check in").click()
 
     expect(desk.locator(".messagelist")).to_contain_text(
@@ -80,6 +87,7 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     assert slip["x"] >= 0
     assert slip["x"] + slip["width"] <= 375
     screenshot("the claim code to hand to the new customer at 375 px", of=desk)
+    assert fits_375(desk)
     desk.goto(QUEUE)
     screenshot("the desk's queue after the walk-in", of=desk)
     visit = Reservation.objects.get(pet__name="Doudou")
@@ -138,6 +146,7 @@ def test_the_desk_registers_a_walk_in_for_a_known_customer_without_javascript(
         pets.select_option(str(rex.pk))
         desk.get_by_label("Reason for the visit").fill("Limping since this morning.")
         desk.get_by_label("Standard").check()
+        assert fits_375(desk)
         desk.get_by_role("button", name="Register and check in").click()
 
         expect(desk.locator(".messagelist")).to_contain_text(

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import _with_server_password, log_in, make_customer
+from e2e.conftest import _with_server_password, fits_375, log_in, make_customer
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Reservation, Slot, State, WaitlistEntry
@@ -51,6 +51,7 @@ def test_an_owner_joins_the_waitlist_and_takes_a_freed_place(
     expect(page.locator("select[name=pet]")).to_have_value(str(mochi.pk))
     page.get_by_label("Reason for the visit").fill("Yearly check-up.")
     screenshot("the waitlist form at 375 px")
+    assert fits_375(page)
     page.get_by_role("button", name="Join the waitlist").click()
     expect(page.get_by_test_id("waitlist")).to_contain_text("Mochi")
 
@@ -61,8 +62,11 @@ def test_an_owner_joins_the_waitlist_and_takes_a_freed_place(
     page.reload()
     page.get_by_role("link", name="A place is held for you").click()
     expect(page.get_by_test_id("offer-time")).to_contain_text("We hold it for you")
+    screenshot("the offer at 375 px")
+    assert fits_375(page)
     page.get_by_role("button", name="Take this place").click()
     expect(page.locator("body")).to_contain_text(re.compile("The place is yours"))
+    assert fits_375(page)
 
     visit = Reservation.objects.get(pet=mochi)
     assert visit.slot.starts_at == tomorrow_at(10)
@@ -94,6 +98,7 @@ def test_the_desk_books_for_a_customer_without_javascript(
         desk.get_by_role("button", name="Show free times").click()
         desk.get_by_label("10:00").check()
         desk.get_by_label("Reason for the visit").fill("Limping since Monday.")
+        assert fits_375(desk)
         desk.get_by_role("button", name="Book the visit").click()
         expect(desk.locator(".messagelist")).to_contain_text("Rex's visit is booked")
     finally:
