@@ -45,7 +45,8 @@ STAFF_GROUPS = (DOCTORS_GROUP, FRONT_DESK_GROUP, TRANSLATORS_GROUP)
 # Kinds that are a second factor by themselves (recovery codes only stand in).
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
-# How authenticator apps name the account's entry (allauth's default: the host).
+# How authenticator apps name the account's entry, and security keys' and
+# passkey managers' prompts name the site (allauth's default: the host).
 TOTP_ISSUER = "Healing Paws"
 
 # Set in a session when a second factor was added in it (allauth records the
@@ -225,6 +226,9 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def get_totp_issuer(self) -> str:
         return TOTP_ISSUER
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        return {**super().get_public_key_credential_rp_entity(), "name": TOTP_ISSUER}
 
     def encrypt(self, text: str) -> str:
         return secret_encrypt(text)

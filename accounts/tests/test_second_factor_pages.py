@@ -70,6 +70,19 @@ def test_the_activation_page_shows_the_qr_code_and_the_secret(
     )
 
 
+def test_the_security_key_page_names_the_hospital_to_the_key(
+    client, customer, password
+):
+    _reauthenticated(client, customer, password)
+
+    response = client.get(reverse("mfa_add_webauthn"))
+
+    _assert_in_site_layout(response)
+    options = response.context["js_data"]["creation_options"]["publicKey"]
+    assert options["rp"] == {"id": "testserver", "name": "Healing Paws"}
+    assert '<script type="module" src="/static/js/security-key.js">' in response.text
+
+
 def test_the_code_page_is_in_the_site_layout(client, doctor, password):
     with_totp(doctor)
     log_in_with_password(client, doctor, password)
