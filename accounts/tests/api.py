@@ -59,4 +59,8 @@ def staff_app_login(client, user, secret) -> str:
     )
     assert response.status_code == 200, response.content
     assert response.json()["meta"]["is_authenticated"] is True
-    return response.json()["meta"].get("session_token", pending)
+    # The session's key changes at the login: a new token, the pending one
+    # opens nothing.
+    token = response.json()["meta"]["session_token"]
+    assert token != pending
+    return token
