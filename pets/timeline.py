@@ -2,7 +2,8 @@
 
 The doctor's notes the viewer may see, and what higher apps add through a
 registered source: reservations adds every visit, with its state changes
-(reservations.pet_pages). pets imports none of them.
+(reservations.pet_pages). pets imports none of them. The record's tab adds
+the doses, weighings, prescriptions and documents (record.timeline_entries).
 """
 
 import datetime
@@ -18,10 +19,14 @@ from .models import Pet
 @dataclass(frozen=True)
 class TimelineEntry:
     when: datetime.datetime
-    kind: str  # "note", or the kind a source gives ("visit")
+    kind: str  # "note", the kind a source gives ("visit"), or the record's
     text: str = ""
     author: User | None = None
     internal: bool = False
+    # A dated fact of the record ("dose", "weight", "prescription") has its
+    # day; its row, and a document's, is `record`.
+    day: datetime.date | None = None
+    record: Any = None
     # A visit entry's visit and its events (reservations' models).
     visit: Any = None
     events: list = field(default_factory=list)

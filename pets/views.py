@@ -81,7 +81,9 @@ class PetDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailView):
         )
         tab = chosen_tab(self.request.GET.get("record"), is_owner=context["is_owner"])
         context.update(
-            record_context(self.object, tab=tab, is_owner=context["is_owner"])
+            record_context(
+                self.object, tab=tab, is_owner=context["is_owner"], timeline=timeline
+            )
         )
         return context
 

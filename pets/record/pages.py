@@ -17,6 +17,7 @@ from .forms import RefillForm, ShareForm, WeightForm
 from .health_models import RefillRequest
 from .models import CareItem
 from .share_models import RecordShareOpen
+from .timeline_entries import record_entries, with_record
 
 # A ZIP still unbuilt after this long is not announced as coming any more.
 BUNDLE_WAIT = datetime.timedelta(hours=1)
@@ -137,12 +138,28 @@ def sharing_context(pet) -> dict:
     }
 
 
-def record_context(pet, *, tab: str, is_owner: bool) -> dict:
+def timeline_context(pet, *, is_owner: bool, timeline: list) -> dict:
+    """The timeline with the record's entries, and the active medications
+    from the same list of prescriptions: four queries."""
+    today = timezone.localdate()
+    prescriptions = list(pet.prescriptions.select_related("vet"))
+    entries = record_entries(pet, is_owner=is_owner, prescriptions=prescriptions)
+    return {
+        "timeline": with_record(timeline, entries),
+        "active_prescriptions": [p for p in prescriptions if p.is_active(today)],
+    }
+
+
+def record_context(pet, *, tab: str, is_owner: bool, timeline=None) -> dict:
     """The shown tab's rows; and the active medications, which the page shows
-    above the record whatever the tab (one query, or the tab's own)."""
+    above the record whatever the tab (one query, or the tab's own). The
+    timeline tab adds the record's entries to `timeline`."""
     context = {"record_tabs": tabs_for(is_owner=is_owner), "record_tab": tab}
     if tab == MEDICATIONS:
         return {**context, **medications_context(pet, is_owner=is_owner)}
+    if tab == TIMELINE:
+        timeline = timeline_context(pet, is_owner=is_owner, timeline=timeline or [])
+        return {**context, **timeline}
     today = timezone.localdate()
     context["active_prescriptions"] = list(
         pet.prescriptions.active_on(today).select_related("vet")

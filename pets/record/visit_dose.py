@@ -5,8 +5,9 @@ visit %}` (pets_tags); it posts here, to the pet's admin, and goes through the
 same service as the pet's own page: the item, today, the batch and the doctor
 at the keyboard, the next due date computed unless typed. The owner's record
 redraws itself (the service's notice). No visit is stored on the dose: pets
-sits below reservations and knows nothing of visits; the dose shows on the
-visit's day in the record's timeline.
+sits below reservations and knows nothing of visits; given today, the dose
+shows on the visit's day in the record's timeline, after the visit
+(record.timeline_entries places it at the moment it was recorded).
 """
 
 from django.contrib import messages
