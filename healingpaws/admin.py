@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor, is_front_desk, is_hospital_staff, load_roles
 from consultation.models import Thread
+from pets.models import RefillRequest
 from pets.record.alerts import may_see_alerts
 from reservations.selectors import today_summary
 
@@ -170,6 +171,13 @@ class DoctorDashboardSite(admin.AdminSite):
         extra_context = {
             "today": today,
             "consultations": open_consultations(request.user),
+            # Refill requests waiting, urgent ones apart (pets.record.notices
+            # pushes a change of them to the doctors' dashboards).
+            "refills": (
+                RefillRequest.objects.waiting_counts()
+                if request.user.has_perm("pets.view_refillrequest")
+                else None
+            ),
             **(extra_context or {}),
         }
         if works_the_desk(request.user):

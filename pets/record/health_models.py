@@ -174,6 +174,13 @@ class RefillRequestQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=RefillStatus.PENDING)
 
+    def waiting_counts(self) -> dict[str, int]:
+        """The requests waiting for a doctor, urgent ones apart: one query."""
+        return self.pending().aggregate(
+            waiting=models.Count("pk"),
+            urgent=models.Count("pk", filter=Q(urgent=True)),
+        )
+
 
 class RefillRequest(models.Model):
     """An owner asks for more of a prescribed medication; a doctor approves

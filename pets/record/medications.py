@@ -98,6 +98,7 @@ def refill_request(
     try:
         with transaction.atomic():
             refill.save()
+            notices.refills_changed()
     except IntegrityError:
         # Another request is pending (two clicks, two tabs).
         raise ValidationError(REFILL_PENDING_ERROR) from None
@@ -115,4 +116,5 @@ def refill_decide(*, refill: RefillRequest, by: User, approve: bool) -> RefillRe
     locked.decided_at = timezone.now()
     locked.save(update_fields=["status", "decided_by", "decided_at"])
     notices.refill_decided(locked)
+    notices.refills_changed()
     return locked

@@ -8,10 +8,13 @@ static/js/live.js, which is not pets' file). Until then the owner gets the
 toast live and sees the record on the next load.
 """
 
+import logging
+
 from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.notifications import notification_kind_register, notification_send
+from core.realtime import push_merged_after_commit
 
 DOSE_RECORDED = "care_dose"
 REMINDER = "care_reminder"
@@ -19,6 +22,29 @@ PRESCRIBED = "prescription"
 REFILL_DECIDED = "refill_decided"
 
 MEDICATIONS_TAB = "?record=medications#record"
+
+# Doctors hear of refill requests on their dashboard (the Today panel counts
+# those waiting), not in the bell: one notification per request and doctor
+# would bury the rest. The group is reservations.realtime's
+# DOCTORS_DASHBOARD_GROUP (pets does not import reservations; a test keeps
+# the two equal); DashboardConsumer passes "dashboard.changed" on.
+DOCTORS_DASHBOARD_GROUP = "dashboard-doctors"
+REFILL_REASON = "refill"
+
+logger = logging.getLogger("healingpaws.pets")
+
+
+def refills_changed() -> None:
+    """After the commit, doctors' open dashboards re-read the refill count:
+    one push per transaction (a bulk approval too)."""
+    push_merged_after_commit(
+        DOCTORS_DASHBOARD_GROUP,
+        "dashboard.changed",
+        reasons=[REFILL_REASON],
+        days=[],
+        label=lambda event: "dashboard push (refill)",
+        log=logger,
+    )
 
 
 def dose_recorded(dose) -> None:
