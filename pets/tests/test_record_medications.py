@@ -140,10 +140,13 @@ def test_a_prescription_typed_for_a_colleague_records_who_typed_it(
 def test_active_medications_are_shown_above_every_tab(
     customer_client, pet, prescription
 ):
-    html = page(customer_client, pet, tab="timeline").content.decode()
+    for tab in ("timeline", "care", "weight", "documents", "sharing"):
+        html = page(customer_client, pet, tab=tab).content.decode()
 
-    assert 'data-testid="active-medications"' in html
-    assert "Carprofen 50 mg" in html
+        banner = html.split('data-testid="active-medications"')[1].split("</div>")[0]
+        assert "Carprofen 50 mg (1 tablet, twice a day with food)" in banner, tab
+        # The owner's instructions too, as the doctor wrote them.
+        assert "Give with a meal; stop and call us if he vomits." in banner, tab
 
 
 @pytest.mark.django_db
