@@ -27,6 +27,9 @@ class DemoPet:
     weight_kg: str
     notes: str
     colors: tuple[tuple[int, int, int], tuple[int, int, int]]
+    # ISO 11784 chips (156: China), and the blood types clinics test for.
+    microchip_number: str = ""
+    blood_type: str = ""
 
 
 DEMO_PETS = [
@@ -40,6 +43,8 @@ DEMO_PETS = [
         "31.5",
         "Allergic to chicken. Takes his pills wrapped in cheese.",
         ((244, 162, 97), (231, 111, 81)),
+        microchip_number="156098100231457",
+        blood_type="DEA 1 positive",
     ),
     DemoPet(
         "alice",
@@ -51,6 +56,8 @@ DEMO_PETS = [
         "2.4",
         "",
         ((131, 56, 236), (58, 134, 255)),
+        microchip_number="156098100231458",
+        blood_type="A",
     ),
     DemoPet(
         "xiaoming",
@@ -86,6 +93,8 @@ DEMO_PETS = [
         "4.8",
         "",
         ((255, 190, 11), (131, 56, 236)),
+        microchip_number="156098100877120",
+        blood_type="B",
     ),
 ]
 
@@ -161,6 +170,8 @@ def seed_pets(*, dry_run=False):
             birth_date=today - datetime.timedelta(days=demo.age_days),
             weight_kg=Decimal(demo.weight_kg),
             notes=demo.notes,
+            microchip_number=demo.microchip_number,
+            blood_type=demo.blood_type,
             photo=demo_photo(demo),
         )
         doctor = owners.get("dr_chen")

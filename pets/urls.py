@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("shared/<str:token>/", share_views.shared_record, name="shared"),
     path(
+        "shared/<str:token>/documents/<int:document_pk>/",
+        share_views.shared_document,
+        name="shared-document",
+    ),
+    path(
         "<int:pk>/certificate/",
         document_views.certificate_download,
         name="certificate",

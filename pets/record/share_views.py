@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from ..models import Pet
 from . import sharing
+from .alert_models import AlertKind, PatientAlert
+from .document_views import attachment
 from .forms import ShareForm
 from .pages import care_context, medications_context, weight_context
 
@@ -69,17 +71,41 @@ def share_revoke(request, pk, share_pk):
 def shared_record(request, token):
     """The record, read-only, for whoever holds a usable link; 404 else.
     Each opening is logged for the owner to see."""
-    ip_address = get_account_adapter().get_client_ip(request)
-    share = sharing.share_open(token=token, ip_address=ip_address)
-    if share is None:
-        raise Http404
+    share = _usable_share(request, token)
     pet = share.pet
+    alerts = PatientAlert.objects.active().filter(pet=pet)
     context = {
         "pet": pet,
         "share": share,
         "is_owner": False,
+        # The other vet needs the alerts, allergies first.
+        "patient_alerts": sorted(alerts, key=lambda a: a.kind != AlertKind.ALLERGY),
+        "shared_documents": list(pet.documents.visible_to_owner()),
+        "token": token,
         **care_context(pet),
         **weight_context(pet, is_owner=False),
         **medications_context(pet, is_owner=False),
     }
     return _private(render(request, "pets/record/shared_record.html", context))
+
+
+@never_cache
+def shared_document(request, token, document_pk):
+    """A document the owner sees, for whoever holds a usable link to its
+    pet's record (opening it is logged as opening the record); 404 else."""
+    share = _usable_share(request, token)
+    document = get_object_or_404(share.pet.documents.visible_to_owner(), pk=document_pk)
+    with document.file.open("rb") as stored:
+        content = stored.read()
+    response = attachment(
+        content, content_type=document.content_type, filename=document.download_name
+    )
+    return _private(response)
+
+
+def _usable_share(request, token):
+    ip_address = get_account_adapter().get_client_ip(request)
+    share = sharing.share_open(token=token, ip_address=ip_address)
+    if share is None:
+        raise Http404
+    return share

@@ -43,6 +43,10 @@ def test_seed_demo_gives_the_demo_pets_a_care_history(settings):
     call_command("seed_demo")
 
     biscuit = Pet.objects.get(name="Biscuit")
+    # The certificate and the shared record show the chip; the record the type.
+    assert biscuit.microchip_number == "156098100231457"
+    assert biscuit.blood_type == "DEA 1 positive"
+    assert Pet.objects.get(name="花卷").microchip_number == "156098100877120"
     doses = CareDose.objects.filter(pet=biscuit)
     assert doses.filter(item__name="Rabies").count() == 3
     assert all(dose.batch_number and dose.vet.username == "dr_chen" for dose in doses)

@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from pets.models import CareItem, RecordShare, RecordShareOpen, WeightEntry
-from pets.record import sharing
+from pets.record import alerts, sharing
 from pets.record.sharing import SHARES_PER_HOUR
+from pets.tests.documents_samples import pdf_bytes
 from pets.tests.factories import PetFactory
 from pets.tests.record_factories import NOW, CareDoseFactory, PrescriptionFactory
+from pets.tests.test_record_documents import attach
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -224,13 +226,19 @@ def test_the_shared_record_runs_the_same_queries_for_1_and_50_rows(
         )
         for day in range(count)
     )
+    for n in range(count):
+        alerts.alert_set(pet=pet, by=doctor, kind="allergy", text=f"Allergy {n}")
+        attach(pet, doctor, title=f"Result {n}")
     _share, token = sharing.share_create(pet=pet, by=customer, days=3)
 
-    # share, opening, doses, items never given, weights, prescriptions, refills
-    with django_assert_num_queries(8):
+    # share, opening, alerts, documents, doses, items never given, weights,
+    # prescriptions, refills
+    with django_assert_num_queries(10):
         response = client.get(shared_url(token))
 
     assert len(response.context["doses"]) == count
+    assert len(response.context["patient_alerts"]) == count
+    assert len(response.context["shared_documents"]) == count
 
 
 @pytest.mark.django_db
@@ -278,3 +286,83 @@ def test_reloading_the_shared_page_logs_one_opening_per_address_an_hour(
         "203.0.113.9",
         "203.0.113.9",
     ]
+
+
+# --- the alerts and documents on the shared record ----------------------------------
+
+
+def shared_document_url(token, document):
+    return reverse("pets:shared-document", args=[token, document.pk])
+
+
+@pytest.mark.django_db
+def test_the_shared_record_shows_the_active_alerts_allergies_first(
+    client, pet, customer, doctor
+):
+    alerts.alert_set(pet=pet, by=doctor, kind="aggressive", text="Bites when held.")
+    alerts.alert_set(pet=pet, by=doctor, kind="allergy", text="Penicillin.")
+    cleared = alerts.alert_set(pet=pet, by=doctor, kind="chronic", text="Old alert.")
+    alerts.alert_clear(alert=cleared, by=doctor)
+    _share, token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    html = client.get(shared_url(token)).content.decode()
+
+    banner = html.split('data-testid="patient-alerts"')[1].split("</div>")[0]
+    assert banner.index("Penicillin.") < banner.index("Bites when held.")
+    assert 'class="patient-alert patient-alert-allergy"' in banner
+    assert "Old alert." not in html
+    assert "css/pets/alerts.css" in html
+    assert "Confirm as an alert" not in html
+
+
+@pytest.mark.django_db
+def test_the_shared_record_offers_the_documents_the_owner_sees(
+    client, pet, customer, doctor
+):
+    content = pdf_bytes()
+    shown = attach(pet, doctor, content=content, title="Blood panel")
+    hidden = attach(pet, doctor, title="Referral letter", visible=False)
+    _share, token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    html = client.get(shared_url(token)).content.decode()
+    response = client.get(shared_document_url(token, shown))
+
+    assert "Blood panel" in html
+    assert shared_document_url(token, shown) in html
+    assert "Referral letter" not in html
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert response.content == shown.file.open("rb").read()
+    assert client.get(shared_document_url(token, hidden)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_shared_document_answers_404_after_a_revoke(client, pet, customer, doctor):
+    document = attach(pet, doctor, title="Blood panel")
+    share, token = sharing.share_create(pet=pet, by=customer, days=3)
+    assert client.get(shared_document_url(token, document)).status_code == 200
+
+    sharing.share_revoke(share=share)
+
+    assert client.get(shared_document_url(token, document)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_shared_document_answers_404_once_the_link_expired(
+    client, pet, customer, doctor, frozen
+):
+    document = attach(pet, doctor, title="Blood panel")
+    _share, token = sharing.share_create(pet=pet, by=customer, days=2)
+    frozen.shift(datetime.timedelta(days=2, seconds=1))
+
+    assert client.get(shared_document_url(token, document)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_link_opens_no_document_of_another_pet(client, pet, customer, doctor):
+    other = attach(PetFactory(owner=customer), doctor, title="Other pet's panel")
+    _share, token = sharing.share_create(pet=pet, by=customer, days=3)
+
+    assert client.get(shared_document_url(token, other)).status_code == 404
+    assert client.get(shared_document_url("not-the-token", other)).status_code == 404
