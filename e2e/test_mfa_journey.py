@@ -1,5 +1,6 @@
 """Doctors sign in with a second factor: password, then the authenticator
-app's code; a doctor without one is sent to set it up before the dashboard.
+app's code or a security key (Chromium's virtual authenticator); a doctor
+without one is sent to set it up before the dashboard.
 
 These journeys run their own daphne with MFA_REQUIRED_FOR_STAFF on (the
 shared one runs with DEBUG on, where the rule is off by default)."""
