@@ -72,6 +72,9 @@ class WaitlistEntry(TimeStampedModel):
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.WAITING
     )
+    # Put on the list by the hospital's staff (waitlist_join(by=)): a type
+    # only the staff book was agreed with them, so its places are offered.
+    by_staff = models.BooleanField(_("put on by the hospital"), default=False)
     # The place offered last (held while the state is "offered"): an owner who
     # let an offer lapse is not offered the same place again.
     offered_slot = models.ForeignKey(

@@ -1,7 +1,8 @@
 """The waitlist in the dashboard: doctors and the front desk see who waits
 for a place, for which days, and the offers held. Owners join and leave on
-the public site, and places are offered by the services; the staff can only
-take an owner off the list (asked on the phone), through the same service."""
+the public site, and places are offered by the services; the staff put an
+owner on the list (waitlist_for.py) or take them off it, asked on the phone,
+through the same services."""
 
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -14,6 +15,7 @@ from core.admin_views import ReadOnlyAdminMixin
 
 from .. import services
 from ..models import WaitlistEntry
+from .waitlist_for import WaitlistForPagesMixin
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -39,7 +41,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class WaitlistEntryAdmin(ReadOnlyAdminMixin, WaitlistForPagesMixin, admin.ModelAdmin):
     list_display = [
         "pet_link",
         "owner_contact",
@@ -47,6 +49,7 @@ class WaitlistEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "first_day",
         "last_day",
         "state",
+        "by_staff",
         "offered_slot",
         "offer_expires_at",
         "created_at",

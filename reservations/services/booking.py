@@ -54,6 +54,7 @@ def reservation_create(
     collapse_or_seizure: bool = False,
     by: User | None = None,
     visit_type: VisitType | None = None,
+    type_agreed: bool = False,
 ) -> Reservation:
     """Book a visit in a free slot. The database has the last word on capacity
     and on one ongoing visit per pet, so concurrent requests cannot both win.
@@ -64,7 +65,8 @@ def reservation_create(
 
     `visit_type` (VisitType.default() when None) decides how many consecutive
     slots from `starts_at` the visit takes a place in; owners book only the
-    types open online, the staff any active one.
+    types open online, the staff any active one. `type_agreed`: the staff
+    agreed a type they alone book beforehand (a waitlist entry they made).
     """
     staff_booking = by is not None and by.pk != owner.pk
     if staff_booking and not is_hospital_staff(by):
@@ -72,7 +74,7 @@ def reservation_create(
     if pet.owner_id != owner.pk or pet.is_archived:
         raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
     visit_type = visit_type or VisitType.default()
-    check_visit_type(visit_type, staff_booking=staff_booking)
+    check_visit_type(visit_type, staff_booking=staff_booking or type_agreed)
     rules = ClinicSettings.current()
     units = visit_type.slot_units
     if not is_slot_time(starts_at, rules=rules, units=units):

@@ -23,6 +23,12 @@ WAITLIST_DAYS_ERROR = _(
     "at most %(days)d days apart."
 )
 WAITLIST_ALREADY_ERROR = _("This pet is already on the waitlist.")
+WAITLIST_FOR_NOT_ALLOWED_ERROR = _(
+    "Only the hospital's staff can put a customer on the waitlist."
+)
+WAITLIST_OWNER_INACTIVE_ERROR = _(
+    "This customer's account is deactivated: it cannot join the waitlist."
+)
 WAITLIST_OFFER_GONE_ERROR = _(
     "This offer is no longer open: it was taken or its time ran out. "
     "You stay on the waitlist for the next free place."
@@ -39,14 +45,24 @@ def waitlist_join(
     last_day: datetime.date,
     symptoms: str,
     visit_type: VisitType | None = None,
+    by: User | None = None,
 ) -> WaitlistEntry:
     """Put the owner's pet on the waitlist for a place within the days, for
     a visit of `visit_type` (VisitType.default() when None; one owners may
-    book online)."""
+    book online).
+
+    `by` is who adds it when not the owner: the front desk or a doctor on
+    the phone (any active type, as when booking for a customer; its offers
+    then go out like any other). Nobody else may add one for another."""
+    by_staff = by is not None and by.pk != owner.pk
+    if by_staff and not is_hospital_staff(by):
+        raise PermissionDenied(WAITLIST_FOR_NOT_ALLOWED_ERROR)
+    if not owner.is_active:
+        raise ValidationError(WAITLIST_OWNER_INACTIVE_ERROR, code="owner")
     if pet.owner_id != owner.pk or pet.is_archived:
         raise ValidationError(PET_NOT_BOOKABLE_ERROR, code="pet")
     visit_type = visit_type or VisitType.default()
-    check_visit_type(visit_type, staff_booking=False)
+    check_visit_type(visit_type, staff_booking=by_staff)
     first, last = bookable_days(rules=ClinicSettings.current())
     if not (
         first <= first_day <= last_day <= last
@@ -64,6 +80,7 @@ def waitlist_join(
         first_day=first_day,
         last_day=last_day,
         symptoms=symptoms,
+        by_staff=by_staff,
     )
     entry.full_clean(validate_constraints=False)
     try:
@@ -106,6 +123,7 @@ def waitlist_take(*, entry: WaitlistEntry, by: User) -> Reservation:
             starts_at=slot.starts_at,
             symptoms=entry.symptoms,
             visit_type=entry.visit_type,
+            type_agreed=entry.by_staff,
         )
         entry.state = Waiting.BOOKED
         entry.reservation = visit

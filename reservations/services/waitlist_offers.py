@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -90,9 +90,12 @@ def offer_reach(
 
 def _waiting():
     """Entries waiting for a place of a type owners may still book (one made
-    desk-only or inactive since could not be taken: waitlist_take refuses)."""
+    desk-only or inactive since could not be taken: waitlist_take refuses),
+    or of any active type when the staff put the owner on the list."""
     return WaitlistEntry.objects.filter(
-        state=Waiting.WAITING, visit_type__active=True, visit_type__online=True
+        Q(visit_type__online=True) | Q(by_staff=True),
+        state=Waiting.WAITING,
+        visit_type__active=True,
     )
 
 
