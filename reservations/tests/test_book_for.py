@@ -12,29 +12,11 @@ from core.background import run_ready_tasks
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Reservation, ReservationEvent, State
-from reservations.tests.factories import book, make_front_desk, tomorrow_at
+from reservations.tests.factories import book, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 
 BOOK_FOR = reverse("admin:reservations_book_for")
-
-
-@pytest.fixture
-def desk(db):
-    return make_front_desk(username="reception", display_name="Rita Desk")
-
-
-@pytest.fixture
-def desk_client(client, desk):
-    client.force_login(desk)
-    return client
-
-
-@pytest.fixture
-def rex(customer):
-    customer.phone = "+86 138 0013 8000"
-    customer.save(update_fields=["phone"])
-    return PetFactory(owner=customer, name="Rex")
 
 
 def posted(pet, at=None, **fields):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import State, Triage
-from reservations.tests.factories import make_front_desk, make_visit
+from reservations.tests.factories import make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -18,17 +18,6 @@ CHANGELIST = reverse("admin:reservations_reservation_changelist")
 QUEUE = reverse("admin:reservations_queue")
 ADVANCE = reverse("admin:reservations_queue_advance")
 QUICK_TRIAGE = reverse("admin:reservations_queue_triage")
-
-
-@pytest.fixture
-def desk(db):
-    return make_front_desk(username="reception")
-
-
-@pytest.fixture
-def desk_client(client, desk):
-    client.force_login(desk)
-    return client
 
 
 def visit_of(owner, name, **fields):

@@ -13,31 +13,13 @@ from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.admin.waitlist_for import WAITLIST_FOR_PET_ERROR
 from reservations.models import ClinicSettings, VisitType, WaitlistEntry
-from reservations.tests.factories import book, make_front_desk, tomorrow_at
+from reservations.tests.factories import book, tomorrow_at
 from reservations.tests.places import cancel
 
 pytestmark = pytest.mark.django_db
 
 WAITLIST_FOR = reverse("admin:reservations_waitlist_for")
 WAITLIST_LIST = reverse("admin:reservations_waitlistentry_changelist")
-
-
-@pytest.fixture
-def desk(db):
-    return make_front_desk(username="reception", display_name="Rita Desk")
-
-
-@pytest.fixture
-def desk_client(client, desk):
-    client.force_login(desk)
-    return client
-
-
-@pytest.fixture
-def rex(customer):
-    customer.phone = "+86 138 0013 8000"
-    customer.save(update_fields=["phone"])
-    return PetFactory(owner=customer, name="Rex")
 
 
 @pytest.fixture
