@@ -15,33 +15,19 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_hospital_staff
 from core.forms import id_from
-from pets.models import Pet
 
 from .. import services
 from ..forms import CHOOSE_TIME_ERROR, BoundedDateTimeField, VisitTypeField
 from ..models import RED_FLAG_FIELDS, SYMPTOMS_MAX_LENGTH, ClinicSettings, VisitType
 from ..selectors import walk_in_pet_search
 from ..slots import bookable_days, first_free_day, free_slots, parse_day
-from .walk_in import pet_label
+from .pet_search import PetSearchForm
 
 # The buttons that redraw the form instead of booking (work without JavaScript).
 REDRAW_BUTTONS = ("search", "times")
 
 
-class BookForForm(forms.Form):
-    q = forms.CharField(
-        label=_("Find a customer or pet"),
-        required=False,
-        max_length=100,
-        help_text=_("Pet's name, or the owner's name, phone or e-mail."),
-    )
-    pet = forms.ModelChoiceField(
-        label=_("Pet"),
-        queryset=Pet.objects.active()
-        .filter(owner__is_active=True)
-        .select_related("owner"),
-        empty_label=_("— choose a pet —"),
-    )
+class BookForForm(PetSearchForm):
     # Any active type, also those owners cannot book online.
     visit_type = VisitTypeField(
         online_only=False,
@@ -67,18 +53,14 @@ class BookForForm(forms.Form):
         label=_("Has the pet collapsed or had a seizure?"), required=False
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        pets = self.fields["pet"]
+        pets.queryset = pets.queryset.filter(owner__is_active=True)
+
     def offer(self, pets, times):
         """The pets found (and the one chosen) and the free `times` of the day."""
-        chosen = id_from(self["pet"].value())
-        if chosen and all(p.pk != chosen for p in pets):
-            pets = [
-                *Pet.objects.active().select_related("owner").filter(pk=chosen),
-                *pets,
-            ]
-        self.fields["pet"].widget.choices = [
-            ("", self.fields["pet"].empty_label),
-            *((pet.pk, pet_label(pet)) for pet in pets),
-        ]
+        self.offer_pets(pets)
         self.fields["starts_at"].widget.choices = [
             (start.isoformat(), f"{start:%H:%M}") for start in times
         ]

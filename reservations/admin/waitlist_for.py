@@ -20,14 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import is_hospital_staff
 from core.forms import id_from
-from pets.models import Pet
 
 from .. import services
 from ..forms import VisitTypeField
 from ..models import SYMPTOMS_MAX_LENGTH, ClinicSettings, VisitType
 from ..selectors import walk_in_pet_search
 from ..slots import bookable_days
-from .walk_in import pet_label
+from .pet_search import PetSearchForm
 
 # The default range of days offered: a week from the first bookable day.
 DEFAULT_RANGE = datetime.timedelta(days=7)
@@ -43,13 +42,7 @@ def _customer_label(user) -> str:
     return f"{user.name} · {contact}" if contact else user.name
 
 
-class WaitlistForForm(forms.Form):
-    q = forms.CharField(
-        label=_("Find a customer or pet"),
-        required=False,
-        max_length=100,
-        help_text=_("Pet's name, or the owner's name, phone or e-mail."),
-    )
+class WaitlistForForm(PetSearchForm):
     # Deactivated accounts are listed too, so that the service's refusal
     # says why rather than "not one of the available choices".
     customer = forms.ModelChoiceField(
@@ -57,11 +50,6 @@ class WaitlistForForm(forms.Form):
         queryset=User.objects.all(),
         required=False,
         empty_label=_("— the pet's owner —"),
-    )
-    pet = forms.ModelChoiceField(
-        label=_("Pet"),
-        queryset=Pet.objects.active().select_related("owner"),
-        empty_label=_("— choose a pet —"),
     )
     # Any active type, also those owners cannot book online.
     visit_type = VisitTypeField(online_only=False)
@@ -77,20 +65,11 @@ class WaitlistForForm(forms.Form):
 
     def offer(self, pets):
         """The pets found (and the one chosen), and their owners."""
-        chosen = id_from(self["pet"].value())
-        if chosen and all(p.pk != chosen for p in pets):
-            pets = [
-                *Pet.objects.active().select_related("owner").filter(pk=chosen),
-                *pets,
-            ]
+        pets = self.offer_pets(pets)
         owners = {pet.owner.pk: pet.owner for pet in pets}
         customer = id_from(self["customer"].value())
         if customer and customer not in owners:
             owners.update({u.pk: u for u in User.objects.filter(pk=customer)})
-        self.fields["pet"].widget.choices = [
-            ("", self.fields["pet"].empty_label),
-            *((pet.pk, pet_label(pet)) for pet in pets),
-        ]
         self.fields["customer"].widget.choices = [
             ("", self.fields["customer"].empty_label),
             *((u.pk, _customer_label(u)) for u in owners.values()),

@@ -16,40 +16,20 @@ from django.views.decorators.http import require_GET
 
 from accounts.claim_admin import show_claim_code_next
 from accounts.roles import is_hospital_staff
-from core.forms import id_from
-from pets.models import Pet, Species
+from pets.models import Species
 
 from .. import services
 from ..forms import VisitTypeField
 from ..models import SYMPTOMS_MAX_LENGTH
 from ..selectors import walk_in_pet_search
 from ..states import ORDERED_BANDS
+from .pet_search import PetSearchForm, pet_label
 
 
-def pet_label(pet) -> str:
-    """How a pet reads in the search: enough to tell two Rexes apart."""
-    owner = pet.owner
-    contact = " · ".join(part for part in (owner.phone, owner.email) if part)
-    label = f"{pet.name} ({pet.get_species_display()}) — {owner.name}"
-    return f"{label} · {contact}" if contact else label
-
-
-class WalkInForm(forms.Form):
+class WalkInForm(PetSearchForm):
     """An existing customer's pet (`pet`, found by `q`), or a new customer and
     pet; the reason and the band. The service checks which one was given."""
 
-    q = forms.CharField(
-        label=_("Find a customer or pet"),
-        required=False,
-        max_length=100,
-        help_text=_("Pet's name, or the owner's name, phone or e-mail."),
-    )
-    pet = forms.ModelChoiceField(
-        label=_("Pet"),
-        queryset=Pet.objects.active().select_related("owner"),
-        required=False,
-        empty_label=_("— choose a pet —"),
-    )
     customer_name = forms.CharField(
         label=_("Customer's name"), required=False, max_length=60
     )
@@ -89,6 +69,7 @@ class WalkInForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["pet"].required = False  # or a new customer and pet
         # The desk's own language is the likeliest guess.
         self.fields["customer_language"].initial = translation.get_language()
         # admin-walk-in.js: where to search, and which list to fill.
@@ -103,13 +84,7 @@ class WalkInForm(forms.Form):
 
     def offer(self, pets):
         """List `pets` in the pet field (and the one chosen, if any)."""
-        chosen = id_from(self["pet"].value())
-        if chosen and all(p.pk != chosen for p in pets):
-            pets = [*Pet.objects.select_related("owner").filter(pk=chosen), *pets]
-        self.fields["pet"].widget.choices = [
-            ("", self.fields["pet"].empty_label),
-            *((pet.pk, pet_label(pet)) for pet in pets),
-        ]
+        self.offer_pets(pets)
 
     def registration(self) -> dict:
         data = dict(self.cleaned_data)
