@@ -42,6 +42,11 @@ def open_browser(browser, daphne_server, django_db_serialized_rollback):
 def open_menu(page, viewport):
     """Open the phone menu if the navbar is collapsed, then the account menu."""
     if viewport is PHONE:
+        # Not before the page has settled: on a slow machine a click right
+        # after the navigation opened nothing (the scripts and the live
+        # layer's first fetch still running), and the account menu stayed
+        # hidden. A pause to take a screenshot was enough to pass.
+        page.wait_for_load_state("networkidle")
         toggle = page.get_by_test_id("menu-toggle")
         expect(toggle).to_be_visible()
         toggle.click()
