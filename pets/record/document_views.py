@@ -5,7 +5,7 @@ checks a certificate's verification code."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -32,6 +32,19 @@ def attachment(content: bytes, *, content_type: str, filename: str) -> HttpRespo
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def document_attachment(document) -> HttpResponse:
+    """A stored document of the record as a private download; 404 when its
+    file is gone (removed by hand, media not restored), not a 500."""
+    try:
+        with document.file.open("rb") as stored:
+            content = stored.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    return attachment(
+        content, content_type=document.content_type, filename=document.download_name
+    )
 
 
 def file_attachment(file, *, content_type: str, filename: str) -> FileResponse:
@@ -128,13 +141,7 @@ def document_download(request, pk, document_pk):
         documents = documents.visible_to_owner()
     document = get_object_or_404(documents, pk=document_pk)
     access_record(request, [document])  # staff only: not the owner
-    with document.file.open("rb") as stored:
-        content = stored.read()
-    return attachment(
-        content,
-        content_type=document.content_type,
-        filename=document.download_name,
-    )
+    return document_attachment(document)
 
 
 @login_required

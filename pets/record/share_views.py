@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from ..models import Pet
 from . import sharing
 from .alert_models import AlertKind, PatientAlert
-from .document_views import attachment
+from .document_views import document_attachment
 from .forms import ShareForm
 from .pages import care_context, medications_context, weight_context
 
@@ -95,12 +95,7 @@ def shared_document(request, token, document_pk):
     pet's record (opening it is logged as opening the record); 404 else."""
     share = _usable_share(request, token)
     document = get_object_or_404(share.pet.documents.visible_to_owner(), pk=document_pk)
-    with document.file.open("rb") as stored:
-        content = stored.read()
-    response = attachment(
-        content, content_type=document.content_type, filename=document.download_name
-    )
-    return _private(response)
+    return _private(document_attachment(document))
 
 
 def _usable_share(request, token):

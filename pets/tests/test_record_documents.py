@@ -161,6 +161,16 @@ def test_the_owner_downloads_a_document_as_an_attachment(customer_client, pet, d
 
 
 @pytest.mark.django_db
+def test_a_document_whose_file_is_gone_is_404_not_an_error(
+    customer_client, pet, doctor
+):
+    document = attach(pet, doctor)
+    document.file.storage.delete(document.file.name)  # removed by hand
+
+    assert download(customer_client, document).status_code == 404
+
+
+@pytest.mark.django_db
 def test_a_doctors_only_document_is_404_for_the_owner(
     customer_client, client, pet, doctor
 ):
