@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.personal_data import Export, file_extension, personal_data_register, when
+from core.images import delete_files
 
 from .models import Message, MessageKind, Thread
 
@@ -91,12 +92,8 @@ def erase(user) -> None:
         object_id__in=[str(thread.pk) for thread in threads],
     ).update(object_repr=subject % {"number": "—"})
     storage = Message._meta.get_field("photo").storage
-    transaction.on_commit(partial(_delete, storage, [name for name in files if name]))
-
-
-def _delete(storage, names):
-    for name in names:
-        storage.delete(name)
+    stored = [(storage, name) for name in files if name]
+    transaction.on_commit(partial(delete_files, stored))
 
 
 def register() -> None:

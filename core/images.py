@@ -224,9 +224,9 @@ def replace_images(instance, files):
         try:
             instance.save(update_fields=list(files))
         except BaseException:
-            _delete_files(written)
+            delete_files(written)
             raise
-        transaction.on_commit(partial(_delete_files, old_names))
+        transaction.on_commit(partial(delete_files, old_names))
     return instance
 
 
@@ -257,14 +257,15 @@ def store_images(instance, files):
             field_file.save(content.name, content, save=False)
     except OSError as error:
         logger.error("could not store %s images: %s", type(instance).__name__, error)
-        _delete_files(attempted)
+        delete_files(attempted)
         for name, old_name in before.items():
             setattr(instance, name, old_name)
         raise ValidationError(IMAGE_STORAGE_ERROR, code="storage") from None
     return attempted
 
 
-def _delete_files(stored):
+def delete_files(stored):
+    """Delete (storage, name) pairs, best effort; after a commit too."""
     for storage, name in stored:
         try:
             storage.delete(name)

@@ -23,6 +23,7 @@ from functools import partial
 from django.db import transaction
 
 from accounts.personal_data import Export, file_extension, personal_data_register, when
+from core.images import delete_files
 
 from .models import CareReminderSetting, Certificate, Pet, RecordBundle, RecordShare
 from .services import pet_archive
@@ -181,7 +182,7 @@ def erase(user) -> None:
     ]
     photographed.update(photo="", photo_medium="", photo_thumbnail="")
     storage = Pet._meta.get_field("photo").storage
-    transaction.on_commit(partial(_delete, storage, names))
+    transaction.on_commit(partial(delete_files, [(storage, name) for name in names]))
     CareReminderSetting.objects.filter(owner=user).delete()
     # The links the owner gave out stop working, and whom they were for goes.
     RecordShare.objects.filter(created_by=user).delete()
@@ -190,11 +191,6 @@ def erase(user) -> None:
         if bundle.file:
             bundle.file.delete(save=False)
         bundle.delete()
-
-
-def _delete(storage, names):
-    for name in names:
-        storage.delete(name)
 
 
 def register() -> None:

@@ -13,6 +13,7 @@ from allauth.usersessions.models import UserSession
 from asgiref.sync import sync_to_async
 from django.apps import apps
 from django.core import mail
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, models
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -224,6 +225,29 @@ def test_the_ongoing_booking_of_a_closed_account_is_cancelled(seeded):
     visit = Reservation.objects.get(pk=alpha.visit.pk)
     assert visit.state == "cancelled"
     assert visit.cancel_reason == "The owner closed their account."
+
+
+def test_the_erasure_holds_when_the_disk_refuses_to_delete_the_files(
+    seeded, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    alpha, _beta = seeded
+    def refuse(storage, name):
+        raise PermissionError(f"cannot delete {name}")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refuse)
+    photo = alpha.pet.photo.name
+    closure_request(user=alpha.user)
+    later = timezone.now() + datetime.timedelta(days=GRACE_DAYS, minutes=1)
+    with (
+        time_machine.travel(later, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert close_due_accounts.call() == 1
+
+    # Erased all the same; the leftover files are logged for the operator.
+    assert _rows_holding(alpha.user.email) == []
+    assert Pet.objects.get(pk=alpha.pet.pk).photo.name == ""
+    assert f"could not delete {photo}" in caplog.text
 
 
 def test_staff_cannot_close_their_account_from_the_profile(client):
