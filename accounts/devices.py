@@ -18,6 +18,7 @@ any second factor still stand; the sessions page lists it).
 """
 
 import hashlib
+import logging
 
 from allauth.account.adapter import get_adapter
 from allauth.account.signals import user_logged_in
@@ -35,6 +36,8 @@ COOKIE_SALT = "accounts.devices"
 REMEMBERED_ACCOUNTS = 10
 TEMPLATE_PREFIX = "account/email/new_device"
 APP_DEVICE_SECONDS = 90 * 24 * 60 * 60
+
+logger = logging.getLogger("healingpaws.accounts")
 
 
 def known_accounts(request) -> list[int]:
@@ -81,10 +84,17 @@ def _app_device_key(request, user) -> str:
 
 def _tell_of_new_app_device(request, user):
     key = _app_device_key(request, user)
-    # add() is atomic: of two sign-ins at once from a new device, one tells.
-    if not cache.add(key, True, APP_DEVICE_SECONDS):
-        cache.touch(key, APP_DEVICE_SECONDS)
-    elif not _first_sign_in(request):
+    try:
+        # add() is atomic: of two sign-ins at once from a new device, one tells.
+        new = cache.add(key, True, APP_DEVICE_SECONDS)
+        if not new:
+            cache.touch(key, APP_DEVICE_SECONDS)
+    except Exception:
+        # The cache away (Redis down) fails no sign-in: the device counts as
+        # new, one e-mail too many rather than one too few.
+        logger.warning("app device of user %s not checked", user.pk, exc_info=True)
+        new = True
+    if new and not _first_sign_in(request):
         _send_new_device_mail(request, user)
 
 

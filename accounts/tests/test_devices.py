@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts import devices
 from accounts.devices import COOKIE_NAME
 from accounts.tests.api import app_login, call
 from accounts.tests.second_factor import AUTHENTICATE_URL, totp_code, with_totp
@@ -207,3 +208,22 @@ def test_the_apps_first_sign_in_ever_tells_nothing_and_knows_the_phone(customer)
     _app_log_in(_app(), customer)
 
     assert _new_device_mails() == []
+
+
+def test_the_app_signs_in_with_the_cache_away_and_tells_of_the_device(
+    customer, monkeypatch
+):
+    add = devices.cache.add
+
+    def away_for_devices(key, *args, **kwargs):
+        # Only the device check's call: allauth's own rate limits have
+        # their own answer to a cache that is away.
+        if key.startswith("accounts.devices.app:"):
+            raise ConnectionError("Redis is away")
+        return add(key, *args, **kwargs)
+
+    monkeypatch.setattr(devices.cache, "add", away_for_devices)
+
+    _app_log_in(_app(), customer)  # signed in and out: no 500
+
+    assert len(_new_device_mails()) == 1
