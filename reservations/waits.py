@@ -43,8 +43,9 @@ def band_of(visit) -> str:
 
 def mark_waits(visits, *, limits=None, now=None) -> None:
     """Set `wait_deadline` (None unless checked in and waiting), `overdue`,
-    and the band (`wait_band`, its label) and minutes its maximum is, on each
-    visit, for the Today panel, the queue page and the doctors' alerts."""
+    the band (`wait_band`; `wait_band_label` in the reader's words) and the
+    minutes its maximum is, on each visit, for the Today panel, the queue
+    page and the doctors' alerts."""
     limits = max_waits() if limits is None else limits
     now = now or timezone.now()
     for visit in visits:
