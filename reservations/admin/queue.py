@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor, is_hospital_staff
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
+from pets.record.notices import REFILL_REASON
 
 from .. import services, states
 from ..models import Reservation
@@ -118,7 +119,8 @@ class QueuePagesMixin:
                 else _("Queue for %(day)s") % {"day": date_format(day)}
             ),
             "day": day,
-            "consultation_reason": CONSULTATION_REASON,
+            # What the queue does not show: its page need not redraw for it.
+            "live_ignore": f"{CONSULTATION_REASON} {REFILL_REASON}",
             "is_today": day == today,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

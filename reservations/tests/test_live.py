@@ -452,8 +452,9 @@ def test_the_queue_page_is_a_live_region_of_its_day(doctor_client):
 
     region = _region(html, "queue")
     assert f'data-live-day="{day.isoformat()}"' in region
-    # A chat message redraws the Today panel's counts, not the queue.
-    assert 'data-live-ignore="consultation"' in region
+    # A chat message or a refill request redraws the Today panel's counts,
+    # not the queue.
+    assert 'data-live-ignore="consultation refill"' in region
     # The bands are inside it, the status lines outside.
     start = html.index(region)
     assert start < html.index('data-queue-band="emergency"')
