@@ -231,6 +231,7 @@ def test_the_erasure_holds_when_the_disk_refuses_to_delete_the_files(
     seeded, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
     alpha, _beta = seeded
+
     def refuse(storage, name):
         raise PermissionError(f"cannot delete {name}")
 
