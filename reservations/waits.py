@@ -8,13 +8,17 @@ flag, under the standard one otherwise: nobody has said it can wait longer.
 """
 
 import datetime
+import logging
 import statistics
 
+from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .models import MaxWait, Reservation, ReservationEvent
 from .states import State, Triage, is_waiting
+
+logger = logging.getLogger("healingpaws.reservations")
 
 # The migration's rows, should they be missing (a flushed test database).
 DEFAULT_MAX_WAITS = {
@@ -25,6 +29,10 @@ DEFAULT_MAX_WAITS = {
 # are enough of them to mean something; otherwise the page gives the target.
 TYPICAL_WAIT_DAYS = 30
 TYPICAL_WAIT_MIN_VISITS = 5
+# A month's median moves slowly: every visit page and the app's visit read it,
+# from the shared cache for this long (issue 14: its query was a seventh of
+# the visit page).
+TYPICAL_WAIT_CACHE_SECONDS = 300
 
 
 def max_waits() -> dict[str, datetime.timedelta]:
@@ -85,6 +93,25 @@ def typical_wait(band: str, *, now=None) -> datetime.timedelta | None:
     return statistics.median(waits)
 
 
+def cached_typical_wait(band: str) -> datetime.timedelta | None:
+    """typical_wait(band), kept in the shared cache for a few minutes; read
+    afresh when the cache is away."""
+    key = f"typical-wait:{band}"
+    try:
+        found = cache.get(key)
+    except Exception:
+        logger.warning("typical wait not read from the cache", exc_info=True)
+        return typical_wait(band)
+    if found is not None:
+        return found[0]  # a tuple: None (too few visits) is a value too
+    value = typical_wait(band)
+    try:
+        cache.set(key, (value,), TYPICAL_WAIT_CACHE_SECONDS)
+    except Exception:
+        logger.warning("typical wait not cached", exc_info=True)
+    return value
+
+
 def band_wait(visit) -> dict | None:
     """What the owner is told of their band's waits (the visit page and the
     API) once a doctor has triaged the visit and until the treatment starts:
@@ -94,6 +121,6 @@ def band_wait(visit) -> dict | None:
         return None
     return {
         "band": visit.get_triage_display(),
-        "typical": typical_wait(visit.triage),
+        "typical": cached_typical_wait(visit.triage),
         "target": max_waits()[visit.triage],
     }
