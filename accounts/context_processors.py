@@ -17,12 +17,15 @@ def notifications(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "unread_notifications": SimpleLazyObject(
-            lambda: cached_user_count(
-                unread_notifications_count(user.pk),
-                user.pk,
-                lambda: Notification.objects.for_user(user).unread().count(),
-            )
-        )
-    }
+    count = SimpleLazyObject(lambda: unread_notifications(user))
+    return {"unread_notifications": count}
+
+
+def unread_notifications(user) -> int:
+    """How many of the user's notifications are unread, from the cache while
+    none has been sent or read since it was counted."""
+    return cached_user_count(
+        unread_notifications_count(user.pk),
+        user.pk,
+        lambda: Notification.objects.for_user(user).unread().count(),
+    )

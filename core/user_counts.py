@@ -42,10 +42,16 @@ def _generation_key(name):
     return f"user-count:{name}:generation"
 
 
+def user_counts_cached() -> bool:
+    """Whether counts are kept in the cache (not without REDIS_URL, unless
+    USER_COUNTS_CACHED says so)."""
+    return getattr(settings, "USER_COUNTS_CACHED", bool(settings.REDIS_URL))
+
+
 def cached_user_count(name: str, user_id: int, count: Callable[[], int]) -> int:
     """The count `name` of a user: from the cache if nothing has changed
     since it was stored, else `count()`, stored for the next pages."""
-    if not getattr(settings, "USER_COUNTS_CACHED", bool(settings.REDIS_URL)):
+    if not user_counts_cached():
         return count()
     generation_key, key = _generation_key(name), f"user-count:{name}:{user_id}"
     try:

@@ -2,7 +2,9 @@
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -269,6 +271,24 @@ def test_opening_a_visit_page_reads_that_visits_notifications(
     assert Notification.objects.for_user(customer).unread().get().text == (
         "Rex's visit: Confirmed"
     )
+
+
+@pytest.mark.django_db
+def test_a_page_read_with_nothing_unread_marks_nothing(
+    customer_client, customer, visit, doctor
+):
+    customer_client.get(visit.get_absolute_url())  # the count kept: none unread
+
+    with CaptureQueriesContext(connection) as queries:
+        customer_client.get(visit.get_absolute_url())
+    reservation_transition(reservation=visit, to_state=State.CONFIRMED, by=doctor)
+    customer_client.get(visit.get_absolute_url())
+
+    # No UPDATE of the notifications while none is unread (issue 14); the
+    # next one, sent meanwhile, is read all the same.
+    assert not [q for q in queries if "accounts_notification" in q["sql"]]
+    assert not Notification.objects.for_user(customer).unread().exists()
+    assert Notification.objects.for_user(customer).count() == 1
 
 
 def _notifications(user, count):
