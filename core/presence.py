@@ -28,6 +28,8 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from core.redis_cache import AwayAfterTimeout
+
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)  # counted online
 # Watches both counts, as doctors do, counted in neither: not a customer
@@ -202,32 +204,41 @@ async def _publish(layer, role):
 
 
 class _RedisStore:
+    """Each command fails at once for a few seconds after one timed out
+    (core.redis_cache): a paused Redis held every page that shows a count."""
+
     def __init__(self, url):
         self.client = redis.Redis.from_url(
             url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True
         )
+        self.away = AwayAfterTimeout("presence")
 
     def _key(self, role):
         return f"healingpaws:presence:{role}"
 
     def put(self, role, member, expires_at):
-        self.client.zadd(self._key(role), {member: expires_at})
+        with self.away.guard():
+            self.client.zadd(self._key(role), {member: expires_at})
 
     def remove(self, role, member):
-        self.client.zrem(self._key(role), member)
+        with self.away.guard():
+            self.client.zrem(self._key(role), member)
 
     def expire(self, role, now):
-        return self.client.zremrangebyscore(self._key(role), "-inf", now)
+        with self.away.guard():
+            return self.client.zremrangebyscore(self._key(role), "-inf", now)
 
     def live(self, role, now):
         key = self._key(role)
         pipe = self.client.pipeline()
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zrangebyscore(key, now, "+inf")
-        return pipe.execute()[1]
+        with self.away.guard():
+            return pipe.execute()[1]
 
     def swap_published(self, role, count):
-        previous = self.client.getset(f"{self._key(role)}:published", count)
+        with self.away.guard():
+            previous = self.client.getset(f"{self._key(role)}:published", count)
         return None if previous is None else int(previous)
 
 

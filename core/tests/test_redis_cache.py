@@ -1,10 +1,14 @@
 """The Redis cache keeps one redis-py client per pool (core/redis_cache.py):
-it must go on working when Redis drops the connection under it."""
+it must go on working when Redis drops the connection under it; after a
+timeout it fails at once for a few seconds, then asks Redis again."""
+
+import time
 
 import pytest
 import redis
 from django.conf import settings
 
+from core import redis_cache
 from core.redis_cache import KeptClientRedisCache
 
 
@@ -40,3 +44,72 @@ def test_a_connection_killed_by_redis_is_replaced(cache):
     assert client.client_id() != own_id  # a new connection
     cache.set("k", "after")
     assert cache.get("k") == "after"
+
+
+@pytest.fixture
+def paused_redis():
+    """A redis-server of this test's own, paused (SIGSTOP): it accepts
+    connections and never answers, as a frozen or cut-off Redis."""
+    from healingpaws.tests.servers import PrivateRedis
+
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_after_a_timeout_the_cache_fails_at_once_then_asks_again(
+    paused_redis, monkeypatch, caplog
+):
+    monkeypatch.setattr(redis_cache, "AWAY_SECONDS", 0.5)
+    cache = KeptClientRedisCache(
+        paused_redis.url, {"OPTIONS": {"socket_timeout": 0.3}, "KEY_PREFIX": "t"}
+    )
+    cache.set("k", "kept")
+    paused_redis.pause()
+
+    with pytest.raises(redis.TimeoutError):
+        cache.get("k")
+    # Away: not asked (no wait for the socket's timeout), for every command.
+    with pytest.raises(redis_cache.RedisAway):
+        cache.get_many(["k"])
+    with pytest.raises(redis_cache.RedisAway):
+        cache.set("k", "not written")
+    paused_redis.resume()
+    time.sleep(0.6)
+
+    assert cache.get("k") == "kept"
+    assert caplog.text.count("cache: Redis timed out; away") == 1
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_with_redis_paused_wait_for_one_timeout_each_store(
+    paused_redis, settings, client, caplog
+):
+    from accounts.tests.factories import UserFactory
+    from core import presence
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.redis_cache.KeptClientRedisCache",
+            "LOCATION": paused_redis.url,
+            "OPTIONS": {"socket_timeout": 0.3},
+        }
+    }
+    settings.REDIS_URL = paused_redis.url  # who is online: Redis too
+    presence._redis_store.cache_clear()
+    client.force_login(UserFactory())
+    paused_redis.pause()
+    try:
+        home = client.get("/")
+        pets = client.get("/pets/")
+        visits = client.get("/reservations/")
+    finally:
+        presence._redis_store.cache_clear()
+
+    assert home.status_code == pets.status_code == visits.status_code == 200
+    # The navbar's counts (the cache) and who is online (the presence store)
+    # each waited once for Redis, then failed at once: no page waited for
+    # every read.
+    assert caplog.text.count("cache: Redis timed out; away") == 1
+    assert caplog.text.count("presence: Redis timed out; away") == 1

@@ -1,8 +1,10 @@
 """Servers in child processes: daphne for the server and proxy tests, and the
 starting and stopping the browser tests' daphne shares (e2e/conftest.py);
-the test database's address for the workers the tests start."""
+the test database's address for the workers the tests start; a redis-server
+of a test's own, to stop and pause."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import redis
 from django.db import connections
 
 HOST = "127.0.0.1"
@@ -145,3 +148,46 @@ def wait_for(condition, what, *logs):
 
 def worker_started(log_path):
     return "Starting worker" in log_path.read_text(errors="replace")
+
+
+class PrivateRedis:
+    """A redis-server of this test alone: nothing saved, one port kept across
+    restarts (the layer reconnects to the same address)."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+            + ["--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        client = self.client()
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("the private redis-server did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # if paused
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def pause(self):
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.process.pid, signal.SIGCONT)
+
+    def client(self):
+        return redis.Redis(port=self.port, socket_timeout=2)

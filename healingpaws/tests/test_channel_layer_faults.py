@@ -14,13 +14,9 @@ import contextlib
 import logging
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
-import redis
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 
@@ -29,6 +25,7 @@ from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import connected
 from core.tests.layers import group_size
 from healingpaws.backing_services import redis_channel_layer
+from healingpaws.tests.servers import PrivateRedis
 
 pytestmark = [
     pytest.mark.asyncio,
@@ -42,49 +39,6 @@ pytestmark = [
 BACK_WITHIN_SECONDS = 5
 PAUSE_SECONDS = 10
 BURST = 50
-
-
-class PrivateRedis:
-    """A redis-server of this test alone: nothing saved, one port kept across
-    restarts (the layer reconnects to the same address)."""
-
-    def __init__(self):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        client = self.client()
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("the private redis-server did not start")
-
-    def stop(self):
-        if self.process is not None:
-            self.process.send_signal(signal.SIGCONT)  # if paused
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def pause(self):
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def resume(self):
-        os.kill(self.process.pid, signal.SIGCONT)
-
-    def client(self):
-        return redis.Redis(port=self.port, socket_timeout=2)
 
 
 def core_channel_layer(url):
