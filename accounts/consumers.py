@@ -15,7 +15,7 @@ from core.presence import CUSTOMER, DOCTOR, FRONT_DESK
 
 from .models import Notification
 from .notifications import notification_group
-from .roles import is_doctor, is_front_desk
+from .roles import is_doctor, is_front_desk, load_role_flags
 from .second_factor import is_staff_account, session_passed_second_factor
 
 
@@ -46,6 +46,11 @@ class UserSocketConsumer(LiveSocketConsumer):
 
     def presence_role_of(self, user):
         return presence_role_of(user)
+
+    @classmethod
+    def prepare_checked_users(cls, users):
+        # Every refusal_for() and the presence role ask the roles.
+        load_role_flags(users)
 
 
 class NotificationConsumer(UserSocketConsumer):

@@ -40,6 +40,32 @@ def is_front_desk(user):
     return user._is_front_desk
 
 
+def load_role_flags(users) -> None:
+    """is_doctor() and is_front_desk() of many users in one query, cached on
+    each instance as those read it: the sockets' access re-checks
+    (core.access_checks) ask for a whole batch of users at once."""
+    from django.contrib.auth import get_user_model
+
+    staff = [
+        user
+        for user in users
+        if user.is_authenticated and user.is_active and user.is_staff
+    ]
+    if not staff:
+        return
+    memberships = set(
+        get_user_model()
+        .groups.through.objects.filter(
+            user_id__in={user.pk for user in staff},
+            group__name__in=(DOCTORS_GROUP, FRONT_DESK_GROUP),
+        )
+        .values_list("user_id", "group__name")
+    )
+    for user in staff:
+        user._is_doctor = (user.pk, DOCTORS_GROUP) in memberships
+        user._is_front_desk = (user.pk, FRONT_DESK_GROUP) in memberships
+
+
 def load_roles(user) -> None:
     """Read a staff member's groups and permissions in one query, cached on
     the instance where is_doctor, is_front_desk and Django's ModelBackend look

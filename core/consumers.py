@@ -15,20 +15,17 @@ import functools
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from importlib import import_module
-from types import SimpleNamespace
 
 from channels.auth import AuthMiddleware, UserLazyObject, get_user
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.sessions import CookieMiddleware, SessionMiddleware
-from django.conf import settings
-from django.contrib import auth
 from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 
+from .access_checks import checked_together, checked_users, session_user
 from .fanout import (
     SharedGroupsMixin,
     channel_unsubscribe_quietly,
@@ -252,7 +249,7 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     async def current_user(self):
         """At a frame: the user the socket's session belongs to now, if they
         may still use the socket; else None, and the socket closes."""
-        user, refusal = await socket_database(self._checked_user)()
+        user, refusal = await checked_together(self, _checked_users_trip)
         return user if await self.access_confirmed(refusal) else None
 
     # --- from the channel layer
@@ -320,8 +317,9 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     async def access_refusal(self) -> int | None:
         """None while the socket's session is still its user's, signed in
         and active, and refusal_for() has nothing against them; else the
-        code to close the socket with."""
-        _user, refusal = await socket_database(self._checked_user)()
+        code to close the socket with. Asked with the other sockets of the
+        process that ask meanwhile (core.access_checks)."""
+        _user, refusal = await checked_together(self, _checked_users_trip)
         return refusal
 
     async def presence_still_valid(self):
@@ -347,20 +345,19 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         """What a socket needs besides a signed-in user (sync: may query)."""
         return None
 
+    @classmethod
+    def prepare_checked_users(cls, users) -> None:
+        """Read at once what refusal_for() and presence_role_of() will ask of
+        each of these users (sync: the re-checks' shared trip)."""
+
+
+_checked_users_trip = socket_database(checked_users)
+
 
 def session_tag(session_key: str | None) -> str:
     """Names a session in a "session.end" event without its key (the key
     signs a browser in; the channel layer need not carry it)."""
     return salted_hmac("healingpaws.session-end", session_key or "").hexdigest()
-
-
-def session_user(scope):
-    """The user the socket's session belongs to now, read afresh (the scope
-    holds the session as it was at the connect): anonymous once it ended."""
-    session = import_module(settings.SESSION_ENGINE).SessionStore(
-        scope["session"].session_key
-    )
-    return auth.get_user(SimpleNamespace(session=session))
 
 
 def resolved_user(scope):

@@ -1,0 +1,178 @@
+"""A process's sockets re-check their access together (issue 14).
+
+Every open page re-checks, every few seconds (core.consumers), that its
+socket's session still belongs to a user who may use it: the session, the
+user and their roles, three queries. With 200 open chat pages that was 40
+checks and 120 queries a second, each check a trip of its own to the
+sockets' database threads, and 38% of daphne's samples while the chat ran
+at five messages a second (py-spy, bench/chat.py).
+
+Here the checks that come due together share one trip: the sockets that ask
+while a trip is under way wait for the next one, which reads all their
+sessions, users and roles at once (three queries however many sockets), then
+asks each socket's own refusal_for() as before. A session is read in bulk the
+way django.contrib.auth.get_user() reads it; whatever is not the usual case
+(a session engine not kept in the database, a backend of its own, a session
+hash that does not match: get_user() then ends the session or rotates its
+key) is read by get_user() itself, one socket at a time.
+"""
+
+import asyncio
+import logging
+import weakref
+from importlib import import_module
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    load_backend,
+)
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+
+logger = logging.getLogger("healingpaws.sockets")
+
+
+async def checked_together(consumer, run_trip):
+    """(user, refusal) of `consumer` (consumer._checked_user()'s answer), from
+    a trip shared with the other sockets of this event loop that ask
+    meanwhile. `run_trip(consumers)` makes the trip (async): a list with
+    (user, refusal) or the exception for each consumer, in order."""
+    loop = asyncio.get_running_loop()
+    checks = _checks.get(loop)
+    if checks is None:
+        checks = _checks[loop] = _Checks(run_trip)
+    return await checks.check(consumer)
+
+
+class _Checks:
+    def __init__(self, run_trip):
+        self.run_trip = run_trip
+        self.waiting = []  # (consumer, future) for the next trip
+        self.trips = None  # the task making trips while any wait
+
+    async def check(self, consumer):
+        future = asyncio.get_running_loop().create_future()
+        self.waiting.append((consumer, future))
+        if self.trips is None or self.trips.done():
+            self.trips = asyncio.ensure_future(self._make_trips())
+        return await future
+
+    async def _make_trips(self):
+        # The sockets that come due in this turn of the loop (a broadcast
+        # hands its event to every page in one turn) go in the first trip.
+        await asyncio.sleep(0)
+        while self.waiting:
+            batch, self.waiting = self.waiting, []
+            try:
+                answers = await self.run_trip([consumer for consumer, _ in batch])
+            except Exception as error:  # the database away: each caller hears it
+                answers = [error] * len(batch)
+            for (_consumer, future), answer in zip(batch, answers, strict=True):
+                if future.done():  # its caller was cancelled (the socket closed)
+                    continue
+                if isinstance(answer, Exception):
+                    future.set_exception(answer)
+                else:
+                    future.set_result(answer)
+
+
+# One per event loop (each test runs its own).
+_checks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Checks]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def users_of_sessions(session_keys) -> dict:
+    """{session key: the user it belongs to now, or AnonymousUser}, as
+    django.contrib.auth.get_user() answers, for the keys this can read in
+    bulk (two queries); the others are left out, for get_user() itself."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = {key for key in session_keys if key}
+    if not keys or not issubclass(store_class, DatabaseSessionStore):
+        return {}
+    rows = (
+        store_class.get_model_class()
+        .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+    )
+    # A session no longer there (ended, expired) is nobody's: get_user()
+    # reads an empty session.
+    found = dict.fromkeys(keys, AnonymousUser())
+    wanted = {}  # session key: (user id, backend, session hash)
+    decoder = store_class()
+    for key, data in rows:
+        session = decoder.decode(data)
+        try:
+            user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+            backend_path = session[BACKEND_SESSION_KEY]
+        except KeyError:
+            continue  # signed out: anonymous
+        except ValidationError:
+            del found[key]  # get_user() raises: let it
+            continue
+        if backend_path not in settings.AUTHENTICATION_BACKENDS:
+            continue
+        backend = load_backend(backend_path)
+        if type(backend).get_user is not ModelBackend.get_user:
+            del found[key]
+            continue
+        wanted[key] = (user_id, backend, session.get(HASH_SESSION_KEY))
+    users = get_user_model()._default_manager.in_bulk(
+        {user_id for user_id, _, _ in wanted.values()}
+    )
+    for key, (user_id, backend, session_hash) in wanted.items():
+        user = users.get(user_id)
+        if user is None or not backend.user_can_authenticate(user):
+            continue  # ModelBackend.get_user() answers None: anonymous
+        if session_hash and constant_time_compare(
+            session_hash, user.get_session_auth_hash()
+        ):
+            found[key] = user
+        else:
+            # The password changed, or a fallback secret signed it:
+            # get_user() ends the session or rotates its key.
+            del found[key]
+    return found
+
+
+def checked_users(consumers):
+    """(user, refusal) of each consumer, or the exception its check raised:
+    _checked_user() for a batch, their sessions, users and roles read
+    together (core.access_checks). Sync: one trip of the sockets' threads."""
+    keys = [consumer.scope["session"].session_key for consumer in consumers]
+    users = users_of_sessions(keys)
+    by_class = {}
+    for consumer, key in zip(consumers, keys, strict=True):
+        user = users.get(key)
+        if user is not None and user.is_authenticated:
+            by_class.setdefault(type(consumer), {})[user.pk] = user
+    for consumer_class, its_users in by_class.items():
+        consumer_class.prepare_checked_users(list(its_users.values()))
+    answers = []
+    for consumer, key in zip(consumers, keys, strict=True):
+        try:
+            # Not read in bulk: get_user() itself (see users_of_sessions).
+            user = users[key] if key in users else session_user(consumer.scope)
+            answers.append((user, consumer._refusal(user)))
+        except Exception as error:
+            answers.append(error)
+    return answers
+
+
+def session_user(scope):
+    """The user the socket's session belongs to now, read afresh (the scope
+    holds the session as it was at the connect): anonymous once it ended."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore(
+        scope["session"].session_key
+    )
+    return auth.get_user(SimpleNamespace(session=session))

@@ -1,0 +1,151 @@
+"""The sockets' access re-checks in batches (core/access_checks.py): sessions
+read in bulk as django.contrib.auth.get_user() reads them one at a time,
+three queries for a whole batch, and checks that come together in one trip."""
+
+import asyncio
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorFactory, UserFactory
+from consultation.consumers import ConsultationConsumer
+from core.access_checks import checked_together, checked_users, users_of_sessions
+from core.sockets import CLOSE_NOT_MEMBER, CLOSE_SESSION_ENDED
+
+
+def signed_in(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.session.session_key
+
+
+def one_at_a_time(key):
+    """What get_user() answers for the session `key`, read alone."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    return auth.get_user(SimpleNamespace(session=SessionStore(key)))
+
+
+@pytest.mark.django_db
+def test_sessions_read_in_bulk_answer_as_get_user_does():
+    customer, doctor, leaving = UserFactory(), DoctorFactory(), UserFactory()
+    keys = {
+        "customer": signed_in(customer),
+        "doctor": signed_in(doctor),
+        "ended": signed_in(UserFactory()),
+        "expired": signed_in(UserFactory()),
+        "deactivated": signed_in(leaving),
+        "never": "no-such-session-key",
+    }
+    Session.objects.filter(session_key=keys["ended"]).delete()
+    Session.objects.filter(session_key=keys["expired"]).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    type(leaving).objects.filter(pk=leaving.pk).update(is_active=False)
+
+    found = users_of_sessions(keys.values())
+
+    assert found[keys["customer"]] == customer
+    assert found[keys["doctor"]] == doctor
+    for name in ("ended", "expired", "deactivated", "never"):
+        assert isinstance(found[keys[name]], AnonymousUser), name
+    # Each as get_user() answers it alone (AnonymousUser equals any other).
+    for key, user in found.items():
+        assert one_at_a_time(key) == user
+
+
+@pytest.mark.django_db
+def test_a_session_whose_password_changed_is_left_to_get_user():
+    customer = UserFactory()
+    key = signed_in(customer)
+    customer.set_password("another long pass phrase")
+    customer.save()
+
+    assert key not in users_of_sessions([key])
+    # get_user() itself ends the session, as it always did.
+    assert not one_at_a_time(key).is_authenticated
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def consultation_socket(user, session_key, *, thread_customer_id):
+    socket = ConsultationConsumer()
+    socket.scope = {"session": SimpleNamespace(session_key=session_key), "user": user}
+    socket.thread_customer_id = thread_customer_id
+    return socket
+
+
+@pytest.mark.django_db
+def test_a_batch_of_sockets_is_checked_in_three_queries(django_assert_num_queries):
+    customer = UserFactory()
+    doctors = [DoctorFactory() for _ in range(4)]
+    stranger = UserFactory()
+    sockets = [
+        consultation_socket(
+            customer, signed_in(customer), thread_customer_id=customer.pk
+        )
+    ]
+    sockets += [
+        consultation_socket(doctor, signed_in(doctor), thread_customer_id=customer.pk)
+        for doctor in doctors
+    ]
+    # Another customer's page of the thread (never admitted; refused here).
+    sockets.append(
+        consultation_socket(
+            stranger, signed_in(stranger), thread_customer_id=customer.pk
+        )
+    )
+    ended = consultation_socket(
+        customer, signed_in(customer), thread_customer_id=customer.pk
+    )
+    Session.objects.filter(session_key=ended.scope["session"].session_key).delete()
+    sockets.append(ended)
+
+    # The sessions, their users and the doctors' groups.
+    with django_assert_num_queries(3):
+        answers = checked_users(sockets)
+
+    assert [refusal for _user, refusal in answers] == [None] * 5 + [
+        CLOSE_NOT_MEMBER,
+        CLOSE_SESSION_ENDED,
+    ]
+    assert [user.pk for user, _ in answers[:5]] == [customer.pk] + [
+        doctor.pk for doctor in doctors
+    ]
+
+
+@pytest.mark.asyncio
+async def test_checks_that_come_together_share_a_trip_and_later_ones_the_next():
+    trips = []
+    started = asyncio.Event()
+
+    async def trip(consumers):
+        trips.append(list(consumers))
+        started.set()
+        await asyncio.sleep(0.05)
+        return [(consumer, None) for consumer in consumers]
+
+    first = [asyncio.ensure_future(checked_together(c, trip)) for c in "abc"]
+    await started.wait()
+    later = [asyncio.ensure_future(checked_together(c, trip)) for c in "de"]
+    answers = await asyncio.gather(*first, *later)
+
+    assert trips == [["a", "b", "c"], ["d", "e"]]
+    assert answers == [(c, None) for c in "abcde"]
+
+
+@pytest.mark.asyncio
+async def test_a_failed_trip_is_each_callers_error():
+    async def trip(consumers):
+        raise ConnectionError("the database is away")
+
+    answers = await asyncio.gather(
+        *(checked_together(c, trip) for c in "ab"), return_exceptions=True
+    )
+
+    assert [type(answer) for answer in answers] == [ConnectionError] * 2
