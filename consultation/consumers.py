@@ -63,10 +63,22 @@ FRAME_FAILED_ERROR = _("Something went wrong on our side. Try again in a moment.
 
 
 class ConsultationConsumer(UserSocketConsumer):
+    @classmethod
+    def prepare_admissions(cls, consumers):
+        # The threads of the pages connecting together, in one query.
+        threads = Thread.objects.in_bulk(
+            {consumer.scope["url_route"]["kwargs"]["pk"] for consumer in consumers}
+        )
+        for consumer in consumers:
+            pk = consumer.scope["url_route"]["kwargs"]["pk"]
+            consumer.prepared_thread = threads.get(pk)
+
     def admit(self, user):
         # Sync: in the connect's one database trip (core.consumers).
         self.thread_id = self.scope["url_route"]["kwargs"]["pk"]
-        thread = _thread_for(user, self.thread_id)
+        thread = _thread_for(
+            user, self.thread_id, getattr(self, "prepared_thread", _NOT_READ)
+        )
         if thread is None:
             return CLOSE_NOT_MEMBER
         self.thread_customer_id = thread.customer_id
@@ -200,10 +212,21 @@ def _frames_of_payloads(payloads):
     }
 
 
-def _thread_for(user, pk):
+# prepared_thread before prepare_admissions() has read it.
+_NOT_READ = object()
+
+
+def _thread_for(user, pk, prepared=_NOT_READ):
+    """The thread if the user may see it (Thread.objects.visible_to: doctors
+    every one, a customer their own), else None; `prepared` is the thread
+    read already (None: there is none), or read here."""
     if not user.is_authenticated or not user.is_active:
         return None
-    return Thread.objects.visible_to(user).filter(pk=pk).first()
+    if prepared is _NOT_READ:
+        return Thread.objects.visible_to(user).filter(pk=pk).first()
+    if prepared is not None and (prepared.customer_id == user.pk or is_doctor(user)):
+        return prepared
+    return None
 
 
 def _count_message(user_id):

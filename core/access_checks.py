@@ -18,11 +18,13 @@ key) is read by get_user() itself, one socket at a time.
 """
 
 import asyncio
+import contextvars
 import logging
 import weakref
 from importlib import import_module
 from types import SimpleNamespace
 
+from channels.auth import UserLazyObject
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import (
@@ -38,6 +40,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.functional import empty
 
 logger = logging.getLogger("healingpaws.sockets")
 
@@ -47,10 +50,10 @@ async def checked_together(consumer, run_trip):
     a trip shared with the other sockets of this event loop that ask
     meanwhile. `run_trip(consumers)` makes the trip (async): a list with
     (user, refusal) or the exception for each consumer, in order."""
-    loop = asyncio.get_running_loop()
-    checks = _checks.get(loop)
+    by_trip = _checks.setdefault(asyncio.get_running_loop(), {})
+    checks = by_trip.get(run_trip)
     if checks is None:
-        checks = _checks[loop] = _Checks(run_trip)
+        checks = by_trip[run_trip] = _Checks(run_trip)
     return await checks.check(consumer)
 
 
@@ -64,7 +67,12 @@ class _Checks:
         future = asyncio.get_running_loop().create_future()
         self.waiting.append((consumer, future))
         if self.trips is None or self.trips.done():
-            self.trips = asyncio.ensure_future(self._make_trips())
+            # A context of its own, not the first caller's copied: the trips
+            # serve every socket, and Django keeps database connections per
+            # context (one inherited from a socket's was left open).
+            self.trips = asyncio.get_running_loop().create_task(
+                self._make_trips(), context=contextvars.Context()
+            )
         return await future
 
     async def _make_trips(self):
@@ -86,8 +94,8 @@ class _Checks:
                     future.set_result(answer)
 
 
-# One per event loop (each test runs its own).
-_checks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Checks]" = (
+# Per event loop (each test runs its own) and kind of trip.
+_checks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = (
     weakref.WeakKeyDictionary()
 )
 
@@ -96,10 +104,15 @@ def users_of_sessions(session_keys) -> dict:
     """{session key: the user it belongs to now, or AnonymousUser}, as
     django.contrib.auth.get_user() answers, for the keys this can read in
     bulk (two queries); the others are left out, for get_user() itself."""
+    return _read_sessions(session_keys)[0]
+
+
+def _read_sessions(session_keys) -> tuple[dict, dict]:
+    """users_of_sessions(), and {session key: its data} of the sessions read."""
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     keys = {key for key in session_keys if key}
     if not keys or not issubclass(store_class, DatabaseSessionStore):
-        return {}
+        return {}, {}
     rows = (
         store_class.get_model_class()
         .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
@@ -110,8 +123,9 @@ def users_of_sessions(session_keys) -> dict:
     found = dict.fromkeys(keys, AnonymousUser())
     wanted = {}  # session key: (user id, backend, session hash)
     decoder = store_class()
+    sessions = {}
     for key, data in rows:
-        session = decoder.decode(data)
+        session = sessions[key] = decoder.decode(data)
         try:
             user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
             backend_path = session[BACKEND_SESSION_KEY]
@@ -142,7 +156,7 @@ def users_of_sessions(session_keys) -> dict:
             # The password changed, or a fallback secret signed it:
             # get_user() ends the session or rotates its key.
             del found[key]
-    return found
+    return found, sessions
 
 
 def checked_users(consumers):
@@ -164,6 +178,42 @@ def checked_users(consumers):
             # Not read in bulk: get_user() itself (see users_of_sessions).
             user = users[key] if key in users else session_user(consumer.scope)
             answers.append((user, consumer._refusal(user)))
+        except Exception as error:
+            answers.append(error)
+    return answers
+
+
+def admissions(consumers):
+    """consumer.admission() of each connecting socket, or the exception it
+    raised: their sessions, users and roles read together first, and handed
+    to each socket's scope as its own reads would have found them (the lazy
+    user, the session's data). Sync: one trip of the sockets' threads."""
+    keys = [consumer.scope["session"].session_key for consumer in consumers]
+    users, sessions = _read_sessions(keys)
+    by_class = {}
+    for consumer, key in zip(consumers, keys, strict=True):
+        if key not in users:
+            continue  # left to get_user(), in admission()
+        user = users[key]
+        scope_user = consumer.scope.get("user")
+        if isinstance(scope_user, UserLazyObject) and scope_user._wrapped is empty:
+            scope_user._wrapped = user
+        session = consumer.scope["session"]
+        if key in sessions and not hasattr(session, "_session_cache"):
+            session._session_cache = sessions[key]  # as SessionStore.load() reads it
+        if user.is_authenticated:
+            by_class.setdefault(type(consumer), {})[user.pk] = user
+    for consumer_class, its_users in by_class.items():
+        consumer_class.prepare_checked_users(list(its_users.values()))
+    classes = {}
+    for consumer in consumers:
+        classes.setdefault(type(consumer), []).append(consumer)
+    for consumer_class, its_consumers in classes.items():
+        consumer_class.prepare_admissions(its_consumers)
+    answers = []
+    for consumer in consumers:
+        try:
+            answers.append(consumer.admission())
         except Exception as error:
             answers.append(error)
     return answers

@@ -25,7 +25,7 @@ from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 
-from .access_checks import checked_together, checked_users, session_user
+from .access_checks import admissions, checked_together, checked_users, session_user
 from .fanout import (
     SharedGroupsMixin,
     channel_unsubscribe_quietly,
@@ -150,7 +150,7 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         # four or five through the shared thread): who the session belongs
         # to, held or not, what the socket needs of them, their presence
         # role and the greeting.
-        user, refusal = await socket_database(self.admission)()
+        user, refusal = await checked_together(self, _admissions_trip)
         if refusal is not None:
             # Accepted, then closed: the page sees the code (refused before
             # the handshake it would only see 1006 and keep retrying).
@@ -350,8 +350,14 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         """Read at once what refusal_for() and presence_role_of() will ask of
         each of these users (sync: the re-checks' shared trip)."""
 
+    @classmethod
+    def prepare_admissions(cls, consumers) -> None:
+        """Read at once what admit() will ask for each of these connecting
+        sockets (sync: the connects' shared trip, after their users)."""
+
 
 _checked_users_trip = socket_database(checked_users)
+_admissions_trip = socket_database(admissions)
 
 
 def session_tag(session_key: str | None) -> str:
