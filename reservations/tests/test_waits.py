@@ -3,12 +3,13 @@ the band's usual wait on the owner's visit page."""
 
 import datetime
 import re
+import time
 
 import pytest
 from django.urls import reverse
 
 from pets.tests.factories import PetFactory
-from reservations import services
+from reservations import services, waits
 from reservations.models import MaxWait, ReservationEvent, State, Triage
 from reservations.selectors import today_summary
 from reservations.tests.factories import make_front_desk, make_visit, today_at
@@ -165,8 +166,9 @@ def test_the_typical_wait_is_the_median_of_recent_ones_or_none(customer, at_noon
 
 
 def test_the_owner_reads_the_bands_usual_wait_honestly(
-    client, customer, other_customer, at_noon, time_machine
+    client, customer, other_customer, at_noon, time_machine, monkeypatch
 ):
+    monkeypatch.setattr(waits, "TYPICAL_WAIT_CACHE_SECONDS", 1)
     visit = make_visit(
         PetFactory(owner=customer, name="Rex"),
         state=State.CONFIRMED,
@@ -178,9 +180,12 @@ def test_the_owner_reads_the_bands_usual_wait_honestly(
     before = client.get(visit.get_absolute_url()).content.decode()
     for n, minutes in enumerate([10, 20, 30, 40, 50]):
         _treated_after(other_customer, minutes, f"Pet {n}")
-    # The month's median is kept for five minutes (issue 14), then read again.
+    # The month's median is kept a while (issue 14: five minutes, one here),
+    # then read again. The test's clock moves for the in-process cache, and
+    # real time passes for Redis, whose keys expire by its own clock.
     kept = client.get(visit.get_absolute_url()).content.decode()
-    time_machine.move_to(NOON + datetime.timedelta(minutes=5, seconds=1), tick=False)
+    time_machine.move_to(NOON + datetime.timedelta(seconds=2), tick=False)
+    time.sleep(1.1)
     after = client.get(visit.get_absolute_url()).content.decode()
     client.force_login(other_customer)
 
@@ -194,8 +199,6 @@ def test_the_owner_reads_the_bands_usual_wait_honestly(
 def test_the_typical_wait_is_read_afresh_when_the_cache_is_away(
     customer, at_noon, monkeypatch, caplog
 ):
-    from reservations import waits
-
     def away(*args, **kwargs):
         raise ConnectionError("the cache is away")
 
