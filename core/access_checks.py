@@ -19,7 +19,6 @@ key) is read by get_user() itself, one socket at a time.
 
 import asyncio
 import contextvars
-import logging
 import weakref
 from importlib import import_module
 from types import SimpleNamespace
@@ -42,13 +41,11 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import empty
 
-logger = logging.getLogger("healingpaws.sockets")
-
 
 async def checked_together(consumer, run_trip):
-    """(user, refusal) of `consumer` (consumer._checked_user()'s answer), from
-    a trip shared with the other sockets of this event loop that ask
-    meanwhile. `run_trip(consumers)` makes the trip (async): a list with
+    """The answer for `consumer` of a trip shared with the other sockets of
+    this event loop that ask meanwhile: `run_trip(consumers)` (async, a
+    socket_database form of checked_users or admissions) answers a list with
     (user, refusal) or the exception for each consumer, in order."""
     by_trip = _checks.setdefault(asyncio.get_running_loop(), {})
     checks = by_trip.get(run_trip)
@@ -68,8 +65,8 @@ class _Checks:
         self.waiting.append((consumer, future))
         if self.trips is None or self.trips.done():
             # A context of its own, not the first caller's copied: the trips
-            # serve every socket, and Django keeps database connections per
-            # context (one inherited from a socket's was left open).
+            # serve every socket, and none of one socket's context variables
+            # (Django keeps database connections in them) belongs there.
             self.trips = asyncio.get_running_loop().create_task(
                 self._make_trips(), context=contextvars.Context()
             )
@@ -162,25 +159,15 @@ def _read_sessions(session_keys) -> tuple[dict, dict]:
 def checked_users(consumers):
     """(user, refusal) of each consumer, or the exception its check raised:
     _checked_user() for a batch, their sessions, users and roles read
-    together (core.access_checks). Sync: one trip of the sockets' threads."""
-    keys = [consumer.scope["session"].session_key for consumer in consumers]
-    users = users_of_sessions(keys)
-    by_class = {}
-    for consumer, key in zip(consumers, keys, strict=True):
-        user = users.get(key)
-        if user is not None and user.is_authenticated:
-            by_class.setdefault(type(consumer), {})[user.pk] = user
-    for consumer_class, its_users in by_class.items():
-        consumer_class.prepare_checked_users(list(its_users.values()))
-    answers = []
-    for consumer, key in zip(consumers, keys, strict=True):
-        try:
-            # Not read in bulk: get_user() itself (see users_of_sessions).
-            user = users[key] if key in users else session_user(consumer.scope)
-            answers.append((user, consumer._refusal(user)))
-        except Exception as error:
-            answers.append(error)
-    return answers
+    together. Sync: one trip of the sockets' threads."""
+    keys, users, _sessions = _read_together(consumers)
+
+    def check(consumer, key):
+        # Not read in bulk: get_user() itself (see users_of_sessions).
+        user = users[key] if key in users else session_user(consumer.scope)
+        return user, consumer._refusal(user)
+
+    return _each(consumers, keys, check)
 
 
 def admissions(consumers):
@@ -188,32 +175,47 @@ def admissions(consumers):
     raised: their sessions, users and roles read together first, and handed
     to each socket's scope as its own reads would have found them (the lazy
     user, the session's data). Sync: one trip of the sockets' threads."""
+    keys, users, sessions = _read_together(consumers)
+    for consumer, key in zip(consumers, keys, strict=True):
+        if key not in users:
+            continue  # left to get_user(), in admission()
+        scope_user = consumer.scope.get("user")
+        if isinstance(scope_user, UserLazyObject) and scope_user._wrapped is empty:
+            scope_user._wrapped = users[key]
+        session = consumer.scope["session"]
+        if key in sessions and not hasattr(session, "_session_cache"):
+            session._session_cache = sessions[key]  # as SessionStore.load() reads it
+    by_class = {}
+    for consumer in consumers:
+        by_class.setdefault(type(consumer), []).append(consumer)
+    for consumer_class, its_consumers in by_class.items():
+        consumer_class.prepare_admissions(its_consumers)
+    return _each(consumers, keys, lambda consumer, _key: consumer.admission())
+
+
+def _read_together(consumers):
+    """The consumers' session keys, their users and sessions' data (as
+    _read_sessions), and each consumer class's prepare_checked_users() done
+    for its signed-in users."""
     keys = [consumer.scope["session"].session_key for consumer in consumers]
     users, sessions = _read_sessions(keys)
     by_class = {}
     for consumer, key in zip(consumers, keys, strict=True):
-        if key not in users:
-            continue  # left to get_user(), in admission()
-        user = users[key]
-        scope_user = consumer.scope.get("user")
-        if isinstance(scope_user, UserLazyObject) and scope_user._wrapped is empty:
-            scope_user._wrapped = user
-        session = consumer.scope["session"]
-        if key in sessions and not hasattr(session, "_session_cache"):
-            session._session_cache = sessions[key]  # as SessionStore.load() reads it
-        if user.is_authenticated:
+        user = users.get(key)
+        if user is not None and user.is_authenticated:
             by_class.setdefault(type(consumer), {})[user.pk] = user
     for consumer_class, its_users in by_class.items():
         consumer_class.prepare_checked_users(list(its_users.values()))
-    classes = {}
-    for consumer in consumers:
-        classes.setdefault(type(consumer), []).append(consumer)
-    for consumer_class, its_consumers in classes.items():
-        consumer_class.prepare_admissions(its_consumers)
+    return keys, users, sessions
+
+
+def _each(consumers, keys, answer):
+    """answer(consumer, key) for each, or the exception it raised: one
+    socket's failure is not the others'."""
     answers = []
-    for consumer in consumers:
+    for consumer, key in zip(consumers, keys, strict=True):
         try:
-            answers.append(consumer.admission())
+            answers.append(answer(consumer, key))
         except Exception as error:
             answers.append(error)
     return answers

@@ -73,8 +73,6 @@ class KeptClientRedisCacheClient(RedisCacheClient):
         self.away = AwayAfterTimeout("cache")
 
     def get_client(self, key=None, *, write=False):
-        # Every operation of RedisCacheClient starts here.
-        self.away.check()
         pool = self._get_connection_pool(write)
         client = self._clients.get(id(pool))
         if client is None:
@@ -84,6 +82,8 @@ class KeptClientRedisCacheClient(RedisCacheClient):
 
 
 def _guarded(operation):
+    # Each of RedisCacheClient's operations, below: fails at once while away,
+    # notes a timeout.
     @functools.wraps(operation)
     def wrapper(self, *args, **kwargs):
         with self.away.guard():
