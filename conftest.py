@@ -73,10 +73,11 @@ def _isolated_settings(settings, tmp_path):
         },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # The navbar's counts are cached (core/user_counts.py) with Redis only,
-    # which all processes share; a test is one process, so its in-memory
-    # cache is shared too, and the tests see the pages as production does.
-    settings.USER_COUNTS_CACHED = True
+    # The navbar's counts and parts of pages are cached (core/generations.py)
+    # with Redis only, which all processes share; a test is one process, so
+    # its in-memory cache is shared too, and the tests see the pages as
+    # production does.
+    settings.GENERATIONS_CACHED = True
     # E-mails go through the queue as in production (Django's test set-up puts
     # its outbox backend in EMAIL_BACKEND): run_ready_tasks() then delivers
     # them to mail.outbox.

@@ -10,9 +10,11 @@ class PetsConfig(AppConfig):
         from accounts.profile_sections import profile_section_register
         from core import schedule
 
-        from . import personal_data
+        from . import personal_data, signals
         from .record import bundle, notices, reminders
 
+        # My pets' kept part is drawn afresh when a pet changes.
+        signals.connect()
         # How the record's notifications read (accounts words none itself).
         notices.register()
         bundle.register()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
 from core.models import TimeStampedModel
+from core.page_parts import OwnedPagePartsQuerySet
 
 from .ages import describe_age, whole_months_between
 
@@ -76,7 +77,7 @@ def pet_list_prefetch_register(prefetch: Callable[[], models.Prefetch]) -> None:
         _list_prefetches.append(prefetch)
 
 
-class PetQuerySet(models.QuerySet):
+class PetQuerySet(OwnedPagePartsQuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 

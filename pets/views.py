@@ -5,12 +5,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
 from accounts.access_log import AccessLoggedDetailMixin
 from accounts.roles import load_roles
+from core import page_parts
 from core.images import image_response
 
 from . import services
@@ -29,7 +31,11 @@ PHOTO_FIELDS = {
 
 
 class PetListView(LoginRequiredMixin, ListView):
-    """ "My pets": the customer's pets, or with ?archived=1 the archived ones."""
+    """ "My pets": the customer's pets, or with ?archived=1 the archived ones.
+
+    The list is a part kept rendered until the owner's records or a visit
+    change (core/page_parts.py): the pets and the archived count are read
+    only when it is drawn."""
 
     template_name = "pets/pet_list.html"
     context_object_name = "pets"
@@ -44,14 +50,14 @@ class PetListView(LoginRequiredMixin, ListView):
     def showing_archived(self):
         return self.request.GET.get("archived") == "1"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["showing_archived"] = self.showing_archived
-        if not self.showing_archived:
-            context["archived_count"] = (
-                Pet.objects.for_owner(self.request.user).archived().count()
-            )
-        return context
+    @property
+    def part_generations(self):
+        # The cards show each pet's ongoing visit.
+        return [page_parts.owner_generation(self.request.user.pk), page_parts.VISITS]
+
+    @cached_property
+    def archived_count(self):
+        return Pet.objects.for_owner(self.request.user).archived().count()
 
 
 class PetDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailView):

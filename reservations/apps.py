@@ -9,13 +9,21 @@ class ReservationsConfig(AppConfig):
     def ready(self):
         from core import schedule
 
-        from . import notifications, personal_data, pet_pages, reminders
+        from . import (
+            notifications,
+            personal_data,
+            pet_pages,
+            reminders,
+            signals,
+        )
 
         # What the lower apps show of visits, registered with them: they
         # never import reservations.
         notifications.register()
         pet_pages.register()
         personal_data.register()
+        # The kept parts of pages that show visits are drawn afresh on change.
+        signals.connect()
         # Reminders without cron: the workers run them (core/schedule.py).
         schedule.every(reminders.REMINDER_EVERY, reminders.send_due_reminders)
         # Visits nobody came to, at the end of their day (issue 16).

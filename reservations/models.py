@@ -15,6 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.roles import is_doctor
 from core.models import TimeStampedModel
+from core.page_parts import PagePartsQuerySet
 
 from . import states
 
@@ -54,6 +55,9 @@ class ClinicSettings(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
+
+    # Its update() draws the kept parts showing visits afresh (their waits).
+    objects = PagePartsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("booking settings")
@@ -144,7 +148,7 @@ def red_flagged() -> Q:
     return Q.create([(name, True) for name in RED_FLAG_FIELDS], connector=Q.OR)
 
 
-class ReservationQuerySet(models.QuerySet):
+class ReservationQuerySet(PagePartsQuerySet):
     def for_owner(self, user):
         return self.filter(pet__owner=user)
 

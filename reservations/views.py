@@ -2,16 +2,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, TemplateView
 
 from accounts.access_log import AccessLoggedDetailMixin
 from accounts.notifications import notifications_mark_read_for_url
 from accounts.roles import load_roles
+from core import page_parts
 from core.forms import id_from
 from pets.models import Pet
 from pets.record.alerts import alerts_shown_to
@@ -43,42 +46,63 @@ HISTORY_PAGE_SIZE = 20
 SHOW_TIMES = "show_times"
 
 
-class ReservationListView(LoginRequiredMixin, ListView):
+class ReservationListView(LoginRequiredMixin, TemplateView):
     """The customer's visits: current ones with their place in the queue,
-    then the history of finished and cancelled ones, a page at a time."""
+    then the history of finished and cancelled ones, a page at a time.
+
+    The list is a part kept rendered until a visit, the clinic's rules or
+    the owner's records change (core/page_parts.py): what it shows is read
+    through the view's properties, only when the part is drawn."""
 
     template_name = "reservations/reservation_list.html"
-    context_object_name = "history"
-    paginate_by = HISTORY_PAGE_SIZE
 
-    def get_queryset(self):
-        return self._visits().closed().order_by("-slot__starts_at", "-pk")
+    @property
+    def part_generations(self):
+        return [page_parts.VISITS, page_parts.owner_generation(self.request.user.pk)]
 
     def _visits(self):
         return Reservation.objects.for_owner(self.request.user).select_related(
             "pet", "slot", "visit_type"
         )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
+    @cached_property
+    def history(self):
+        """The page of finished and cancelled visits asked for (404 past the last)."""
+        history = self._visits().closed().order_by("-slot__starts_at", "-pk")
+        paginator = Paginator(history, HISTORY_PAGE_SIZE)
+        try:
+            return paginator.page(self.request.GET.get("page") or 1)
+        except InvalidPage as error:
+            raise Http404(str(error)) from error
+
+    @cached_property
+    def current(self):
+        """The ongoing visits, each with its place in the queue (None for a
+        possible emergency: it shows its badge, never a number to wait for)."""
         current = list(self._visits().ongoing())
         places = queue_places(current)
-        # A possible emergency shows its badge, never a number to wait for.
-        context["current"] = [
+        return [
             (visit, None if visit.come_in_now else places.get(visit.pk))
             for visit in current
         ]
+
+    @cached_property
+    def has_pets(self):
         # A visit is a pet's: no query to ask when there are visits.
-        context["has_pets"] = (
-            bool(current) or bool(context["history"]) or self.request.user.pets.exists()
+        return (
+            bool(self.current)
+            or bool(self.history.object_list)
+            or self.request.user.pets.exists()
         )
-        context["waitlist"] = (
+
+    @cached_property
+    def waitlist(self):
+        return list(
             WaitlistEntry.objects.for_owner(self.request.user)
             .active()
             .select_related("pet", "visit_type")
             .in_turn()
         )
-        return context
 
 
 class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailView):

@@ -21,6 +21,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.page_parts import PagePartsQuerySet
+
 # The longest visit, in slots: a day of 30-minute slots holds far fewer.
 MAX_SLOT_UNITS = 16
 
@@ -30,7 +32,7 @@ def slot_units_for(minutes: int, slot_minutes: int) -> int:
     return max(1, math.ceil(minutes / slot_minutes))
 
 
-class VisitTypeQuerySet(models.QuerySet):
+class VisitTypeQuerySet(PagePartsQuerySet):
     def active(self):
         return self.filter(active=True)
 

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.page_parts import PagePartsQuerySet
+
 from . import states
 from .states import Triage
 
@@ -30,6 +32,9 @@ class MaxWait(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(480)],
         help_text=_("From check-in until a doctor starts the treatment."),
     )
+
+    # Its update() draws the kept parts showing visits afresh.
+    objects = PagePartsQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("maximum wait")

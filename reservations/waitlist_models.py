@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
+from core.page_parts import OwnedPagePartsQuerySet
 
 from .visit_types import VisitType
 
@@ -21,7 +22,7 @@ OFFER_HOLD = datetime.timedelta(minutes=30)
 WAITLIST_MAX_DAYS = 60
 
 
-class WaitlistEntryQuerySet(models.QuerySet):
+class WaitlistEntryQuerySet(OwnedPagePartsQuerySet):
     def for_owner(self, user):
         return self.filter(owner=user)
 

@@ -87,7 +87,7 @@ def test_without_redis_the_count_is_read_on_every_page(
 ):
     """Each process's own memory is no shared cache: a reply written by the
     worker or a command would never reach the server's cached count."""
-    del settings.USER_COUNTS_CACHED
+    del settings.GENERATIONS_CACHED
     settings.REDIS_URL = ""
     reply(ThreadFactory(customer=customer), doctor)
     assert badge(customer_client) == 1

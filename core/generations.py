@@ -1,0 +1,115 @@
+"""Values kept in the shared cache until what they were made of changes.
+
+A value (the navbar's count of a user, a rendered part of a page) is kept
+under the current generations of the names it depends on; whatever may
+change what a name covers (a message, a visit, a pet) starts a new generation
+of that name at once and again after its commit, and the next reader makes
+the value afresh. So a reader never gets a value older than the last change
+that committed before it (it reads the generations before it makes the
+value, and a value stored under an older generation is never used), and
+between changes it asks the database nothing. A generation is a random
+token, not a number: one lost from the cache (evicted, or the cache emptied)
+cannot come back and make an old value current again.
+
+When the cache is away the value is made afresh, as without this module;
+and so it is without REDIS_URL (development): the cache is then each
+process's own memory, where a change made by the worker or a management
+command (the demo's seeding) would never reach the server's values. The
+setting GENERATIONS_CACHED overrides that (the tests, one process, set it).
+
+A change that no signal tells (a queryset's .update(), a bulk_create) must
+call generations_changed() itself: see the callers for the names.
+"""
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger("healingpaws.generations")
+
+# How long a value stays in the cache without a change: only to let the
+# entries of users who left go.
+TIMEOUT_SECONDS = 600
+# A generation goes when nothing has changed for a day (a per-user one's
+# would otherwise stay for good): the next reader starts a new one, and the
+# values stored under the old one are never used again.
+GENERATION_SECONDS = 24 * 3600
+
+
+def _generation_key(name):
+    return f"generation:{name}"
+
+
+def generations_cached() -> bool:
+    """Whether values are kept in the cache (not without REDIS_URL, unless
+    GENERATIONS_CACHED says so)."""
+    return getattr(settings, "GENERATIONS_CACHED", bool(settings.REDIS_URL))
+
+
+def cached_value(key: str, names: Iterable[str], make: Callable[[], object]):
+    """The value under `key`: from the cache if none of the generations
+    `names` has changed since it was stored, else `make()`, stored for the
+    next readers. One round trip to the cache when the value is kept."""
+    if not generations_cached():
+        return make()
+    generation_keys = [_generation_key(name) for name in names]
+    try:
+        found = cache.get_many([*generation_keys, key])
+    except Exception:
+        logger.warning("%s not read from the cache", key, exc_info=True)
+        return make()
+    generations = tuple(found.get(k) for k in generation_keys)
+    stored = found.get(key)
+    if None not in generations and stored is not None and stored[0] == generations:
+        return stored[1]
+    if None in generations:
+        try:
+            generations = _started(generation_keys, generations)
+        except Exception:
+            logger.warning("%s: no generation", key, exc_info=True)
+            return make()
+    value = make()
+    try:
+        cache.set(key, (generations, value), TIMEOUT_SECONDS)
+    except Exception:
+        logger.warning("%s not cached", key, exc_info=True)
+    return value
+
+
+def _started(generation_keys, generations):
+    """The generations, with the missing ones started (or another process's,
+    if it started one first)."""
+    for generation_key, generation in zip(generation_keys, generations, strict=True):
+        if generation is None:
+            cache.add(generation_key, secrets.token_hex(8), GENERATION_SECONDS)
+    found = cache.get_many(generation_keys)
+    generations = tuple(found.get(k) for k in generation_keys)
+    if None in generations:
+        raise LookupError("a generation was not kept")
+    return generations
+
+
+def generations_changed(*names: str, using: str | None = None) -> None:
+    """Every value kept under the generations `names` is made afresh: from
+    now (this transaction's own later reads see its change), and again after
+    the commit (a reader of another request that made its value in between,
+    before the change was visible, stored it under the generation started
+    now)."""
+    _new_generations(names)
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(lambda: _new_generations(names), using=using)
+
+
+def _new_generations(names):
+    try:
+        cache.set_many(
+            {_generation_key(name): secrets.token_hex(8) for name in names},
+            timeout=GENERATION_SECONDS,
+        )
+    except Exception:
+        # The values may stay stale for up to TIMEOUT_SECONDS.
+        logger.warning("generations %s not renewed", names, exc_info=True)

@@ -1,0 +1,102 @@
+"""Parts of a user's pages kept rendered until what they show changes (issue 14).
+
+My visits and My pets are read far more often than anything on them changes:
+an owner reloads, comes back from a visit's page, keeps a tab open. Each part
+is rendered once and kept in the shared cache under the generations
+(core/generations.py) of what it shows, for the user who saw it, in the
+page's language, time zone and day, and with whatever else varies it (the
+page of a list); the next load of the same page asks the database nothing
+for it. The apps say when a generation changes: a signal for each model the
+part shows (pets/signals.py, reservations/signals.py), and the models'
+querysets (PagePartsQuerySet) for their update(), which no signal tells of
+(bulk_create, which only the demo and the benchmarks use, says nothing).
+
+The generations:
+- VISITS, of every visit, the clinic's rules and the visit types: a visit's
+  place in the queue moves when any visit of its day does.
+- owner_generation(owner id), of an owner's own records: pets (and their
+  photos), waitlist entries.
+
+A part is rendered with a placeholder for the CSRF token, which is put in as
+the part is used: the kept HTML holds no token, and every page has its own.
+
+The view hands the template lazy values (read when the part is rendered, see
+the views), so a kept part costs one round trip to the cache.
+"""
+
+import hashlib
+
+from django.db import models
+from django.utils import timezone, translation
+
+from .generations import cached_value, generations_changed
+
+VISITS = "page-part:visits"
+
+# What a part is rendered with instead of the request's CSRF token: the
+# masked token is letters and digits, never this.
+CSRF_PLACEHOLDER = "{page-part-csrf-token}"
+
+
+def owner_generation(owner_id: int) -> str:
+    return f"page-part:owner:{owner_id}"
+
+
+def page_parts_changed(*names: str, using: str | None = None) -> None:
+    """The parts kept under these generations are rendered afresh."""
+    generations_changed(*names, using=using)
+
+
+def owners_changed(*owner_ids: int, using: str | None = None) -> None:
+    page_parts_changed(
+        *(owner_generation(pk) for pk in owner_ids if pk is not None), using=using
+    )
+
+
+class PagePartsQuerySet(models.QuerySet):
+    """A queryset whose update() draws afresh the parts kept under the
+    generations of the rows it updates: no signal tells of an update
+    (bulk_update goes through update() too). Every visit's by default."""
+
+    def page_part_generations(self) -> list[str]:
+        return [VISITS]
+
+    def update(self, **kwargs):
+        names = self.page_part_generations()  # before the rows change
+        updated = super().update(**kwargs)
+        if updated and names:
+            page_parts_changed(*names, using=self.db)
+        return updated
+
+
+class OwnedPagePartsQuerySet(PagePartsQuerySet):
+    """A PagePartsQuerySet of rows that are an owner's (their `owner` field)."""
+
+    def page_part_generations(self) -> list[str]:
+        owners = set(self.values_list("owner_id", flat=True))
+        return [owner_generation(pk) for pk in owners]
+
+
+def cached_part(*, name, user_id, generations, vary, render, csrf_token):
+    """The part `name` of the user's page: kept, or `render()` (HTML with
+    CSRF_PLACEHOLDER where the token goes), with the request's token put in
+    (`csrf_token()` is only called when the part holds a form)."""
+    html = cached_value(_key(name, user_id, vary), generations, render)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, str(csrf_token()))
+    return html
+
+
+def _key(name, user_id, vary):
+    """The part's key: its user, language, time zone and day (ages and
+    dates are drawn in them), and `vary`'s values, hashed."""
+    varied = "\x1f".join(
+        [
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+            timezone.localdate().isoformat(),
+            *(str(value) for value in vary),
+        ]
+    )
+    digest = hashlib.blake2b(varied.encode(), digest_size=16).hexdigest()
+    return f"page-part:{name}:{user_id}:{digest}"

@@ -1,0 +1,57 @@
+"""{% cached_part %}: a part of a signed-in user's page, kept rendered until
+what it shows changes (core/page_parts.py).
+
+    {% load page_parts %}
+    {% cached_part "my-visits" part_generations request.GET.page %}
+      ...
+    {% endcached_part %}
+
+The first argument names the part, the second is the list of generations it
+is kept under (the view's, as it knows what the part shows), any more vary
+it. Anonymous visitors get the part rendered every time.
+"""
+
+from django import template
+
+from core import page_parts
+
+register = template.Library()
+
+
+class CachedPartNode(template.Node):
+    def __init__(self, nodelist, name, generations, vary):
+        self.nodelist = nodelist
+        self.name = name
+        self.generations = generations
+        self.vary = vary
+
+    def render(self, context):
+        user = context["request"].user
+        if not user.is_authenticated:
+            return self.nodelist.render(context)
+
+        def render():
+            with context.push(csrf_token=page_parts.CSRF_PLACEHOLDER):
+                return str(self.nodelist.render(context))
+
+        return page_parts.cached_part(
+            name=self.name.resolve(context),
+            user_id=user.pk,
+            generations=self.generations.resolve(context),
+            vary=[value.resolve(context) for value in self.vary],
+            render=render,
+            csrf_token=lambda: context.get("csrf_token", ""),
+        )
+
+
+@register.tag
+def cached_part(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 3:
+        raise template.TemplateSyntaxError(
+            f"{bits[0]} takes a name and a list of generations"
+        )
+    nodelist = parser.parse(("endcached_part",))
+    parser.delete_first_token()
+    name, generations, *vary = (parser.compile_filter(bit) for bit in bits[1:])
+    return CachedPartNode(nodelist, name, generations, vary)

@@ -1,0 +1,149 @@
+"""Parts of pages kept rendered (core/page_parts.py, core/generations.py): a
+part is kept until one of its generations changes, per user, and carries no
+CSRF token of its own."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.utils import translation
+
+from accounts.tests.factories import UserFactory
+from core.generations import cached_value, generations_changed
+from core.page_parts import CSRF_PLACEHOLDER
+
+pytestmark = pytest.mark.django_db
+
+PART = Template(
+    "{% load page_parts %}"
+    '{% cached_part "test-part" generations %}'
+    "{{ made.next }}<form>{% csrf_token %}</form>"
+    "{% endcached_part %}"
+)
+
+
+class Counter:
+    """Counts how often the part is made (the template reads `next`)."""
+
+    def __init__(self):
+        self.made = 0
+
+    @property
+    def next(self):
+        self.made += 1
+        return self.made
+
+
+def page(user, made, generations=("g",)):
+    request = RequestFactory().get("/")
+    request.user = user
+    token = get_token(request)
+    context = Context(
+        {
+            "request": request,
+            "generations": list(generations),
+            "made": made,
+            "csrf_token": token,
+        }
+    )
+    return PART.render(context), token
+
+
+def test_a_value_is_kept_until_one_of_its_generations_changes():
+    calls = []
+
+    def make():
+        calls.append(1)
+        return len(calls)
+
+    assert cached_value("k", ["a", "b"], make) == 1
+    assert cached_value("k", ["a", "b"], make) == 1
+    generations_changed("b")
+    assert cached_value("k", ["a", "b"], make) == 2
+    assert cached_value("k", ["a", "b"], make) == 2
+
+
+def test_a_change_inside_a_transaction_is_told_again_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    made = iter(range(10))
+    with django_capture_on_commit_callbacks(execute=True):
+        generations_changed("a")
+        # Another request reads the value before the commit, with the old data.
+        assert cached_value("k", ["a"], lambda: next(made)) == 0
+        assert cached_value("k", ["a"], lambda: next(made)) == 0
+    assert cached_value("k", ["a"], lambda: next(made)) == 1
+
+
+def test_a_lost_generation_never_brings_an_old_value_back():
+    assert cached_value("k", ["a"], lambda: "old") == "old"
+    cache.delete("generation:a")
+    assert cached_value("k", ["a"], lambda: "new") == "new"
+
+
+def test_a_part_is_rendered_once_for_its_user_and_again_after_a_change():
+    alice, bob = UserFactory(), UserFactory()
+    made = Counter()
+    assert page(alice, made)[0].startswith("1")
+    assert page(alice, made)[0].startswith("1")
+    assert page(bob, made)[0].startswith("2")  # each user their own
+    generations_changed("g")
+    assert page(alice, made)[0].startswith("3")
+
+
+def test_a_part_is_kept_per_language():
+    alice, made = UserFactory(), Counter()
+    page(alice, made)
+    with translation.override("zh-hans"):
+        assert page(alice, made)[0].startswith("2")
+    assert page(alice, made)[0].startswith("1")
+
+
+def test_each_page_gets_its_own_csrf_token_and_the_kept_part_holds_none(
+    monkeypatch,
+):
+    kept = {}
+    keep = cache.set
+
+    def spy(key, value, *args, **kwargs):
+        kept[key] = value
+        return keep(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "set", spy)
+    alice, made = UserFactory(), Counter()
+    first, first_token = page(alice, made)
+    second, second_token = page(alice, made)
+
+    assert first_token != second_token
+    assert f'value="{first_token}"' in first
+    assert f'value="{second_token}"' in second
+    assert first.startswith("1")
+    assert second.startswith("1")  # the same rendering
+    ((_generations, html),) = kept.values()
+    assert CSRF_PLACEHOLDER in html
+    assert first_token not in html
+
+
+def test_anonymous_visitors_get_the_part_rendered_each_time():
+    made = Counter()
+    assert page(AnonymousUser(), made)[0].startswith("1")
+    assert page(AnonymousUser(), made)[0].startswith("2")
+
+
+def test_without_a_shared_cache_the_part_is_rendered_each_time(settings):
+    settings.GENERATIONS_CACHED = False
+    alice, made = UserFactory(), Counter()
+    assert page(alice, made)[0].startswith("1")
+    assert page(alice, made)[0].startswith("2")
+
+
+def test_a_cache_that_fails_leaves_the_part_rendered(monkeypatch):
+    def away(*args, **kwargs):
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(cache, "get_many", away)
+    alice, made = UserFactory(), Counter()
+    assert page(alice, made)[0].startswith("1")
+    assert page(alice, made)[0].startswith("2")

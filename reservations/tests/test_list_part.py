@@ -1,0 +1,121 @@
+"""My visits is a part kept rendered (core/page_parts.py): loaded again, it
+asks the database nothing of visits, and it is drawn afresh whenever
+anything it shows changes, however the change is written."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from pets.tests.factories import PetFactory
+from reservations import services
+from reservations.models import State, VisitType, WaitlistEntry
+from reservations.tests.factories import make_visit, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pet(customer):
+    return PetFactory(owner=customer, name="Mochi")
+
+
+def my_visits(client, **params):
+    response = client.get(reverse("reservations:list"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_loaded_again_the_list_asks_nothing_of_visits(customer_client, pet):
+    make_visit(pet, state=State.CONFIRMED)
+    make_visit(pet, state=State.FINISHED)
+    first = my_visits(customer_client)
+
+    with CaptureQueriesContext(connection) as asked:
+        again = my_visits(customer_client)
+
+    assert again.count("data-visit-id") == first.count("data-visit-id") == 2
+    assert not [q for q in asked.captured_queries if "reservations_" in q["sql"]]
+
+
+def test_a_saved_visit_shows_its_new_state(customer_client, pet):
+    visit = make_visit(pet, state=State.REQUESTED)
+    assert 'data-state="requested"' in my_visits(customer_client)
+
+    visit.state = State.CONFIRMED
+    visit.save()
+
+    assert 'data-state="confirmed"' in my_visits(customer_client)
+
+
+def test_a_renamed_visit_type_shows(customer_client, pet):
+    visit = make_visit(pet, state=State.CONFIRMED)
+    my_visits(customer_client)
+
+    kind = VisitType.objects.get(pk=visit.visit_type_id)
+    kind.name = "Dental check"
+    kind.save()
+
+    assert "Dental check" in my_visits(customer_client)
+
+
+def test_a_waitlist_entry_left_elsewhere_goes(customer_client, customer, pet):
+    day = tomorrow_at(10).date()
+    entry = services.waitlist_join(
+        owner=customer, pet=pet, first_day=day, last_day=day, symptoms="Check-up."
+    )
+    assert 'data-testid="waitlist"' in my_visits(customer_client)
+
+    WaitlistEntry.objects.filter(pk=entry.pk).update(state=WaitlistEntry.State.LEFT)
+
+    assert 'data-testid="waitlist"' not in my_visits(customer_client)
+
+
+def test_each_page_of_the_history_is_its_own(customer_client, pet):
+    for _ in range(25):
+        make_visit(pet, state=State.FINISHED)
+    first = my_visits(customer_client)
+    second = my_visits(customer_client, page=2)
+    assert first.count("data-visit-id") == 20
+    assert second.count("data-visit-id") == 5
+    assert (
+        customer_client.get(reverse("reservations:list"), {"page": 3}).status_code
+        == 404
+    )
+
+
+def test_another_customer_never_gets_the_kept_list(
+    customer_client, pet, other_customer
+):
+    make_visit(pet, state=State.CONFIRMED)
+    assert "Mochi" in my_visits(customer_client)
+
+    other = Client()
+    other.force_login(other_customer)
+
+    assert not re.search(r"\bMochi\b", my_visits(other))
+
+
+def test_a_kept_lists_form_works_from_another_browser(customer, pet):
+    day = tomorrow_at(10).date()
+    entry = services.waitlist_join(
+        owner=customer, pet=pet, first_day=day, last_day=day, symptoms="Check-up."
+    )
+    laptop, phone = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    laptop.force_login(customer)
+    phone.force_login(customer)
+    my_visits(laptop)  # kept
+
+    page = my_visits(phone)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    response = phone.post(
+        reverse("reservations:waitlist-leave", args=[entry.pk]),
+        {"csrfmiddlewaretoken": token},
+    )
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.state == WaitlistEntry.State.LEFT
