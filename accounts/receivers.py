@@ -1,6 +1,7 @@
 """Signal handlers: role assignment when an address is verified or a user logs
 in; open sockets closed when a user logs out or changes the password
-(deactivation closes them in services.user_deactivate)."""
+(deactivation closes them in services.user_deactivate); kept page parts that
+show names drawn afresh when a user is saved."""
 
 from allauth.account.signals import (
     email_confirmed,
@@ -9,9 +10,11 @@ from allauth.account.signals import (
     password_set,
 )
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from django.utils import translation
+
+from core.page_parts import VISITS, page_parts_changed
 
 from .models import User
 from .notifications import user_sockets_close
@@ -69,3 +72,16 @@ def close_sockets_on_group_loss(sender, instance, action, reverse, pk_set, **kwa
         pk_set = set(instance.user_set.values_list("pk", flat=True))
     for user_id in pk_set or ():
         user_sockets_close(user_id)
+
+
+# What a save of a user may write without changing a name any page shows.
+_NAMELESS_FIELDS = frozenset({"last_login", "password"})
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.names_on_kept_pages")
+def names_on_kept_pages(sender, instance, update_fields=None, using=None, **kwargs):
+    """A user's name shows on kept parts of visits' pages (who did what, the
+    owner for doctors: core/page_parts.py): a renamed user's are drawn afresh.
+    A sign-in's save of last_login is not a rename."""
+    if update_fields is None or not set(update_fields) <= _NAMELESS_FIELDS:
+        page_parts_changed(VISITS, using=using)

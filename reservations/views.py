@@ -131,14 +131,35 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
         notifications_mark_read_for_url(
             user=self.request.user, url=visit.get_absolute_url()
         )
-        # A possible emergency is told to come now: no place or wait to wait for.
-        context["place"] = (
-            None if visit.come_in_now else queue_places([visit]).get(visit.pk)
-        )
+        # Read each time: the band's usual wait changes with time, not with
+        # the visit (it varies the kept part, see part_vary).
         context["band_wait"] = waits.band_wait(visit)
-        context["events"] = visit.events.select_related("actor")
-        context["version"] = services.reservation_version(visit)
         return context
+
+    # The visit itself is a part kept rendered until a visit, the clinic's
+    # rules or the owner's records change (core/page_parts.py); its place,
+    # events and version are read only when it is drawn.
+
+    @property
+    def part_generations(self):
+        return [
+            page_parts.VISITS,
+            page_parts.owner_generation(self.object.pet.owner_id),
+        ]
+
+    @cached_property
+    def place(self):
+        # A possible emergency is told to come now: no place or wait to wait for.
+        visit = self.object
+        return None if visit.come_in_now else queue_places([visit]).get(visit.pk)
+
+    @cached_property
+    def events(self):
+        return list(self.object.events.select_related("actor"))
+
+    @cached_property
+    def version(self):
+        return services.reservation_version(self.object)
 
 
 def _posted_and_redraw(request):

@@ -335,7 +335,7 @@ def test_the_visit_page_shows_state_band_queue_place_wait_and_events(
     response = customer_client.get(mine.get_absolute_url())
 
     text = page_text(response)
-    assert response.context["place"].place == 2
+    assert response.context["view"].place.place == 2
     assert 'data-state="confirmed"' in text
     assert 'data-triage="standard"' in text
     assert "Number 2" in text
@@ -347,7 +347,7 @@ def test_the_visit_page_shows_state_band_queue_place_wait_and_events(
 def test_a_visit_in_treatment_has_no_place_in_the_queue(customer_client, pet):
     visit = make_visit(pet, state=State.IN_TREATMENT)
     response = customer_client.get(visit.get_absolute_url())
-    assert response.context["place"] is None
+    assert response.context["view"].place is None
     assert 'data-testid="queue-place"' not in page_text(response)
 
 

@@ -1,6 +1,6 @@
-"""My visits is a part kept rendered (core/page_parts.py): loaded again, it
-asks the database nothing of visits, and it is drawn afresh whenever
-anything it shows changes, however the change is written."""
+"""My visits and a visit's page are parts kept rendered (core/page_parts.py):
+loaded again, they ask the database nothing of visits, and they are drawn
+afresh whenever anything they show changes, however the change is written."""
 
 import re
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from pets.tests.factories import PetFactory
 from reservations import services
-from reservations.models import State, VisitType, WaitlistEntry
+from reservations.models import ClinicSettings, State, VisitType, WaitlistEntry
 from reservations.tests.factories import make_visit, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,58 @@ def test_a_kept_lists_form_works_from_another_browser(customer, pet):
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.state == WaitlistEntry.State.LEFT
+
+
+# --- a visit's page ----------------------------------------------------------
+
+
+def visit_page(client, visit):
+    response = client.get(visit.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_visit_page_loaded_again_asks_nothing_of_its_queue_or_events(
+    customer_client, pet
+):
+    visit = make_visit(pet, state=State.CONFIRMED, triage="standard")
+    first = visit_page(customer_client, visit)
+
+    with CaptureQueriesContext(connection) as asked:
+        again = visit_page(customer_client, visit)
+
+    assert again.count('data-testid="queue-place"') == 1
+    assert first.count('data-testid="queue-place"') == 1
+    asked = [q["sql"] for q in asked.captured_queries]
+    assert not [sql for sql in asked if "reservations_reservationevent" in sql]
+    # The visit itself (may it be seen?), not the day's queue.
+    assert len([sql for sql in asked if 'FROM "reservations_reservation"' in sql]) == 1
+
+
+def test_a_visit_page_shows_the_doctors_move_and_the_new_place(
+    customer_client, pet, doctor
+):
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1)
+    ahead = make_visit(PetFactory(), triage="standard", queue_position=1)
+    visit = make_visit(pet, state=State.REQUESTED, triage="standard", queue_position=2)
+    assert "Number 2" in visit_page(customer_client, visit)
+
+    services.reservation_advance(reservation=visit, by=doctor, note="See you soon.")
+    ahead.state = State.IN_TREATMENT
+    ahead.save()
+
+    page = visit_page(customer_client, visit)
+    assert 'data-state="confirmed"' in page
+    assert "See you soon." in page
+    assert "Number 1" in page
+
+
+def test_a_visit_page_shows_a_renamed_doctor(customer_client, pet, doctor):
+    visit = make_visit(pet, state=State.REQUESTED)
+    services.reservation_advance(reservation=visit, by=doctor)
+    visit_page(customer_client, visit)
+
+    doctor.display_name = "Dr. Renamed"
+    doctor.save()
+
+    assert "Dr. Renamed" in visit_page(customer_client, visit)
