@@ -11,9 +11,13 @@ part shows (pets/signals.py, reservations/signals.py), and the models'
 querysets (PagePartsQuerySet) for their update(), which no signal tells of
 (bulk_create, which only the demo and the benchmarks use, says nothing).
 
+The pages: My visits, My pets, a visit's page, the plain booking page.
+
 The generations:
-- VISITS, of every visit, the clinic's rules and the visit types: a visit's
-  place in the queue moves when any visit of its day does.
+- VISITS, of every visit and its events, the slots, the opening hours, the
+  clinic's rules, the visit types and the wait limits: a visit's place in
+  the queue moves when any visit of its day does, a time's free places with
+  any booking.
 - owner_generation(owner id), of an owner's own records: pets (and their
   photos), waitlist entries.
 
@@ -21,7 +25,9 @@ A part is rendered with a placeholder for the CSRF token, which is put in as
 the part is used: the kept HTML holds no token, and every page has its own.
 
 The view hands the template lazy values (read when the part is rendered, see
-the views), so a kept part costs one round trip to the cache.
+the views), so a kept part costs one round trip to the cache. What varies a
+part is bounded (a list's page as the number it names, no query string on
+the booking page): a visitor cannot fill the cache with variants of a page.
 """
 
 import hashlib

@@ -56,8 +56,7 @@ class ClinicSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
 
-    # Its update() draws the kept parts showing visits afresh (their waits).
-    objects = PagePartsQuerySet.as_manager()
+    objects = PagePartsQuerySet.as_manager()  # core/page_parts.py
 
     class Meta:
         verbose_name = _("booking settings")
@@ -94,6 +93,8 @@ class OpeningHours(models.Model):
     opens = models.TimeField(_("opens"), null=True, blank=True)
     closes = models.TimeField(_("closes"), null=True, blank=True)
 
+    objects = PagePartsQuerySet.as_manager()  # core/page_parts.py
+
     class Meta:
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
@@ -126,6 +127,8 @@ class Slot(models.Model):
     starts_at = models.DateTimeField(_("starts at"), unique=True)
     capacity = models.PositiveSmallIntegerField(_("capacity"))
     booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+
+    objects = PagePartsQuerySet.as_manager()  # core/page_parts.py
 
     class Meta:
         verbose_name = _("slot")
@@ -392,7 +395,6 @@ class ReservationEvent(models.Model):
         return choice_label(Triage if self.kind == self.Kind.TRIAGE else State, value)
 
 
-# The maximum waits, the waitlist and the visit types live in their own
-# modules (this one is near 400 lines).
+# The waits, the waitlist and the visit types: modules of their own (size).
 from .wait_models import MaxWait  # noqa: E402, F401
 from .waitlist_models import WaitlistEntry  # noqa: E402, F401

@@ -5,8 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, TemplateView
@@ -20,30 +19,19 @@ from pets.models import Pet
 from pets.record.alerts import alerts_shown_to
 
 from . import services, states, waits
+from .booking_page import SHOW_TIMES, booking_form_page
 from .calendar import CALENDAR_MIMETYPE, CANCEL, FILENAME, PUBLISH, visit_calendar
 from .forms import ReservationForm, VisitCancelForm, ongoing_visit_error
 from .models import (
     SYMPTOMS_MAX_LENGTH,
-    ClinicSettings,
     Reservation,
     State,
-    VisitType,
     WaitlistEntry,
 )
 from .selectors import queue_places
 from .slot_views import online_type
-from .slots import (
-    bookable_days,
-    first_free_day,
-    free_slots,
-    opening_hours,
-    parse_day,
-)
 
 HISTORY_PAGE_SIZE = 20
-# The booking page's "Show free times" button (without JavaScript): it posts
-# the form to draw it again for the chosen day and type, booking nothing.
-SHOW_TIMES = "show_times"
 
 
 class ReservationListView(LoginRequiredMixin, TemplateView):
@@ -65,13 +53,24 @@ class ReservationListView(LoginRequiredMixin, TemplateView):
             "pet", "slot", "visit_type"
         )
 
+    @property
+    def page_number(self):
+        """?page= as the paginator reads it ("01" and "+1" are page 1), so
+        that one page is kept once; what it cannot read stays as it is, and
+        the page is a 404, which is never kept."""
+        raw = self.request.GET.get("page") or "1"
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+
     @cached_property
     def history(self):
         """The page of finished and cancelled visits asked for (404 past the last)."""
         history = self._visits().closed().order_by("-slot__starts_at", "-pk")
         paginator = Paginator(history, HISTORY_PAGE_SIZE)
         try:
-            return paginator.page(self.request.GET.get("page") or 1)
+            return paginator.page(self.page_number)
         except InvalidPage as error:
             raise Http404(str(error)) from error
 
@@ -174,6 +173,12 @@ def _posted_and_redraw(request):
 
 @login_required
 def reservation_create(request):
+    if request.method == "GET" and not request.GET:
+        # The plain page: its form is made only if the kept part is not.
+        form = SimpleLazyObject(
+            lambda: ReservationForm(None, owner=request.user, initial=_prefill(request))
+        )
+        return booking_form_page(request, form, reservation=None, kept=True)
     posted, redraw = _posted_and_redraw(request)
     initial = request.POST.dict() if redraw else _prefill(request)
     form = ReservationForm(posted, owner=request.user, initial=initial)
@@ -194,7 +199,7 @@ def reservation_create(request):
                     % {"pet": visit.pet},
                 )
             return redirect(visit)
-    return _form_page(request, form, reservation=None)
+    return booking_form_page(request, form, reservation=None)
 
 
 def _prefill(request):
@@ -237,7 +242,7 @@ def reservation_edit(request, pk):
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(visit)
-    return _form_page(request, form, reservation=visit)
+    return booking_form_page(request, form, reservation=visit)
 
 
 def _refused(request, visit, *, allowed):
@@ -272,73 +277,6 @@ def _add_booking_error(form, error):
         pet = form.cleaned_data.get("pet") or getattr(form.reservation, "pet", None)
         error = ongoing_visit_error(pet)
     form.add_error(field, error)
-
-
-def _form_page(request, form, *, reservation):
-    # The rules and hours are read once for all the days this page looks at.
-    rules, hours = ClinicSettings.current(), opening_hours()
-    first, last = bookable_days(rules=rules)
-    visit_type = _chosen_type(form, reservation)
-    units = reservation.places if reservation else visit_type.slot_units
-    day = (
-        _chosen_day(request, form, reservation)
-        or first_free_day(rules=rules, hours=hours, units=units)
-        or first
-    )
-    offered = [
-        timezone.localtime(slot.starts_at)
-        for slot in free_slots(day, rules=rules, hours=hours, units=units)
-    ]
-    if reservation is not None:
-        # A visit being changed keeps its own time on offer.
-        own = timezone.localtime(reservation.slot.starts_at)
-        if own.date() == day and own not in offered:
-            offered = sorted([*offered, own])
-    context = {
-        "form": form,
-        "reservation": reservation,
-        "day": day,
-        "first_day": first,
-        "last_day": last,
-        "free_slots": offered,
-        "visit_type": visit_type,
-        "units": units,
-        "visit_minutes": units * rules.slot_minutes,
-        "show_times": SHOW_TIMES,
-    }
-    status = 400 if form.errors else 200
-    return render(request, "reservations/reservation_form.html", context, status=status)
-
-
-def _chosen_type(form, reservation):
-    """The type whose length the free times are for: the visit's own, else
-    the one posted or asked for (an owner's type), else the default."""
-    if reservation is not None:
-        return reservation.visit_type
-    if form.is_bound:
-        chosen = form.cleaned_data.get("visit_type")
-        value = chosen.pk if chosen else form.data.get("visit_type")
-    else:
-        value = form.initial.get("visit_type")
-    if value is None and getattr(form.fields.get("visit_type"), "offered", None):
-        # VisitType.default(), from the types the form read already.
-        return form.fields["visit_type"].offered[0]
-    return online_type(value) or VisitType.default()
-
-
-def _chosen_day(request, form, reservation):
-    """The day whose times the page offers: the time just posted, else the
-    day asked for with "Show free times" or in ?date= (a link), else the
-    visit's."""
-    starts_at = form.cleaned_data.get("starts_at") if form.is_bound else None
-    if starts_at:
-        return timezone.localdate(starts_at)
-    day = parse_day(request.POST.get("date") or request.GET.get("date"))
-    if day is not None:
-        return day
-    if reservation is not None:
-        return timezone.localdate(reservation.slot.starts_at)
-    return None
 
 
 def _emergency_message():

@@ -8,7 +8,8 @@ what it shows changes (core/page_parts.py).
 
 The first argument names the part, the second is the list of generations it
 is kept under (the view's, as it knows what the part shows), any more vary
-it. Anonymous visitors get the part rendered every time.
+it. Without generations (None: the view keeps this page's part only in
+some cases), and for anonymous visitors, the part is rendered every time.
 """
 
 from django import template
@@ -27,7 +28,8 @@ class CachedPartNode(template.Node):
 
     def render(self, context):
         user = context["request"].user
-        if not user.is_authenticated:
+        generations = self.generations.resolve(context)
+        if not user.is_authenticated or not generations:
             return self.nodelist.render(context)
 
         def render():
@@ -37,7 +39,7 @@ class CachedPartNode(template.Node):
         return page_parts.cached_part(
             name=self.name.resolve(context),
             user_id=user.pk,
-            generations=self.generations.resolve(context),
+            generations=generations,
             vary=[value.resolve(context) for value in self.vary],
             render=render,
             csrf_token=lambda: context.get("csrf_token", ""),

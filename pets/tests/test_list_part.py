@@ -69,6 +69,7 @@ def test_a_pet_changed_by_update_shows(customer_client, customer):
     assert "Momo" in my_pets(customer_client)
 
 
+@pytest.mark.calendar  # the visit's time
 def test_the_cards_show_their_visits_new_state(customer_client, customer):
     pet = PetFactory(owner=customer, name="Mochi")
     visit = make_visit(pet, state=State.REQUESTED)

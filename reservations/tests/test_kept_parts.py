@@ -1,7 +1,9 @@
-"""My visits and a visit's page are parts kept rendered (core/page_parts.py):
+"""My visits, a visit's page and the plain booking page are parts kept
+rendered (core/page_parts.py):
 loaded again, they ask the database nothing of visits, and they are drawn
 afresh whenever anything they show changes, however the change is written."""
 
+import datetime
 import re
 
 import pytest
@@ -13,7 +15,7 @@ from django.urls import reverse
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, State, VisitType, WaitlistEntry
-from reservations.tests.factories import make_visit, tomorrow_at
+from reservations.tests.factories import book, make_visit, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 
@@ -81,10 +83,11 @@ def test_each_page_of_the_history_is_its_own(customer_client, pet):
     second = my_visits(customer_client, page=2)
     assert first.count("data-visit-id") == 20
     assert second.count("data-visit-id") == 5
-    assert (
-        customer_client.get(reverse("reservations:list"), {"page": 3}).status_code
-        == 404
-    )
+    page = reverse("reservations:list")
+    assert customer_client.get(page, {"page": 3}).status_code == 404
+    assert customer_client.get(page, {"page": "x"}).status_code == 404
+    # One page under any of its spellings, kept once.
+    assert my_visits(customer_client, page="02").count("data-visit-id") == 5
 
 
 def test_another_customer_never_gets_the_kept_list(
@@ -174,3 +177,67 @@ def test_a_visit_page_shows_a_renamed_doctor(customer_client, pet, doctor):
     doctor.save()
 
     assert "Dr. Renamed" in visit_page(customer_client, visit)
+
+
+# --- the plain booking page --------------------------------------------------
+
+
+def booking_page(client):
+    response = client.get(reverse("reservations:new"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def offered_times(page):
+    return [
+        datetime.datetime.fromisoformat(value)
+        for value in re.findall(r'name="starts_at" id="slot-\d+" value="([^"]+)"', page)
+    ]
+
+
+@pytest.mark.calendar  # the day's free times
+def test_the_booking_page_loaded_again_asks_nothing_of_slots_or_pets(
+    customer_client, pet
+):
+    first = booking_page(customer_client)
+
+    with CaptureQueriesContext(connection) as asked:
+        again = booking_page(customer_client)
+
+    assert offered_times(again) == offered_times(first) != []
+    assert 'name="pet"' in again
+    asked = [q["sql"] for q in asked.captured_queries]
+    assert not [sql for sql in asked if "reservations_" in sql or "pets_" in sql]
+
+
+@pytest.mark.calendar  # the day's free times
+def test_a_time_another_owner_takes_leaves_the_booking_page(customer_client, pet):
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1)
+    taken = offered_times(booking_page(customer_client))[0]
+
+    book(PetFactory(), starts_at=taken)
+
+    assert taken not in offered_times(booking_page(customer_client))
+
+
+@pytest.mark.calendar  # the day's free times
+def test_a_time_that_has_begun_leaves_the_booking_page(
+    customer_client, pet, time_machine
+):
+    time_machine.move_to(datetime.datetime.now(tz=datetime.UTC), tick=False)
+    first, second = offered_times(booking_page(customer_client))[:2]
+
+    time_machine.move_to(first + datetime.timedelta(minutes=1), tick=False)
+
+    offered = offered_times(booking_page(customer_client))
+    assert first not in offered
+    assert second in offered
+
+
+@pytest.mark.calendar  # the day's free times
+def test_a_new_pet_joins_the_booking_pages_choices(customer_client, customer, pet):
+    booking_page(customer_client)
+
+    tofu = PetFactory(owner=customer, name="Tofu")
+
+    assert f'<option value="{tofu.pk}">Tofu</option>' in booking_page(customer_client)

@@ -173,7 +173,7 @@ def test_the_booking_page_offers_the_free_times_of_the_day_asked_for(
     )
     text = page_text(response)
     assert f'value="{tomorrow_at(10).isoformat()}"' in text
-    assert response.context["day"] == day
+    assert response.context["times"].day == day
     assert response.context["form"]["pet"].value() == str(pet.pk)
 
 
@@ -183,7 +183,7 @@ def test_a_full_time_is_not_offered(customer_client, pet):
     response = customer_client.get(
         reverse("reservations:new"), {"date": tomorrow_at(10).date().isoformat()}
     )
-    offered = response.context["free_slots"]
+    offered = response.context["times"].free_slots
     assert tomorrow_at(10) not in offered
     assert tomorrow_at(11) in offered
 
@@ -468,7 +468,7 @@ def test_the_owner_moves_a_visit_to_another_free_time(customer_client, visit):
 
 def test_the_edit_page_offers_the_visits_own_time(customer_client, visit):
     response = customer_client.get(reverse("reservations:edit", args=[visit.pk]))
-    assert response.context["day"] == tomorrow_at(11).date()
+    assert response.context["times"].day == tomorrow_at(11).date()
     assert f'value="{tomorrow_at(11).isoformat()}" checked' in page_text(response)
 
 

@@ -182,7 +182,7 @@ def test_the_booking_page_books_the_chosen_type_and_offers_only_times_that_fit(
         {"show_times": "1", "visit_type": surgery.pk, "date": tomorrow().isoformat()},
     )
     assert page.status_code == 200
-    offered = [start.isoformat() for start in page.context["free_slots"]]
+    offered = [start.isoformat() for start in page.context["times"].free_slots]
     assert tomorrow_at(10).isoformat() not in offered  # 10:30 is full
     assert tomorrow_at(11).isoformat() in offered
     assert "2 consecutive slots (60 minutes)" in page.content.decode()
