@@ -14,7 +14,7 @@ from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from core.page_parts import VISITS, page_parts_changed
+from core.page_parts import NAMES, page_parts_changed
 
 from .models import User
 from .notifications import user_sockets_close
@@ -80,8 +80,9 @@ _NAMELESS_FIELDS = frozenset({"last_login", "password"})
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.names_on_kept_pages")
 def names_on_kept_pages(sender, instance, update_fields=None, using=None, **kwargs):
-    """A user's name shows on kept parts of visits' pages (who did what, the
-    owner for doctors: core/page_parts.py): a renamed user's are drawn afresh.
+    """A user's name shows on kept parts of pages (who did what on a visit,
+    its owner for doctors, who wrote a message: core/page_parts.py): a
+    renamed user's are drawn afresh.
     A sign-in's save of last_login is not a rename."""
     if update_fields is None or not set(update_fields) <= _NAMELESS_FIELDS:
-        page_parts_changed(VISITS, using=using)
+        page_parts_changed(NAMES, using=using)

@@ -14,12 +14,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
+from core.page_parts import page_parts_changed
 from core.realtime import push, push_after_commit
 from core.user_counts import user_counts_changed
 
 from .context_processors import UNREAD_CONSULTATIONS
 from .models import Message
 from .payloads import message_payload
+from .signals import thread_generation
 
 logger = logging.getLogger("healingpaws.consultation")
 
@@ -42,6 +44,7 @@ def read_broadcast(*, thread_id: int, user_id: int, hospital: bool, up_to: int):
     `hospital` for a doctor, else the customer. The reader's navbar count
     follows (the mark moved by an .update(), which sends no signal)."""
     user_counts_changed(UNREAD_CONSULTATIONS)
+    page_parts_changed(thread_generation(thread_id))  # the "seen" mark moves
     frame = {"type": "read", "hospital": hospital, "up_to": up_to}
     push_after_commit(
         thread_group(thread_id),

@@ -1,21 +1,33 @@
 """When the navbar's unread count of consultations may change for anybody
 (context_processors.py caches it per user): a message, a thread or a read
 mark written or deleted, or a user's groups changed (doctors see every
-thread). ReadMark's conditional .update() sends no signal: realtime.py's
-read_broadcast, which every moved mark goes through, says so itself, and a
-message's author's mark moves with the message."""
+thread). And when a thread's kept latest messages (views.thread_detail,
+core/page_parts.py) are drawn afresh: a message or a read mark of it
+written or deleted. ReadMark's conditional .update() sends no signal:
+realtime.py's read_broadcast, which every moved mark goes through, says so
+itself, and a message's author's mark moves with the message."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import User
+from core.page_parts import page_parts_changed
 from core.user_counts import user_counts_changed
 
 from .context_processors import UNREAD_CONSULTATIONS
 from .models import Message, ReadMark, Thread
 
 
+def thread_generation(thread_id: int) -> str:
+    """The generation of a thread's kept messages (core/page_parts.py)."""
+    return f"page-part:thread:{thread_id}"
+
+
 def unread_changed(sender=None, using=None, **kwargs):
     user_counts_changed(UNREAD_CONSULTATIONS, using=using)
+
+
+def thread_shown_changed(sender, instance, using=None, **kwargs):
+    page_parts_changed(thread_generation(instance.thread_id), using=using)
 
 
 def connect():
@@ -23,6 +35,13 @@ def connect():
         post_save.connect(unread_changed, sender=model, dispatch_uid=f"unread-{model}")
         post_delete.connect(
             unread_changed, sender=model, dispatch_uid=f"unread-del-{model}"
+        )
+    for model in (Message, ReadMark):
+        post_save.connect(
+            thread_shown_changed, sender=model, dispatch_uid=f"shown-{model}"
+        )
+        post_delete.connect(
+            thread_shown_changed, sender=model, dispatch_uid=f"shown-del-{model}"
         )
     m2m_changed.connect(
         unread_changed, sender=User.groups.through, dispatch_uid="unread-groups"

@@ -4,11 +4,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 
 from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor, load_roles
+from core import page_parts
 from core.images import image_response, upload_answer, wants_json
 from pets.record.alerts import alerts_shown_to
 
@@ -16,6 +18,7 @@ from . import services
 from .forms import MessageForm, ThreadForm
 from .models import Thread
 from .payloads import message_payload
+from .signals import thread_generation
 
 BAD_BEFORE_ERROR = _("'before' must be the id of a message.")
 BAD_AFTER_ERROR = _("'after' must be the id of a message.")
@@ -106,22 +109,29 @@ def thread_detail(request, pk):
         if wants_json(request):
             return upload_answer(form=form)
         before = None
-    history, has_more = thread.messages.history_page(before)
     viewer_is_hospital = request.user.pk != thread.customer_id
-    for message in history:
-        message.is_mine = message.sender_id == request.user.pk
-    if history:
-        services.thread_mark_read(thread=thread, user=request.user, up_to=history[-1])
+    shown = ShownMessages(thread, before, viewer=request.user)
+    # The latest messages are a part kept rendered until the thread's
+    # messages or read marks change (core/page_parts.py): read only when it
+    # is drawn, and marked read up to the thread's latest (what it shows).
+    kept = request.method == "GET" and before is None
+    if kept:
+        services.thread_mark_read(thread=thread, user=request.user)
+    elif shown.messages:
+        services.thread_mark_read(
+            thread=thread, user=request.user, up_to=shown.messages[-1]
+        )
     context = {
         "thread": thread,
-        "history": history,
-        "has_more": has_more,
+        "shown": shown,
+        "part_generations": (
+            [thread_generation(thread.pk), page_parts.NAMES] if kept else None
+        ),
         "showing_older": before is not None,
         "form": form,
         "viewer_is_hospital": viewer_is_hospital,
         "can_write": not thread.is_closed
         and (viewer_is_hospital or not thread.is_muted()),
-        "seen_message_id": seen_message_id(thread, history, viewer_is_hospital),
         # The pet's alerts for doctors, as on the admin's page of the thread.
         "patient_alerts": alerts_shown_to(request.user, thread.pet),
     }
@@ -131,6 +141,35 @@ def thread_detail(request, pk):
         context,
         status=400 if form.errors else 200,
     )
+
+
+class ShownMessages:
+    """The messages a thread page shows (the latest, or those before
+    `before`), whether there are older ones, and the viewer's latest one the
+    other side has read; read when the page draws them."""
+
+    def __init__(self, thread, before, *, viewer):
+        self.thread, self.before, self.viewer = thread, before, viewer
+
+    @cached_property
+    def _page(self):
+        messages, has_more = self.thread.messages.history_page(self.before)
+        for message in messages:
+            message.is_mine = message.sender_id == self.viewer.pk
+        return messages, has_more
+
+    @property
+    def messages(self):
+        return self._page[0]
+
+    @property
+    def has_more(self):
+        return self._page[1]
+
+    @cached_property
+    def seen_message_id(self):
+        viewer_is_hospital = self.viewer.pk != self.thread.customer_id
+        return seen_message_id(self.thread, self.messages, viewer_is_hospital)
 
 
 @login_required

@@ -11,7 +11,8 @@ part shows (pets/signals.py, reservations/signals.py), and the models'
 querysets (PagePartsQuerySet) for their update(), which no signal tells of
 (bulk_create, which only the demo and the benchmarks use, says nothing).
 
-The pages: My visits, My pets, a visit's page, the plain booking page.
+The pages: My visits, My pets, a visit's page, the plain booking page, a
+consultation's latest messages.
 
 The generations:
 - VISITS, of every visit and its events, the slots, the opening hours, the
@@ -20,6 +21,10 @@ The generations:
   any booking.
 - owner_generation(owner id), of an owner's own records: pets (and their
   photos), waitlist entries.
+- NAMES, of the names of users (who did what on a visit, who wrote a
+  message): accounts/receivers.py.
+- the apps' own: a consultation's messages and read marks
+  (consultation/signals.py).
 
 A part is rendered with a placeholder for the CSRF token, which is put in as
 the part is used: the kept HTML holds no token, and every page has its own.
@@ -38,6 +43,7 @@ from django.utils import timezone, translation
 from .generations import cached_value, generations_changed
 
 VISITS = "page-part:visits"
+NAMES = "page-part:names"
 
 # What a part is rendered with instead of the request's CSRF token: the
 # masked token is letters and digits, never this.

@@ -143,6 +143,7 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
     def part_generations(self):
         return [
             page_parts.VISITS,
+            page_parts.NAMES,
             page_parts.owner_generation(self.object.pet.owner_id),
         ]
 

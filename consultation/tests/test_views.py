@@ -217,7 +217,7 @@ def test_the_thread_page_shows_the_latest_messages_oldest_first(
 
     response = customer_client.get(thread.get_absolute_url())
 
-    shown = [m.pk for m in response.context["history"]]
+    shown = [m.pk for m in response.context["shown"].messages]
     latest = list(thread.messages.order_by("-pk").values_list("pk", flat=True))
     assert shown == latest[:HISTORY_PAGE_SIZE][::-1]
     assert f"?before={shown[0]}" in text_of(response)
@@ -232,8 +232,9 @@ def test_load_older_shows_the_messages_before_without_javascript(
         thread.get_absolute_url(), {"before": messages[5].pk}
     )
 
-    assert [m.pk for m in response.context["history"]] == [m.pk for m in messages[:5]]
-    assert not response.context["has_more"]
+    shown = response.context["shown"]
+    assert [m.pk for m in shown.messages] == [m.pk for m in messages[:5]]
+    assert not shown.has_more
 
 
 def test_message_text_is_shown_as_text_never_as_html(customer_client, thread):
