@@ -11,6 +11,7 @@ from django.views.generic import ListView
 from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor, load_roles
 from core import page_parts
+from core.generations import cached_value
 from core.images import image_response, upload_answer, wants_json
 from pets.record.alerts import alerts_shown_to
 
@@ -116,7 +117,13 @@ def thread_detail(request, pk):
     # is drawn, and marked read up to the thread's latest (what it shows).
     kept = request.method == "GET" and before is None
     if kept:
-        services.thread_mark_read(thread=thread, user=request.user)
+        # Once for each change of the thread: until a message is written or
+        # a mark moves, a reload has nothing new to mark.
+        cached_value(
+            f"thread-read:{thread.pk}:{request.user.pk}",
+            [thread_generation(thread.pk)],
+            lambda: bool(services.thread_mark_read(thread=thread, user=request.user)),
+        )
     elif shown.messages:
         services.thread_mark_read(
             thread=thread, user=request.user, up_to=shown.messages[-1]

@@ -15,6 +15,9 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from core.generations import cached_value
+from core.page_parts import VISITS
+
 from .models import MaxWait, Reservation, ReservationEvent
 from .states import State, Triage, is_waiting
 
@@ -36,7 +39,12 @@ TYPICAL_WAIT_CACHE_SECONDS = 300
 
 
 def max_waits() -> dict[str, datetime.timedelta]:
-    """The maximum wait of each band (one query)."""
+    """The maximum wait of each band: one query, then kept in the shared cache
+    until a limit changes (a MaxWait written renews VISITS: signals.py)."""
+    return cached_value("max-waits", [VISITS], _read_max_waits)
+
+
+def _read_max_waits():
     limits = dict(DEFAULT_MAX_WAITS)
     limits.update({row.band: row.limit for row in MaxWait.objects.all()})
     return limits

@@ -14,7 +14,13 @@ from django.urls import reverse
 
 from pets.tests.factories import PetFactory
 from reservations import services
-from reservations.models import ClinicSettings, State, VisitType, WaitlistEntry
+from reservations.models import (
+    ClinicSettings,
+    MaxWait,
+    State,
+    VisitType,
+    WaitlistEntry,
+)
 from reservations.tests.factories import book, make_visit, tomorrow_at
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +247,14 @@ def test_a_new_pet_joins_the_booking_pages_choices(customer_client, customer, pe
     tofu = PetFactory(owner=customer, name="Tofu")
 
     assert f'<option value="{tofu.pk}">Tofu</option>' in booking_page(customer_client)
+
+
+def test_a_new_wait_limit_shows_on_the_visit_page(customer_client, pet):
+    visit = make_visit(pet, state=State.CHECKED_IN, triage="standard")
+    assert "60 min" in visit_page(customer_client, visit)
+
+    MaxWait.objects.update_or_create(band="standard", defaults={"minutes": 45})
+
+    page = visit_page(customer_client, visit)
+    assert "45 min" in page
+    assert "60 min" not in page
