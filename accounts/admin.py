@@ -7,7 +7,9 @@ from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_paging import PageFirstAdminMixin
+from core.admin_parts import KeptResultsAdminMixin
 from core.admin_views import ReadOnlyAdminMixin
+from core.page_parts import USERS
 
 from . import (
     access_log_admin,  # noqa: F401 (registers the access log)
@@ -58,8 +60,14 @@ def user_action(name, description, service, *, chosen=_others):
 
 @admin.register(User)
 class UserAdmin(
-    ClaimCodeAdminMixin, PageFirstAdminMixin, PhoneSearchMixin, DjangoUserAdmin
+    ClaimCodeAdminMixin,
+    KeptResultsAdminMixin,
+    PageFirstAdminMixin,
+    PhoneSearchMixin,
+    DjangoUserAdmin,
 ):
+    # The plain list's table is kept rendered until these change (issue 14).
+    kept_results_generations = (USERS,)
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False

@@ -10,11 +10,11 @@ from allauth.account.signals import (
     password_set,
 )
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import translation
 
-from core.page_parts import NAMES, page_parts_changed
+from core.page_parts import NAMES, USERS, page_parts_changed
 
 from .models import User
 from .notifications import user_sockets_close
@@ -74,15 +74,28 @@ def close_sockets_on_group_loss(sender, instance, action, reverse, pk_set, **kwa
         user_sockets_close(user_id)
 
 
-# What a save of a user may write without changing a name any page shows.
-_NAMELESS_FIELDS = frozenset({"last_login", "password"})
+# What a save of a user may write without changing anything a kept page
+# part shows (a sign-in's last_login; the hash of a password).
+_UNSHOWN_FIELDS = frozenset({"last_login", "password"})
 
 
-@receiver(post_save, sender=User, dispatch_uid="accounts.names_on_kept_pages")
-def names_on_kept_pages(sender, instance, update_fields=None, using=None, **kwargs):
+@receiver(post_save, sender=User, dispatch_uid="accounts.users_on_kept_pages")
+def users_on_kept_pages(sender, instance, update_fields=None, using=None, **kwargs):
     """A user's name shows on kept parts of pages (who did what on a visit,
-    its owner for doctors, who wrote a message: core/page_parts.py): a
-    renamed user's are drawn afresh.
-    A sign-in's save of last_login is not a rename."""
-    if update_fields is None or not set(update_fields) <= _NAMELESS_FIELDS:
-        page_parts_changed(NAMES, using=using)
+    its owner for doctors, who wrote a message: NAMES), and the account in
+    the dashboard's list of users (USERS): both are drawn afresh when a user
+    is saved, unless the save wrote nothing they show."""
+    if update_fields is None or not set(update_fields) <= _UNSHOWN_FIELDS:
+        page_parts_changed(NAMES, USERS, using=using)
+
+
+@receiver(post_delete, sender=User, dispatch_uid="accounts.users_gone_from_kept")
+def users_gone_from_kept(sender, using=None, **kwargs):
+    page_parts_changed(NAMES, USERS, using=using)
+
+
+@receiver(m2m_changed, sender=User.groups.through, dispatch_uid="accounts.roles_kept")
+def roles_on_kept_pages(sender, action, using=None, **kwargs):
+    # The list of users shows each one's role, which is their groups.
+    if action in {"post_add", "post_remove", "post_clear"}:
+        page_parts_changed(USERS, using=using)

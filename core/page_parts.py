@@ -12,7 +12,8 @@ querysets (PagePartsQuerySet) for their update(), which no signal tells of
 (bulk_create, which only the demo and the benchmarks use, says nothing).
 
 The pages: My visits, My pets, a visit's page, the plain booking page, a
-consultation's latest messages.
+consultation's latest messages, the dashboard's plain lists of visits, pets
+and users.
 
 The generations:
 - VISITS, of every visit and its events, the slots, the opening hours, the
@@ -23,6 +24,8 @@ The generations:
   photos), waitlist entries.
 - NAMES, of the names of users (who did what on a visit, who wrote a
   message): accounts/receivers.py.
+- PETS, of every pet and its alerts, and USERS, of every account and its
+  roles: the doctor dashboard's lists (core/admin_parts.py).
 - the apps' own: a consultation's messages and read marks
   (consultation/signals.py).
 
@@ -44,6 +47,8 @@ from .generations import cached_value, generations_changed
 
 VISITS = "page-part:visits"
 NAMES = "page-part:names"
+PETS = "page-part:pets"
+USERS = "page-part:users"
 
 # What a part is rendered with instead of the request's CSRF token: the
 # masked token is letters and digits, never this.
@@ -82,11 +87,14 @@ class PagePartsQuerySet(models.QuerySet):
 
 
 class OwnedPagePartsQuerySet(PagePartsQuerySet):
-    """A PagePartsQuerySet of rows that are an owner's (their `owner` field)."""
+    """A PagePartsQuerySet of rows that are an owner's (their `owner` field),
+    and of `also` (generations of every row, such as PETS)."""
+
+    also: tuple[str, ...] = ()
 
     def page_part_generations(self) -> list[str]:
         owners = set(self.values_list("owner_id", flat=True))
-        return [owner_generation(pk) for pk in owners]
+        return [*self.also, *(owner_generation(pk) for pk in owners)]
 
 
 def cached_part(*, name, user_id, generations, vary, render, csrf_token):

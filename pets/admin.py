@@ -10,6 +10,8 @@ from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.forms import ImageUploadField
 from accounts.phones import PhoneSearchMixin
 from core.admin_paging import PageFirstAdminMixin, change_url
+from core.admin_parts import KeptResultsAdminMixin
+from core.page_parts import NAMES, PETS
 
 from . import services
 from .models import (
@@ -87,12 +89,15 @@ class PetAdminForm(forms.ModelForm):
 @admin.register(Pet)
 class PetAdmin(
     AccessLoggedAdminMixin,
+    KeptResultsAdminMixin,
     PageFirstAdminMixin,
     AlertPagesMixin,
     DosePagesMixin,
     PhoneSearchMixin,
     admin.ModelAdmin,
 ):
+    # The plain list's table is kept rendered until these change (issue 14).
+    kept_results_generations = (PETS, NAMES)
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False

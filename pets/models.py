@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
 from core.models import TimeStampedModel
-from core.page_parts import OwnedPagePartsQuerySet
+from core.page_parts import PETS, OwnedPagePartsQuerySet
 
 from .ages import describe_age, whole_months_between
 
@@ -78,6 +78,8 @@ def pet_list_prefetch_register(prefetch: Callable[[], models.Prefetch]) -> None:
 
 
 class PetQuerySet(OwnedPagePartsQuerySet):
+    also = (PETS,)  # the dashboard's list of pets too
+
     def for_owner(self, user):
         return self.filter(owner=user)
 

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.page_parts import PETS, PagePartsQuerySet
+
 ALERT_TEXT_MAX_LENGTH = 200
 
 
@@ -17,7 +19,10 @@ class AlertKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class PatientAlertQuerySet(models.QuerySet):
+class PatientAlertQuerySet(PagePartsQuerySet):
+    def page_part_generations(self):
+        return [PETS]  # the dashboard's lists show the alerts
+
     def active(self):
         return self.filter(cleared_at__isnull=True)
 

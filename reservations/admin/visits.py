@@ -16,6 +16,8 @@ from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
 from core.admin_paging import PageFirstAdminMixin, change_url
+from core.admin_parts import KeptResultsAdminMixin
+from core.page_parts import NAMES, PETS, VISITS
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from pets.templatetags.pets_tags import pet_photo
 
@@ -64,6 +66,7 @@ class EventInline(ReadOnlyTabularInline):
 @admin.register(Reservation)
 class ReservationAdmin(
     AccessLoggedAdminMixin,
+    KeptResultsAdminMixin,
     PageFirstAdminMixin,
     PhoneSearchMixin,
     WalkInPagesMixin,
@@ -73,6 +76,8 @@ class ReservationAdmin(
     VisitActionsMixin,
     admin.ModelAdmin,
 ):
+    # The plain list's table is kept rendered until these change (issue 14).
+    kept_results_generations = (VISITS, NAMES, PETS)
     # No second COUNT(*) of the whole table beside the filtered one (issue 14):
     # a filtered list offers "Show all" instead of the total.
     show_full_result_count = False
