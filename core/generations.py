@@ -11,7 +11,13 @@ between changes it asks the database nothing. A generation is a random
 token, not a number: one lost from the cache (evicted, or the cache emptied)
 cannot come back and make an old value current again.
 
-When the cache is away the value is made afresh, as without this module;
+When the cache is away the value is made afresh, as without this module; a
+new generation that could not be stored (Redis paused or stopped while
+something changed) is stored as soon as the cache answers again: at this
+process's next use of it, or by a retry a few seconds later, whichever comes
+first. (A value stored before the outage would otherwise be used after it,
+though what it shows had changed.) Should the process end first, the value
+goes when its timeout does.
 and so it is without REDIS_URL (development): the cache is then each
 process's own memory, where a change made by the worker or a management
 command (the demo's seeding) would never reach the server's values. The
@@ -23,6 +29,7 @@ call generations_changed() itself: see the callers for the names.
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -40,6 +47,15 @@ TIMEOUT_SECONDS = 600
 GENERATION_SECONDS = 24 * 3600
 
 
+# How soon a process retries storing the generations it could not store.
+RETRY_SECONDS = 5.0
+
+# Generations started while the cache was away, to store when it is back.
+_pending: set[str] = set()
+_pending_lock = threading.Lock()
+_retry_armed = False
+
+
 def _generation_key(name):
     return f"generation:{name}"
 
@@ -50,12 +66,21 @@ def generations_cached() -> bool:
     return getattr(settings, "GENERATIONS_CACHED", bool(settings.REDIS_URL))
 
 
-def cached_value(key: str, names: Iterable[str], make: Callable[[], object]):
+def cached_value(
+    key: str,
+    names: Iterable[str],
+    make: Callable[[], object],
+    *,
+    timeout: int = TIMEOUT_SECONDS,
+):
     """The value under `key`: from the cache if none of the generations
     `names` has changed since it was stored, else `make()`, stored for the
-    next readers. One round trip to the cache when the value is kept."""
+    next readers (for `timeout` seconds at most). One round trip to the
+    cache when the value is kept."""
     if not generations_cached():
         return make()
+    if _pending and not _store_pending():
+        return make()  # a change is not told yet: nothing kept can be trusted
     generation_keys = [_generation_key(name) for name in names]
     try:
         found = cache.get_many([*generation_keys, key])
@@ -74,7 +99,7 @@ def cached_value(key: str, names: Iterable[str], make: Callable[[], object]):
             return make()
     value = make()
     try:
-        cache.set(key, (generations, value), TIMEOUT_SECONDS)
+        cache.set(key, (generations, value), timeout)
     except Exception:
         logger.warning("%s not cached", key, exc_info=True)
     return value
@@ -106,10 +131,54 @@ def generations_changed(*names: str, using: str | None = None) -> None:
 
 def _new_generations(names):
     try:
-        cache.set_many(
-            {_generation_key(name): secrets.token_hex(8) for name in names},
-            timeout=GENERATION_SECONDS,
-        )
+        _store(names)
     except Exception:
-        # The values may stay stale for up to TIMEOUT_SECONDS.
-        logger.warning("generations %s not renewed", names, exc_info=True)
+        logger.warning("generations %s not renewed yet", names, exc_info=True)
+        with _pending_lock:
+            _pending.update(names)
+        _retry_later()
+
+
+def _store(names):
+    cache.set_many(
+        {_generation_key(name): secrets.token_hex(8) for name in names},
+        timeout=GENERATION_SECONDS,
+    )
+
+
+def _store_pending() -> bool:
+    """Store the generations started while the cache was away; whether none
+    is left."""
+    with _pending_lock:
+        names = set(_pending)
+    if not names:
+        return True
+    try:
+        _store(names)
+    except Exception:
+        return False
+    with _pending_lock:
+        _pending.difference_update(names)
+    logger.info("generations %s renewed after the cache came back", names)
+    return True
+
+
+def _retry_later():
+    """One retry at a time per process, until the pending ones are stored."""
+    global _retry_armed
+    with _pending_lock:
+        if _retry_armed:
+            return
+        _retry_armed = True
+
+    def retry():
+        global _retry_armed
+        stored = _store_pending()
+        with _pending_lock:
+            _retry_armed = False
+        if not stored:
+            _retry_later()
+
+    timer = threading.Timer(RETRY_SECONDS, retry)
+    timer.daemon = True  # never holds up the process's exit
+    timer.start()

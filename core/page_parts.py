@@ -45,6 +45,11 @@ from django.utils import timezone, translation
 
 from .generations import cached_value, generations_changed
 
+# How long a kept part lives without a change: short, a bound on what a
+# change that was never told (a process that ended while Redis was away)
+# could leave, and on the memory of parts of users who left.
+TIMEOUT_SECONDS = 120
+
 VISITS = "page-part:visits"
 NAMES = "page-part:names"
 PETS = "page-part:pets"
@@ -101,7 +106,9 @@ def cached_part(*, name, user_id, generations, vary, render, csrf_token):
     """The part `name` of the user's page: kept, or `render()` (HTML with
     CSRF_PLACEHOLDER where the token goes), with the request's token put in
     (`csrf_token()` is only called when the part holds a form)."""
-    html = cached_value(_key(name, user_id, vary), generations, render)
+    html = cached_value(
+        _key(name, user_id, vary), generations, render, timeout=TIMEOUT_SECONDS
+    )
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, str(csrf_token()))
     return html

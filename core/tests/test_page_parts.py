@@ -2,6 +2,8 @@
 part is kept until one of its generations changes, per user, and carries no
 CSRF token of its own."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
@@ -11,6 +13,7 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from accounts.tests.factories import UserFactory
+from core import generations
 from core.generations import cached_value, generations_changed
 from core.page_parts import CSRF_PLACEHOLDER
 
@@ -149,3 +152,47 @@ def test_a_cache_that_fails_leaves_the_part_rendered(monkeypatch):
     alice, made = UserFactory(), Counter()
     assert page(alice, made)[0].startswith("1")
     assert page(alice, made)[0].startswith("2")
+
+
+@pytest.fixture
+def nothing_pending():
+    yield
+    generations._pending.clear()
+
+
+def _away(*args, **kwargs):
+    raise ConnectionError("Redis is away")
+
+
+def test_a_change_told_while_the_cache_was_away_is_stored_when_it_answers(
+    monkeypatch, nothing_pending
+):
+    """Redis paused while a visit changed: the value kept before must not be
+    used once Redis answers again."""
+    assert cached_value("k", ["a"], lambda: "before") == "before"
+    store = generations._store
+    monkeypatch.setattr(generations, "_retry_later", lambda: None)
+    monkeypatch.setattr(generations, "_store", _away)
+    generations_changed("a")  # not stored
+    assert cached_value("k", ["a"], lambda: "while away") == "while away"
+
+    monkeypatch.setattr(generations, "_store", store)
+    assert cached_value("k", ["a"], lambda: "after") == "after"
+    assert cached_value("k", ["a"], lambda: "again") == "after"
+    assert not generations._pending
+
+
+def test_the_retry_stores_the_pending_generations(monkeypatch, nothing_pending):
+    cached_value("k", ["a"], lambda: "before")
+    store = generations._store
+    monkeypatch.setattr(generations, "RETRY_SECONDS", 0.05)
+    monkeypatch.setattr(generations, "_store", _away)
+    generations_changed("a")
+    monkeypatch.setattr(generations, "_store", store)
+
+    for _ in range(100):
+        if not generations._pending:
+            break
+        time.sleep(0.02)
+    assert not generations._pending
+    assert cached_value("k", ["a"], lambda: "after") == "after"
