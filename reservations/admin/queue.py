@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access_log import AccessView, access_record
 from accounts.roles import is_doctor, is_hospital_staff
+from core import page_parts
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from pets.record.notices import REFILL_REASON
 
@@ -132,6 +133,16 @@ class QueuePagesMixin:
             "can_move": may_move_visits(request.user),
             "can_step": self.has_change_permission(request),
             "show_alerts": show_alerts,
+            # Today's queue (no query string) keeps its bands rendered until a
+            # visit, a name or a pet changes, and from minute to minute (the
+            # waits turn red with time; core/page_parts.py). The visits are
+            # read all the same: the access log records who saw them.
+            "part_generations": (
+                [page_parts.VISITS, page_parts.NAMES, page_parts.PETS]
+                if not request.GET
+                else None
+            ),
+            "part_minute": timezone.now().replace(second=0, microsecond=0).isoformat(),
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/queue.html", context

@@ -209,3 +209,48 @@ def test_the_typical_wait_is_read_afresh_when_the_cache_is_away(
 
     assert waits.cached_typical_wait(Triage.STANDARD) == datetime.timedelta(minutes=30)
     assert "typical wait not read from the cache" in caplog.text
+
+
+def test_the_kept_queue_turns_a_visit_red_as_its_wait_runs_out(
+    doctor_client, customer, time_machine
+):
+    """Today's queue is a kept part (core/page_parts.py), varied by the
+    minute: a visit turns red on time though nothing changed."""
+    time_machine.move_to(NOON, tick=False)
+    visit = waiting_since(customer, 14, name="Soon")  # 15 minutes at most
+
+    def row():
+        html = doctor_client.get(QUEUE).content.decode()
+        return re.search(rf'<tr[^>]*data-id="{visit.pk}"[^>]*>', html)[0]
+
+    assert "wait-overdue" not in row()
+    assert "wait-overdue" not in row()  # kept
+
+    # Within the kept part's lifetime: only the minute tells it apart.
+    time_machine.move_to(NOON + datetime.timedelta(seconds=90), tick=False)
+
+    assert "wait-overdue" in row()
+
+
+def test_the_kept_queue_shows_a_triage_and_a_new_order(
+    doctor_client, doctor, customer, at_noon
+):
+    first = waiting_since(customer, 1, triage=Triage.STANDARD, name="First")
+    second = waiting_since(customer, 1, triage=Triage.STANDARD, name="Second")
+    untriaged = waiting_since(customer, 1, triage=Triage.UNTRIAGED, name="Newcomer")
+
+    def order():
+        html = doctor_client.get(QUEUE).content.decode()
+        return [int(pk) for pk in re.findall(r'<tr[^>]*data-id="(\d+)"', html)]
+
+    before = order()
+    assert before.index(first.pk) < before.index(second.pk)
+
+    services.queue_reorder(band=Triage.STANDARD, pks=[second.pk, first.pk], by=doctor)
+    after = order()
+    assert after.index(second.pk) < after.index(first.pk)
+
+    services.reservation_triage(
+        reservation=untriaged, triage=Triage.EMERGENCY, by=doctor
+    )
+    assert order()[0] == untriaged.pk
