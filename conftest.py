@@ -78,6 +78,11 @@ def _isolated_settings(settings, tmp_path):
     # its in-memory cache is shared too, and the tests see the pages as
     # production does.
     settings.GENERATIONS_CACHED = True
+    # A test's transaction never commits, so a generation changed inside one
+    # would stay "changing" (nothing kept) for the rest of the test: here it
+    # changes to a plain new one; the guard has its own transactional tests
+    # (core/tests/test_page_parts.py).
+    settings.GENERATIONS_WAIT_FOR_COMMIT = False
     # E-mails go through the queue as in production (Django's test set-up puts
     # its outbox backend in EMAIL_BACKEND): run_ready_tasks() then delivers
     # them to mail.outbox.

@@ -47,6 +47,11 @@ TIMEOUT_SECONDS = 600
 GENERATION_SECONDS = 24 * 3600
 
 
+# A generation whose change is not committed yet: its token starts so, and
+# it lasts this long should the commit never come (a rollback).
+CHANGING = "changing:"
+CHANGING_SECONDS = 60
+
 # How soon a process retries storing the generations it could not store.
 RETRY_SECONDS = 5.0
 
@@ -88,6 +93,10 @@ def cached_value(
         logger.warning("%s not read from the cache", key, exc_info=True)
         return make()
     generations = tuple(found.get(k) for k in generation_keys)
+    if any(_changing(generation) for generation in generations):
+        # A change not committed yet, or committed a moment ago: what the
+        # database says is read, and nothing is kept until it is told.
+        return make()
     stored = found.get(key)
     if None not in generations and stored is not None and stored[0] == generations:
         return stored[1]
@@ -119,19 +128,29 @@ def _started(generation_keys, generations):
 
 
 def generations_changed(*names: str, using: str | None = None) -> None:
-    """Every value kept under the generations `names` is made afresh: from
-    now (this transaction's own later reads see its change), and again after
-    the commit (a reader of another request that made its value in between,
-    before the change was visible, stored it under the generation started
-    now)."""
-    _new_generations(names)
+    """Every value kept under the generations `names` is made afresh, from
+    now on. Inside a transaction the generations are "changing" until the
+    commit: readers meanwhile make their value from the database and keep
+    nothing, so no value made before the change is visible is kept under a
+    generation that outlives it (a page redrawn between the commit and this
+    process's after-commit work, at a push the worker sent at once, would
+    have kept the old page). A transaction rolled back leaves them changing
+    for CHANGING_SECONDS, then they start anew."""
     if transaction.get_connection(using).in_atomic_block:
+        wait = getattr(settings, "GENERATIONS_WAIT_FOR_COMMIT", True)
+        _new_generations(names, changing=wait)
         transaction.on_commit(lambda: _new_generations(names), using=using)
+    else:
+        _new_generations(names)
 
 
-def _new_generations(names):
+def _changing(generation):
+    return generation is not None and generation.startswith(CHANGING)
+
+
+def _new_generations(names, *, changing=False):
     try:
-        _store(names)
+        _store(names, changing=changing)
     except Exception:
         logger.warning("generations %s not renewed yet", names, exc_info=True)
         with _pending_lock:
@@ -139,10 +158,11 @@ def _new_generations(names):
         _retry_later()
 
 
-def _store(names):
+def _store(names, *, changing=False):
+    prefix = CHANGING if changing else ""
     cache.set_many(
-        {_generation_key(name): secrets.token_hex(8) for name in names},
-        timeout=GENERATION_SECONDS,
+        {_generation_key(name): prefix + secrets.token_hex(8) for name in names},
+        timeout=CHANGING_SECONDS if changing else GENERATION_SECONDS,
     )
 
 

@@ -6,7 +6,8 @@ import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.db import transaction
 from django.middleware.csrf import get_token
 from django.template import Context, Template
 from django.test import RequestFactory
@@ -196,3 +197,50 @@ def test_the_retry_stores_the_pending_generations(monkeypatch, nothing_pending):
         time.sleep(0.02)
     assert not generations._pending
     assert cached_value("k", ["a"], lambda: "after") == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_kept_while_a_change_is_not_committed(settings):
+    """A reader between a change and its commit (or between the commit and
+    this process's after-commit work) reads afresh and keeps nothing: a
+    value made from the data before the change never outlives it."""
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    cached_value("k", ["a"], lambda: "before")
+    with transaction.atomic():
+        generations_changed("a")
+        assert cached_value("k", ["a"], lambda: "during") == "during"
+        assert cached_value("k", ["a"], lambda: "not kept") == "not kept"
+    assert cached_value("k", ["a"], lambda: "after") == "after"
+    assert cached_value("k", ["a"], lambda: "again") == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_rolled_back_keeps_nothing_for_a_while_then_starts_anew(
+    settings, monkeypatch
+):
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    cached_value("k", ["a"], lambda: "before")
+    timeouts = []
+    backend = caches["default"]
+    keep = backend.set_many
+
+    def spy(data, timeout=None, **kwargs):
+        timeouts.append(timeout)
+        return keep(data, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(backend, "set_many", spy)
+
+    def change_and_fail():
+        with transaction.atomic():
+            generations_changed("a")
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        change_and_fail()
+    assert timeouts == [generations.CHANGING_SECONDS]  # the commit never came
+    assert cached_value("k", ["a"], lambda: "changing") == "changing"
+
+    cache.delete("generation:a")  # as its short timeout does
+
+    assert cached_value("k", ["a"], lambda: "anew") == "anew"
+    assert cached_value("k", ["a"], lambda: "again") == "anew"
