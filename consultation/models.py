@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_doctor
 from core.models import TimeStampedModel
+from core.page_parts import PagePartsQuerySet
 
 SUBJECT_MAX_LENGTH = 120
 # A message must fit one WebSocket frame of 4 KB with its envelope.
@@ -206,7 +207,17 @@ HISTORY_PAGE_SIZE = 30
 CATCH_UP_PAGE_SIZE = 100
 
 
-class MessageQuerySet(models.QuerySet):
+def thread_generation(thread_id: int) -> str:
+    """The generation of a thread's kept messages (core/page_parts.py)."""
+    return f"page-part:thread:{thread_id}"
+
+
+class MessageQuerySet(PagePartsQuerySet):
+    def page_part_generations(self) -> list[str]:
+        # update() (an erasure's) draws the threads' kept messages afresh.
+        threads = set(self.values_list("thread_id", flat=True))
+        return [thread_generation(pk) for pk in threads]
+
     def history_page(self, before=None, *, size=HISTORY_PAGE_SIZE):
         """Up to `size` messages older than id `before` (the latest without it),
         oldest first, and whether there are older ones still."""

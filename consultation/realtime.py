@@ -19,9 +19,8 @@ from core.realtime import push, push_after_commit
 from core.user_counts import user_counts_changed
 
 from .context_processors import UNREAD_CONSULTATIONS
-from .models import Message
+from .models import Message, thread_generation
 from .payloads import message_payload
-from .signals import thread_generation
 
 logger = logging.getLogger("healingpaws.consultation")
 

@@ -3,9 +3,12 @@
 mark written or deleted, or a user's groups changed (doctors see every
 thread). And when a thread's kept latest messages (views.thread_detail,
 core/page_parts.py) are drawn afresh: a message or a read mark of it
-written or deleted. ReadMark's conditional .update() sends no signal:
-realtime.py's read_broadcast, which every moved mark goes through, says so
-itself, and a message's author's mark moves with the message."""
+written or deleted (MessageQuerySet's update() says it for the messages it
+changes). ReadMark's conditional .update() sends no signal: realtime.py's
+read_broadcast, which every moved mark goes through, says so itself (its
+queryset does not: the mark moves at every message and every reading, and
+would read the thread's id first), and a message's author's mark moves with
+the message."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -14,12 +17,7 @@ from core.page_parts import page_parts_changed
 from core.user_counts import user_counts_changed
 
 from .context_processors import UNREAD_CONSULTATIONS
-from .models import Message, ReadMark, Thread
-
-
-def thread_generation(thread_id: int) -> str:
-    """The generation of a thread's kept messages (core/page_parts.py)."""
-    return f"page-part:thread:{thread_id}"
+from .models import Message, ReadMark, Thread, thread_generation
 
 
 def unread_changed(sender=None, using=None, **kwargs):

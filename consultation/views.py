@@ -17,9 +17,8 @@ from pets.record.alerts import alerts_shown_to
 
 from . import services
 from .forms import MessageForm, ThreadForm
-from .models import Thread
+from .models import Thread, thread_generation
 from .payloads import message_payload
-from .signals import thread_generation
 
 BAD_BEFORE_ERROR = _("'before' must be the id of a message.")
 BAD_AFTER_ERROR = _("'after' must be the id of a message.")

@@ -3,13 +3,14 @@
 A value (the navbar's count of a user, a rendered part of a page) is kept
 under the current generations of the names it depends on; whatever may
 change what a name covers (a message, a visit, a pet) starts a new generation
-of that name at once and again after its commit, and the next reader makes
-the value afresh. So a reader never gets a value older than the last change
-that committed before it (it reads the generations before it makes the
-value, and a value stored under an older generation is never used), and
-between changes it asks the database nothing. A generation is a random
-token, not a number: one lost from the cache (evicted, or the cache emptied)
-cannot come back and make an old value current again.
+of that name (inside a transaction a "changing" one until the commit, see
+generations_changed), and the next reader makes the value afresh. So a
+reader never gets a value older than the last change that committed before
+it (it reads the generations before it makes the value, and a value stored
+under an older generation is never used), and between changes it asks the
+database nothing. A generation is a random token, not a number: one lost
+from the cache (evicted, or the cache emptied) cannot come back and make an
+old value current again.
 
 When the cache is away the value is made afresh, as without this module; a
 new generation that could not be stored (Redis paused or stopped while
@@ -18,13 +19,15 @@ process's next use of it, or by a retry a few seconds later, whichever comes
 first. (A value stored before the outage would otherwise be used after it,
 though what it shows had changed.) Should the process end first, the value
 goes when its timeout does.
-and so it is without REDIS_URL (development): the cache is then each
+
+Without REDIS_URL (development) nothing is kept: the cache is then each
 process's own memory, where a change made by the worker or a management
 command (the demo's seeding) would never reach the server's values. The
 setting GENERATIONS_CACHED overrides that (the tests, one process, set it).
 
 A change that no signal tells (a queryset's .update(), a bulk_create) must
-call generations_changed() itself: see the callers for the names.
+start the generations itself: core.page_parts.PagePartsQuerySet does it for
+update().
 """
 
 import logging

@@ -38,10 +38,12 @@ part is bounded (a list's page as the number it names, no query string on
 the booking page): a visitor cannot fill the cache with variants of a page.
 """
 
+import functools
 import hashlib
 
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from .generations import cached_value, generations_changed
 
@@ -55,9 +57,19 @@ NAMES = "page-part:names"
 PETS = "page-part:pets"
 USERS = "page-part:users"
 
-# What a part is rendered with instead of the request's CSRF token: the
-# masked token is letters and digits, never this.
-CSRF_PLACEHOLDER = "{page-part-csrf-token}"
+
+@functools.cache
+def csrf_placeholder() -> str:
+    """What a part is rendered with instead of the request's CSRF token, put
+    in as the part is used. Derived from SECRET_KEY: the same in every
+    process, and no text a user writes (a message, a pet's name) can be it."""
+    return "csrf-" + salted_hmac("core.page_parts.csrf", "placeholder").hexdigest()
+
+
+def current_minute() -> str:
+    """Varies a part that shows what time makes of it (free times, waits
+    turning red): it is drawn again from one minute to the next."""
+    return timezone.now().replace(second=0, microsecond=0).isoformat()
 
 
 def owner_generation(owner_id: int) -> str:
@@ -104,13 +116,14 @@ class OwnedPagePartsQuerySet(PagePartsQuerySet):
 
 def cached_part(*, name, user_id, generations, vary, render, csrf_token):
     """The part `name` of the user's page: kept, or `render()` (HTML with
-    CSRF_PLACEHOLDER where the token goes), with the request's token put in
+    csrf_placeholder() where the token goes), with the request's token put in
     (`csrf_token()` is only called when the part holds a form)."""
     html = cached_value(
         _key(name, user_id, vary), generations, render, timeout=TIMEOUT_SECONDS
     )
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, str(csrf_token()))
+    placeholder = csrf_placeholder()
+    if placeholder in html:
+        html = html.replace(placeholder, str(csrf_token()))
     return html
 
 

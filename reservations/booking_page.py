@@ -35,7 +35,7 @@ def booking_form_page(request, form, *, reservation, kept=False):
             if kept
             else None
         ),
-        "part_minute": timezone.now().replace(second=0, microsecond=0).isoformat(),
+        "part_minute": page_parts.current_minute(),
     }
     # A kept page's form is unbound: no errors, and not made to ask.
     status = 400 if not kept and form.errors else 200

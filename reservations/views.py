@@ -131,7 +131,7 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
             user=self.request.user, url=visit.get_absolute_url()
         )
         # Read each time: the band's usual wait changes with time, not with
-        # the visit (it varies the kept part, see part_vary).
+        # the visit (it varies the kept part: reservation_detail.html).
         context["band_wait"] = waits.band_wait(visit)
         return context
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from consultation import services
+from consultation.personal_data import erase
 from consultation.tests.factories import MessageFactory, ThreadFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +98,15 @@ def test_each_viewer_gets_their_own_part(customer_client, thread, doctor):
     assert "Seen by a doctor" in messages_of(customers_page)
     assert SEEN not in messages_of(doctors_page)
     assert SEEN not in messages_of(page(doctor_client_of(doctor), thread))
+
+
+def test_an_erased_customers_messages_leave_the_kept_page(thread, doctor):
+    services.message_post(thread=thread, sender=thread.customer, text="My address.")
+    doctor_client = doctor_client_of(doctor)
+    assert "My address." in messages_of(page(doctor_client, thread))
+
+    erase(thread.customer)  # their messages' text, by one update()
+
+    kept = messages_of(page(doctor_client, thread))
+    assert "My address." not in kept
+    assert "removed: the customer closed their account" in kept

@@ -2,14 +2,15 @@
 what it shows changes (core/page_parts.py).
 
     {% load page_parts %}
-    {% cached_part "my-visits" part_generations request.GET.page %}
+    {% cached_part "my-visits" view.part_generations view.page_number %}
       ...
     {% endcached_part %}
 
 The first argument names the part, the second is the list of generations it
 is kept under (the view's, as it knows what the part shows), any more vary
-it. Without generations (None: the view keeps this page's part only in
-some cases), and for anonymous visitors, the part is rendered every time.
+it (keep them bounded: never a raw query string). Without generations (None:
+the view keeps this page's part only in some cases), and for anonymous
+visitors, the part is rendered every time.
 """
 
 from django import template
@@ -33,7 +34,7 @@ class CachedPartNode(template.Node):
             return self.nodelist.render(context)
 
         def render():
-            with context.push(csrf_token=page_parts.CSRF_PLACEHOLDER):
+            with context.push(csrf_token=page_parts.csrf_placeholder()):
                 return str(self.nodelist.render(context))
 
         return page_parts.cached_part(

@@ -68,6 +68,27 @@ def test_a_signed_in_user_gets_the_503_page_when_the_database_is_down(page):
     assert "没有丢失" in response.content.decode()
 
 
+def _records_down(execute, sql, params, many, context):
+    if "reservations_" in sql or "pets_" in sql:
+        raise OperationalError("connection refused")
+    return execute(sql, params, many, context)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["pets:list", "reservations:list", "reservations:new"])
+def test_an_outage_met_while_a_kept_part_is_drawn_gives_the_503_page(page):
+    """Kept parts (core/page_parts.py) read their records as the template
+    draws them, after the view: the outage met there is a 503 all the same."""
+    browser = Client(raise_request_exception=False)
+    browser.force_login(UserFactory())
+
+    with connection.execute_wrapper(_records_down):
+        response = browser.get(reverse(page))
+
+    assert response.status_code == 503
+    assert "Nothing you saved has been lost" in response.content.decode()
+
+
 @pytest.mark.django_db
 def test_an_anonymous_visitor_gets_the_503_page_when_the_database_is_down():
     browser = Client(raise_request_exception=False)

@@ -142,7 +142,7 @@ class QueuePagesMixin:
                 if not request.GET
                 else None
             ),
-            "part_minute": timezone.now().replace(second=0, microsecond=0).isoformat(),
+            "part_minute": page_parts.current_minute(),
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/queue.html", context
