@@ -56,7 +56,9 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     )
     screenshot("queue")
 
-    # Kiki moves to the top of the standard band; the places follow.
+    # Kiki moves to the top of the standard band; the places follow. (Once
+    # the page's scripts let the rows be dragged: before, a drag selects text.)
+    expect(page.locator("[data-queue-ready]")).to_be_attached()
     rows(page, "standard").nth(2).drag_to(rows(page, "standard").nth(0))
     expect(page.locator("[data-queue-status]")).to_have_text("Saved")
     expect(rows(page, "standard")).to_have_text(
@@ -77,6 +79,7 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     screenshot("the colleague's queue follows", of=colleague)
 
     # She moves Tom up in the redrawn list; Dr Chen's page follows in turn.
+    expect(colleague.locator("[data-queue-ready]")).to_be_attached()
     rows(colleague, "standard").nth(2).drag_to(rows(colleague, "standard").nth(0))
     expect(colleague.locator("[data-queue-status]")).to_have_text("Saved")
     expect(rows(page, "standard")).to_have_text(

@@ -115,6 +115,7 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
     expect(queue_rows(doctor, "emergency")).to_have_text(
         [re.compile("Bolt"), re.compile("Luna")]
     )
+    expect(doctor.locator("[data-queue-ready]")).to_be_attached()  # draggable
     queue_rows(doctor, "emergency").nth(1).drag_to(
         queue_rows(doctor, "emergency").nth(0)
     )

@@ -103,4 +103,7 @@ function setUp(root) {
 if (page && typeof Sortable !== "undefined") {
   setUp(page);
   document.addEventListener("live:refreshed", (event) => setUp(event.target));
+  // The rows can be dragged from now on (the page is outside the live
+  // region: a redraw keeps the mark). Browser tests wait for it.
+  page.setAttribute("data-queue-ready", "");
 }
