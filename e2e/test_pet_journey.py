@@ -28,7 +28,12 @@ def noisy_png(width=480, height=360):
 
 
 def drop_file(page, target, name, mime, data):
-    """Drop a file onto an element the way a desktop drag would."""
+    """Drop a file onto an element the way a desktop drag would.
+
+    The drop zone is hidden until the page's script has set Dropzone up, so
+    wait for it as a person would: a drop before that reaches no handler.
+    """
+    expect(page.locator(target)).to_be_visible()
     page.evaluate(
         """([selector, name, mime, bytes]) => {
             const file = new File([new Uint8Array(bytes)], name, {type: mime});
