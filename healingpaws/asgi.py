@@ -18,7 +18,7 @@ from accounts.socket_auth import (  # noqa: E402
     TokenOrAllowedOrigin,
 )
 from core.consumers import DeferredAuthMiddlewareStack  # noqa: E402
-from healingpaws import server  # noqa: E402
+from healingpaws import heap, server  # noqa: E402
 from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 
 # Before daphne accepts a connection: no form parsing in Twisted, and bodies
@@ -42,3 +42,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Last: everything above lives as long as the process (heap.py).
+heap.freeze_startup_objects()

@@ -1,5 +1,10 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
 from healingpaws.asgi import application
 from healingpaws.routing import websocket_urlpatterns
@@ -37,3 +42,31 @@ def test_the_site_routes_every_apps_sockets():
         "ws/consultation/<int:pk>/",
         "ws/dashboard/",
     ]
+
+
+def test_the_servers_start_up_objects_are_left_out_of_collections():
+    # In a process of its own: the test process imported asgi.py long ago.
+    # The views are loaded before the freeze (the first request would load
+    # them after it, into the collector's passes), and a cycle made after
+    # start-up is still collected.
+    probe = (
+        "import gc, sys\n"
+        "import healingpaws.asgi\n"
+        "print(gc.get_freeze_count(), 'consultation.views' in sys.modules)\n"
+        "cycle = []; cycle.append(cycle); del cycle\n"
+        "print(gc.collect())\n"
+    )
+    result = subprocess.run(  # noqa: S603 (the test's own command)
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "healingpaws.settings"},
+    )
+    frozen_line, collected_line = result.stdout.split("\n")[:2]
+    frozen, views_loaded = frozen_line.split()
+
+    assert int(frozen) > 100_000
+    assert views_loaded == "True"
+    assert int(collected_line) >= 1
