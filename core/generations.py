@@ -139,12 +139,49 @@ def generations_changed(*names: str, using: str | None = None) -> None:
     process's after-commit work, at a push the worker sent at once, would
     have kept the old page). A transaction rolled back leaves them changing
     for CHANGING_SECONDS, then they start anew."""
-    if transaction.get_connection(using).in_atomic_block:
-        wait = getattr(settings, "GENERATIONS_WAIT_FOR_COMMIT", True)
-        _new_generations(names, changing=wait)
-        transaction.on_commit(lambda: _new_generations(names), using=using)
-    else:
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
         _new_generations(names)
+        return
+    renewal = _renewal_at_commit(connection, using)
+    if not getattr(settings, "GENERATIONS_WAIT_FOR_COMMIT", True):
+        # The tests': their transaction never commits, so each change is
+        # told at once, as outside one.
+        renewal.names.update(names)
+        _new_generations(names)
+        return
+    # A name already changing in this transaction is not told again (its
+    # readers keep nothing until the commit); the commit renews them all in
+    # one round trip (a chat message changed three names in six trips before
+    # its pages heard it, issue 14).
+    changed = set(names) - renewal.names
+    if changed:
+        renewal.names.update(changed)
+        _new_generations(changed, changing=True)
+
+
+class _Renewal:
+    """The generations a transaction changed, renewed once at its commit."""
+
+    def __init__(self):
+        self.names: set[str] = set()
+
+    def __call__(self):
+        _new_generations(self.names)
+
+
+def _renewal_at_commit(connection, using) -> _Renewal:
+    """The transaction's renewal, registered with its first change. One of a
+    transaction that ended, or of a savepoint rolled back, is no longer among
+    the connection's commit hooks (Django's run_on_commit, a list of
+    (savepoint ids, hook, robust)): a new one is registered."""
+    renewal = getattr(connection, "generations_renewal", None)
+    if renewal is None or not any(
+        hook is renewal for _ids, hook, _robust in connection.run_on_commit
+    ):
+        renewal = connection.generations_renewal = _Renewal()
+        transaction.on_commit(renewal, using=using)
+    return renewal
 
 
 def _changing(generation):

@@ -244,3 +244,71 @@ def test_a_change_rolled_back_keeps_nothing_for_a_while_then_starts_anew(
 
     assert cached_value("k", ["a"], lambda: "anew") == "anew"
     assert cached_value("k", ["a"], lambda: "again") == "anew"
+
+
+@pytest.fixture
+def stored_generations(monkeypatch):
+    """The generation names of each set_many the cache is asked, in turn."""
+    calls = []
+    backend = caches["default"]
+    keep = backend.set_many
+
+    def spy(data, timeout=None, **kwargs):
+        calls.append(sorted(key.removeprefix("generation:") for key in data))
+        return keep(data, timeout=timeout, **kwargs)
+
+    monkeypatch.setattr(backend, "set_many", spy)
+    return calls
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactions_changes_are_renewed_together_at_its_commit(
+    settings, stored_generations
+):
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    cached_value("k", ["a", "b", "c"], lambda: "before")
+    with transaction.atomic():
+        generations_changed("a")
+        generations_changed("b", "a")
+        generations_changed("a")
+        assert cached_value("k", ["a", "b", "c"], lambda: "during") == "during"
+        generations_changed("c")
+
+    # Each name marked changing once, then one renewal of all three.
+    assert stored_generations == [["a"], ["b"], ["c"], ["a", "b", "c"]]
+    assert cached_value("k", ["a", "b", "c"], lambda: "after") == "after"
+    assert cached_value("k", ["a", "b", "c"], lambda: "again") == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_after_a_savepoint_rolled_back_is_still_renewed(
+    settings, stored_generations
+):
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+
+    def change_in_a_savepoint_and_fail():
+        with transaction.atomic():
+            generations_changed("a")
+            raise RuntimeError("savepoint rolled back, its commit hook with it")
+
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            change_in_a_savepoint_and_fail()
+        generations_changed("a")
+        cached_value("k", ["a"], lambda: "during")
+
+    assert stored_generations[-1] == ["a"]  # renewed at the commit
+    assert not cache.get("generation:a").startswith(generations.CHANGING)
+    assert cached_value("k", ["a"], lambda: "after") == "after"
+    assert cached_value("k", ["a"], lambda: "again") == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_transaction_renews_its_own_changes(settings, stored_generations):
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    with transaction.atomic():
+        generations_changed("a")
+    with transaction.atomic():
+        generations_changed("a")
+
+    assert stored_generations == [["a"], ["a"], ["a"], ["a"]]
