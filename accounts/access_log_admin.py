@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_parts import results_kept
 from core.admin_views import ReadOnlyAdminMixin
 
 from .access_log import (
@@ -51,7 +52,19 @@ class AccessLoggedAdminMixin:
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        if request.method == "GET":
+        if request.method != "GET":
+            return changelist
+        if results_kept(request):
+            # The table is kept (core.admin_parts): the page's rows are not
+            # loaded for it, and one query of their ids and customers is all
+            # the log needs.
+            access_record_queryset(
+                request,
+                changelist.result_list.queryset,
+                through=self.access_log_through,
+                view=AccessView.LIST,
+            )
+        else:
             # Evaluates the page's rows, which the page then renders from
             # the queryset's cache: no second query.
             rows = self._logged(changelist.result_list)
@@ -112,9 +125,11 @@ def access_record_queryset(request, queryset, *, through: str = "", view: str):
     if label not in KINDS:
         raise ValueError(f"{label} is not a kind of the access log")
     lookup = prefix + "__".join(KINDS[label][1]).removesuffix("_id")
+    if not queryset.query.is_sliced:  # a page is one, in its order
+        queryset = queryset.order_by()
     customers = {
         (label, pk): customer_id
-        for pk, customer_id in queryset.order_by().values_list(f"{prefix}pk", lookup)
+        for pk, customer_id in queryset.values_list(f"{prefix}pk", lookup)
         if pk is not None
     }
     rows = _rows(

@@ -37,6 +37,11 @@ def main():
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--redis", default="", help="an empty Redis database")
+    parser.add_argument(
+        "--callers",
+        default="",
+        help="also print who calls the functions matching this (pstats) pattern",
+    )
     args = parser.parse_args()
     redis = empty_redis(args.redis) if args.redis else None
     workdir = Path(tempfile.mkdtemp(prefix="healingpaws-profile-"))
@@ -52,7 +57,7 @@ def main():
         for name in args.pages:
             path, who = by_name[name]
             print(f"\n== {name} {path}")
-            print(profile(path, headers[who], args.requests, args.top))
+            print(profile(path, headers[who], args.requests, args.top, args.callers))
     finally:
         from django.db import connections
 
@@ -62,7 +67,7 @@ def main():
             redis.flushdb()
 
 
-def profile(path, headers, requests, top):
+def profile(path, headers, requests, top, callers=""):
     from django.test import Client
 
     client = Client(
@@ -99,6 +104,8 @@ def profile(path, headers, requests, top):
     stats.sort_stats("cumulative").print_stats(top)
     # The project's own functions, wherever they rank.
     stats.sort_stats("cumulative").print_stats(str(ROOT / "[a-z]*/[a-z_/]*.py"), top)
+    if callers:
+        stats.sort_stats("tottime").print_callers(callers, top)
     return out.getvalue()
 
 

@@ -117,6 +117,29 @@ def cached_value(
     return value
 
 
+def kept_value(key: str, names: Iterable[str]):
+    """The value cached_value() would answer from the cache without making
+    it, or None: stored, and none of its generations changed or changing."""
+    if not generations_cached() or (_pending and not _store_pending()):
+        return None
+    generation_keys = [_generation_key(name) for name in names]
+    try:
+        found = cache.get_many([*generation_keys, key])
+    except Exception:
+        logger.warning("%s not read from the cache", key, exc_info=True)
+        return None
+    generations = tuple(found.get(k) for k in generation_keys)
+    stored = found.get(key)
+    if (
+        None in generations
+        or any(_changing(generation) for generation in generations)
+        or stored is None
+        or stored[0] != generations
+    ):
+        return None
+    return stored[1]
+
+
 def _started(generation_keys, generations):
     """The generations, with the missing ones started (or another process's,
     if it started one first)."""

@@ -45,7 +45,7 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from .generations import cached_value, generations_changed
+from .generations import cached_value, generations_changed, kept_value
 
 # How long a kept part lives without a change: short, a bound on what a
 # change that was never told (a process that ended while Redis was away)
@@ -121,6 +121,17 @@ def cached_part(*, name, user_id, generations, vary, render, csrf_token):
     html = cached_value(
         _key(name, user_id, vary), generations, render, timeout=TIMEOUT_SECONDS
     )
+    return _with_token(html, csrf_token)
+
+
+def kept_part(*, name, user_id, generations, vary, csrf_token) -> str | None:
+    """The part as cached_part() would answer it if it is kept now, else None
+    (nothing is rendered): for a view that reads less when it is."""
+    html = kept_value(_key(name, user_id, vary), generations)
+    return None if html is None else _with_token(html, csrf_token)
+
+
+def _with_token(html, csrf_token):
     placeholder = csrf_placeholder()
     if placeholder in html:
         html = html.replace(placeholder, str(csrf_token()))

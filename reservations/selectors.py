@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.phones import with_phone
+from core.generations import cached_value
+from core.page_parts import VISITS
 from pets.models import Pet
 from pets.record.alerts import active_alerts_prefetch
 
@@ -51,7 +53,10 @@ def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
     """Place and estimated wait of each given visit that is waiting, by pk.
 
     Reads each day's queue once (one query for all the days, the booking
-    rules with it unless given), so a page of any length costs the same.
+    rules with it unless given), so a page of any length costs the same; and
+    keeps what it read until a visit or the rules change (VISITS), so the
+    pages that show places (the dashboard's visits, My visits) read it once
+    for everybody.
     """
     days = {
         timezone.localdate(visit.slot.starts_at)
@@ -60,13 +65,31 @@ def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
     }
     if not days:
         return {}
+    waiting, doctors, minutes = _waiting_on_days(days)
+    if rules is None and waiting:
+        if doctors is None:  # no rules saved yet: current() makes them
+            rules = ClinicSettings.current()
+        else:
+            rules = ClinicSettings(pk=1, doctors_on_duty=doctors, slot_minutes=minutes)
+    return _places(waiting, rules=rules) if waiting else {}
+
+
+def _waiting_on_days(days) -> tuple[list, int | None, int | None]:
+    """The waiting visits of `days` in queue order, as (pk, starts at), and
+    the booking rules' doctors on duty and slot minutes (None if unsaved)."""
+    key = "waiting-on-days:{}:{}".format(
+        timezone.get_current_timezone_name(),
+        ",".join(sorted(day.isoformat() for day in days)),
+    )
+    return cached_value(key, [VISITS], lambda: _read_waiting_on_days(days))
+
+
+def _read_waiting_on_days(days):
     waiting = (
         Reservation.objects.waiting()
         .filter(slot__starts_at__date__in=days)
         .in_queue_order()
     )
-    if rules is not None:
-        return _places(waiting.values_list("pk", "slot__starts_at"), rules=rules)
     # The rules the waits need come with the queue: one query, not two.
     current = ClinicSettings.objects.filter(pk=1)  # the one row (current())
     rows = list(
@@ -76,13 +99,9 @@ def queue_places(reservations, *, rules=None) -> dict[int, QueuePlace]:
         ).values_list("pk", "slot__starts_at", "rules_doctors", "rules_minutes")
     )
     if not rows:
-        return {}
+        return [], None, None
     _pk, _starts_at, doctors, minutes = rows[0]
-    if doctors is None:  # no rules saved yet: current() makes them
-        rules = ClinicSettings.current()
-    else:
-        rules = ClinicSettings(pk=1, doctors_on_duty=doctors, slot_minutes=minutes)
-    return _places([row[:2] for row in rows], rules=rules)
+    return [row[:2] for row in rows], doctors, minutes
 
 
 def day_queue_places(visits, *, rules=None) -> dict[int, QueuePlace]:

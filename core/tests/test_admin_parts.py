@@ -7,9 +7,13 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import services as accounts_services
+from accounts.access_log import AccessView
+from accounts.models import AccessLog
 from accounts.tests.factories import UserFactory
 from pets.models import Pet
 from pets.record.alerts import alert_set
@@ -101,3 +105,42 @@ def test_a_list_with_a_query_string_is_never_kept(doctor_client, pet, monkeypatc
 
     table(doctor_client, PETS)
     assert [key for key in kept if key.startswith("page-part:changelist")]
+
+
+def logged_looks(doctor):
+    return sorted(
+        AccessLog.objects.filter(actor=doctor, view=AccessView.LIST).values_list(
+            "kind", "object_id", "customer_id"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "row_column"),
+    [(VISITS, '"reservations_reservation"."symptoms"'), (PETS, '"pets_pet"."notes"')],
+)
+def test_a_kept_list_reads_no_rows_and_logs_every_look(
+    doctor_client, doctor, customer, pet, url, row_column
+):
+    other_owner = UserFactory(username="bob")
+    other_pet = PetFactory(owner=other_owner, name="Rex")
+    visits = [make_visit(pet, state=State.CONFIRMED), make_visit(other_pet)]
+    drawn = table(doctor_client, url)
+    first_look = logged_looks(doctor)
+    if url == VISITS:
+        assert first_look == sorted(
+            ("visit", visit.pk, visit.pet.owner_id) for visit in visits
+        )
+    else:
+        assert first_look == [
+            ("pet", pet.pk, customer.pk),
+            ("pet", other_pet.pk, other_owner.pk),
+        ]
+
+    with CaptureQueriesContext(connection) as queries:
+        kept = table(doctor_client, url)
+
+    assert kept == drawn
+    assert not [q for q in queries.captured_queries if row_column in q["sql"]]
+    # The same rows again: a look is logged each time.
+    assert logged_looks(doctor) == sorted(first_look * 2)

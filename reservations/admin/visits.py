@@ -16,7 +16,7 @@ from accounts.access_log_admin import AccessLoggedAdminMixin
 from accounts.phones import PhoneSearchMixin
 from accounts.roles import is_doctor
 from core.admin_paging import PageFirstAdminMixin, change_url
-from core.admin_parts import KeptResultsAdminMixin
+from core.admin_parts import KeptResultsAdminMixin, results_kept
 from core.page_parts import NAMES, PETS, VISITS
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
 from pets.templatetags.pets_tags import pet_photo
@@ -194,6 +194,8 @@ class ReservationAdmin(
         # Places and waits of the whole page in one go (queue_places reads
         # each day's queue once), so the page costs the same for any length.
         changelist = super().get_changelist_instance(request)
+        if results_kept(request):
+            return changelist  # the table is kept: its rows are not drawn
         places = queue_places(changelist.result_list)
         for visit in changelist.result_list:  # the page's own cached rows
             visit.queue_place = places.get(visit.pk)

@@ -3,6 +3,7 @@ import datetime
 import pytest
 
 from pets.tests.factories import PetFactory
+from reservations import services
 from reservations.models import ClinicSettings, State, Triage
 from reservations.selectors import queue_places, today_summary
 from reservations.tests.factories import make_visit, tomorrow_at
@@ -95,3 +96,29 @@ def test_an_untriaged_possible_emergency_booked_last_comes_first_among_untriaged
         "Booked second",
     ]
     assert (places[flagged.pk].place, places[early.pk].place) == (3, 4)
+
+
+@pytest.mark.django_db
+def test_places_are_read_once_until_a_visit_or_the_rules_change(
+    customer, doctor, django_assert_num_queries
+):
+    ClinicSettings.objects.filter(pk=1).update(doctors_on_duty=1, slot_minutes=20)
+    first = visit(customer, "First", triage=Triage.STANDARD, queue_position=1)
+    second = visit(customer, "Second", triage=Triage.STANDARD, queue_position=2)
+    assert queue_places([first, second])[second.pk].place == 2
+
+    with django_assert_num_queries(0):  # kept for the next page
+        again = queue_places([first, second])
+    assert (again[second.pk].place, again[second.pk].wait) == (
+        2,
+        datetime.timedelta(minutes=20),
+    )
+
+    services.reservation_triage(reservation=second, triage=Triage.EMERGENCY, by=doctor)
+    moved = queue_places([first, second])
+    assert (moved[second.pk].place, moved[first.pk].place) == (1, 2)
+
+    ClinicSettings.objects.filter(pk=1).update(slot_minutes=30)
+    assert queue_places([first, second])[first.pk].wait == datetime.timedelta(
+        minutes=30
+    )
