@@ -22,8 +22,53 @@ def insert_rows(model, rows) -> None:
         return
     for row in rows:
         row._prepare_related_fields_for_save(operation_name="bulk_create")
+    connection = connections[db]
+    if connection.vendor == "postgresql" and len(rows) > 1:
+        _insert_unnest(connection, model, fields, rows)
+        return
     # Model.save() writes its row through the same manager method.
     model._base_manager._insert(rows, fields=fields, using=db)
+
+
+def _insert_unnest(connection, model, fields, rows) -> None:
+    """The INSERT ... SELECT FROM UNNEST that Django writes for PostgreSQL,
+    each value prepared by its field as Django prepares it, except that a
+    column with the same value on every row is prepared and sent once: the
+    access log's page of 40 rows differs in three columns of eleven, and
+    Django's preparing of the 440 values was most of the INSERT's time
+    (bench/hotspots.py "visits admin")."""
+    constants, varying, params, arrays = [], [], [], []
+    for field in fields:
+        values = [field.pre_save(row, add=True) for row in rows]
+        # Not parameters' lengths: a varchar(n)[] cast would cut the values.
+        cast = field.db_type(connection).split("(")[0]
+        column = connection.ops.quote_name(field.column)
+        if all(value == values[0] for value in values[1:]):
+            constants.append((column, f"(%s)::{cast}"))
+            params.append(field.get_db_prep_save(values[0], connection=connection))
+        else:
+            varying.append((column, f"(%s)::{cast}[]"))
+            arrays.append(
+                [
+                    field.get_db_prep_save(value, connection=connection)
+                    for value in values
+                ]
+            )
+    if not varying:  # the same row over and over: Django's own path
+        model._base_manager._insert(rows, fields=fields, using=connection.alias)
+        return
+    names = [f"c{n}" for n in range(len(varying))]
+    # Only quoted names and casts of the model's own fields go in the text;
+    # every value is a parameter.
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)}"  # noqa: S608
+        f" ({', '.join(column for column, _ in constants + varying)})"
+        f" SELECT {', '.join([cast for _, cast in constants] + names)}"
+        f" FROM UNNEST({', '.join(cast for _, cast in varying)})"
+        f" AS u({', '.join(names)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *arrays])
 
 
 def _rows_per_statement(connection, fields, rows) -> int:
