@@ -4,7 +4,8 @@ mark written or deleted, or a user's groups changed (doctors see every
 thread). And when a thread's kept latest messages (views.thread_detail,
 core/page_parts.py) are drawn afresh: a message or a read mark of it
 written or deleted (MessageQuerySet's update() says it for the messages it
-changes). ReadMark's conditional .update() sends no signal: realtime.py's
+changes); and its kept composer, when the thread is saved (closed, muted).
+ReadMark's conditional .update() sends no signal: realtime.py's
 read_broadcast, which every moved mark goes through, says so itself (its
 queryset does not: the mark moves at every message and every reading, and
 would read the thread's id first), and a message's author's mark moves with
@@ -28,6 +29,11 @@ def thread_shown_changed(sender, instance, using=None, **kwargs):
     page_parts_changed(thread_generation(instance.thread_id), using=using)
 
 
+def thread_saved(sender, instance, using=None, **kwargs):
+    # Closed or muted: the page's composer is drawn afresh (views.py).
+    page_parts_changed(thread_generation(instance.pk), using=using)
+
+
 def connect():
     for model in (Message, Thread, ReadMark):
         post_save.connect(unread_changed, sender=model, dispatch_uid=f"unread-{model}")
@@ -41,6 +47,7 @@ def connect():
         post_delete.connect(
             thread_shown_changed, sender=model, dispatch_uid=f"shown-del-{model}"
         )
+    post_save.connect(thread_saved, sender=Thread, dispatch_uid="shown-thread")
     m2m_changed.connect(
         unread_changed, sender=User.groups.through, dispatch_uid="unread-groups"
     )

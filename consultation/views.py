@@ -134,6 +134,15 @@ def thread_detail(request, pk):
             [thread_generation(thread.pk), page_parts.NAMES] if kept else None
         ),
         "showing_older": before is not None,
+        # The composer (the empty form, or why there is none) is the same on
+        # every GET until the thread is closed or muted (a save of the
+        # thread renews its generation: signals.py); a mute that runs out by
+        # itself is never kept.
+        "composer_generations": (
+            [thread_generation(thread.pk)]
+            if request.method == "GET" and not thread.is_muted()
+            else None
+        ),
         "form": form,
         "viewer_is_hospital": viewer_is_hospital,
         "can_write": not thread.is_closed

@@ -3,16 +3,19 @@
 loaded again, the page reads no messages, and the part is drawn afresh when
 a message is written, the other side reads, or a writer is renamed."""
 
+import datetime
 import re
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from consultation import services
 from consultation.personal_data import erase
 from consultation.tests.factories import MessageFactory, ThreadFactory
+from core.page_parts import csrf_placeholder
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +113,53 @@ def test_an_erased_customers_messages_leave_the_kept_page(thread, doctor):
     kept = messages_of(page(doctor_client, thread))
     assert "My address." not in kept
     assert "removed: the customer closed their account" in kept
+
+
+def composer_of(text):
+    """The page's composer, its CSRF token (masked anew for each page) left out."""
+    composer = re.search(r"<div data-composer>.*?</div>\s*(?=</div>)", text, re.S)[0]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", composer)
+
+
+def test_the_kept_composer_follows_a_mute(customer_client, thread, doctor, settings):
+    kept = composer_of(page(customer_client, thread))
+    assert 'data-testid="message-form"' in kept
+    assert composer_of(page(customer_client, thread)) == kept
+
+    services.thread_mute(
+        thread=thread,
+        by=doctor,
+        until=timezone.now() + datetime.timedelta(hours=1),
+        reason="Calm down",
+    )
+    muted = page(customer_client, thread)
+    assert 'data-testid="muted-notice"' in muted
+    assert 'data-testid="message-form"' not in muted
+
+
+def test_the_kept_composer_follows_a_close(customer_client, thread, doctor):
+    page(customer_client, thread)
+    assert 'data-testid="message-form"' in page(customer_client, thread)  # kept
+
+    services.thread_close(thread=thread, by=doctor)
+
+    closed = page(customer_client, thread)
+    assert 'data-testid="closed-notice"' in closed
+    assert 'data-testid="message-form"' not in closed
+
+
+def test_a_kept_composer_carries_each_pages_own_csrf_token(customer_client, thread):
+    first = page(customer_client, thread)
+    customer_client.cookies.clear()  # a new browser: a new token
+    customer_client.force_login(thread.customer)
+    second = page(customer_client, thread)
+
+    def token(text):
+        return re.search(
+            r'<form[^>]*data-message-form.*?name="csrfmiddlewaretoken" value="([^"]+)"',
+            text,
+            re.S,
+        )[1]
+
+    assert token(first) != token(second)
+    assert csrf_placeholder() not in second
