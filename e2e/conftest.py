@@ -23,7 +23,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 from django.db import connections
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from healingpaws.tests.clock import ENV_NAME as CLOCK_ENV_NAME
 from healingpaws.tests.clock import frozen_moment
@@ -365,6 +365,20 @@ def log_in(page, login, password):
     page.locator("[name=password]").fill(password)
     page.locator("form").get_by_role("button", name=re.compile("Sign In|登录")).click()
     page.wait_for_load_state()
+
+
+# The elements the pages open their sockets on: static/js/lib/socket.js marks
+# each with data-socket-open while its socket is open.
+DASHBOARD_SOCKET = "[data-live-dashboard]"
+BELL_SOCKET = "[data-notification-bell]"
+CHAT_SOCKET = "[data-consultation]"
+
+
+def socket_open(page, element):
+    """Wait until the page's socket on `element` is open. From then on the
+    page hears every push; a push another page makes before that is missed,
+    as it would be by a person who opened the page a moment later."""
+    expect(page.locator(f"{element}[data-socket-open]")).to_be_attached()
 
 
 def fits_375(page):

@@ -70,6 +70,8 @@ def test_visitor_signs_up_verifies_logs_in_and_switches_to_chinese(
     screenshot("logged in my pets")
     page.get_by_role("link", name="Healing Paws").click()
     expect(page.get_by_test_id("greeting")).to_contain_text(username)
+    # The language menu sends itself once site.js runs (it marks the page js).
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
     screenshot("logged in home")
     session = next(c for c in page.context.cookies() if c["name"] == "sessionid")
     assert session["expires"] > 0, "Remember Me should outlive the browser session"

@@ -10,7 +10,14 @@ from playwright.sync_api import expect
 from accounts.tests.factories import PASSWORD
 from consultation.models import CATCH_UP_PAGE_SIZE, Message, Thread
 from consultation.tests.factories import MessageFactory, ThreadFactory
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.conftest import (
+    BELL_SOCKET,
+    CHAT_SOCKET,
+    log_in,
+    make_customer,
+    make_doctor,
+    socket_open,
+)
 from pets.tests.factories import PetFactory
 from reservations.models import Reservation, State, Triage
 from reservations.tests.factories import make_visit, today_at
@@ -47,6 +54,7 @@ def test_a_customer_and_a_doctor_chat_live_and_the_visit_page_follows(
     page.get_by_label("Message").fill("She limps since this morning.")
     page.get_by_role("button", name=re.compile("Start|Send")).click()
     expect(messages(page)).to_have_text(["She limps since this morning."])
+    socket_open(page, CHAT_SOCKET)
     thread = Thread.objects.get(subject="Luna is limping")
     screenshot("customer opened a consultation")
 
@@ -58,6 +66,7 @@ def test_a_customer_and_a_doctor_chat_live_and_the_visit_page_follows(
     expect(doctor.locator("[data-messages] .message-text")).to_have_text(
         ["She limps since this morning."]
     )
+    socket_open(doctor, CHAT_SOCKET)  # Enter sends on it, not by a post
     doctor.get_by_label("Message").fill("Does she put weight on the leg?")
     doctor.get_by_label("Message").press("Enter")
     expect(doctor.get_by_label("Message")).to_have_value("")
@@ -94,6 +103,7 @@ def test_a_customer_and_a_doctor_chat_live_and_the_visit_page_follows(
     visit = Reservation.objects.get(pet=luna)
     page.goto(visit.get_absolute_url())
     expect(page.get_by_test_id("visit-state")).to_have_text("Checked in")
+    socket_open(page, BELL_SOCKET)
     doctor.goto("/admin/reservations/reservation/?q=Luna")
     row = doctor.locator("#result_list tbody tr", has_text="Luna")
     row.locator("input.action-select").check()
@@ -126,9 +136,7 @@ def test_after_a_lost_connection_the_chat_page_shows_every_missed_message(
     log_in(page, "alice", PASSWORD)
     page.goto(thread.get_absolute_url())
     expect(messages(page)).to_have_text(["Before the loss."])
-    while not sockets:
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(500)  # open, and past its first frames
+    socket_open(page, CHAT_SOCKET)
 
     # Written straight to the database: no push reaches the page.
     missed = [f"Missed {n}" for n in range(CATCH_UP_PAGE_SIZE + 15)]

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from consultation.models import Message, Thread
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.conftest import CHAT_SOCKET, log_in, make_customer, make_doctor, socket_open
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,8 @@ def test_a_hostile_message_is_shown_as_text_live_and_after_a_reload(
     log_in(page, "alice", PASSWORD)
     page.goto(f"/consultation/{thread.pk}/")
     expect(page.get_by_test_id("online-doctor")).to_have_text("1 doctor online now")
+    socket_open(doctor, CHAT_SOCKET)
+    socket_open(page, CHAT_SOCKET)  # Enter sends on it, not by a post
 
     # Alice sends it over the socket; Dr Chen's open page gets it live.
     text = page.get_by_role("textbox", name="Message")

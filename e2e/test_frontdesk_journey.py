@@ -15,11 +15,13 @@ from playwright.sync_api import expect
 from accounts.tests.factories import PASSWORD
 from core.presence import DOCTOR, online_count
 from e2e.conftest import (
+    DASHBOARD_SOCKET,
     _with_server_password,
     fits_375,
     log_in,
     make_customer,
     make_doctor,
+    socket_open,
 )
 from pets.tests.factories import PetFactory
 from reservations import reminders
@@ -58,6 +60,7 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     page.goto(QUEUE)
     expect(emergency_rows(page)).to_have_text([re.compile("Bolt")])
     expect(page.locator("[data-wait-alerts]")).to_be_visible()
+    socket_open(page, DASHBOARD_SOCKET)
 
     desk = new_page()
     desk.set_viewport_size({"width": 375, "height": 800})
@@ -179,6 +182,7 @@ def test_a_doctor_on_another_dashboard_page_is_alerted_of_an_overdue_visit(
     page.goto("/admin/pets/pet/")
     alerts = page.locator("[data-wait-alerts]")
     expect(alerts).to_be_hidden()
+    socket_open(page, DASHBOARD_SOCKET)
     desk = new_page()
     desk.set_viewport_size({"width": 375, "height": 800})
     log_in(desk, "reception", PASSWORD)

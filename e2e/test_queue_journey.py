@@ -7,7 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.conftest import (
+    DASHBOARD_SOCKET,
+    log_in,
+    make_customer,
+    make_doctor,
+    socket_open,
+)
 from pets.tests.factories import PetFactory
 from reservations.models import Reservation, State, Triage
 from reservations.tests.factories import make_visit
@@ -45,6 +51,7 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     # Dr Li keeps today's queue open in her own browser.
     log_in(colleague, "dr_li", PASSWORD)
     colleague.goto("/admin/reservations/reservation/queue/")
+    socket_open(colleague, DASHBOARD_SOCKET)
     log_in(page, "dr_chen", PASSWORD)
 
     expect(page.locator("#today-panel")).to_contain_text("1 open emergency")
@@ -54,6 +61,7 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     expect(rows(page, "standard")).to_have_text(
         [re.compile(name) for name in ["Rex", "Tom", "Kiki"]]
     )
+    socket_open(page, DASHBOARD_SOCKET)
     screenshot("queue")
 
     # Kiki moves to the top of the standard band; the places follow. (Once
@@ -132,6 +140,7 @@ def test_a_doctor_reorders_the_queue_by_drag_and_drop(
     colleague.goto("/admin/")
     confirmed = colleague.locator(".today-count-confirmed .today-count-number")
     expect(confirmed).to_have_text("2")  # Tom and Kiki
+    socket_open(colleague, DASHBOARD_SOCKET)
     page.get_by_label("Move to").select_option(label="Confirmed")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("changed successfully")
@@ -198,6 +207,7 @@ def test_one_click_moves_a_visit_on_in_place_and_a_colleague_sees_it(
     colleague = new_page()
     log_in(colleague, "dr_li", PASSWORD)
     colleague.goto("/admin/")
+    socket_open(colleague, DASHBOARD_SOCKET)
     log_in(page, "dr_chen", PASSWORD)
     page.goto("/admin/reservations/reservation/queue/")
     # Which red flag it is, in words, not only in a tooltip.

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Notification
 from accounts.tests.factories import PASSWORD
 from consultation.services import thread_open
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.conftest import CHAT_SOCKET, log_in, make_customer, make_doctor, socket_open
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +33,9 @@ def test_the_thread_page_reads_replies_and_shows_the_close_live(
     log_in(page, "alice", PASSWORD)
     page.goto(thread.get_absolute_url())
     expect(page.get_by_test_id("thread-state")).to_have_text("Open")
+    socket_open(page, CHAT_SOCKET)
     doctor.goto(f"/admin/consultation/thread/{thread.pk}/change/")
+    socket_open(doctor, CHAT_SOCKET)
 
     doctor.get_by_label("Message").fill("Does she put weight on the leg?")
     doctor.get_by_label("Message").press("Enter")

@@ -14,6 +14,10 @@
  * A close as not signed in or not a member is for good; after any other the
  * socket comes back with exponential backoff and jitter, so that a restarted
  * server is not stampeded. Returns {isOpen(), send(text)}.
+ *
+ * While the socket is open the element carries data-socket-open: the server
+ * accepts a socket once it is in its groups, so from then on the page hears
+ * every push (the browser journeys wait for it before another page acts).
  */
 
 const FIRST_DELAY = 1000;
@@ -51,6 +55,7 @@ export function liveSocket(element, handlers) {
       const reconnected = lost;
       delay = FIRST_DELAY;
       lost = false;
+      element.setAttribute("data-socket-open", "");
       showStatus(false);
       if (handlers.open) {
         handlers.open(reconnected);
@@ -67,6 +72,7 @@ export function liveSocket(element, handlers) {
     });
     socket.addEventListener("close", (event) => {
       lost = true;
+      element.removeAttribute("data-socket-open");
       showStatus(!signedOut.includes(event.code));
       if (handlers.close) {
         handlers.close(event.code);
