@@ -50,6 +50,7 @@ class KeptResultsAdminMixin:
                 generations=generations,
                 vary=[self.opts.label],  # as the template's cached_part
                 csrf_token=lambda: get_token(request),
+                full_path=request.get_full_path,
             )
         setattr(request, KEPT_RESULTS_ATTRIBUTE, kept)
         extra_context = {

@@ -44,6 +44,7 @@ import hashlib
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.html import escape
 
 from .generations import cached_value, generations_changed, kept_value
 
@@ -56,6 +57,14 @@ VISITS = "page-part:visits"
 NAMES = "page-part:names"
 PETS = "page-part:pets"
 USERS = "page-part:users"
+
+
+@functools.cache
+def path_placeholder() -> str:
+    """What a part is rendered with instead of the request's path and query
+    string (request_full_path: the language menu's way back), put in as the
+    part is used; so that a part does not vary by the path."""
+    return "path-" + salted_hmac("core.page_parts.path", "placeholder").hexdigest()
 
 
 @functools.cache
@@ -114,27 +123,30 @@ class OwnedPagePartsQuerySet(PagePartsQuerySet):
         return [*self.also, *(owner_generation(pk) for pk in owners)]
 
 
-def cached_part(*, name, user_id, generations, vary, render, csrf_token):
+def cached_part(*, name, user_id, generations, vary, render, csrf_token, full_path):
     """The part `name` of the user's page: kept, or `render()` (HTML with
-    csrf_placeholder() where the token goes), with the request's token put in
-    (`csrf_token()` is only called when the part holds a form)."""
+    csrf_placeholder() where the token goes and path_placeholder() where the
+    request's path does), with the request's token and path put in."""
     html = cached_value(
         _key(name, user_id, vary), generations, render, timeout=TIMEOUT_SECONDS
     )
-    return _with_token(html, csrf_token)
+    return _filled_in(html, csrf_token, full_path)
 
 
-def kept_part(*, name, user_id, generations, vary, csrf_token) -> str | None:
+def kept_part(*, name, user_id, generations, vary, csrf_token, full_path) -> str | None:
     """The part as cached_part() would answer it if it is kept now, else None
     (nothing is rendered): for a view that reads less when it is."""
     html = kept_value(_key(name, user_id, vary), generations)
-    return None if html is None else _with_token(html, csrf_token)
+    return None if html is None else _filled_in(html, csrf_token, full_path)
 
 
-def _with_token(html, csrf_token):
-    placeholder = csrf_placeholder()
-    if placeholder in html:
+def _filled_in(html, csrf_token, full_path):
+    """The part with this request's CSRF token and path put in (each
+    function called only when the part holds its placeholder)."""
+    if (placeholder := csrf_placeholder()) in html:
         html = html.replace(placeholder, str(csrf_token()))
+    if (placeholder := path_placeholder()) in html:
+        html = html.replace(placeholder, escape(full_path()))
     return html
 
 

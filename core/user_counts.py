@@ -13,7 +13,9 @@ from collections.abc import Callable
 from .generations import cached_value, generations_cached, generations_changed
 
 
-def _generation(name):
+def user_count_generation(name: str) -> str:
+    """The generation every user's count `name` is kept under (a part of a
+    page that shows the count is kept under it too: the navbar)."""
     return f"user-count:{name}"
 
 
@@ -25,10 +27,12 @@ def user_counts_cached() -> bool:
 def cached_user_count(name: str, user_id: int, count: Callable[[], int]) -> int:
     """The count `name` of a user: from the cache if nothing has changed
     since it was stored, else `count()`, stored for the next pages."""
-    return cached_value(f"user-count:{name}:{user_id}", [_generation(name)], count)
+    return cached_value(
+        f"user-count:{name}:{user_id}", [user_count_generation(name)], count
+    )
 
 
 def user_counts_changed(name: str, *, using: str | None = None) -> None:
     """Every user's count `name` is read afresh, from now and again after
     the commit (core.generations.generations_changed)."""
-    generations_changed(_generation(name), using=using)
+    generations_changed(user_count_generation(name), using=using)

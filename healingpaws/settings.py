@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.notifications",
                 "consultation.context_processors.unread_consultations",
+                "healingpaws.context_processors.navbar",
             ],
         },
     },

@@ -28,13 +28,18 @@ class CachedPartNode(template.Node):
         self.vary = vary
 
     def render(self, context):
-        user = context["request"].user
+        # No user: a page answered before the authentication middleware ran
+        # (a body over the limit gets its 413 page there).
+        user = getattr(context["request"], "user", None)
         generations = self.generations.resolve(context)
-        if not user.is_authenticated or not generations:
+        if user is None or not user.is_authenticated or not generations:
             return self.nodelist.render(context)
 
         def render():
-            with context.push(csrf_token=page_parts.csrf_placeholder()):
+            with context.push(
+                csrf_token=page_parts.csrf_placeholder(),
+                request_full_path=page_parts.path_placeholder(),
+            ):
                 return str(self.nodelist.render(context))
 
         return page_parts.cached_part(
@@ -44,6 +49,7 @@ class CachedPartNode(template.Node):
             vary=[value.resolve(context) for value in self.vary],
             render=render,
             csrf_token=lambda: context.get("csrf_token", ""),
+            full_path=context["request"].get_full_path,
         )
 
 
