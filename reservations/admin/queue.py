@@ -6,16 +6,19 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.access_log import AccessView, access_record
+from accounts.access_log_admin import access_record_queryset
 from accounts.roles import is_doctor, is_hospital_staff
 from core import page_parts
 from pets.record.alerts import active_alerts_prefetch, may_see_alerts
@@ -91,27 +94,33 @@ class QueuePagesMixin:
         if not self.has_change_permission(request):
             raise PermissionDenied
         day, today = _queue_day(request.GET), timezone.localdate()
-        visits = Reservation.objects.ongoing().on_day(day).in_queue_order()
-        visits = visits.select_related("pet__owner", "slot", "visit_type")
-        # Alerts are medical: a marker per row for doctors, one query for all.
         show_alerts = may_see_alerts(request.user)
-        if show_alerts:
-            visits = visits.prefetch_related(active_alerts_prefetch("pet__alerts"))
-        visits = list(visits)
-        access_record(request, visits, view=AccessView.LIST)
-        # The day's ongoing visits in queue order hold its queue: no query.
-        places = day_queue_places(visits)
-        bands = {band: [] for band in ORDERED_BANDS}
-        to_triage, with_doctor = [], []
-        mark_waits(visits)
-        for visit in visits:
-            visit.queue_place = places.get(visit.pk)
-            if not states.is_triaged(visit):
-                to_triage.append(visit)
-            elif states.is_waiting(visit):
-                bands[visit.triage].append(visit)
-            else:
-                with_doctor.append(visit)
+        # Today's queue (no query string) keeps its bands rendered until a
+        # visit, a name or a pet changes, and from minute to minute (the
+        # waits turn red with time; core/page_parts.py).
+        generations = (
+            [page_parts.VISITS, page_parts.NAMES, page_parts.PETS]
+            if not request.GET
+            else None
+        )
+        minute = page_parts.current_minute()
+        kept = generations and page_parts.kept_part(
+            name="queue",  # as the template's cached_part
+            user_id=request.user.pk,
+            generations=generations,
+            vary=[minute],
+            csrf_token=lambda: get_token(request),
+            full_path=request.get_full_path,
+        )
+        day_visits = Reservation.objects.ongoing().on_day(day)
+        if kept:
+            # The bands are not drawn: the visits are not read for them, and
+            # one query of their ids and customers is what the access log,
+            # which records who saw them, needs.
+            access_record_queryset(request, day_visits, view=AccessView.LIST)
+            shown = {"kept_queue_html": mark_safe(kept)}  # noqa: S308 (ours)
+        else:
+            shown = _bands(request, day_visits, show_alerts=show_alerts)
         context = {
             **self.admin_site.each_context(request),
             "title": (
@@ -126,23 +135,13 @@ class QueuePagesMixin:
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),
             "opts": self.opts,
-            "bands": [(band, band.label, bands[band]) for band in ORDERED_BANDS],
-            "to_triage": to_triage,
-            "with_doctor": with_doctor,
             "ordered_bands": ORDERED_BANDS,
             "can_move": may_move_visits(request.user),
             "can_step": self.has_change_permission(request),
             "show_alerts": show_alerts,
-            # Today's queue (no query string) keeps its bands rendered until a
-            # visit, a name or a pet changes, and from minute to minute (the
-            # waits turn red with time; core/page_parts.py). The visits are
-            # read all the same: the access log records who saw them.
-            "part_generations": (
-                [page_parts.VISITS, page_parts.NAMES, page_parts.PETS]
-                if not request.GET
-                else None
-            ),
-            "part_minute": page_parts.current_minute(),
+            "part_generations": generations,
+            "part_minute": minute,
+            **shown,
         }
         return TemplateResponse(
             request, "admin/reservations/reservation/queue.html", context
@@ -245,6 +244,37 @@ def _back_to(request):
     if day != timezone.localdate():
         back += f"?date={day.isoformat()}"
     return back
+
+
+def _bands(request, day_visits, *, show_alerts):
+    """The day's ongoing visits in their bands, as the queue draws them
+    (read, and recorded in the access log)."""
+    visits = day_visits.in_queue_order().select_related(
+        "pet__owner", "slot", "visit_type"
+    )
+    # Alerts are medical: a marker per row for doctors, one query for all.
+    if show_alerts:
+        visits = visits.prefetch_related(active_alerts_prefetch("pet__alerts"))
+    visits = list(visits)
+    access_record(request, visits, view=AccessView.LIST)
+    # The day's ongoing visits in queue order hold its queue: no query.
+    places = day_queue_places(visits)
+    bands = {band: [] for band in ORDERED_BANDS}
+    to_triage, with_doctor = [], []
+    mark_waits(visits)
+    for visit in visits:
+        visit.queue_place = places.get(visit.pk)
+        if not states.is_triaged(visit):
+            to_triage.append(visit)
+        elif states.is_waiting(visit):
+            bands[visit.triage].append(visit)
+        else:
+            with_doctor.append(visit)
+    return {
+        "bands": [(band, band.label, bands[band]) for band in ORDERED_BANDS],
+        "to_triage": to_triage,
+        "with_doctor": with_doctor,
+    }
 
 
 def _queue_day(data):

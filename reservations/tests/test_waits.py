@@ -6,8 +6,11 @@ import re
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.access_log import AccessLog, AccessView
 from pets.tests.factories import PetFactory
 from reservations import services, waits
 from reservations.models import MaxWait, ReservationEvent, State, Triage
@@ -254,3 +257,26 @@ def test_the_kept_queue_shows_a_triage_and_a_new_order(
         reservation=untriaged, triage=Triage.EMERGENCY, by=doctor
     )
     assert order()[0] == untriaged.pk
+
+
+def test_a_kept_queue_reads_no_visit_rows_and_logs_every_look(
+    doctor_client, doctor, customer, at_noon
+):
+    visits = [
+        waiting_since(customer, 1, triage=Triage.STANDARD, name=name)
+        for name in ("First", "Second")
+    ]
+    looks = AccessLog.objects.filter(actor=doctor, view=AccessView.LIST)
+    drawn = doctor_client.get(QUEUE).content.decode()
+    assert sorted(looks.values_list("object_id", "customer_id")) == sorted(
+        (visit.pk, customer.pk) for visit in visits
+    )
+
+    with CaptureQueriesContext(connection) as asked:
+        kept = doctor_client.get(QUEUE).content.decode()
+
+    rows = r'<tr[^>]*data-id="\d+"[^>]*>'
+    assert re.findall(rows, kept) == re.findall(rows, drawn)
+    # Not the rows with their pets and owners: the bands were kept.
+    assert not [q for q in asked.captured_queries if '"pets_pet"."name"' in q["sql"]]
+    assert looks.count() == 4  # each look logged
