@@ -17,7 +17,7 @@ from accounts.tests.factories import (
     TranslatorFactory,
     UserFactory,
 )
-from core import presence
+from core import presence_store
 from healingpaws.tests.clock import start_frozen_clock
 
 # Modules whose tests depend on the day, the weekday or the hour: bin/test runs
@@ -179,7 +179,7 @@ def _demo_reports_drawn_once():
 def _clear_cache():
     # allauth's rate limits live in the cache: every test starts with none used.
     cache.clear()
-    presence._memory_store.clear()
+    presence_store.memory_store.clear()
     yield
     cache.clear()
 

@@ -9,7 +9,7 @@ number of distinct users with an entry that has not expired.
 
 With REDIS_URL the entries live in Redis, shared by every daphne process (one
 sorted set per role, scored by expiry); without it, in this process's memory,
-which is right for the single development server.
+which is right for the single development server (presence_store.py).
 
 Presence is a convenience: when Redis is away the counts are unknown (None)
 and pages leave them out; nothing else fails for it.
@@ -19,7 +19,6 @@ import asyncio
 import functools
 import json
 import logging
-import threading
 import time
 import weakref
 
@@ -28,7 +27,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from core.redis_cache import AwayAfterTimeout
+from . import presence_store
 
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)  # counted online
@@ -71,7 +70,7 @@ def presence_enter(
     if role not in ROLES:
         return  # watches, never counted (FRONT_DESK)
     try:
-        _store().put(role, f"{user_id}:{channel}", time.time() + ttl())
+        presence_store.store().put(role, f"{user_id}:{channel}", time.time() + ttl())
         if publish:
             for changed in ROLES:
                 _publish_if_changed(changed)
@@ -85,7 +84,7 @@ def presence_leave(
     if role not in ROLES:
         return
     try:
-        _store().remove(role, f"{user_id}:{channel}")
+        presence_store.store().remove(role, f"{user_id}:{channel}")
         if publish:
             _publish_if_changed(role)
     except Exception:
@@ -96,11 +95,10 @@ def presence_leave(
 def online_count(role: str) -> int | None:
     """How many distinct users of `role` have a live socket; None if unknown."""
     try:
-        members = _store().live(role, time.time())
+        return presence_store.store().users(role, time.time())
     except redis.RedisError:
         logger.warning("presence unavailable", exc_info=True)
         return None
-    return len({member.split(":", 1)[0] for member in members})
 
 
 def presence_expire() -> int:
@@ -110,7 +108,9 @@ def presence_expire() -> int:
     goes: the pages would show the crashed process's users online until then.
     Returns how many entries were dropped (0 when the store is away)."""
     try:
-        dropped = sum(_store().expire(role, time.time()) for role in ROLES)
+        dropped = sum(
+            presence_store.store().expire(role, time.time()) for role in ROLES
+        )
         for role in ROLES:
             _publish_if_changed(role)
     except Exception:
@@ -138,7 +138,7 @@ def _publish_if_changed(role):
 def _changed_count(role):
     """The count of `role` if it differs from the last one pushed, else None."""
     count = online_count(role)
-    if count is None or _store().swap_published(role, count) == count:
+    if count is None or presence_store.store().swap_published(role, count) == count:
         return None
     return count
 
@@ -201,97 +201,6 @@ async def _publish(layer, role):
 
 
 # --- where the entries live ------------------------------------------------------
-
-
-class _RedisStore:
-    """Each command fails at once for a few seconds after one timed out
-    (core.redis_cache): a paused Redis held every page that shows a count."""
-
-    def __init__(self, url):
-        self.client = redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2, decode_responses=True
-        )
-        self.away = AwayAfterTimeout("presence")
-
-    def _key(self, role):
-        return f"healingpaws:presence:{role}"
-
-    def put(self, role, member, expires_at):
-        with self.away.guard():
-            self.client.zadd(self._key(role), {member: expires_at})
-
-    def remove(self, role, member):
-        with self.away.guard():
-            self.client.zrem(self._key(role), member)
-
-    def expire(self, role, now):
-        with self.away.guard():
-            return self.client.zremrangebyscore(self._key(role), "-inf", now)
-
-    def live(self, role, now):
-        key = self._key(role)
-        pipe = self.client.pipeline()
-        pipe.zremrangebyscore(key, "-inf", now)
-        pipe.zrangebyscore(key, now, "+inf")
-        with self.away.guard():
-            return pipe.execute()[1]
-
-    def swap_published(self, role, count):
-        with self.away.guard():
-            previous = self.client.getset(f"{self._key(role)}:published", count)
-        return None if previous is None else int(previous)
-
-
-class _MemoryStore:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.clear()
-
-    def put(self, role, member, expires_at):
-        with self.lock:
-            self.entries[role][member] = expires_at
-
-    def remove(self, role, member):
-        with self.lock:
-            self.entries[role].pop(member, None)
-
-    def expire(self, role, now):
-        with self.lock:
-            entries = self.entries[role]
-            expired = [m for m, expires in entries.items() if expires <= now]
-            for member in expired:
-                del entries[member]
-            return len(expired)
-
-    def live(self, role, now):
-        self.expire(role, now)
-        with self.lock:
-            return list(self.entries[role])
-
-    def clear(self):
-        with self.lock:
-            self.entries = {role: {} for role in ROLES}
-            self.published = {}
-
-    def swap_published(self, role, count):
-        with self.lock:
-            previous, self.published[role] = self.published.get(role), count
-            return previous
-
-
-@functools.cache
-def _redis_store(url):
-    return _RedisStore(url)
-
-
-_memory_store = _MemoryStore()
-
-
-def _store():
-    # Read at each call, so that tests can switch backends with settings.
-    if settings.REDIS_URL:
-        return _redis_store(settings.REDIS_URL)
-    return _memory_store
 
 
 # --- sockets ----------------------------------------------------------------------

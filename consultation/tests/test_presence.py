@@ -26,7 +26,7 @@ from consultation.models import Message, SystemEvent, Thread
 from consultation.realtime import thread_group
 from consultation.services import message_post
 from consultation.tests.factories import ThreadFactory
-from core import fanout, presence
+from core import fanout, presence, presence_store
 from core.sockets import CLOSE_SESSION_ENDED
 from core.tests.layers import group_size
 from reservations.consumers import DashboardConsumer
@@ -72,10 +72,10 @@ def test_when_redis_is_away_the_count_is_unknown_and_pages_leave_it_out(
     client, monkeypatch
 ):
     class Away:
-        def live(self, role, now):
+        def users(self, role, now):
             raise redis.ConnectionError("gone")
 
-    monkeypatch.setattr(presence, "_store", Away)
+    monkeypatch.setattr(presence_store, "store", Away)
 
     assert presence.online_count(presence.DOCTOR) is None
     response = client.get(reverse("home"))

@@ -87,7 +87,7 @@ def test_signed_in_pages_with_redis_paused_wait_for_one_timeout_each_store(
     paused_redis, settings, client, caplog
 ):
     from accounts.tests.factories import UserFactory
-    from core import presence
+    from core import presence_store
 
     settings.CACHES = {
         "default": {
@@ -97,7 +97,7 @@ def test_signed_in_pages_with_redis_paused_wait_for_one_timeout_each_store(
         }
     }
     settings.REDIS_URL = paused_redis.url  # who is online: Redis too
-    presence._redis_store.cache_clear()
+    presence_store.redis_store.cache_clear()
     client.force_login(UserFactory())
     paused_redis.pause()
     try:
@@ -105,7 +105,7 @@ def test_signed_in_pages_with_redis_paused_wait_for_one_timeout_each_store(
         pets = client.get("/pets/")
         visits = client.get("/reservations/")
     finally:
-        presence._redis_store.cache_clear()
+        presence_store.redis_store.cache_clear()
 
     assert home.status_code == pets.status_code == visits.status_code == 200
     # The navbar's counts (the cache) and who is online (the presence store)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from core import presence, schedule, tasks
+from core import presence, presence_store, schedule, tasks
 from core.background import RetryScheduled, run_ready_tasks
 from core.models import ScheduledRun
 
@@ -28,21 +28,21 @@ def test_the_upkeep_jobs_are_scheduled():
 
 
 @pytest.fixture(params=["memory", "redis"])
-def presence_store(request, settings):
+def either_store(request, settings):
     """Both stores: memory always, Redis when REDIS_URL is set."""
     if request.param == "memory":
         settings.REDIS_URL = ""
     elif not settings.REDIS_URL:
         pytest.skip("REDIS_URL is not set")
     for role in presence.ROLES:
-        presence._store().expire(role, float("inf"))
+        presence_store.store().expire(role, float("inf"))
     yield
     for role in presence.ROLES:
-        presence._store().expire(role, float("inf"))
+        presence_store.store().expire(role, float("inf"))
 
 
 def test_a_crashed_processs_entries_are_dropped_and_watchers_told(
-    presence_store, settings, monkeypatch
+    either_store, settings, monkeypatch
 ):
     settings.PRESENCE_TTL_SECONDS = 30
     now = time.time()
@@ -78,7 +78,7 @@ def test_expiring_presence_with_the_store_away_is_logged_not_raised(
     def away():
         raise ConnectionError("redis is away")
 
-    monkeypatch.setattr(presence, "_store", away)
+    monkeypatch.setattr(presence_store, "store", away)
 
     assert presence.presence_expire() == 0
     assert "expired entries not dropped" in caplog.text
