@@ -32,6 +32,10 @@ def stored():
     return sorted(AccessLog.objects.order_by().values_list(*COLUMNS))
 
 
+def as_given(rows):
+    return sorted(tuple(getattr(row, column) for column in COLUMNS) for row in rows)
+
+
 def test_rows_with_shared_and_varying_columns_are_stored_as_given(
     django_assert_num_queries,
 ):
@@ -62,9 +66,7 @@ def test_rows_with_shared_and_varying_columns_are_stored_as_given(
     with django_assert_num_queries(1):
         insert_rows(AccessLog, rows)
 
-    assert stored() == sorted(
-        tuple(getattr(row, column) for column in COLUMNS) for row in rows
-    )
+    assert stored() == as_given(rows)
 
 
 def test_rows_by_a_key_and_at_different_moments_are_stored_as_given():
@@ -89,6 +91,4 @@ def test_rows_by_a_key_and_at_different_moments_are_stored_as_given():
 
     insert_rows(AccessLog, rows)
 
-    assert stored() == sorted(
-        tuple(getattr(row, column) for column in COLUMNS) for row in rows
-    )
+    assert stored() == as_given(rows)

@@ -1,24 +1,13 @@
 """The presence store counts distinct users among the live entries, in
 Redis as in memory (core/presence_store.py)."""
 
-import pytest
-
-from core import presence, presence_store
+from core import presence
 
 
-@pytest.fixture(params=["memory", "redis"])
-def store(request, settings):
-    if request.param == "memory":
-        settings.REDIS_URL = ""
-    elif not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set")
-    store = presence_store.store()
-    store.expire(presence.DOCTOR, float("inf"))
-    yield store
-    store.expire(presence.DOCTOR, float("inf"))
-
-
-def test_a_user_with_two_sockets_counts_once_and_expired_entries_not(store):
+def test_a_user_with_two_sockets_counts_once_and_expired_entries_not(
+    presence_store_of_each_kind,
+):
+    store = presence_store_of_each_kind
     now = 1_000_000.0
     store.put(presence.DOCTOR, "7:chat-a", now + 30)
     store.put(presence.DOCTOR, "7:chat-b", now + 30)

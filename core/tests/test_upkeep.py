@@ -27,22 +27,8 @@ def test_the_upkeep_jobs_are_scheduled():
     assert periods["core.tasks.remove_abandoned_uploads"] == datetime.timedelta(hours=1)
 
 
-@pytest.fixture(params=["memory", "redis"])
-def either_store(request, settings):
-    """Both stores: memory always, Redis when REDIS_URL is set."""
-    if request.param == "memory":
-        settings.REDIS_URL = ""
-    elif not settings.REDIS_URL:
-        pytest.skip("REDIS_URL is not set")
-    for role in presence.ROLES:
-        presence_store.store().expire(role, float("inf"))
-    yield
-    for role in presence.ROLES:
-        presence_store.store().expire(role, float("inf"))
-
-
 def test_a_crashed_processs_entries_are_dropped_and_watchers_told(
-    either_store, settings, monkeypatch
+    presence_store_of_each_kind, settings, monkeypatch
 ):
     settings.PRESENCE_TTL_SECONDS = 30
     now = time.time()
