@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.conftest import BELL_SOCKET, log_in, make_customer, make_doctor, socket_open
 from pets.models import CareDose, Prescription, RefillRequest, WeightEntry
 from pets.tests.factories import PetFactory
 from reservations.models import State
@@ -54,6 +54,7 @@ def test_a_doctor_records_and_the_owner_follows(
     log_in(owner, "alice", PASSWORD)
     owner.goto(f"/pets/{rex.pk}/?record=care#record")
     expect(owner.get_by_test_id("care-empty")).to_be_visible()
+    socket_open(owner, BELL_SOCKET)  # the doctor's entries come live
     assert fits_the_screen(owner)
     screenshot("owner's care tab, empty, at 375 px", of=owner)
 

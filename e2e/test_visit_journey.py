@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Notification
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.conftest import BELL_SOCKET, log_in, make_customer, make_doctor, socket_open
 from pets.tests.factories import PetFactory
 from reservations.models import OpeningHours, Reservation, State, Triage, VisitType
 from reservations.tests.factories import make_visit
@@ -67,6 +67,7 @@ def test_a_booked_visit_is_triaged_confirmed_and_moved_up_by_a_doctor(
 
     expect(page.get_by_test_id("come-in-now")).to_be_visible()
     expect(page.get_by_test_id("visit-state")).to_have_text("Requested")
+    socket_open(page, BELL_SOCKET)  # the doctor's moves come live
     expect(page.get_by_test_id("visit-triage")).to_contain_text("Untriaged")
     expect(page.get_by_test_id("visit-type")).to_have_text("Surgery consultation")
     screenshot("visit requested")
