@@ -85,24 +85,15 @@ def cached_value(
     `names` has changed since it was stored, else `make()`, stored for the
     next readers (for `timeout` seconds at most). One round trip to the
     cache when the value is kept."""
-    if not generations_cached():
-        return make()
-    if _pending and not _store_pending():
-        return make()  # a change is not told yet: nothing kept can be trusted
     generation_keys = [_generation_key(name) for name in names]
-    try:
-        found = cache.get_many([*generation_keys, key])
-    except Exception:
-        logger.warning("%s not read from the cache", key, exc_info=True)
+    generations, value = _lookup(key, generation_keys)
+    if value is not _NOT_KEPT:
+        return value
+    if generations is None or any(_changing(g) for g in generations):
+        # Nothing to keep under: the cache is away or not used, or a change
+        # is not committed yet (or committed a moment ago), and what the
+        # database says is read.
         return make()
-    generations = tuple(found.get(k) for k in generation_keys)
-    if any(_changing(generation) for generation in generations):
-        # A change not committed yet, or committed a moment ago: what the
-        # database says is read, and nothing is kept until it is told.
-        return make()
-    stored = found.get(key)
-    if None not in generations and stored is not None and stored[0] == generations:
-        return stored[1]
     if None in generations:
         try:
             generations = _started(generation_keys, generations)
@@ -119,25 +110,34 @@ def cached_value(
 
 def kept_value(key: str, names: Iterable[str]):
     """The value cached_value() would answer from the cache without making
-    it, or None: stored, and none of its generations changed or changing."""
-    if not generations_cached() or (_pending and not _store_pending()):
-        return None
-    generation_keys = [_generation_key(name) for name in names]
+    it, or None."""
+    _generations, value = _lookup(key, [_generation_key(name) for name in names])
+    return None if value is _NOT_KEPT else value
+
+
+# What _lookup() answers for a value that is not kept.
+_NOT_KEPT = object()
+
+
+def _lookup(key, generation_keys) -> tuple:
+    """(the current generations, the value kept under them or _NOT_KEPT), in
+    one round trip; the generations are None when nothing kept can be
+    trusted (values not cached, the cache away, a change not told yet). A
+    value is never stored under a changing generation."""
+    if not generations_cached():
+        return None, _NOT_KEPT
+    if _pending and not _store_pending():
+        return None, _NOT_KEPT  # a change is not told yet
     try:
         found = cache.get_many([*generation_keys, key])
     except Exception:
         logger.warning("%s not read from the cache", key, exc_info=True)
-        return None
+        return None, _NOT_KEPT
     generations = tuple(found.get(k) for k in generation_keys)
     stored = found.get(key)
-    if (
-        None in generations
-        or any(_changing(generation) for generation in generations)
-        or stored is None
-        or stored[0] != generations
-    ):
-        return None
-    return stored[1]
+    if None not in generations and stored is not None and stored[0] == generations:
+        return generations, stored[1]
+    return generations, _NOT_KEPT
 
 
 def _started(generation_keys, generations):
