@@ -20,8 +20,7 @@ part of what was left of the visits list (bench/hotspots.py).
 from collections.abc import Sequence
 
 from django.core.paginator import Paginator
-from django.middleware.csrf import get_token
-from django.utils.safestring import mark_safe
+from django.utils.functional import cached_property
 
 from .page_parts import kept_part
 
@@ -42,21 +41,17 @@ class KeptResultsAdminMixin:
     def changelist_view(self, request, extra_context=None):
         plain = request.method == "GET" and not request.GET
         generations = list(self.kept_results_generations) if plain else None
-        kept = None
-        if generations and request.user.is_authenticated:
-            kept = kept_part(
-                name="changelist",
-                user_id=request.user.pk,
-                generations=generations,
-                vary=[self.opts.label],  # as the template's cached_part
-                csrf_token=lambda: get_token(request),
-                full_path=request.get_full_path,
-            )
+        kept = kept_part(
+            request,
+            name="changelist",
+            generations=generations,
+            vary=[self.opts.label],  # as the template's cached_part
+        )
         setattr(request, KEPT_RESULTS_ATTRIBUTE, kept)
         extra_context = {
             **(extra_context or {}),
             "kept_results_generations": generations,
-            "kept_results_html": None if kept is None else mark_safe(kept),  # noqa: S308 (rendered by us)
+            "kept_results_html": kept,
         }
         try:
             return super().changelist_view(request, extra_context)
@@ -90,8 +85,12 @@ class UnreadRows(Sequence):
     def __len__(self):
         return self.length
 
+    @cached_property
+    def _rows(self):
+        return list(self.queryset)
+
     def __getitem__(self, index):
-        return list(self.queryset)[index]
+        return self._rows[index]
 
     def __iter__(self):
-        return iter(self.queryset)
+        return iter(self._rows)

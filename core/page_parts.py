@@ -42,9 +42,11 @@ import functools
 import hashlib
 
 from django.db import models
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from .generations import cached_value, generations_changed, kept_value
 
@@ -133,11 +135,18 @@ def cached_part(*, name, user_id, generations, vary, render, csrf_token, full_pa
     return _filled_in(html, csrf_token, full_path)
 
 
-def kept_part(*, name, user_id, generations, vary, csrf_token, full_path) -> str | None:
-    """The part as cached_part() would answer it if it is kept now, else None
-    (nothing is rendered): for a view that reads less when it is."""
-    html = kept_value(_key(name, user_id, vary), generations)
-    return None if html is None else _filled_in(html, csrf_token, full_path)
+def kept_part(request, *, name, generations, vary) -> str | None:
+    """The part of the request user's page as the cached_part tag would draw
+    it if it is kept now (safe HTML), else None, nothing rendered: for a
+    view that reads less when its part is kept."""
+    if not generations or not request.user.is_authenticated:
+        return None
+    html = kept_value(_key(name, request.user.pk, vary), generations)
+    if html is None:
+        return None
+    return mark_safe(  # noqa: S308 (drawn by the tag, the request's token and path put in)
+        _filled_in(html, lambda: get_token(request), request.get_full_path)
+    )
 
 
 def _filled_in(html, csrf_token, full_path):

@@ -6,13 +6,11 @@ import json
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect, JsonResponse
-from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -104,13 +102,9 @@ class QueuePagesMixin:
             else None
         )
         minute = page_parts.current_minute()
-        kept = generations and page_parts.kept_part(
-            name="queue",  # as the template's cached_part
-            user_id=request.user.pk,
-            generations=generations,
-            vary=[minute],
-            csrf_token=lambda: get_token(request),
-            full_path=request.get_full_path,
+        # Named and varied as the template's cached_part.
+        kept = page_parts.kept_part(
+            request, name="queue", generations=generations, vary=[minute]
         )
         day_visits = Reservation.objects.ongoing().on_day(day)
         if kept:
@@ -118,7 +112,7 @@ class QueuePagesMixin:
             # one query of their ids and customers is what the access log,
             # which records who saw them, needs.
             access_record_queryset(request, day_visits, view=AccessView.LIST)
-            shown = {"kept_queue_html": mark_safe(kept)}  # noqa: S308 (ours)
+            shown = {"kept_queue_html": kept}
         else:
             shown = _bands(request, day_visits, show_alerts=show_alerts)
         context = {
