@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts import services as accounts_services
 from accounts.notifications import notification_send
+from accounts.tests.factories import UserFactory
 from consultation.tests.factories import MessageFactory, ThreadFactory
 from pets.tests.factories import PetFactory
 
@@ -77,3 +78,16 @@ def test_the_navbar_marks_the_section_and_leads_back_to_each_page(
     assert re.search(r'nav-link active"[^>]*href="/reservations/"', visits)
     assert 'name="next" value="/pets/"' in pets
     assert f'name="next" value="/pets/{pet.pk}/?tab=record&amp;x=2"' in one_pet
+
+
+def test_another_customer_never_gets_a_kept_navbar(client, customer):
+    other = UserFactory(display_name="Mallory Other")
+    client.force_login(customer)
+    mine = navbar(client)  # kept for the customer
+    assert customer.name in mine
+
+    client.force_login(other)
+    theirs = navbar(client)
+
+    assert "Mallory Other" in theirs
+    assert customer.name not in theirs
