@@ -109,6 +109,22 @@ def thread_detail(request, pk):
         if wants_json(request):
             return upload_answer(form=form)
         before = None
+    composer_generations = _composer_generations(thread)
+    if (
+        request.method == "GET"
+        and composer_generations
+        and page_parts.kept_part(
+            request,
+            name="composer",
+            generations=composer_generations,
+            vary=[thread.pk],  # as the template varies it
+        )
+        is None
+    ):
+        # Looked up first, then the thread read again for drawing it: the
+        # one read above may predate a close or a mute whose new generation
+        # the composer would be kept under (core.page_parts.kept_part).
+        thread = _visible_thread(request, pk)
     viewer_is_hospital = request.user.pk != thread.customer_id
     shown = ShownMessages(thread, before, viewer=request.user)
     # The latest messages are a part kept rendered until the thread's
@@ -134,14 +150,8 @@ def thread_detail(request, pk):
             [thread_generation(thread.pk), page_parts.NAMES] if kept else None
         ),
         "showing_older": before is not None,
-        # The composer (the empty form, or why there is none) is the same on
-        # every GET until the thread is closed or muted (a save of the
-        # thread renews its generation: signals.py); a mute that runs out by
-        # itself is never kept.
         "composer_generations": (
-            [thread_generation(thread.pk)]
-            if request.method == "GET" and not thread.is_muted()
-            else None
+            _composer_generations(thread) if request.method == "GET" else None
         ),
         "form": form,
         "viewer_is_hospital": viewer_is_hospital,
@@ -228,6 +238,14 @@ def message_photo(request, pk, message_pk, size):
     if not image:
         raise Http404
     return image_response(image)
+
+
+def _composer_generations(thread):
+    """The composer (the empty form, or why there is none) is the same on
+    every GET until the thread is closed or muted (a save of the thread
+    renews its generation: signals.py); a mute that runs out by itself is
+    never kept."""
+    return None if thread.is_muted() else [thread_generation(thread.pk)]
 
 
 def _visible_thread(request, pk):

@@ -86,8 +86,8 @@ def cached_value(
     next readers (for `timeout` seconds at most). One round trip to the
     cache when the value is kept."""
     generation_keys = [_generation_key(name) for name in names]
-    generations, value = _lookup(key, generation_keys)
-    if value is not _NOT_KEPT:
+    generations, value = _look_up(key, generation_keys)
+    if value is not NOT_KEPT:
         return value
     if generations is None or any(_changing(g) for g in generations):
         # Nothing to keep under: the cache is away or not used, or a change
@@ -108,36 +108,55 @@ def cached_value(
     return value
 
 
-def kept_value(key: str, names: Iterable[str]):
-    """The value cached_value() would answer from the cache without making
-    it, or None."""
-    _generations, value = _lookup(key, [_generation_key(name) for name in names])
-    return None if value is _NOT_KEPT else value
+# What _look_up() answers for a value that is not kept.
+NOT_KEPT = object()
 
 
-# What _lookup() answers for a value that is not kept.
-_NOT_KEPT = object()
+def look_up_value(key: str, names: Iterable[str]) -> tuple:
+    """(the generations `names` now, the value kept under them or NOT_KEPT),
+    for a caller that reads what the value shows only after this, and keeps
+    what it makes with keep_value() under these generations."""
+    return _look_up(key, [_generation_key(name) for name in names])
 
 
-def _lookup(key, generation_keys) -> tuple:
-    """(the current generations, the value kept under them or _NOT_KEPT), in
+def keep_value(key: str, names: Iterable[str], generations, value, timeout) -> None:
+    """Keep `value`, made from what was read after look_up_value() answered
+    `generations`. Not when they could not be read or a change was under
+    way; and a generation that was missing is started, but nothing is kept
+    under it this time: started now, it could be newer than what was read."""
+    if generations is None or any(_changing(g) for g in generations):
+        return
+    if None in generations:
+        try:
+            _started([_generation_key(name) for name in names], generations)
+        except Exception:
+            logger.warning("%s: no generation", key, exc_info=True)
+        return
+    try:
+        cache.set(key, (generations, value), timeout)
+    except Exception:
+        logger.warning("%s not cached", key, exc_info=True)
+
+
+def _look_up(key, generation_keys) -> tuple:
+    """(the current generations, the value kept under them or NOT_KEPT), in
     one round trip; the generations are None when nothing kept can be
     trusted (values not cached, the cache away, a change not told yet). A
     value is never stored under a changing generation."""
     if not generations_cached():
-        return None, _NOT_KEPT
+        return None, NOT_KEPT
     if _pending and not _store_pending():
-        return None, _NOT_KEPT  # a change is not told yet
+        return None, NOT_KEPT  # a change is not told yet
     try:
         found = cache.get_many([*generation_keys, key])
     except Exception:
         logger.warning("%s not read from the cache", key, exc_info=True)
-        return None, _NOT_KEPT
+        return None, NOT_KEPT
     generations = tuple(found.get(k) for k in generation_keys)
     stored = found.get(key)
     if None not in generations and stored is not None and stored[0] == generations:
         return generations, stored[1]
-    return generations, _NOT_KEPT
+    return generations, NOT_KEPT
 
 
 def _started(generation_keys, generations):

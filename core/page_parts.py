@@ -48,7 +48,13 @@ from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .generations import cached_value, generations_changed, kept_value
+from .generations import (
+    NOT_KEPT,
+    cached_value,
+    generations_changed,
+    keep_value,
+    look_up_value,
+)
 
 # How long a kept part lives without a change: short, a bound on what a
 # change that was never told (a process that ended while Redis was away)
@@ -125,24 +131,53 @@ class OwnedPagePartsQuerySet(PagePartsQuerySet):
         return [*self.also, *(owner_generation(pk) for pk in owners)]
 
 
-def cached_part(*, name, user_id, generations, vary, render, csrf_token, full_path):
+def cached_part(request, *, name, generations, vary, render, csrf_token, full_path):
     """The part `name` of the user's page: kept, or `render()` (HTML with
     csrf_placeholder() where the token goes and path_placeholder() where the
-    request's path does), with the request's token and path put in."""
-    html = cached_value(
-        _key(name, user_id, vary), generations, render, timeout=TIMEOUT_SECONDS
-    )
+    request's path does), with the request's token and path put in. When the
+    view looked the part up first (kept_part), that lookup is the one used."""
+    key = _key(name, request.user.pk, vary)
+    looked_up = getattr(request, _LOOKED_UP, {}).get(name)
+    if looked_up is None:
+        html = cached_value(key, generations, render, timeout=TIMEOUT_SECONDS)
+    elif looked_up[0] != key:
+        # What varies the part changed since the view looked it up (its data
+        # read again): drawn, and not kept, since it was read before.
+        html = render()
+    else:
+        _key_looked_up, found, html = looked_up
+        if html is NOT_KEPT:
+            html = render()
+            keep_value(key, generations, found, html, TIMEOUT_SECONDS)
     return _filled_in(html, csrf_token, full_path)
+
+
+# {part name: (its key, the generations read, the HTML kept or NOT_KEPT)},
+# on a request whose view looked its parts up before reading what they show.
+_LOOKED_UP = "_page_parts_looked_up"
 
 
 def kept_part(request, *, name, generations, vary) -> str | None:
     """The part of the request user's page as the cached_part tag would draw
     it if it is kept now (safe HTML), else None, nothing rendered: for a
-    view that reads less when its part is kept."""
+    view that reads less when its part is kept.
+
+    Called before the view reads anything the part shows. Whatever is read
+    before its generations may predate a change whose new generation the
+    part would then be kept under: a visit page's object read, a doctor's
+    confirmation committed, then the part drawn with the old state and the
+    new timeline and kept, until the next change (CI's visit journey). So the
+    tag draws a part the view looked up under the generations read here."""
     if not generations or not request.user.is_authenticated:
         return None
-    html = kept_value(_key(name, request.user.pk, vary), generations)
-    if html is None:
+    key = _key(name, request.user.pk, vary)
+    found, html = look_up_value(key, generations)
+    looked_up = getattr(request, _LOOKED_UP, None)
+    if looked_up is None:
+        looked_up = {}
+        setattr(request, _LOOKED_UP, looked_up)
+    looked_up[name] = (key, found, html)
+    if html is NOT_KEPT:
         return None
     return mark_safe(  # noqa: S308 (drawn by the tag, the request's token and path put in)
         _filled_in(html, lambda: get_token(request), request.get_full_path)

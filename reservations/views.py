@@ -121,6 +121,11 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
         )
 
     def get_context_data(self, **kwargs):
+        # The kept part is looked up before what it shows is read for drawing
+        # it (core.page_parts.kept_part): the visit read to check access may
+        # predate a change whose new generation the part would be kept under.
+        if self._kept_part(self.object) is None:
+            self.object = self._read_again(self.object)
         context = super().get_context_data(**kwargs)
         visit = self.object
         context["is_owner"] = visit.pet.owner_id == self.request.user.pk
@@ -134,6 +139,26 @@ class ReservationDetailView(LoginRequiredMixin, AccessLoggedDetailMixin, DetailV
         # the visit (it varies the kept part: reservation_detail.html).
         context["band_wait"] = waits.band_wait(visit)
         return context
+
+    def _kept_part(self, visit):
+        return page_parts.kept_part(
+            self.request,
+            name="visit",
+            generations=self.part_generations,
+            # As the template varies it.
+            vary=[
+                visit.pk,
+                visit.pet.owner_id == self.request.user.pk,
+                waits.band_wait(visit),
+                visit.pet.owner.name,
+            ],
+        )
+
+    def _read_again(self, visit):
+        again = self.get_queryset().filter(pk=visit.pk).first()
+        if again is None:  # cancelled and gone since
+            raise Http404
+        return again
 
     # The visit itself is a part kept rendered until a visit, the clinic's
     # rules or the owner's records change (core/page_parts.py); its place,

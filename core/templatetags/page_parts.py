@@ -43,8 +43,8 @@ class CachedPartNode(template.Node):
                 return str(self.nodelist.render(context))
 
         return page_parts.cached_part(
+            context["request"],
             name=self.name.resolve(context),
-            user_id=user.pk,
             generations=generations,
             vary=[value.resolve(context) for value in self.vary],
             render=render,

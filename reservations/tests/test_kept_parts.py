@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.tests.sockets import doctor_after_a_flush
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import (
@@ -22,6 +23,7 @@ from reservations.models import (
     WaitlistEntry,
 )
 from reservations.tests.factories import book, make_visit, tomorrow_at
+from reservations.views import ReservationDetailView
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +260,33 @@ def test_a_new_wait_limit_shows_on_the_visit_page(customer_client, pet):
     page = visit_page(customer_client, visit)
     assert "45 min" in page
     assert "60 min" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_while_a_visit_page_is_drawn_is_not_kept_behind(
+    customer, pet, settings, monkeypatch
+):
+    """The doctor confirms just after the page has read the visit to check
+    who may see it: the part is looked up after that, drawn from the visit
+    read again, and the next page shows the confirmation too."""
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    doctor = doctor_after_a_flush()
+    visit = make_visit(pet, state=State.REQUESTED)
+    client = Client()
+    client.force_login(customer)
+    read_to_check = ReservationDetailView.get_object
+    confirmed = []
+
+    def confirmed_meanwhile(self, queryset=None):
+        checked = read_to_check(self, queryset)
+        if not confirmed:
+            confirmed.append(services.reservation_advance(reservation=visit, by=doctor))
+        return checked
+
+    monkeypatch.setattr(ReservationDetailView, "get_object", confirmed_meanwhile)
+
+    first = visit_page(client, visit)
+    again = visit_page(client, visit)
+
+    assert 'data-state="confirmed"' in first
+    assert 'data-state="confirmed"' in again

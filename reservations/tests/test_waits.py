@@ -11,8 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.access_log import AccessLog, AccessView
+from accounts.tests.sockets import doctor_after_a_flush
 from pets.tests.factories import PetFactory
 from reservations import services, waits
+from reservations.admin import queue as queue_admin
 from reservations.models import MaxWait, ReservationEvent, State, Triage
 from reservations.selectors import today_summary
 from reservations.tests.factories import make_front_desk, make_visit, today_at
@@ -280,3 +282,37 @@ def test_a_kept_queue_reads_no_visit_rows_and_logs_every_look(
     # Not the rows with their pets and owners: the bands were kept.
     assert not [q for q in asked.captured_queries if '"pets_pet"."name"' in q["sql"]]
     assert looks.count() == 4  # each look logged
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_change_committed_while_the_bands_are_drawn_is_not_kept_behind(
+    client, customer, at_noon, settings, monkeypatch
+):
+    """A triage commits just after the queue has read its visits: the bands
+    drawn from them are kept under the generations read before, so the next
+    page shows the triage."""
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    # A superuser: a flush took the Doctors group's permissions with it.
+    doctor = doctor_after_a_flush(is_superuser=True)
+    client.force_login(doctor)
+    visit = waiting_since(customer, 1, triage=Triage.STANDARD, name="Moved")
+    draw = queue_admin._bands
+    triaged = []
+
+    def triaged_meanwhile(*args, **kwargs):
+        drawn = draw(*args, **kwargs)
+        if not triaged:
+            triaged.append(
+                services.reservation_triage(
+                    reservation=visit, triage=Triage.EMERGENCY, by=doctor
+                )
+            )
+        return drawn
+
+    monkeypatch.setattr(queue_admin, "_bands", triaged_meanwhile)
+
+    client.get(QUEUE)  # drawn from the visit before its triage
+    again = client.get(QUEUE).content.decode()
+
+    emergencies = re.search(r'data-queue-band="emergency".*?</tbody>', again, re.S)[0]
+    assert f'data-id="{visit.pk}"' in emergencies
