@@ -15,7 +15,7 @@ from core.presence import CUSTOMER, DOCTOR, FRONT_DESK
 
 from .models import Notification
 from .notifications import notification_group
-from .roles import is_doctor, is_front_desk, load_role_flags
+from .roles import is_doctor, is_front_desk, with_role_flags
 from .second_factor import is_staff_account, session_passed_second_factor
 
 
@@ -48,9 +48,9 @@ class UserSocketConsumer(LiveSocketConsumer):
         return presence_role_of(user)
 
     @classmethod
-    def prepare_checked_users(cls, users):
+    def checked_users_query(cls, users):
         # Every refusal_for() and the presence role ask the roles.
-        load_role_flags(users)
+        return with_role_flags(users)
 
 
 class NotificationConsumer(UserSocketConsumer):

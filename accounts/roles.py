@@ -14,7 +14,7 @@ Who is who. Roles are Django groups so that the admin can show and change them.
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Value
+from django.db.models import Exists, F, OuterRef, Value
 
 DOCTORS_GROUP = "Doctors"
 TRANSLATORS_GROUP = "translators"
@@ -40,30 +40,20 @@ def is_front_desk(user):
     return user._is_front_desk
 
 
-def load_role_flags(users) -> None:
-    """is_doctor() and is_front_desk() of many users in one query, cached on
-    each instance as those read it: the sockets' access re-checks
-    (core.access_checks) ask for a whole batch of users at once."""
+def with_role_flags(users):
+    """The users' queryset with is_doctor() and is_front_desk() read along,
+    annotated where those two cache them on each instance: the sockets'
+    access checks (core.access_checks) read a user, or a batch of users, in
+    the same query as their roles (issue 14: a query less at every chat
+    message and re-check). The flags mean something only for active staff,
+    which is all those two read them for."""
     from django.contrib.auth import get_user_model
 
-    staff = [
-        user
-        for user in users
-        if user.is_authenticated and user.is_active and user.is_staff
-    ]
-    if not staff:
-        return
-    memberships = set(
-        get_user_model()
-        .groups.through.objects.filter(
-            user_id__in={user.pk for user in staff},
-            group__name__in=(DOCTORS_GROUP, FRONT_DESK_GROUP),
-        )
-        .values_list("user_id", "group__name")
+    memberships = get_user_model().groups.through.objects.filter(user_id=OuterRef("pk"))
+    return users.annotate(
+        _is_doctor=Exists(memberships.filter(group__name=DOCTORS_GROUP)),
+        _is_front_desk=Exists(memberships.filter(group__name=FRONT_DESK_GROUP)),
     )
-    for user in staff:
-        user._is_doctor = (user.pk, DOCTORS_GROUP) in memberships
-        user._is_front_desk = (user.pk, FRONT_DESK_GROUP) in memberships
 
 
 def load_roles(user) -> None:

@@ -37,6 +37,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import ValidationError
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import empty
@@ -97,18 +98,20 @@ _checks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = (
 )
 
 
-def users_of_sessions(session_keys) -> dict:
+def users_of_sessions(session_keys, users=None) -> dict:
     """{session key: the user it belongs to now, or AnonymousUser}, as
     django.contrib.auth.get_user() answers, for the keys this can read in
-    bulk (two queries); the others are left out, for get_user() itself."""
-    return _read_sessions(session_keys)[0]
+    bulk (two queries); the others are left out, for get_user() itself.
+    `users`: the user model's queryset to read them from (what the caller
+    annotates comes along), by default all of them."""
+    return _read_sessions(session_keys, users)[0]
 
 
-def _read_sessions(session_keys) -> tuple[dict, dict]:
+def _read_sessions(session_keys, users=None) -> tuple[dict, dict]:
     """users_of_sessions(), and {session key: its data} of the sessions read."""
-    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    store_class = _database_session_store()
     keys = {key for key in session_keys if key}
-    if not keys or not issubclass(store_class, DatabaseSessionStore):
+    if not keys or store_class is None:
         return {}, {}
     rows = (
         store_class.get_model_class()
@@ -118,42 +121,109 @@ def _read_sessions(session_keys) -> tuple[dict, dict]:
     # A session no longer there (ended, expired) is nobody's: get_user()
     # reads an empty session.
     found = dict.fromkeys(keys, AnonymousUser())
-    wanted = {}  # session key: (user id, backend, session hash)
     decoder = store_class()
-    sessions = {}
-    for key, data in rows:
-        session = sessions[key] = decoder.decode(data)
-        try:
-            user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
-            backend_path = session[BACKEND_SESSION_KEY]
-        except KeyError:
-            continue  # signed out: anonymous
-        except ValidationError:
-            del found[key]  # get_user() raises: let it
-            continue
-        if backend_path not in settings.AUTHENTICATION_BACKENDS:
-            continue
-        backend = load_backend(backend_path)
-        if type(backend).get_user is not ModelBackend.get_user:
-            del found[key]
-            continue
-        wanted[key] = (user_id, backend, session.get(HASH_SESSION_KEY))
-    users = get_user_model()._default_manager.in_bulk(
-        {user_id for user_id, _, _ in wanted.values()}
+    sessions = {key: decoder.decode(data) for key, data in rows}
+    wanted = {key: _user_id_of(session) for key, session in sessions.items()}
+    by_id = _users(users).in_bulk(
+        {user_id for user_id in wanted.values() if user_id not in _NOT_A_USER}
     )
-    for key, (user_id, backend, session_hash) in wanted.items():
-        user = users.get(user_id)
-        if user is None or not backend.user_can_authenticate(user):
-            continue  # ModelBackend.get_user() answers None: anonymous
-        if session_hash and constant_time_compare(
-            session_hash, user.get_session_auth_hash()
-        ):
-            found[key] = user
+    for key, session in sessions.items():
+        user = _user_of_session(session, wanted[key], by_id)
+        if user is None:
+            del found[key]  # get_user() itself
         else:
-            # The password changed, or a fallback secret signed it:
-            # get_user() ends the session or rotates its key.
-            del found[key]
+            found[key] = user
     return found, sessions
+
+
+def session_user_now(scope, users=None):
+    """session_user(), in one query in the usual case: the socket's session
+    still belongs to the user it connected as (scope["user"]), whose row is
+    read with the session's data and what `users` annotates (the roles). A
+    session that now names someone else, or that get_user() would end or
+    rotate, is read by session_user() itself."""
+    store_class = _database_session_store()
+    key = scope["session"].session_key
+    connected_as = getattr(scope.get("user"), "pk", None)
+    if store_class is None or not key or connected_as is None:
+        return session_user(scope)
+    session_data = (
+        store_class.get_model_class()
+        .objects.filter(session_key=key, expire_date__gt=timezone.now())
+        .values("session_data")[:1]
+    )
+    user = (
+        _users(users)
+        .filter(pk=connected_as)
+        .annotate(checked_session_data=Subquery(session_data))
+        .first()
+    )
+    if user is None or user.checked_session_data is None:
+        # The user deleted, or the session ended or expired: nobody's (the
+        # session of a deleted user is nobody's to get_user() as well).
+        return AnonymousUser()
+    session = store_class().decode(user.checked_session_data)
+    user_id = _user_id_of(session)
+    if user_id is _SIGNED_OUT:
+        return AnonymousUser()
+    if user_id != user.pk:
+        return session_user(scope)  # someone else's now, or unreadable
+    found = _user_of_session(session, user_id, {user.pk: user})
+    return session_user(scope) if found is None else found
+
+
+def _database_session_store():
+    """The session engine's store, if it keeps sessions in the database
+    (whose rows these read in bulk); else None."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    return store_class if issubclass(store_class, DatabaseSessionStore) else None
+
+
+def _users(users):
+    return get_user_model()._default_manager.all() if users is None else users
+
+
+# What _user_id_of() answers for a session signed out, and for one whose
+# user id get_user() would fail on.
+_SIGNED_OUT = object()
+_UNREADABLE = object()
+_NOT_A_USER = (_SIGNED_OUT, _UNREADABLE)
+
+
+def _user_id_of(session):
+    try:
+        return get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+    except KeyError:
+        return _SIGNED_OUT
+    except ValidationError:
+        return _UNREADABLE
+
+
+def _user_of_session(session, user_id, by_id):
+    """What get_user() answers for a session's data, given its user id
+    (_user_id_of) and the users read by id; None where only get_user()
+    itself can answer (a backend of its own, a hash that does not match:
+    get_user() then ends the session or rotates its key)."""
+    if user_id is _UNREADABLE:
+        return None  # get_user() raises: let it
+    backend_path = session.get(BACKEND_SESSION_KEY)
+    if user_id is _SIGNED_OUT or backend_path is None:
+        return AnonymousUser()
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return AnonymousUser()
+    backend = load_backend(backend_path)
+    if type(backend).get_user is not ModelBackend.get_user:
+        return None
+    user = by_id.get(user_id)
+    if user is None or not backend.user_can_authenticate(user):
+        return AnonymousUser()  # ModelBackend.get_user() answers None
+    session_hash = session.get(HASH_SESSION_KEY)
+    if session_hash and constant_time_compare(
+        session_hash, user.get_session_auth_hash()
+    ):
+        return user
+    # The password changed, or a fallback secret signed it.
+    return None
 
 
 def checked_users(consumers):
@@ -168,6 +238,13 @@ def checked_users(consumers):
         return user, consumer._refusal(user)
 
     return _each(consumers, keys, check)
+
+
+def checked_user(consumer):
+    """checked_users() of one consumer (a chat message's own check), its
+    session, user and roles read in one query (session_user_now)."""
+    user = session_user_now(consumer.scope, _checked_users_query([consumer]))
+    return user, consumer._refusal(user)
 
 
 def admissions(consumers):
@@ -195,18 +272,24 @@ def admissions(consumers):
 
 def _read_together(consumers):
     """The consumers' session keys, their users and sessions' data (as
-    _read_sessions), and each consumer class's prepare_checked_users() done
-    for its signed-in users."""
+    _read_sessions), the users read with what each consumer class's
+    checked_users_query() adds (the roles its checks ask)."""
     keys = [consumer.scope["session"].session_key for consumer in consumers]
-    users, sessions = _read_sessions(keys)
-    by_class = {}
-    for consumer, key in zip(consumers, keys, strict=True):
-        user = users.get(key)
-        if user is not None and user.is_authenticated:
-            by_class.setdefault(type(consumer), {})[user.pk] = user
-    for consumer_class, its_users in by_class.items():
-        consumer_class.prepare_checked_users(list(its_users.values()))
+    users, sessions = _read_sessions(keys, _checked_users_query(consumers))
     return keys, users, sessions
+
+
+def _checked_users_query(consumers):
+    # Each class's query once, and one shared by classes once (the site's
+    # sockets all inherit theirs).
+    classes = {}
+    for consumer in consumers:
+        consumer_class = type(consumer)
+        classes.setdefault(consumer_class.checked_users_query.__func__, consumer_class)
+    users = _users(None)
+    for consumer_class in classes.values():
+        users = consumer_class.checked_users_query(users)
+    return users
 
 
 def _each(consumers, keys, answer):

@@ -25,7 +25,7 @@ from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 
-from .access_checks import admissions, checked_together, checked_users, session_user
+from .access_checks import admissions, checked_together, checked_user, checked_users
 from .fanout import (
     SharedGroupsMixin,
     channel_unsubscribe_quietly,
@@ -327,8 +327,9 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         return await self.access_confirmed(await self.access_refusal())
 
     def _checked_user(self):
-        user = session_user(self.scope)
-        return user, self._refusal(user)
+        """(the user of the socket's session now, None or the code to close
+        with); sync, one query."""
+        return checked_user(self)
 
     def _refusal(self, user):
         if user.pk != self.scope["user"].pk or not user.is_active:
@@ -346,9 +347,11 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         return None
 
     @classmethod
-    def prepare_checked_users(cls, users) -> None:
-        """Read at once what refusal_for() and presence_role_of() will ask of
-        each of these users (sync: the re-checks' shared trip)."""
+    def checked_users_query(cls, users):
+        """`users` (a queryset of the user model) with what refusal_for() and
+        presence_role_of() will ask of a user read along (annotated), so
+        that the checks read it with the user (sync, no query)."""
+        return users
 
     @classmethod
     def prepare_admissions(cls, consumers) -> None:

@@ -1,6 +1,7 @@
 """The sockets' access re-checks in batches (core/access_checks.py): sessions
 read in bulk as django.contrib.auth.get_user() reads them one at a time,
-three queries for a whole batch, and checks that come together in one trip."""
+two queries for a whole batch, one for a chat message's own check, and
+checks that come together in one trip."""
 
 import asyncio
 import datetime
@@ -15,7 +16,12 @@ from django.utils import timezone
 
 from accounts.tests.factories import DoctorFactory, UserFactory
 from consultation.consumers import ConsultationConsumer
-from core.access_checks import checked_together, checked_users, users_of_sessions
+from core.access_checks import (
+    checked_together,
+    checked_user,
+    checked_users,
+    users_of_sessions,
+)
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_SESSION_ENDED
 
 
@@ -81,7 +87,7 @@ def consultation_socket(user, session_key, *, thread_customer_id):
 
 
 @pytest.mark.django_db
-def test_a_batch_of_sockets_is_checked_in_three_queries(django_assert_num_queries):
+def test_a_batch_of_sockets_is_checked_in_two_queries(django_assert_num_queries):
     customer = UserFactory()
     doctors = [DoctorFactory() for _ in range(4)]
     stranger = UserFactory()
@@ -106,8 +112,8 @@ def test_a_batch_of_sockets_is_checked_in_three_queries(django_assert_num_querie
     Session.objects.filter(session_key=ended.scope["session"].session_key).delete()
     sockets.append(ended)
 
-    # The sessions, their users and the doctors' groups.
-    with django_assert_num_queries(3):
+    # The sessions, then their users with their roles.
+    with django_assert_num_queries(2):
         answers = checked_users(sockets)
 
     assert [refusal for _user, refusal in answers] == [None] * 5 + [
@@ -117,6 +123,102 @@ def test_a_batch_of_sockets_is_checked_in_three_queries(django_assert_num_querie
     assert [user.pk for user, _ in answers[:5]] == [customer.pk] + [
         doctor.pk for doctor in doctors
     ]
+
+
+@pytest.mark.django_db
+def test_one_socket_is_checked_in_one_query(django_assert_num_queries):
+    customer, doctor = UserFactory(), DoctorFactory()
+    customer_page = consultation_socket(
+        customer, signed_in(customer), thread_customer_id=customer.pk
+    )
+    doctor_page = consultation_socket(
+        doctor, signed_in(doctor), thread_customer_id=customer.pk
+    )
+
+    for page, user in ((customer_page, customer), (doctor_page, doctor)):
+        with django_assert_num_queries(1):
+            found, refusal = checked_user(page)
+        assert (found, refusal) == (user, None)
+
+
+def _changed(change):
+    """A customer's page of their own thread, after `change(user, key)`."""
+    customer = UserFactory()
+    key = signed_in(customer)
+    # The user as the connect read it: an instance of its own.
+    connected_as = type(customer).objects.get(pk=customer.pk)
+    page = consultation_socket(connected_as, key, thread_customer_id=customer.pk)
+    change(customer, key)
+    return page
+
+
+def _session_gone(_user, key):
+    Session.objects.filter(session_key=key).delete()
+
+
+def _session_expired(_user, key):
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+
+def _deactivated(user, _key):
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+
+def _deleted(user, _key):
+    user.delete()
+
+
+def _password_changed(user, _key):
+    user.set_password("another long pass phrase")
+    user.save()
+
+
+def _signed_in_as_another(_user, key):
+    # The session's data now names another user (as a session reused by
+    # another login would).
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore(key)
+    session[auth.SESSION_KEY] = str(UserFactory().pk)
+    session.save()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        _session_gone,
+        _session_expired,
+        _deactivated,
+        _deleted,
+        _password_changed,
+        _signed_in_as_another,
+    ],
+)
+def test_a_socket_whose_session_ended_is_closed_as_get_user_would(change):
+    page = _changed(change)
+    key = page.scope["session"].session_key
+
+    user, refusal = checked_user(page)
+
+    assert refusal == CLOSE_SESSION_ENDED
+    assert user.pk != page.scope["user"].pk
+    if change is _password_changed:
+        # Left to get_user(), which ends the session, as it always did.
+        assert not Session.objects.filter(session_key=key).exists()
+
+
+@pytest.mark.django_db
+def test_a_doctor_who_lost_the_role_is_refused_at_once():
+    doctor, customer = DoctorFactory(), UserFactory()
+    page = consultation_socket(
+        doctor, signed_in(doctor), thread_customer_id=customer.pk
+    )
+    doctor.groups.clear()
+
+    assert checked_user(page)[1] == CLOSE_NOT_MEMBER
 
 
 @pytest.mark.asyncio
