@@ -26,7 +26,6 @@ import json
 import logging
 import time
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext
@@ -35,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.consumers import UserSocketConsumer
 from accounts.roles import is_doctor
 from core.consumers import socket_database
+from core.ratelimit import counted
 from core.sockets import CLOSE_NOT_MEMBER
 
 from . import services
@@ -81,6 +81,8 @@ class ConsultationConsumer(UserSocketConsumer):
         )
         if thread is None:
             return CLOSE_NOT_MEMBER
+        # Kept for message_post(), which reads it again under a lock.
+        self.thread = thread
         self.thread_customer_id = thread.customer_id
         self.language = user.preferred_language
         self.frames = []  # send times of this socket's recent frames
@@ -231,13 +233,9 @@ def _thread_for(user, pk, prepared=_NOT_READ):
 
 def _count_message(user_id):
     """At most MESSAGES_PER_SECOND per user and second, over all processes
-    (a shared cache counts them)."""
+    (a shared cache counts them, in one round trip)."""
     key = f"consultation-rate:{user_id}:{_current_second()}"
-    cache.add(key, 0, timeout=5)
-    try:
-        return cache.incr(key) <= MESSAGES_PER_SECOND
-    except ValueError:  # expired between add and incr: a new second
-        return True
+    return counted(key, timeout=5) <= MESSAGES_PER_SECOND
 
 
 def _current_second():
@@ -261,9 +259,8 @@ def _post_as_current_user(consumer, text, urgent):
         return refusal, None
     if not _count_message(user.pk):
         return None, None
-    thread = Thread.objects.get(pk=consumer.thread_id)
     message = services.message_post(
-        thread=thread, sender=user, text=text, urgent=urgent
+        thread=consumer.thread, sender=user, text=text, urgent=urgent
     )
     return None, message
 

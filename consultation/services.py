@@ -109,11 +109,14 @@ def message_post(
         )
     if not _storable(text):
         raise ValidationError(MESSAGE_UNSTORABLE_ERROR, code="unstorable")
-    _check_can_write(thread, sender)  # before decoding a photo for nothing
-    processed = process_image(photo) if photo else None
+    processed = None
+    if photo:
+        _check_can_write(thread, sender)  # before decoding a photo for nothing
+        processed = process_image(photo)
     with transaction.atomic():
         # Read again under a lock: a doctor may have closed the thread or muted
-        # the customer since the caller loaded it (a socket keeps it for long).
+        # the customer since the caller loaded it (a socket keeps it from its
+        # connect, and this is where a text message is checked).
         # With its customer, whom a doctor's reply notifies (the thread's row
         # only is locked).
         locked = (
@@ -283,10 +286,14 @@ def _store(thread, message, *, reader=None):
     # the callers have checked (the thread is locked, the sender a member;
     # content and kind) and the database enforces anyway (issue 14).
     message.full_clean(exclude=("thread", "sender"), validate_constraints=False)
+    # Registered before the save's signals change generations: the first of
+    # the commit's hooks, so the pages hear the message before the renewal's
+    # round trip (a generation is "changing" until then, and nothing is kept
+    # under it). The hook reads the message as saved.
+    message_broadcast(message)
     message.save()
     thread.last_message_at = message.created_at
     thread.save(update_fields=["last_message_at", "updated_at"])
-    message_broadcast(message)
     # The Today panel counts open consultations and their unread messages.
     dashboard_changed(reason=CONSULTATION_REASON)
     if reader is not None:

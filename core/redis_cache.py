@@ -81,6 +81,16 @@ class KeptClientRedisCacheClient(RedisCacheClient):
         return client
 
 
+def _count(self, key, timeout):
+    # INCR creates the key at 1; EXPIRE each time (a window's key is its
+    # own, so a later timeout changes nothing that matters).
+    with self.get_client(key, write=True).pipeline(transaction=False) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, timeout)
+        count, _ = pipe.execute()
+    return count
+
+
 def _guarded(operation):
     # Each of RedisCacheClient's operations, below: fails at once while away,
     # notes a timeout.
@@ -108,9 +118,17 @@ for _name in (
     setattr(
         KeptClientRedisCacheClient, _name, _guarded(getattr(RedisCacheClient, _name))
     )
+KeptClientRedisCacheClient.count = _guarded(_count)
 
 
 class KeptClientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = KeptClientRedisCacheClient
+
+    def count(self, key, timeout, version=None) -> int:
+        """Add one to the count under `key` (created at 0) and return it, in
+        one round trip: add() then incr() take three (the chat's rate limit
+        counts every message, issue 14). `timeout` seconds from this count."""
+        key = self.make_and_validate_key(key, version=version)
+        return self._cache.count(key, timeout)

@@ -30,6 +30,16 @@ def test_the_cache_reads_what_it_wrote_and_keeps_its_client(cache):
     assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
 
 
+def test_a_count_starts_at_one_and_lasts_its_timeout(cache):
+    counts = [cache.count("rate", timeout=5) for _ in range(3)]
+
+    assert counts == [1, 2, 3]
+    assert cache.get("rate") == 3  # a number as add() and incr() keep it
+    ttl = cache._cache.get_client().ttl(cache.make_and_validate_key("rate"))
+    assert 0 < ttl <= 5
+    assert cache.count("other", timeout=5) == 1
+
+
 def test_a_connection_killed_by_redis_is_replaced(cache):
     client = cache._cache.get_client(write=True)
     cache.set("k", "before")
