@@ -9,17 +9,23 @@ at five messages a second (py-spy, bench/chat.py).
 
 Here the checks that come due together share one trip: the sockets that ask
 while a trip is under way wait for the next one, which reads all their
-sessions, users and roles at once (three queries however many sockets), then
-asks each socket's own refusal_for() as before. A session is read in bulk the
-way django.contrib.auth.get_user() reads it; whatever is not the usual case
-(a session engine not kept in the database, a backend of its own, a session
-hash that does not match: get_user() then ends the session or rotates its
-key) is read by get_user() itself, one socket at a time.
+sessions, then their users with the roles annotated (two queries however many
+sockets), then asks each socket's own refusal_for() as before. A session is
+read in bulk the way django.contrib.auth.get_user() reads it; whatever is not
+the usual case (a session engine not kept in the database, a backend of its
+own, a session hash that does not match: get_user() then ends the session or
+rotates its key) is read by get_user() itself, one socket at a time.
+
+A chat message checks its own socket on the way to storing it
+(checked_user): one query, compiled once (core.compiled_query), reads the
+session with the user it connected as and their roles.
 """
 
 import asyncio
 import contextvars
+import datetime
 import weakref
+from functools import partial
 from importlib import import_module
 from types import SimpleNamespace
 
@@ -41,6 +47,8 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import empty
+
+from .compiled_query import CompiledQuery
 
 
 async def checked_together(consumer, run_trip):
@@ -136,28 +144,27 @@ def _read_sessions(session_keys, users=None) -> tuple[dict, dict]:
     return found, sessions
 
 
-def session_user_now(scope, users=None):
+def session_user_now(scope, users_query=None):
     """session_user(), in one query in the usual case: the socket's session
     still belongs to the user it connected as (scope["user"]), whose row is
-    read with the session's data and what `users` annotates (the roles). A
-    session that now names someone else, or that get_user() would end or
-    rotate, is read by session_user() itself."""
+    read with the session's data and what `users_query(users)` annotates
+    (the roles). A session that now names someone else, or that get_user()
+    would end or rotate, is read by session_user() itself."""
     store_class = _database_session_store()
     key = scope["session"].session_key
     connected_as = getattr(scope.get("user"), "pk", None)
     if store_class is None or not key or connected_as is None:
         return session_user(scope)
-    session_data = (
-        store_class.get_model_class()
-        .objects.filter(session_key=key, expire_date__gt=timezone.now())
-        .values("session_data")[:1]
-    )
-    user = (
-        _users(users)
-        .filter(pk=connected_as)
-        .annotate(checked_session_data=Subquery(session_data))
-        .first()
-    )
+    query = _one_query_checks.get(users_query)
+    if query is None:
+        query = _one_query_checks[users_query] = CompiledQuery(
+            partial(_user_with_session, store_class, users_query),
+            user_id=_PLACEHOLDER_USER_ID,
+            session_key=_PLACEHOLDER_SESSION_KEY,
+            now=_PLACEHOLDER_NOW,
+        )
+    rows = query(user_id=connected_as, session_key=key, now=timezone.now())
+    user = rows[0] if rows else None
     if user is None or user.checked_session_data is None:
         # The user deleted, or the session ended or expired: nobody's (the
         # session of a deleted user is nobody's to get_user() as well).
@@ -170,6 +177,26 @@ def session_user_now(scope, users=None):
         return session_user(scope)  # someone else's now, or unreadable
     found = _user_of_session(session, user_id, {user.pk: user})
     return session_user(scope) if found is None else found
+
+
+def _user_with_session(store_class, users_query, *, user_id, session_key, now):
+    session_data = (
+        store_class.get_model_class()
+        .objects.filter(session_key=session_key, expire_date__gt=now)
+        .values("session_data")[:1]
+    )
+    users = _users(None) if users_query is None else users_query(_users(None))
+    return users.filter(pk=user_id).annotate(
+        checked_session_data=Subquery(session_data)
+    )
+
+
+# session_user_now()'s query, compiled once for each users' query (a
+# consumer class's checked_users_query), and the values it is compiled with.
+_one_query_checks = {}
+_PLACEHOLDER_USER_ID = -1  # no user has it
+_PLACEHOLDER_SESSION_KEY = "placeholder:no-session-has-this-key"
+_PLACEHOLDER_NOW = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 def _database_session_store():
@@ -243,7 +270,7 @@ def checked_users(consumers):
 def checked_user(consumer):
     """checked_users() of one consumer (a chat message's own check), its
     session, user and roles read in one query (session_user_now)."""
-    user = session_user_now(consumer.scope, _checked_users_query([consumer]))
+    user = session_user_now(consumer.scope, type(consumer).checked_users_query)
     return user, consumer._refusal(user)
 
 

@@ -1,0 +1,68 @@
+"""A query compiled once and run with other values (core/compiled_query.py)."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.tests.factories import DoctorFactory, UserFactory
+from core.compiled_query import CompiledQuery
+
+User = get_user_model()
+NO_USER = -1
+LONG_AGO = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def joined_after(*, user_id, since):
+    """A user by id if they joined after `since`, with whether they are in
+    the doctors' group (an annotation, with a parameter of its own)."""
+    doctors = User.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name="Doctors"
+    )
+    return User.objects.filter(pk=user_id, date_joined__gt=since).annotate(
+        in_doctors=Exists(doctors)
+    )
+
+
+@pytest.mark.django_db
+def test_the_query_runs_with_each_calls_values():
+    customer, doctor = UserFactory(), DoctorFactory()
+    query = CompiledQuery(joined_after, user_id=NO_USER, since=LONG_AGO)
+
+    found = query(user_id=doctor.pk, since=LONG_AGO)
+    assert found == [doctor]
+    assert found[0].in_doctors
+    assert query(user_id=customer.pk, since=LONG_AGO) == [customer]
+    assert not query(user_id=customer.pk, since=LONG_AGO)[0].in_doctors
+    later = timezone.now() + datetime.timedelta(days=1)
+    assert query(user_id=customer.pk, since=later) == []
+
+
+@pytest.mark.django_db
+def test_a_placeholder_the_query_does_not_hold_is_refused():
+    with pytest.raises(ValueError, match="placeholder"):
+        CompiledQuery(
+            lambda *, user_id, name: User.objects.filter(pk=user_id),
+            user_id=NO_USER,
+            name="never used",
+        )
+
+
+@pytest.mark.django_db
+def test_placeholders_of_the_same_value_are_refused():
+    with pytest.raises(ValueError, match="same value"):
+        CompiledQuery(
+            lambda *, a, b: User.objects.filter(pk=a).exclude(pk=b),
+            a=NO_USER,
+            b=NO_USER,
+        )
+
+
+@pytest.mark.django_db
+def test_every_placeholder_needs_a_value():
+    query = CompiledQuery(joined_after, user_id=NO_USER, since=LONG_AGO)
+
+    with pytest.raises(TypeError):
+        query(user_id=1)
