@@ -34,6 +34,12 @@ DISCARD_RETRY_SECONDS = 0.2
 # After the layer failed to hand over an event (Redis away, on the core layer),
 # the relay waits this long before asking again, rather than spinning.
 RELAY_RETRY_SECONDS = 1.0
+# The relay lets the loop run after handing an event to this many pages.
+# daphne (Twisted) sends nothing while the loop is busy: a page's frame
+# waited for all 200 to be handed over, then for the writes of those before
+# it. In batches the first pages' frames leave while the rest are handed
+# over (bench/chat.py: the chat's p50 2-4 ms lower, for 10% more CPU).
+RELAY_BATCH = 10
 
 
 async def group_discard_quietly(layer, group: str, channel: str) -> None:
@@ -142,12 +148,17 @@ class Fanout:
                 await asyncio.sleep(RELAY_RETRY_SECONDS)
                 continue
             # A copy: a member that leaves while it is handed the event (its
-            # socket closing) changes the set.
-            for member in tuple(group.members):
+            # socket closing, or in a turn of the loop between batches)
+            # changes the set.
+            for handed, member in enumerate(tuple(group.members), start=1):
+                if member not in group.members:
+                    continue  # left in a turn of the loop between batches
                 try:
                     await member.receive_shared(event)
                 except Exception:  # one page's failure is not the others'
                     logger.exception("%s: event not handed over", group.name)
+                if handed % RELAY_BATCH == 0:
+                    await asyncio.sleep(0)
 
 
 # Per event loop (a test runs each in its own; the pub/sub layer also keeps a

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
-from core.fanout import SharedGroupsMixin, fanout_of
+from core.fanout import RELAY_BATCH, SharedGroupsMixin, fanout_of
 from core.tests.layers import group_size
 
 pytestmark = pytest.mark.asyncio
@@ -99,6 +99,37 @@ async def test_a_failing_page_does_not_keep_the_event_from_the_others(caplog):
     assert "test.event failed" in caplog.text
     await broken.leave_shared()
     await fine.leave_shared()
+
+
+async def test_the_loop_runs_between_batches_and_a_page_gone_meanwhile_hears_nothing():
+    handed = []  # how many pages had the event when the loop first ran
+    left = []
+
+    async def first_turn():
+        handed.append(sum(1 for page in pages if page.heard))
+        # A page not handed the event yet closes in this turn.
+        leaving = next(page for page in pages if not page.heard)
+        left.append(leaving)
+        await leaving.leave_shared()
+
+    class Recording(Page):
+        async def dispatch(self, event):
+            await super().dispatch(event)
+            if not any(page.heard for page in pages if page is not self):
+                asyncio.ensure_future(first_turn())  # the first page
+
+    pages = [Recording() for _ in range(RELAY_BATCH * 2 + 5)]
+    for page in pages:
+        await page.join_shared(GROUP)
+    await send(1)
+    await asyncio.sleep(0.1)
+
+    assert handed == [RELAY_BATCH]
+    staying = [page for page in pages if page not in left]
+    assert [page.heard for page in staying] == [[1]] * len(staying)
+    assert left[0].heard == []
+    for page in staying:
+        await page.leave_shared()
 
 
 async def test_a_group_left_by_its_last_page_opens_again_for_the_next():
