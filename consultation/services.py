@@ -22,6 +22,7 @@ from accounts.notifications import (
 )
 from accounts.roles import is_doctor
 from core import presence
+from core.generations import changes_told_together
 from core.images import process_image, store_images
 from pets.models import Pet
 from reservations.realtime import CONSULTATION_REASON, dashboard_changed
@@ -113,7 +114,9 @@ def message_post(
     if photo:
         _check_can_write(thread, sender)  # before decoding a photo for nothing
         processed = process_image(photo)
-    with transaction.atomic():
+    # The generations the message changes (the thread's parts, the unread
+    # counts) are marked in one round trip before the commit.
+    with transaction.atomic(), changes_told_together():
         # Read again under a lock: a doctor may have closed the thread or muted
         # the customer since the caller loaded it (a socket keeps it from its
         # connect, and this is where a text message is checked).

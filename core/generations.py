@@ -30,6 +30,7 @@ start the generations itself: core.page_parts.PagePartsQuerySet does it for
 update().
 """
 
+import contextlib
 import logging
 import secrets
 import threading
@@ -199,7 +200,32 @@ def generations_changed(*names: str, using: str | None = None) -> None:
     changed = set(names) - renewal.names
     if changed:
         renewal.names.update(changed)
-        _new_generations(changed, changing=True)
+        told_later = getattr(connection, "generations_told_together", None)
+        if told_later is not None:
+            told_later.update(changed)
+        else:
+            _new_generations(changed, changing=True)
+
+
+@contextlib.contextmanager
+def changes_told_together(using: str | None = None):
+    """Inside a transaction: the generations changed in the block are marked
+    changing in one round trip as it ends, not one trip each (a chat message
+    changes three, through signals and the notification it sends). The
+    block must end before the commit, which is all a changing mark has to
+    come before: what changed is not visible to readers until then."""
+    connection = transaction.get_connection(using)
+    if getattr(connection, "generations_told_together", None) is not None:
+        yield  # told by the outer block
+        return
+    connection.generations_told_together = names = set()
+    try:
+        yield
+    finally:
+        # Also when the block fails: a mark too many costs a redrawn part.
+        connection.generations_told_together = None
+        if names:
+            _new_generations(names, changing=True)
 
 
 class _Renewal:

@@ -15,7 +15,11 @@ from django.utils import translation
 
 from accounts.tests.factories import UserFactory
 from core import generations
-from core.generations import cached_value, generations_changed
+from core.generations import (
+    cached_value,
+    changes_told_together,
+    generations_changed,
+)
 from core.page_parts import csrf_placeholder
 
 pytestmark = pytest.mark.django_db
@@ -278,6 +282,42 @@ def test_a_transactions_changes_are_renewed_together_at_its_commit(
     assert stored_generations == [["a"], ["b"], ["c"], ["a", "b", "c"]]
     assert cached_value("k", ["a", "b", "c"], lambda: "after") == "after"
     assert cached_value("k", ["a", "b", "c"], lambda: "again") == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_told_together_are_marked_in_one_trip_before_the_commit(
+    settings, stored_generations
+):
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+    cached_value("k", ["a", "b"], lambda: "before")
+    with transaction.atomic():
+        with changes_told_together():
+            generations_changed("a")
+            generations_changed("b", "a")
+            assert stored_generations == []  # not yet: the block goes on
+        assert stored_generations == [["a", "b"]]
+        assert cache.get("generation:a").startswith(generations.CHANGING)
+        assert cached_value("k", ["a", "b"], lambda: "during") == "during"
+
+    assert stored_generations == [["a", "b"], ["a", "b"]]  # then renewed
+    assert cached_value("k", ["a", "b"], lambda: "after") == "after"
+    assert cached_value("k", ["a", "b"], lambda: "again") == "after"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changes_told_together_are_marked_when_the_block_fails(
+    settings, stored_generations
+):
+    settings.GENERATIONS_WAIT_FOR_COMMIT = True
+
+    def change_and_fail():
+        with transaction.atomic(), changes_told_together():
+            generations_changed("a")
+            raise RuntimeError("failed")
+
+    with pytest.raises(RuntimeError):
+        change_and_fail()
+    assert stored_generations == [["a"]]  # changing, and never renewed
 
 
 @pytest.mark.django_db(transaction=True)
