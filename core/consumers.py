@@ -161,12 +161,21 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         # Broadcasts that come before the page has its greeting and counts
         # wait (as they did in the socket's channel while connect() ran).
         with self.shared_held():
-            await self.join(self.user_group(user.pk))
-            await self.join_shared(*self.more_groups())
+            # The groups and presence at once: each waits for Redis, behind
+            # the other sockets opening (issue 14). A failure stops the
+            # others; the cleanup leaves whatever was joined.
+            try:
+                async with asyncio.TaskGroup() as joining:
+                    joining.create_task(self.join(self.user_group(user.pk)))
+                    joining.create_task(self.join_shared(*self.more_groups()))
+                    counting = joining.create_task(
+                        self.presence_start(user, self.connect_role)
+                    )
+            except ExceptionGroup as failed:
+                raise failed.exceptions[0] from None
             await self.accept()
-            for frame in self.greeting_frames:
+            for frame in [*self.greeting_frames, counting.result()]:
                 await self.send_json(frame)
-            await self.presence_start(user, self.connect_role)
 
     def admission(self):
         """(user, None) to let the socket in, (user, code) to refuse it; sync,

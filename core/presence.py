@@ -219,8 +219,22 @@ def _count_frame(role: str, count: int | None) -> str:
 
 
 def _enter_and_count(*, role, user_id, channel):
-    presence_enter(role=role, user_id=user_id, channel=channel, publish=False)
-    return presence_counts(role)
+    """presence_enter(publish=False), then presence_counts(), in one round
+    trip to the store."""
+    watched = watched_roles(role)
+    now = time.time()
+    try:
+        counts = presence_store.store().enter_and_count(
+            role if role in ROLES else None,
+            f"{user_id}:{channel}",
+            now + ttl(),
+            watched,
+            now,
+        )
+    except Exception:
+        logger.warning("presence of %s not recorded", channel, exc_info=True)
+        return dict.fromkeys(watched)
+    return dict(zip(watched, counts, strict=True))
 
 
 class PresenceMixin:
@@ -238,8 +252,9 @@ class PresenceMixin:
         """DOCTOR, CUSTOMER or FRONT_DESK (sync: may query)."""
         raise NotImplementedError
 
-    async def presence_start(self, user, role):
-        """Count `user` in `role` (presence_role_of(), read by the caller)."""
+    async def presence_start(self, user, role) -> dict:
+        """Count `user` in `role` (presence_role_of(), read by the caller);
+        the frame of the counts to greet the page with, once it is open."""
         self.presence_role = role
         self.presence_user_id = user.pk
         # From here on presence_stop() undoes whatever part of this has run.
@@ -252,7 +267,7 @@ class PresenceMixin:
             role=self.presence_role, user_id=user.pk, channel=self.channel_name
         )
         await publish_soon(self.channel_layer, ROLES)
-        await self.send_json({"type": "presence", "counts": counts})
+        return {"type": "presence", "counts": counts}
 
     async def presence_stop(self):
         """Stop counting; safe to call twice, and after a failed start."""

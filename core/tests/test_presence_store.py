@@ -19,3 +19,26 @@ def test_a_user_with_two_sockets_counts_once_and_expired_entries_not(
     assert store.users(presence.DOCTOR, now) == 2
     # The expired entry is gone, not only left out.
     assert store.expire(presence.DOCTOR, now) == 0
+
+
+def test_a_socket_enters_and_reads_the_counts_it_watches_at_once(
+    presence_store_of_each_kind,
+):
+    store = presence_store_of_each_kind
+    now = 1_000_000.0
+    store.put(presence.DOCTOR, "7:bell", now + 30)
+    store.put(presence.CUSTOMER, "8:bell", now + 30)
+    store.put(presence.CUSTOMER, "9:crashed", now - 1)
+
+    counts = store.enter_and_count(
+        presence.DOCTOR, "10:chat", now + 30, presence.ROLES, now
+    )
+
+    assert counts == [2, 1]  # doctors 7 and 10; customer 8 (9 expired)
+    assert store.users(presence.DOCTOR, now) == 2
+    # A socket that watches without counting (the front desk) enters nothing.
+    assert store.enter_and_count(None, "11:desk", now + 30, presence.ROLES, now) == [
+        2,
+        1,
+    ]
+    assert store.users(presence.DOCTOR, now) == 2
