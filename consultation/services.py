@@ -295,8 +295,13 @@ def _store(thread, message, *, reader=None):
     # under it). The hook reads the message as saved.
     message_broadcast(message)
     message.save()
+    # An UPDATE, not the thread's save(): its signals would only tell again
+    # what the message's have told (the thread's parts, the unread counts).
     thread.last_message_at = message.created_at
-    thread.save(update_fields=["last_message_at", "updated_at"])
+    thread.updated_at = timezone.now()
+    Thread.objects.filter(pk=thread.pk).update(
+        last_message_at=thread.last_message_at, updated_at=thread.updated_at
+    )
     # The Today panel counts open consultations and their unread messages.
     dashboard_changed(reason=CONSULTATION_REASON)
     if reader is not None:

@@ -122,7 +122,9 @@ async def test_the_loop_runs_between_batches_and_a_page_gone_meanwhile_hears_not
     for page in pages:
         await page.join_shared(GROUP)
     await send(1)
-    await asyncio.sleep(0.1)
+    async with asyncio.timeout(3):
+        while not left or any(not p.heard for p in pages if p is not left[0]):
+            await asyncio.sleep(0.01)
 
     assert handed == [RELAY_BATCH]
     staying = [page for page in pages if page not in left]
