@@ -106,17 +106,17 @@ _checks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = (
 )
 
 
-def users_of_sessions(session_keys, users=None) -> dict:
+def users_of_sessions(session_keys) -> dict:
     """{session key: the user it belongs to now, or AnonymousUser}, as
     django.contrib.auth.get_user() answers, for the keys this can read in
-    bulk (two queries); the others are left out, for get_user() itself.
-    `users`: the user model's queryset to read them from (what the caller
-    annotates comes along), by default all of them."""
-    return _read_sessions(session_keys, users)[0]
+    bulk (two queries); the others are left out, for get_user() itself."""
+    return _read_sessions(session_keys)[0]
 
 
 def _read_sessions(session_keys, users=None) -> tuple[dict, dict]:
-    """users_of_sessions(), and {session key: its data} of the sessions read."""
+    """users_of_sessions(), and {session key: its data} of the sessions read;
+    the users from `users` (a queryset of the user model: what it annotates
+    comes along), by default all of them."""
     store_class = _database_session_store()
     keys = {key for key in session_keys if key}
     if not keys or store_class is None:
@@ -144,7 +144,7 @@ def _read_sessions(session_keys, users=None) -> tuple[dict, dict]:
     return found, sessions
 
 
-def session_user_now(scope, users_query=None):
+def session_user_now(scope, users_query):
     """session_user(), in one query in the usual case: the socket's session
     still belongs to the user it connected as (scope["user"]), whose row is
     read with the session's data and what `users_query(users)` annotates
@@ -185,9 +185,10 @@ def _user_with_session(store_class, users_query, *, user_id, session_key, now):
         .objects.filter(session_key=session_key, expire_date__gt=now)
         .values("session_data")[:1]
     )
-    users = _users(None) if users_query is None else users_query(_users(None))
-    return users.filter(pk=user_id).annotate(
-        checked_session_data=Subquery(session_data)
+    return (
+        users_query(_users(None))
+        .filter(pk=user_id)
+        .annotate(checked_session_data=Subquery(session_data))
     )
 
 

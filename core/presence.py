@@ -119,11 +119,6 @@ def presence_expire() -> int:
     return dropped
 
 
-def presence_counts(role: str) -> dict[str, int | None]:
-    """The counts a socket of `role` shows, by role."""
-    return {watched: online_count(watched) for watched in watched_roles(role)}
-
-
 def _publish_if_changed(role):
     """Push the new count to the watchers when it differs from the last one
     pushed. Concurrent changes may push the same count twice; the last push
@@ -219,8 +214,8 @@ def _count_frame(role: str, count: int | None) -> str:
 
 
 def _enter_and_count(*, role, user_id, channel):
-    """presence_enter(publish=False), then presence_counts(), in one round
-    trip to the store."""
+    """presence_enter(publish=False), then the counts a socket of `role`
+    shows, by role, in one round trip to the store."""
     watched = watched_roles(role)
     now = time.time()
     try:
