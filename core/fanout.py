@@ -83,6 +83,7 @@ class _Group:
     members: set = field(default_factory=set)
     channel: str | None = None
     opened: asyncio.Future | None = None  # the channel made, the relay started
+    added: bool = False  # the channel added to the group once
     relay: asyncio.Task | None = None
 
 
@@ -92,6 +93,13 @@ class Fanout:
     def __init__(self, layer):
         self.layer = layer
         self.groups: dict[str, _Group] = {}
+        # On the pub/sub layer the group's channel is this process's own
+        # subscription, kept until it is discarded (redis-py subscribes again
+        # after a reconnect): joined once, where each add waited its turn
+        # behind every socket's subscribing (one lock a Redis connection),
+        # 7-12 ms of a socket's opening at 20 opening at once. The other
+        # layers forget a member after group_expiry: each join adds again.
+        self.memberships_kept = isinstance(layer, RedisPubSubChannelLayer)
 
     async def join(self, name: str, member) -> None:
         """Add a socket; the first one of the process opens the group's channel
@@ -103,10 +111,9 @@ class Fanout:
         group.members.add(member)
         try:
             await asyncio.shield(group.opened)
-            # Each time, not only for the first: the layer may have lost the
-            # membership (the core layer's group_expiry); on the pub/sub layer
-            # a channel already subscribed costs nothing.
-            await self.layer.group_add(name, group.channel)
+            if not (group.added and self.memberships_kept):
+                await self.layer.group_add(name, group.channel)
+                group.added = True
         except BaseException:
             await self.leave(name, member)
             raise

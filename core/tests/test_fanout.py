@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from core.fanout import RELAY_BATCH, SharedGroupsMixin, fanout_of
 from core.tests.layers import group_size
@@ -149,3 +150,28 @@ async def test_a_group_left_by_its_last_page_opens_again_for_the_next():
     assert first.heard == []
     assert second.heard == [2]
     await second.leave_shared()
+
+
+async def test_on_the_pub_sub_layer_only_the_first_page_asks_redis(monkeypatch):
+    # Its membership is the process's subscription, which lasts; each further
+    # add only queued behind every opening socket's subscribing. The other
+    # layers forget members (group_expiry), so every join adds again.
+    layer = get_channel_layer()
+    adds = []
+    real_add = layer.group_add
+
+    async def counted_add(group, channel):
+        adds.append(group)
+        await real_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", counted_add)
+    pages = [Page() for _ in range(3)]
+    for page in pages:
+        await page.join_shared(GROUP)
+
+    assert len(adds) == (1 if isinstance(layer, RedisPubSubChannelLayer) else 3)
+    await send(1)
+    assert await heard_by(pages, 1) == [[1]] * 3
+    for page in pages:
+        await page.leave_shared()
+    assert await group_size(GROUP) == 0
