@@ -13,7 +13,7 @@ from healingpaws.settings import *  # noqa: F403
 STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
 
 LAYERS = {
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "pubsub": "core.channel_layer.PubSubChannelLayer",  # production's
     "core": "channels_redis.core.RedisChannelLayer",
 }
 if os.environ.get("BENCH_CHANNEL_LAYER") in LAYERS:

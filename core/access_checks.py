@@ -7,8 +7,8 @@ checks and 120 queries a second, each check a trip of its own to the
 sockets' database threads, and 38% of daphne's samples while the chat ran
 at five messages a second (py-spy, bench/chat.py).
 
-Here the checks that come due together share one trip: the sockets that ask
-while a trip is under way wait for the next one, which reads all their
+Here the checks that come due together share one trip (core.trips): the
+sockets that ask while a trip is under way wait for the next one, which reads all their
 sessions, then their users with the roles annotated (two queries however many
 sockets), then asks each socket's own refusal_for() as before. A session is
 read in bulk the way django.contrib.auth.get_user() reads it; whatever is not
@@ -21,10 +21,7 @@ A chat message checks its own socket on the way to storing it
 session with the user it connected as and their roles.
 """
 
-import asyncio
-import contextvars
 import datetime
-import weakref
 from functools import partial
 from importlib import import_module
 from types import SimpleNamespace
@@ -49,61 +46,6 @@ from django.utils.crypto import constant_time_compare
 from django.utils.functional import empty
 
 from .compiled_query import CompiledQuery
-
-
-async def checked_together(consumer, run_trip):
-    """The answer for `consumer` of a trip shared with the other sockets of
-    this event loop that ask meanwhile: `run_trip(consumers)` (async, a
-    socket_database form of checked_users or admissions) answers a list with
-    (user, refusal) or the exception for each consumer, in order."""
-    by_trip = _checks.setdefault(asyncio.get_running_loop(), {})
-    checks = by_trip.get(run_trip)
-    if checks is None:
-        checks = by_trip[run_trip] = _Checks(run_trip)
-    return await checks.check(consumer)
-
-
-class _Checks:
-    def __init__(self, run_trip):
-        self.run_trip = run_trip
-        self.waiting = []  # (consumer, future) for the next trip
-        self.trips = None  # the task making trips while any wait
-
-    async def check(self, consumer):
-        future = asyncio.get_running_loop().create_future()
-        self.waiting.append((consumer, future))
-        if self.trips is None or self.trips.done():
-            # A context of its own, not the first caller's copied: the trips
-            # serve every socket, and none of one socket's context variables
-            # (Django keeps database connections in them) belongs there.
-            self.trips = asyncio.get_running_loop().create_task(
-                self._make_trips(), context=contextvars.Context()
-            )
-        return await future
-
-    async def _make_trips(self):
-        # The sockets that come due in this turn of the loop (a broadcast
-        # hands its event to every page in one turn) go in the first trip.
-        await asyncio.sleep(0)
-        while self.waiting:
-            batch, self.waiting = self.waiting, []
-            try:
-                answers = await self.run_trip([consumer for consumer, _ in batch])
-            except Exception as error:  # the database away: each caller hears it
-                answers = [error] * len(batch)
-            for (_consumer, future), answer in zip(batch, answers, strict=True):
-                if future.done():  # its caller was cancelled (the socket closed)
-                    continue
-                if isinstance(answer, Exception):
-                    future.set_exception(answer)
-                else:
-                    future.set_result(answer)
-
-
-# Per event loop (each test runs its own) and kind of trip.
-_checks: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def users_of_sessions(session_keys) -> dict:

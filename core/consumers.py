@@ -4,9 +4,9 @@ It owns what the site's sockets share: the connect (refused sockets are
 accepted, then closed with a code from sockets.py), the user's own group, which
 also carries "session.end" (sent when the user logs out, changes the password,
 is deactivated or loses a role) and closes the socket, the broadcast groups
-(joined once per process, fanout.py), presence, and the
-re-check that the socket's session still belongs to a user who may use it:
-before a push is forwarded, at each frame, and at each presence heartbeat.
+(joined once per process, fanout.py), presence, and the re-check that the
+socket's session still belongs to a user who may use it: before a push is
+forwarded, at each frame, and at each presence heartbeat (trips.py).
 The consumers built on it keep only their own frames.
 """
 
@@ -25,7 +25,7 @@ from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
 from django.utils.functional import empty
 
-from .access_checks import admissions, checked_together, checked_user, checked_users
+from .access_checks import admissions, checked_user, checked_users
 from .fanout import (
     SharedGroupsMixin,
     channel_unsubscribe_quietly,
@@ -33,6 +33,7 @@ from .fanout import (
 )
 from .presence import PresenceMixin
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from .trips import shared_trip
 
 logger = logging.getLogger("healingpaws.sockets")
 
@@ -146,11 +147,10 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     # --- connect and close
 
     async def connect(self):
-        # One trip to the database for the whole connect (issue 14: it was
-        # four or five through the shared thread): who the session belongs
-        # to, held or not, what the socket needs of them, their presence
-        # role and the greeting.
-        user, refusal = await checked_together(self, _admissions_trip)
+        # One trip to the database for the whole connect, shared with the
+        # sockets opening meanwhile (issue 14): who the session belongs to,
+        # held or not, what the socket needs, their presence role, greeting.
+        user, refusal = await shared_trip(self, _admissions_trip)
         if refusal is not None:
             # Accepted, then closed: the page sees the code (refused before
             # the handshake it would only see 1006 and keep retrying).
@@ -258,7 +258,7 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     async def current_user(self):
         """At a frame: the user the socket's session belongs to now, if they
         may still use the socket; else None, and the socket closes."""
-        user, refusal = await checked_together(self, _checked_users_trip)
+        user, refusal = await shared_trip(self, _checked_users_trip)
         return user if await self.access_confirmed(refusal) else None
 
     # --- from the channel layer
@@ -327,8 +327,8 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         """None while the socket's session is still its user's, signed in
         and active, and refusal_for() has nothing against them; else the
         code to close the socket with. Asked with the other sockets of the
-        process that ask meanwhile (core.access_checks)."""
-        _user, refusal = await checked_together(self, _checked_users_trip)
+        process that ask meanwhile (core.trips, core.access_checks)."""
+        _user, refusal = await shared_trip(self, _checked_users_trip)
         return refusal
 
     async def presence_still_valid(self):

@@ -28,6 +28,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from . import presence_store
+from .trips import shared_trip
 
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)  # counted online
@@ -213,23 +214,34 @@ def _count_frame(role: str, count: int | None) -> str:
     return json.dumps({"type": "presence", "counts": {role: count}})
 
 
-def _enter_and_count(*, role, user_id, channel):
-    """presence_enter(publish=False), then the counts a socket of `role`
-    shows, by role, in one round trip to the store."""
-    watched = watched_roles(role)
+def _enter_and_count(consumers):
+    """presence_enter(publish=False) of each socket, then the counts it shows,
+    by role: one round trip to the store for the sockets opening together."""
     now = time.time()
-    try:
-        counts = presence_store.store().enter_and_count(
-            role if role in ROLES else None,
-            f"{user_id}:{channel}",
-            now + ttl(),
-            watched,
-            now,
+    expires_at = now + ttl()
+    entries = [
+        (
+            consumer.presence_role if consumer.presence_role in ROLES else None,
+            f"{consumer.presence_user_id}:{consumer.channel_name}",
+            expires_at,
+            watched_roles(consumer.presence_role),
         )
+        for consumer in consumers
+    ]
+    try:
+        counts = presence_store.store().enter_and_count(entries, now)
     except Exception:
-        logger.warning("presence of %s not recorded", channel, exc_info=True)
-        return dict.fromkeys(watched)
-    return dict(zip(watched, counts, strict=True))
+        logger.warning(
+            "presence of %d sockets not recorded", len(entries), exc_info=True
+        )
+        counts = [[None] * len(watched) for *_, watched in entries]
+    return [
+        dict(zip(watched, its_counts, strict=True))
+        for (*_, watched), its_counts in zip(entries, counts, strict=True)
+    ]
+
+
+_entries_trip = _off_thread(_enter_and_count)
 
 
 class PresenceMixin:
@@ -257,10 +269,10 @@ class PresenceMixin:
         for role in watched_roles(self.presence_role):
             await self.join_shared(presence_group(role))
         self.presence_heartbeat = asyncio.create_task(self._presence_beat())
-        # Counted and the counts read in one trip off the loop, not two.
-        counts = await _off_thread(_enter_and_count)(
-            role=self.presence_role, user_id=user.pk, channel=self.channel_name
-        )
+        # Counted and the counts read in one trip off the loop, shared with
+        # the sockets opening meanwhile (core.trips): a hop to a thread each
+        # was a third of the chat sockets' opening (bench/chat.py).
+        counts = await shared_trip(self, _entries_trip)
         await publish_soon(self.channel_layer, ROLES)
         return {"type": "presence", "counts": counts}
 

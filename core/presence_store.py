@@ -85,13 +85,20 @@ class RedisStore:
         with self.away.guard():
             return self._count_users(keys=[self._key(role)], args=[now])
 
-    def enter_and_count(self, role, member, expires_at, counted, now):
-        """put() (unless `role` is None), then users() of each of the roles
-        `counted`, in one round trip; the counts in that order."""
-        keys = [self._key(role or ""), *(self._key(other) for other in counted)]
-        args = [now, member if role else "", expires_at]
+    def enter_and_count(self, entries, now):
+        """For each entry (role, member, expires_at, counted): put() (unless
+        `role` is None), then users() of each of the roles `counted`; the
+        counts of each entry, in order. One round trip for them all: the
+        sockets opening together (core.trips)."""
+        pipeline = self.client.pipeline(transaction=False)
+        for role, member, expires_at, counted in entries:
+            self._enter_and_count(
+                keys=[self._key(role or ""), *(self._key(r) for r in counted)],
+                args=[now, member if role else "", expires_at],
+                client=pipeline,
+            )
         with self.away.guard():
-            return self._enter_and_count(keys=keys, args=args)
+            return pipeline.execute()
 
     def swap_published(self, role, count):
         with self.away.guard():
@@ -125,10 +132,13 @@ class MemoryStore:
         with self.lock:
             return len({member.split(":", 1)[0] for member in self.entries[role]})
 
-    def enter_and_count(self, role, member, expires_at, counted, now):
-        if role is not None:
-            self.put(role, member, expires_at)
-        return [self.users(other, now) for other in counted]
+    def enter_and_count(self, entries, now):
+        counts = []
+        for role, member, expires_at, counted in entries:
+            if role is not None:
+                self.put(role, member, expires_at)
+            counts.append([self.users(other, now) for other in counted])
+        return counts
 
     def clear(self):
         with self.lock:

@@ -74,7 +74,7 @@ def redis_channel_layer(url, *, max_connections):
     not hear each other's groups."""
     database = urlsplit(url).path.strip("/") or "0"
     return {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "core.channel_layer.PubSubChannelLayer",
         "CONFIG": {
             # A dict host is passed to redis-py's ConnectionPool.from_url.
             # socket_timeout: well over any blocking read (the core layer's

@@ -1,9 +1,7 @@
 """The sockets' access re-checks in batches (core/access_checks.py): sessions
 read in bulk as django.contrib.auth.get_user() reads them one at a time,
-two queries for a whole batch, one for a chat message's own check, and
-checks that come together in one trip."""
+two queries for a whole batch, and one for a chat message's own check."""
 
-import asyncio
 import datetime
 from types import SimpleNamespace
 
@@ -17,7 +15,6 @@ from django.utils import timezone
 from accounts.tests.factories import DoctorFactory, UserFactory
 from consultation.consumers import ConsultationConsumer
 from core.access_checks import (
-    checked_together,
     checked_user,
     checked_users,
     users_of_sessions,
@@ -219,35 +216,3 @@ def test_a_doctor_who_lost_the_role_is_refused_at_once():
     doctor.groups.clear()
 
     assert checked_user(page)[1] == CLOSE_NOT_MEMBER
-
-
-@pytest.mark.asyncio
-async def test_checks_that_come_together_share_a_trip_and_later_ones_the_next():
-    trips = []
-    started = asyncio.Event()
-
-    async def trip(consumers):
-        trips.append(list(consumers))
-        started.set()
-        await asyncio.sleep(0.05)
-        return [(consumer, None) for consumer in consumers]
-
-    first = [asyncio.ensure_future(checked_together(c, trip)) for c in "abc"]
-    await started.wait()
-    later = [asyncio.ensure_future(checked_together(c, trip)) for c in "de"]
-    answers = await asyncio.gather(*first, *later)
-
-    assert trips == [["a", "b", "c"], ["d", "e"]]
-    assert answers == [(c, None) for c in "abcde"]
-
-
-@pytest.mark.asyncio
-async def test_a_failed_trip_is_each_callers_error():
-    async def trip(consumers):
-        raise ConnectionError("the database is away")
-
-    answers = await asyncio.gather(
-        *(checked_together(c, trip) for c in "ab"), return_exceptions=True
-    )
-
-    assert [type(answer) for answer in answers] == [ConnectionError] * 2

@@ -21,7 +21,7 @@ def test_a_user_with_two_sockets_counts_once_and_expired_entries_not(
     assert store.expire(presence.DOCTOR, now) == 0
 
 
-def test_a_socket_enters_and_reads_the_counts_it_watches_at_once(
+def test_sockets_opening_together_enter_and_read_their_counts_at_once(
     presence_store_of_each_kind,
 ):
     store = presence_store_of_each_kind
@@ -31,14 +31,17 @@ def test_a_socket_enters_and_reads_the_counts_it_watches_at_once(
     store.put(presence.CUSTOMER, "9:crashed", now - 1)
 
     counts = store.enter_and_count(
-        presence.DOCTOR, "10:chat", now + 30, presence.ROLES, now
+        [
+            (presence.DOCTOR, "10:chat", now + 30, presence.ROLES),
+            # A socket that watches without counting (the front desk) enters
+            # nothing; each entry sees those before it.
+            (None, "11:desk", now + 30, presence.ROLES),
+            (presence.CUSTOMER, "12:chat", now + 30, (presence.CUSTOMER,)),
+        ],
+        now,
     )
 
-    assert counts == [2, 1]  # doctors 7 and 10; customer 8 (9 expired)
+    # Doctors 7 and 10; customer 8 (9 expired); then customers 8 and 12.
+    assert counts == [[2, 1], [2, 1], [2]]
     assert store.users(presence.DOCTOR, now) == 2
-    # A socket that watches without counting (the front desk) enters nothing.
-    assert store.enter_and_count(None, "11:desk", now + 30, presence.ROLES, now) == [
-        2,
-        1,
-    ]
-    assert store.users(presence.DOCTOR, now) == 2
+    assert store.users(presence.CUSTOMER, now) == 2

@@ -114,3 +114,43 @@ async def test_the_layers_prefix_names_the_redis_database():
 
     assert prefix("redis://127.0.0.1:6379/4") == "healingpaws4:"
     assert prefix("redis://127.0.0.1:6379") == "healingpaws0:"
+
+
+async def test_channels_asked_for_together_are_subscribed_together(monkeypatch):
+    # core/channel_layer.py: one SUBSCRIBE for the channels that wait for the
+    # connection's lock together, where each took a turn of its own.
+    layer = get_channel_layer()
+    shard = layer._get_layer()._shards[0]
+    subscribes = []
+    real_subscribe = shard._subscribe_batch
+
+    async def counted(batch):
+        subscribes.append(len(batch.channels))
+        await real_subscribe(batch)
+
+    monkeypatch.setattr(shard, "_subscribe_batch", counted)
+    channels = await asyncio.gather(*(layer.new_channel() for _ in range(20)))
+
+    assert sum(subscribes) == 20
+    assert len(subscribes) <= 2  # the first alone, if it found the lock free
+    for number, channel in enumerate(channels):
+        await layer.send(channel, {"type": "test.message", "number": number})
+    heard = [(await layer.receive(channel))["number"] for channel in channels]
+    assert heard == list(range(20))
+
+
+async def test_a_group_left_and_joined_again_at_once_stays_subscribed():
+    # The join waits behind the leave's unsubscribe, then subscribes again:
+    # had it trusted the subscription it found, the group would hear nothing.
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("rejoined", channel)
+
+    await asyncio.gather(
+        layer.group_discard("rejoined", channel), layer.group_add("rejoined", channel)
+    )
+    await layer.group_send("rejoined", {"type": "test.message", "number": 1})
+
+    async with asyncio.timeout(5):
+        assert (await layer.receive(channel))["number"] == 1
+    await layer.group_discard("rejoined", channel)
