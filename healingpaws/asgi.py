@@ -18,12 +18,14 @@ from accounts.socket_auth import (  # noqa: E402
     TokenOrAllowedOrigin,
 )
 from core.consumers import DeferredAuthMiddlewareStack  # noqa: E402
-from healingpaws import heap, server  # noqa: E402
+from healingpaws import heap, server, websocket_protocol  # noqa: E402
 from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 
 # Before daphne accepts a connection: no form parsing in Twisted, and bodies
 # over REQUEST_BODY_MAX_BYTES refused before they are read (server.py).
 server.install()
+# autobahn's debug line of each socket's settings, made only if written.
+websocket_protocol.install()
 
 # Django's handler, which answers a body a full disk cannot spool with the
 # 503 page instead of daphne's bare 500 (server.py).
