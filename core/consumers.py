@@ -16,22 +16,20 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from channels.auth import AuthMiddleware, UserLazyObject, get_user
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
-from django.utils.functional import empty
 
 from .access_checks import admissions, checked_user, checked_users
+from .deferred_auth import resolved_user
 from .fanout import (
     SharedGroupsMixin,
     channel_unsubscribe_quietly,
     group_discard_quietly,
 )
-from .presence import PresenceMixin
+from .presence import PresenceMixin, enter_presence
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
 from .trips import shared_trip
 
@@ -147,34 +145,34 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     # --- connect and close
 
     async def connect(self):
-        # One trip to the database for the whole connect, shared with the
-        # sockets opening meanwhile (issue 14): who the session belongs to,
-        # held or not, what the socket needs, their presence role, greeting.
-        user, refusal = await shared_trip(self, _admissions_trip)
-        if refusal is not None:
-            # Accepted, then closed: the page sees the code (refused before
-            # the handshake it would only see 1006 and keep retrying).
-            await self.accept()
-            await self.close(code=refusal)
-            return
-        self.user = user
         # Broadcasts that come before the page has its greeting and counts
         # wait (as they did in the socket's channel while connect() ran).
         with self.shared_held():
-            # The groups and presence at once: each waits for Redis, behind
-            # the other sockets opening (issue 14). A failure stops the
-            # others; the cleanup leaves whatever was joined.
+            # Before the counts are read, so that no change between is missed.
+            await self.join_shared(*self.presence_groups())
+            # One trip for the whole connect, shared with the sockets opening
+            # meanwhile (issue 14): who the session belongs to, held or not,
+            # what the socket needs, presence role, greeting, presence entry.
+            user, refusal = await shared_trip(self, _admissions_trip)
+            if refusal is not None:
+                await self.leave_shared()
+                # Accepted, then closed: the page sees the code (refused
+                # before the handshake it would only see 1006 and retry).
+                await self.accept()
+                await self.close(code=refusal)
+                return
+            self.user = user
+            # Both at once: each may wait for Redis. A failure stops the
+            # other; the cleanup leaves whatever was joined.
             try:
                 async with asyncio.TaskGroup() as joining:
                     joining.create_task(self.join(self.user_group(user.pk)))
                     joining.create_task(self.join_shared(*self.more_groups()))
-                    counting = joining.create_task(
-                        self.presence_start(user, self.connect_role)
-                    )
             except ExceptionGroup as failed:
                 raise failed.exceptions[0] from None
+            await self.presence_begin()
             await self.accept()
-            for frame in [*self.greeting_frames, counting.result()]:
+            for frame in [*self.greeting_frames, self.presence_greeting]:
                 await self.send_json(frame)
 
     def admission(self):
@@ -368,33 +366,21 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         sockets (sync: the connects' shared trip, after their users)."""
 
 
+def _admissions_and_presence(consumers):
+    answers = admissions(consumers)
+    enter_presence(
+        (consumer, answer[0])
+        for consumer, answer in zip(consumers, answers, strict=True)
+        if not isinstance(answer, Exception) and answer[1] is None
+    )
+    return answers
+
+
 _checked_users_trip = socket_database(checked_users)
-_admissions_trip = socket_database(admissions)
+_admissions_trip = socket_database(_admissions_and_presence)
 
 
 def session_tag(session_key: str | None) -> str:
     """Names a session in a "session.end" event without its key (the key
     signs a browser in; the channel layer need not carry it)."""
     return salted_hmac("healingpaws.session-end", session_key or "").hexdigest()
-
-
-def resolved_user(scope):
-    """The user of the socket's session, read now if the auth middleware
-    left it for the connect's trip (DeferredAuthMiddleware); sync."""
-    user = scope.get("user")
-    if isinstance(user, UserLazyObject) and user._wrapped is empty:
-        user._wrapped = get_user.func(scope)
-    return user
-
-
-class DeferredAuthMiddleware(AuthMiddleware):
-    """Channels' AuthMiddleware without its own database trip: scope["user"]
-    stays lazy until the consumer's connect reads it with the rest of what it
-    needs (LiveSocketConsumer.admission, resolved_user)."""
-
-    async def resolve_scope(self, scope):
-        pass
-
-
-def DeferredAuthMiddlewareStack(inner):  # noqa: N802 (as Channels' stack)
-    return CookieMiddleware(SessionMiddleware(DeferredAuthMiddleware(inner)))

@@ -28,7 +28,6 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from . import presence_store
-from .trips import shared_trip
 
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)  # counted online
@@ -214,9 +213,22 @@ def _count_frame(role: str, count: int | None) -> str:
     return json.dumps({"type": "presence", "counts": {role: count}})
 
 
-def _enter_and_count(consumers):
-    """presence_enter(publish=False) of each socket, then the counts it shows,
-    by role: one round trip to the store for the sockets opening together."""
+def enter_presence(admitted) -> None:
+    """Count each admitted socket, (consumer, user), in the role it connects
+    in, and read the counts it greets its page with (presence_greeting):
+    sync, in the connect's trip (core.consumers), one round trip to the store
+    for the sockets opening together. The socket has joined the count groups
+    already: a change after the read reaches it."""
+    admitted = [
+        (consumer, user)
+        for consumer, user in admitted
+        if getattr(consumer, "leaving", None) is None  # closed meanwhile
+    ]
+    for consumer, user in admitted:
+        consumer.presence_role = consumer.connect_role
+        consumer.presence_user_id = user.pk
+        # From here on presence_stop() removes the entry.
+        consumer.presence_started = True
     now = time.time()
     expires_at = now + ttl()
     entries = [
@@ -226,7 +238,7 @@ def _enter_and_count(consumers):
             expires_at,
             watched_roles(consumer.presence_role),
         )
-        for consumer in consumers
+        for consumer, _user in admitted
     ]
     try:
         counts = presence_store.store().enter_and_count(entries, now)
@@ -235,13 +247,13 @@ def _enter_and_count(consumers):
             "presence of %d sockets not recorded", len(entries), exc_info=True
         )
         counts = [[None] * len(watched) for *_, watched in entries]
-    return [
-        dict(zip(watched, its_counts, strict=True))
-        for (*_, watched), its_counts in zip(entries, counts, strict=True)
-    ]
-
-
-_entries_trip = _off_thread(_enter_and_count)
+    for (consumer, _user), (*_, watched), its_counts in zip(
+        admitted, entries, counts, strict=True
+    ):
+        consumer.presence_greeting = {
+            "type": "presence",
+            "counts": dict(zip(watched, its_counts, strict=True)),
+        }
 
 
 class PresenceMixin:
@@ -259,22 +271,19 @@ class PresenceMixin:
         """DOCTOR, CUSTOMER or FRONT_DESK (sync: may query)."""
         raise NotImplementedError
 
-    async def presence_start(self, user, role) -> dict:
-        """Count `user` in `role` (presence_role_of(), read by the caller);
-        the frame of the counts to greet the page with, once it is open."""
-        self.presence_role = role
-        self.presence_user_id = user.pk
-        # From here on presence_stop() undoes whatever part of this has run.
-        self.presence_started = True
-        for role in watched_roles(self.presence_role):
-            await self.join_shared(presence_group(role))
+    presence_role = None  # until the socket is counted (enter_presence)
+
+    def presence_groups(self) -> tuple[str, ...]:
+        """The count groups, joined before the socket's role is known (the
+        counts it is greeted with are read with its entry): each role's. A
+        socket hears only the roles it watches (presence_count)."""
+        return tuple(presence_group(role) for role in ROLES)
+
+    async def presence_begin(self):
+        """Once counted (enter_presence): renew the entry every heartbeat,
+        and tell the others' pages of the new counts."""
         self.presence_heartbeat = asyncio.create_task(self._presence_beat())
-        # Counted and the counts read in one trip off the loop, shared with
-        # the sockets opening meanwhile (core.trips): a hop to a thread each
-        # was a third of the chat sockets' opening (bench/chat.py).
-        counts = await shared_trip(self, _entries_trip)
         await publish_soon(self.channel_layer, ROLES)
-        return {"type": "presence", "counts": counts}
 
     async def presence_stop(self):
         """Stop counting; safe to call twice, and after a failed start."""
@@ -293,6 +302,10 @@ class PresenceMixin:
             await publish_soon(self.channel_layer, (self.presence_role,))
 
     async def presence_count(self, event):
+        if self.presence_role is None or event["role"] not in watched_roles(
+            self.presence_role
+        ):
+            return  # not counted (yet), or a role it does not watch
         # The same text for every socket of the group: serialised once.
         await self.send(text_data=_count_frame(event["role"], event["count"]))
 

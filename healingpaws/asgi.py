@@ -17,7 +17,7 @@ from accounts.socket_auth import (  # noqa: E402
     SessionTokenAuthMiddleware,
     TokenOrAllowedOrigin,
 )
-from core.consumers import DeferredAuthMiddlewareStack  # noqa: E402
+from core.deferred_auth import DeferredAuthMiddlewareStack  # noqa: E402
 from healingpaws import heap, server, websocket_protocol  # noqa: E402
 from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 

@@ -176,8 +176,9 @@ async def test_a_connect_is_one_database_trip_off_the_shared_thread(
         assert (await pages[1].receive_json_from(timeout=2))["type"] == "presence"
 
     # The user of the session, the second-factor hold (MFA on), the thread,
-    # the presence role: one trip each, none through the shared thread.
-    assert trips == ["admissions", "admissions"]
+    # the presence role, entry and counts: one trip each, none through the
+    # shared thread.
+    assert trips == ["_admissions_and_presence", "_admissions_and_presence"]
     assert hops == []
 
 
@@ -212,8 +213,9 @@ async def test_connects_that_come_together_share_one_trip(
         await page.disconnect()
 
     assert all(accepted for accepted, _code in connected_pages)
-    # Their sessions, users, roles and the thread read together (core.access_checks).
-    assert trips == ["admissions"]
+    # Their sessions, users, roles and the thread read together, and their
+    # presence entered (core.trips, core.access_checks, core.presence).
+    assert trips == ["_admissions_and_presence"]
     assert in_turn == []
 
 
@@ -226,7 +228,7 @@ async def test_the_bell_reads_its_count_in_the_connects_one_trip(customer, hops,
     frames = [await page.receive_json_from(timeout=2) for _ in range(2)]
 
     assert frames[0] == {"type": "unread", "unread": 0}
-    assert trips == ["admissions"]
+    assert trips == ["_admissions_and_presence"]
     assert hops == []
 
 
