@@ -383,3 +383,26 @@ async def test_an_event_a_socket_has_no_handler_for_is_dropped_not_a_crash(
 
     assert await closed_with(socket) == CLOSE_SESSION_ENDED  # handled, after it
     assert f"{consumer.__name__}: no handler for something.new" in caplog.text
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_customer_hears_the_doctors_count_and_not_the_customers(customer):
+    """Every socket is in each role's count group from before its counts are
+    read (core.consumers); a customer's page shows only how many doctors are
+    online."""
+    page, _ = await connected("/ws/notifications/", customer, greetings=2)
+    layer = get_channel_layer()
+
+    for role, count in ((presence.CUSTOMER, 41), (presence.DOCTOR, 3)):
+        await layer.group_send(
+            presence.presence_group(role),
+            {"type": "presence.count", "role": role, "count": count},
+        )
+
+    assert await page.receive_json_from(timeout=2) == {
+        "type": "presence",
+        "counts": {"doctor": 3},
+    }
+    assert await page.receive_nothing(timeout=0.3)
+    await page.disconnect()
