@@ -2,8 +2,9 @@
 files are collected into the run's temporary folder, not the checkout's
 `staticfiles/`, which a developer's server may be using. Everything else,
 the manifest storage included, is production's, and the channel layer is
-the one BENCH_CHANNEL_LAYER names (chat.py --layer): channels_redis's pub/sub
-layer, production's, or its core layer on the same Redis, to compare the two.
+the one BENCH_CHANNEL_LAYER names (chat.py --layer): the project's (channels_redis's
+pub/sub layer, subscribing in batches) or channels_redis's core layer on the same
+Redis, to compare the two.
 """
 
 import os
