@@ -55,27 +55,24 @@ def users_of_sessions(session_keys) -> dict:
     return _read_sessions(session_keys)[0]
 
 
-def _read_sessions(session_keys, users=None) -> tuple[dict, dict]:
+def _read_sessions(session_keys, classes=()) -> tuple[dict, dict]:
     """users_of_sessions(), and {session key: its data} of the sessions read;
-    the users from `users` (a queryset of the user model: what it annotates
-    comes along), by default all of them."""
+    the users read with what the consumer `classes`' checked_users_query()
+    annotates (_checked_users_query), by default nothing."""
     store_class = _database_session_store()
-    keys = {key for key in session_keys if key}
+    keys = sorted({key for key in session_keys if key})
     if not keys or store_class is None:
         return {}, {}
-    rows = (
-        store_class.get_model_class()
-        .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
-        .values_list("session_key", "session_data")
-    )
+    rows = _session_rows(store_class, keys)
     # A session no longer there (ended, expired) is nobody's: get_user()
     # reads an empty session.
     found = dict.fromkeys(keys, AnonymousUser())
     decoder = store_class()
     sessions = {key: decoder.decode(data) for key, data in rows}
     wanted = {key: _user_id_of(session) for key, session in sessions.items()}
-    by_id = _users(users).in_bulk(
-        {user_id for user_id in wanted.values() if user_id not in _NOT_A_USER}
+    by_id = _users_by_id(
+        classes,
+        sorted({user_id for user_id in wanted.values() if user_id not in _NOT_A_USER}),
     )
     for key, session in sessions.items():
         user = _user_of_session(session, wanted[key], by_id)
@@ -84,6 +81,63 @@ def _read_sessions(session_keys, users=None) -> tuple[dict, dict]:
         else:
             found[key] = user
     return found, sessions
+
+
+# A batch's two queries are compiled once for each of these sizes (core.
+# compiled_query: the ORM's building and compiling was most of a trip's Python,
+# issue 14), a batch padded to the next with values no row has; a larger
+# batch is read through the ORM.
+_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
+_batch_queries = {}
+
+
+def _batch_size(count):
+    return next((size for size in _BATCH_SIZES if size >= count), None)
+
+
+def _session_rows(store_class, keys):
+    """(key, data) of the sessions among `keys` that have not expired."""
+    sessions = store_class.get_model_class().objects
+    size = _batch_size(len(keys))
+    if size is None:
+        rows = sessions.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        return list(rows.values_list("session_key", "session_data"))
+    names = [f"key{i}" for i in range(size)]
+    padding = [f"placeholder:no-session-has-this-key:{i}" for i in range(size)]
+    query = _batch_queries.get(("sessions", store_class, size))
+    if query is None:
+        query = _batch_queries[("sessions", store_class, size)] = CompiledQuery(
+            lambda now, **keys: sessions.filter(
+                session_key__in=list(keys.values()), expire_date__gt=now
+            ).only("session_key", "session_data"),
+            now=_PLACEHOLDER_NOW,
+            **dict(zip(names, padding, strict=True)),
+        )
+    values = dict(zip(names, [*keys, *padding[len(keys) :]], strict=True))
+    return [
+        (row.session_key, row.session_data)
+        for row in query(now=timezone.now(), **values)
+    ]
+
+
+def _users_by_id(classes, ids):
+    """{id: user} of the users with these ids, read with what the consumer
+    classes' checked_users_query() annotates."""
+    if not ids:
+        return {}
+    size = _batch_size(len(ids))
+    if size is None:
+        return _users_query(classes).in_bulk(ids)
+    names = [f"id{i}" for i in range(size)]
+    padding = [-i for i in range(1, size + 1)]  # no user has these
+    query = _batch_queries.get(("users", classes, size))
+    if query is None:
+        query = _batch_queries[("users", classes, size)] = CompiledQuery(
+            lambda **ids: _users_query(classes).filter(pk__in=list(ids.values())),
+            **dict(zip(names, padding, strict=True)),
+        )
+    values = dict(zip(names, [*ids, *padding[len(ids) :]], strict=True))
+    return {user.pk: user for user in query(**values)}
 
 
 def session_user_now(scope, users_query):
@@ -250,14 +304,19 @@ def _read_together(consumers):
 
 
 def _checked_users_query(consumers):
-    # Each class's query once, and one shared by classes once (the site's
-    # sockets all inherit theirs).
+    """The consumers' classes whose checked_users_query() the users are read
+    with: each class's query once, and one shared by classes once (the site's
+    sockets all inherit theirs). A tuple: the compiled queries' key."""
     classes = {}
     for consumer in consumers:
         consumer_class = type(consumer)
         classes.setdefault(consumer_class.checked_users_query.__func__, consumer_class)
+    return tuple(classes.values())
+
+
+def _users_query(classes):
     users = _users(None)
-    for consumer_class in classes.values():
+    for consumer_class in classes:
         users = consumer_class.checked_users_query(users)
     return users
 

@@ -64,6 +64,20 @@ def test_sessions_read_in_bulk_answer_as_get_user_does():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("signed_in_users", [1, 3, 65])
+def test_batches_of_any_size_answer_as_get_user_does(signed_in_users):
+    # Compiled once for each size up to 64 (core.access_checks), a batch
+    # padded to the next: 3 reads as 4; 65, past the largest, through the ORM.
+    users = UserFactory.create_batch(signed_in_users)
+    keys = [signed_in(user) for user in users]
+
+    found = users_of_sessions([*keys, "no-such-session-key"])
+
+    assert [found[key] for key in keys] == users
+    assert isinstance(found["no-such-session-key"], AnonymousUser)
+
+
+@pytest.mark.django_db
 def test_a_session_whose_password_changed_is_left_to_get_user():
     customer = UserFactory()
     key = signed_in(customer)
