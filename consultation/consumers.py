@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.consumers import UserSocketConsumer
 from accounts.roles import is_doctor
+from core.compiled_query import CompiledBatch
 from core.consumers import socket_database
 from core.ratelimit import counted
 from core.sockets import CLOSE_NOT_MEMBER
@@ -66,9 +67,8 @@ class ConsultationConsumer(UserSocketConsumer):
     @classmethod
     def prepare_admissions(cls, consumers):
         # The threads of the pages connecting together, in one query.
-        threads = Thread.objects.in_bulk(
-            {consumer.scope["url_route"]["kwargs"]["pk"] for consumer in consumers}
-        )
+        pks = {consumer.scope["url_route"]["kwargs"]["pk"] for consumer in consumers}
+        threads = {thread.pk: thread for thread in _thread_batch(sorted(pks))}
         for consumer in consumers:
             pk = consumer.scope["url_route"]["kwargs"]["pk"]
             consumer.prepared_thread = threads.get(pk)
@@ -216,6 +216,11 @@ def _frames_of_payloads(payloads):
 
 # prepared_thread before prepare_admissions() has read it.
 _NOT_READ = object()
+# The threads of a batch of connects, compiled once for each batch size.
+_thread_batch = CompiledBatch(
+    lambda pks: Thread.objects.filter(pk__in=pks),
+    padding=lambda i: -1 - i,  # no thread has it
+)
 
 
 def _thread_for(user, pk, prepared=_NOT_READ):

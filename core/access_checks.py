@@ -45,7 +45,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import empty
 
-from .compiled_query import CompiledQuery
+from .compiled_query import CompiledBatch, CompiledQuery
 
 
 def users_of_sessions(session_keys) -> dict:
@@ -83,41 +83,20 @@ def _read_sessions(session_keys, classes=()) -> tuple[dict, dict]:
     return found, sessions
 
 
-# A batch's two queries are compiled once for each of these sizes (core.
-# compiled_query: the ORM's building and compiling was most of a trip's Python,
-# issue 14), a batch padded to the next with values no row has; a larger
-# batch is read through the ORM.
-_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
-_batch_queries = {}
-
-
-def _batch_size(count):
-    return next((size for size in _BATCH_SIZES if size >= count), None)
-
-
 def _session_rows(store_class, keys):
     """(key, data) of the sessions among `keys` that have not expired."""
-    sessions = store_class.get_model_class().objects
-    size = _batch_size(len(keys))
-    if size is None:
-        rows = sessions.filter(session_key__in=keys, expire_date__gt=timezone.now())
-        return list(rows.values_list("session_key", "session_data"))
-    names = [f"key{i}" for i in range(size)]
-    padding = [f"placeholder:no-session-has-this-key:{i}" for i in range(size)]
-    query = _batch_queries.get(("sessions", store_class, size))
-    if query is None:
-        query = _batch_queries[("sessions", store_class, size)] = CompiledQuery(
-            lambda now, **keys: sessions.filter(
-                session_key__in=list(keys.values()), expire_date__gt=now
+    batch = _session_batches.get(store_class)
+    if batch is None:
+        sessions = store_class.get_model_class().objects
+        batch = _session_batches[store_class] = CompiledBatch(
+            lambda keys, now: sessions.filter(
+                session_key__in=keys, expire_date__gt=now
             ).only("session_key", "session_data"),
+            padding=lambda i: f"placeholder:no-session-has-this-key:{i}",
             now=_PLACEHOLDER_NOW,
-            **dict(zip(names, padding, strict=True)),
         )
-    values = dict(zip(names, [*keys, *padding[len(keys) :]], strict=True))
-    return [
-        (row.session_key, row.session_data)
-        for row in query(now=timezone.now(), **values)
-    ]
+    rows = batch(keys, now=timezone.now())
+    return [(row.session_key, row.session_data) for row in rows]
 
 
 def _users_by_id(classes, ids):
@@ -125,19 +104,20 @@ def _users_by_id(classes, ids):
     classes' checked_users_query() annotates."""
     if not ids:
         return {}
-    size = _batch_size(len(ids))
-    if size is None:
-        return _users_query(classes).in_bulk(ids)
-    names = [f"id{i}" for i in range(size)]
-    padding = [-i for i in range(1, size + 1)]  # no user has these
-    query = _batch_queries.get(("users", classes, size))
-    if query is None:
-        query = _batch_queries[("users", classes, size)] = CompiledQuery(
-            lambda **ids: _users_query(classes).filter(pk__in=list(ids.values())),
-            **dict(zip(names, padding, strict=True)),
+    batch = _user_batches.get(classes)
+    if batch is None:
+        batch = _user_batches[classes] = CompiledBatch(
+            lambda ids: _users_query(classes).filter(pk__in=ids),
+            padding=lambda i: -1 - i,  # no user has it
         )
-    values = dict(zip(names, [*ids, *padding[len(ids) :]], strict=True))
-    return {user.pk: user for user in query(**values)}
+    return {user.pk: user for user in batch(ids)}
+
+
+# A batch's queries, compiled for each session store and each set of
+# consumer classes (core.compiled_query: the ORM's building and compiling
+# was most of an admission trip's Python, issue 14).
+_session_batches = {}
+_user_batches = {}
 
 
 def session_user_now(scope, users_query):

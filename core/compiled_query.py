@@ -56,3 +56,42 @@ def _adapted(value):
     if isinstance(value, datetime.datetime):
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+class CompiledBatch:
+    """A query of the rows whose field is one of a batch of values (a batch
+    of sockets' sessions, users, threads), compiled as a CompiledQuery once
+    for each size of BATCH_SIZES: a batch is padded to the next size with
+    values no row has, and one larger than the largest is read through the
+    ORM as it is."""
+
+    BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
+
+    def __init__(self, build, padding, **placeholders):
+        """`build(values, **others)`: the queryset of a batch (the values a
+        list); `padding(i)`: the i-th value no row has, each its own;
+        `placeholders`: those of the other values (CompiledQuery's)."""
+        self.build = build
+        self.padding = padding
+        self.placeholders = placeholders
+        self.queries = {}
+
+    def __call__(self, values, **others) -> list:
+        values = list(values)
+        size = next((size for size in self.BATCH_SIZES if size >= len(values)), None)
+        if size is None:
+            return list(self.build(values, **others))
+        padding = [self.padding(i) for i in range(size)]
+        names = [f"value{i}" for i in range(size)]
+        query = self.queries.get(size)
+        if query is None:
+            query = self.queries[size] = CompiledQuery(
+                lambda **named: self.build(
+                    [named[name] for name in names],
+                    **{name: named[name] for name in self.placeholders},
+                ),
+                **dict(zip(names, padding, strict=True)),
+                **self.placeholders,
+            )
+        padded = [*values, *padding[len(values) :]]
+        return query(**dict(zip(names, padded, strict=True)), **others)

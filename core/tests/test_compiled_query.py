@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.tests.factories import DoctorFactory, UserFactory
-from core.compiled_query import CompiledQuery
+from core.compiled_query import CompiledBatch, CompiledQuery
 
 User = get_user_model()
 NO_USER = -1
@@ -66,3 +66,23 @@ def test_every_placeholder_needs_a_value():
 
     with pytest.raises(TypeError):
         query(user_id=1)
+
+
+def joined_after_among(ids, *, since):
+    return User.objects.filter(pk__in=ids, date_joined__gt=since).order_by("pk")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [1, 3, 65])
+def test_a_batch_of_any_size_reads_its_rows(count, django_assert_num_queries):
+    # Compiled for sizes up to 64, a batch padded to the next (3 reads as 4);
+    # 65, past the largest, is read through the ORM.
+    users = UserFactory.create_batch(count)
+    batch = CompiledBatch(joined_after_among, padding=lambda i: -1 - i, since=LONG_AGO)
+
+    with django_assert_num_queries(1):
+        found = batch([user.pk for user in users], since=LONG_AGO)
+
+    assert sorted(found, key=lambda user: user.pk) == users
+    later = timezone.now() + datetime.timedelta(days=1)
+    assert batch([user.pk for user in users], since=later) == []
