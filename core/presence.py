@@ -28,6 +28,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from . import presence_store
+from .trips import shared_trip
 
 DOCTOR, CUSTOMER = "doctor", "customer"
 ROLES = (DOCTOR, CUSTOMER)  # counted online
@@ -256,6 +257,33 @@ def enter_presence(admitted) -> None:
         }
 
 
+def _renew(consumers):
+    """presence_enter(publish=False) of each socket: their entries renewed in
+    one round trip to the store."""
+    expires_at = time.time() + ttl()
+    entries = [
+        (
+            consumer.presence_role,
+            f"{consumer.presence_user_id}:{consumer.channel_name}",
+            expires_at,
+            (),  # no counts
+        )
+        for consumer in consumers
+        if consumer.presence_role in ROLES  # the front desk watches only
+    ]
+    try:
+        if entries:
+            presence_store.store().enter_and_count(entries, time.time())
+    except Exception:
+        logger.warning(
+            "presence of %d sockets not renewed", len(entries), exc_info=True
+        )
+    return [None] * len(consumers)
+
+
+_renewals_trip = _off_thread(_renew)
+
+
 class PresenceMixin:
     """For the consumers of signed-in users' pages: the socket counts while it
     is open, renews its entry every heartbeat() seconds, and passes count changes
@@ -310,12 +338,10 @@ class PresenceMixin:
         await self.send(text_data=_count_frame(event["role"], event["count"]))
 
     async def _presence_renew(self):
-        await _off_thread(presence_enter)(
-            role=self.presence_role,
-            user_id=self.presence_user_id,
-            channel=self.channel_name,
-            publish=False,
-        )
+        # Shared with the sockets renewing meanwhile (core.trips): sockets
+        # that opened together come due together, each heartbeat, and a hop
+        # to a thread each held up the chat's messages among them.
+        await shared_trip(self, _renewals_trip)
         # Either count may have moved (another's entries may have expired).
         await publish_soon(self.channel_layer, ROLES)
 

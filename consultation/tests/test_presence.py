@@ -365,6 +365,39 @@ async def test_a_heartbeat_whose_check_fails_keeps_the_socket_counted(
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
+async def test_sockets_renewing_through_shared_trips_stay_counted(
+    no_doctor_online, settings, monkeypatch
+):
+    """Sockets that opened together come due together at each heartbeat: their
+    entries are renewed in one round trip (core.trips), not one hop each."""
+    settings.PRESENCE_TTL_SECONDS = 0.6  # a heartbeat every 0.2 s
+    doctors = [
+        await sync_to_async(doctor_after_a_flush)(username=f"dr_{n}") for n in range(3)
+    ]
+    pages = await asyncio.gather(
+        *(connected("/ws/notifications/", doctor) for doctor in doctors)
+    )
+    renewals = []
+    store = presence_store.store()
+    real_enter_and_count = store.enter_and_count
+
+    def counted(entries, now):
+        renewals.append(len(entries))
+        return real_enter_and_count(entries, now)
+
+    monkeypatch.setattr(store, "enter_and_count", counted)
+    await asyncio.sleep(1)  # beyond the TTL: only renewals keep them counted
+
+    assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 3
+    # Each of the three, about every 0.2 s, through the trips (whether two
+    # share one depends on how close their connects came).
+    assert sum(renewals) >= 3 * 3
+    for page, _ in pages:
+        await page.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", SOCKETS)
 async def test_an_event_a_socket_has_no_handler_for_is_dropped_not_a_crash(
     kind, caplog
