@@ -162,7 +162,7 @@ def _user_with_session(store_class, users_query, *, user_id, session_key, now):
         .values("session_data")[:1]
     )
     return (
-        users_query(_users(None))
+        users_query(_all_users())
         .filter(pk=user_id)
         .annotate(checked_session_data=Subquery(session_data))
     )
@@ -183,8 +183,8 @@ def _database_session_store():
     return store_class if issubclass(store_class, DatabaseSessionStore) else None
 
 
-def _users(users):
-    return get_user_model()._default_manager.all() if users is None else users
+def _all_users():
+    return get_user_model()._default_manager.all()
 
 
 # What _user_id_of() answers for a session signed out, and for one whose
@@ -295,7 +295,7 @@ def _checked_users_query(consumers):
 
 
 def _users_query(classes):
-    users = _users(None)
+    users = _all_users()
     for consumer_class in classes:
         users = consumer_class.checked_users_query(users)
     return users

@@ -62,6 +62,12 @@ def watched_roles(role: str) -> tuple[str, ...]:
     return ROLES if role in (DOCTOR, FRONT_DESK) else (DOCTOR,)
 
 
+def _member(user_id, channel) -> str:
+    """A socket's entry: its user, counted once however many pages they
+    have open, and its channel."""
+    return f"{user_id}:{channel}"
+
+
 def presence_enter(
     *, role: str, user_id: int, channel: str, publish: bool = True
 ) -> None:
@@ -71,7 +77,7 @@ def presence_enter(
     if role not in ROLES:
         return  # watches, never counted (FRONT_DESK)
     try:
-        presence_store.store().put(role, f"{user_id}:{channel}", time.time() + ttl())
+        presence_store.store().put(role, _member(user_id, channel), time.time() + ttl())
         if publish:
             for changed in ROLES:
                 _publish_if_changed(changed)
@@ -85,7 +91,7 @@ def presence_leave(
     if role not in ROLES:
         return
     try:
-        presence_store.store().remove(role, f"{user_id}:{channel}")
+        presence_store.store().remove(role, _member(user_id, channel))
         if publish:
             _publish_if_changed(role)
     except Exception:
@@ -214,6 +220,15 @@ def _count_frame(role: str, count: int | None) -> str:
     return json.dumps({"type": "presence", "counts": {role: count}})
 
 
+def _entry(consumer, now, counted):
+    """What presence_store.enter_and_count() takes for a counted socket: its
+    role (None for one that watches only), entry, expiry and the roles whose
+    counts it reads."""
+    role = consumer.presence_role if consumer.presence_role in ROLES else None
+    member = _member(consumer.presence_user_id, consumer.channel_name)
+    return (role, member, now + ttl(), counted)
+
+
 def enter_presence(admitted) -> None:
     """Count each admitted socket, (consumer, user), in the role it connects
     in, and read the counts it greets its page with (presence_greeting):
@@ -231,14 +246,8 @@ def enter_presence(admitted) -> None:
         # From here on presence_stop() removes the entry.
         consumer.presence_started = True
     now = time.time()
-    expires_at = now + ttl()
     entries = [
-        (
-            consumer.presence_role if consumer.presence_role in ROLES else None,
-            f"{consumer.presence_user_id}:{consumer.channel_name}",
-            expires_at,
-            watched_roles(consumer.presence_role),
-        )
+        _entry(consumer, now, watched_roles(consumer.presence_role))
         for consumer, _user in admitted
     ]
     try:
@@ -260,20 +269,15 @@ def enter_presence(admitted) -> None:
 def _renew(consumers):
     """presence_enter(publish=False) of each socket: their entries renewed in
     one round trip to the store."""
-    expires_at = time.time() + ttl()
+    now = time.time()
     entries = [
-        (
-            consumer.presence_role,
-            f"{consumer.presence_user_id}:{consumer.channel_name}",
-            expires_at,
-            (),  # no counts
-        )
+        _entry(consumer, now, counted=())
         for consumer in consumers
         if consumer.presence_role in ROLES  # the front desk watches only
     ]
     try:
         if entries:
-            presence_store.store().enter_and_count(entries, time.time())
+            presence_store.store().enter_and_count(entries, now)
     except Exception:
         logger.warning(
             "presence of %d sockets not renewed", len(entries), exc_info=True
