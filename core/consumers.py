@@ -30,7 +30,7 @@ from .fanout import (
     group_discard_quietly,
 )
 from .presence import PresenceMixin, enter_presence
-from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED, FRAME_WRITER_EXTENSION
 from .trips import shared_trip
 
 logger = logging.getLogger("healingpaws.sockets")
@@ -275,9 +275,17 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
 
     async def push_text(self, text: str) -> None:
         """push() of a frame already serialised: a broadcast to many pages
-        builds its JSON once (per language), not once per socket."""
-        if await self.may_push():
+        builds its JSON once (per language), not once per socket, and its
+        frame's bytes once where the server offers (FRAME_WRITER_EXTENSION)."""
+        if not await self.may_push():
+            return
+        if self.write_frame is None or not self.write_frame(text):
             await self.send(text_data=text)
+
+    @functools.cached_property
+    def write_frame(self):
+        offered = (self.scope.get("extensions") or {}).get(FRAME_WRITER_EXTENSION)
+        return offered["write"] if offered else None
 
     async def session_end(self, event):
         # An event naming one session (signed out from the sessions page of

@@ -19,6 +19,7 @@ from accounts.socket_auth import (  # noqa: E402
 )
 from core.deferred_auth import DeferredAuthMiddlewareStack  # noqa: E402
 from healingpaws import heap, server, websocket_protocol  # noqa: E402
+from healingpaws.frame_writer import FrameWriterMiddleware  # noqa: E402
 from healingpaws.routing import websocket_urlpatterns  # noqa: E402
 
 # Before daphne accepts a connection: no form parsing in Twisted, and bodies
@@ -37,9 +38,12 @@ application = ProtocolTypeRouter(
         # The site's cookie, or the app's session token (accounts/socket_auth.py).
         # The cookie's user is read in the consumer's one database trip of
         # the connect, not by a trip of the middleware's own (core/consumers.py).
-        "websocket": TokenOrAllowedOrigin(
-            DeferredAuthMiddlewareStack(
-                SessionTokenAuthMiddleware(URLRouter(websocket_urlpatterns))
+        # Broadcasts' frames written straight to the connections (frame_writer.py).
+        "websocket": FrameWriterMiddleware(
+            TokenOrAllowedOrigin(
+                DeferredAuthMiddlewareStack(
+                    SessionTokenAuthMiddleware(URLRouter(websocket_urlpatterns))
+                )
             )
         ),
     }

@@ -9,6 +9,7 @@ from django.test import Client
 
 from accounts.roles import DOCTORS_GROUP
 from accounts.tests.factories import DoctorFactory
+from core.sockets import FRAME_WRITER_EXTENSION
 from healingpaws.asgi import application
 from reservations.tests.factories import ensure_default_hours
 
@@ -29,9 +30,10 @@ def session_cookie(user):
     return browser.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-async def socket(path, user=None, *, origin=ORIGIN, cookie=None):
+async def socket(path, user=None, *, origin=ORIGIN, cookie=None, frame_writer=None):
     """A communicator for `path`, signed in as `user` (or with a given
-    session cookie) and sent from `origin` (None: no Origin header)."""
+    session cookie) and sent from `origin` (None: no Origin header); with
+    frame_writer, the server offers it as daphne does (healingpaws/frame_writer.py)."""
     headers = [(b"host", b"127.0.0.1")]
     if origin is not None:
         headers.append(origin)
@@ -39,7 +41,16 @@ async def socket(path, user=None, *, origin=ORIGIN, cookie=None):
         cookie = await sync_to_async(session_cookie)(user)
     if cookie is not None:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
+    served = application if frame_writer is None else _offering(frame_writer)
+    return WebsocketCommunicator(served, path, headers=headers)
+
+
+def _offering(write):
+    async def served(scope, receive, send):
+        extensions = {FRAME_WRITER_EXTENSION: {"write": write}}
+        await application({**scope, "extensions": extensions}, receive, send)
+
+    return served
 
 
 async def connected(path, user, *, greetings=2, **options):

@@ -155,6 +155,28 @@ async def test_a_doctors_reply_reaches_the_customer(people):
     assert await nothing_but_presence(mine)
 
 
+async def test_a_broadcast_is_written_by_the_servers_frame_writer_where_offered(
+    people,
+):
+    written = []
+
+    def frame_writer(text):  # under daphne: healingpaws/frame_writer.py
+        written.append(json.loads(text)["message"]["text"])
+        return written[-1] == "Written directly."  # declines the other
+
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(
+        chat(people["thread"]), people["doctor"], greetings=1, frame_writer=frame_writer
+    )
+    await send(mine, "Written directly.")
+    await send(mine, "Declined, so sent.")
+
+    message = (await frame_of(doctors, "message"))["message"]
+    assert message["text"] == "Declined, so sent."
+    assert written == ["Written directly.", "Declined, so sent."]
+    assert await nothing_but_presence(doctors)
+
+
 async def test_a_message_posted_with_the_plain_form_is_broadcast_too(people):
     doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
     browser = Client()
