@@ -275,10 +275,13 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
 
     async def push_text(self, text: str) -> None:
         """push() of a frame already serialised: a broadcast to many pages
-        builds its JSON once (per language), not once per socket, and its
-        frame's bytes once where the server offers (FRAME_WRITER_EXTENSION)."""
-        if not await self.may_push():
-            return
+        builds its JSON once (per language), not once per socket."""
+        if await self.may_push():
+            await self.send_text(text)
+
+    async def send_text(self, text: str) -> None:
+        """Send a frame already serialised, its bytes made once for every
+        page where the server offers (FRAME_WRITER_EXTENSION)."""
         if self.write_frame is None or not self.write_frame(text):
             await self.send(text_data=text)
 

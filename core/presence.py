@@ -339,7 +339,12 @@ class PresenceMixin:
         ):
             return  # not counted (yet), or a role it does not watch
         # The same text for every socket of the group: serialised once.
-        await self.send(text_data=_count_frame(event["role"], event["count"]))
+        await self.send_text(_count_frame(event["role"], event["count"]))
+
+    async def send_text(self, text: str) -> None:
+        """A frame already serialised (LiveSocketConsumer's writes it
+        straight to the connection where the server offers)."""
+        await self.send(text_data=text)
 
     async def _presence_renew(self):
         # Shared with the sockets renewing meanwhile (core.trips): sockets

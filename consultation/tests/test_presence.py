@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime
+import json
 
 import pytest
 import redis
@@ -438,4 +439,30 @@ async def test_a_customer_hears_the_doctors_count_and_not_the_customers(customer
         "counts": {"doctor": 3},
     }
     assert await page.receive_nothing(timeout=0.3)
+    await page.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_counts_are_written_by_the_servers_frame_writer_where_offered(customer):
+    """As a broadcast's messages (healingpaws/frame_writer.py, under daphne)."""
+    written = []
+
+    def frame_writer(text):
+        written.append(json.loads(text))
+        return True
+
+    page, _ = await connected(
+        "/ws/notifications/", customer, greetings=2, frame_writer=frame_writer
+    )
+    await get_channel_layer().group_send(
+        presence.presence_group(presence.DOCTOR),
+        {"type": "presence.count", "role": presence.DOCTOR, "count": 3},
+    )
+
+    async with asyncio.timeout(2):
+        while not written:
+            await asyncio.sleep(0.01)
+    assert written == [{"type": "presence", "counts": {"doctor": 3}}]
+    assert await page.receive_nothing(timeout=0.3)  # not sent a second time
     await page.disconnect()
