@@ -4,9 +4,9 @@ Building a queryset and compiling it to SQL is Python work that a query
 repeats at every call. For the sockets' one-query access check at each chat
 message (core.access_checks) it was 1.1 of its 2.1 ms, more than the database
 took (issue 14). A CompiledQuery keeps the SQL and the parameters the ORM
-made from placeholder values, and runs it (Manager.raw(), which makes the
-model's instances and sets the annotations on them) with each call's own
-values in the placeholders' places.
+made from placeholder values, and runs it with each call's own values in the
+placeholders' places, making the model's instances as Manager.raw() does (the
+annotations set on them) from a shape worked out at the first run.
 
 A placeholder is a value no other parameter of the query has, of the type the
 real value has (an id no row has, a key of its own); a datetime is adapted as
@@ -16,7 +16,7 @@ calls: the values it was built with besides the placeholders are kept.
 
 import datetime
 
-from django.db import connection
+from django.db import connection, connections
 
 
 class CompiledQuery:
@@ -24,8 +24,9 @@ class CompiledQuery:
         """`build(**values)`: the queryset, made with the placeholders here
         and compiled once."""
         queryset = build(**placeholders)
-        self.manager = queryset.model._default_manager
+        self.model, self.db = queryset.model, queryset.db
         self.sql, params = queryset.query.sql_with_params()
+        self.rows = None  # the rows' shape, once the first run has seen it
         self.params = list(params)
         self.slots = {}
         for name, value in placeholders.items():
@@ -49,7 +50,62 @@ class CompiledQuery:
         for name, value in values.items():
             for i in self.slots[name]:
                 params[i] = _adapted(value)
-        return list(self.manager.raw(self.sql, params))
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            if self.rows is None:
+                columns = [column[0] for column in cursor.description]
+                self.rows = _Rows(self.model, columns, connection)
+            rows = cursor.fetchall()
+        return self.rows.instances(rows, self.db)
+
+
+class _Rows:
+    """How a row of the query becomes a model instance, as Manager.raw()
+    makes it (the model's fields by column, with their converters; any other
+    column an attribute), worked out once: raw() works it out at every run,
+    most of the Python of a socket's admission trip (issue 14)."""
+
+    def __init__(self, model, columns, connection):
+        columns = [connection.introspection.identifier_converter(c) for c in columns]
+        fields = [f for f in model._meta.concrete_fields if f.column in columns]
+        if model._meta.pk not in fields:
+            raise ValueError("a compiled query must read the primary key")
+        self.model = model
+        self.names = [field.attname for field in fields]  # the model's order
+        self.positions = [columns.index(field.column) for field in fields]
+        self.annotations = [
+            (column, i)
+            for i, column in enumerate(columns)
+            if not any(field.column == column for field in fields)
+        ]
+        self.converters = []
+        for field, position in zip(fields, self.positions, strict=True):
+            column = field.get_col(model._meta.db_table)
+            converters = connection.ops.get_db_converters(
+                column
+            ) + column.get_db_converters(connection)
+            if converters:
+                self.converters.append((position, converters, column))
+        self.connection = connection
+
+    def instances(self, rows, db) -> list:
+        made = []
+        for row in rows:
+            if self.converters:
+                row = list(row)
+                for position, converters, column in self.converters:
+                    for converter in converters:
+                        row[position] = converter(
+                            row[position], column, self.connection
+                        )
+            instance = self.model.from_db(
+                db, self.names, [row[position] for position in self.positions]
+            )
+            for name, position in self.annotations:
+                setattr(instance, name, row[position])
+            made.append(instance)
+        return made
 
 
 def _adapted(value):

@@ -41,6 +41,26 @@ def test_the_query_runs_with_each_calls_values():
 
 
 @pytest.mark.django_db
+def test_its_instances_are_the_orms_deferred_fields_and_converted_values_alike():
+    def some_fields(user_id):
+        return User.objects.filter(pk=user_id).only("username", "date_joined")
+
+    first, second = UserFactory(), DoctorFactory()
+    query = CompiledQuery(some_fields, user_id=NO_USER)
+    for user in (first, second):  # the second run reuses the rows' shape
+        [compiled] = query(user_id=user.pk)
+        [made] = some_fields(user.pk)
+        assert (compiled.pk, compiled.username, compiled.date_joined) == (
+            made.pk,
+            made.username,
+            made.date_joined,
+        )
+        assert isinstance(compiled.date_joined, datetime.datetime)
+        assert compiled.get_deferred_fields() == made.get_deferred_fields()
+        assert compiled._state.db == made._state.db
+
+
+@pytest.mark.django_db
 def test_a_placeholder_the_query_does_not_hold_is_refused():
     with pytest.raises(ValueError, match="placeholder"):
         CompiledQuery(
