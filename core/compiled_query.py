@@ -57,7 +57,7 @@ class CompiledQuery:
                 columns = [column[0] for column in cursor.description]
                 self.rows = _Rows(self.model, columns, connection)
             rows = cursor.fetchall()
-        return self.rows.instances(rows, self.db)
+        return self.rows.instances(rows, connection)
 
 
 class _Rows:
@@ -74,10 +74,9 @@ class _Rows:
         self.model = model
         self.names = [field.attname for field in fields]  # the model's order
         self.positions = [columns.index(field.column) for field in fields]
+        read = {field.column for field in fields}
         self.annotations = [
-            (column, i)
-            for i, column in enumerate(columns)
-            if not any(field.column == column for field in fields)
+            (column, i) for i, column in enumerate(columns) if column not in read
         ]
         self.converters = []
         for field, position in zip(fields, self.positions, strict=True):
@@ -87,20 +86,21 @@ class _Rows:
             ) + column.get_db_converters(connection)
             if converters:
                 self.converters.append((position, converters, column))
-        self.connection = connection
 
-    def instances(self, rows, db) -> list:
+    def instances(self, rows, connection) -> list:
+        """The rows as instances; `connection`: this thread's, which read them
+        (the converters take it)."""
         made = []
         for row in rows:
             if self.converters:
                 row = list(row)
                 for position, converters, column in self.converters:
                     for converter in converters:
-                        row[position] = converter(
-                            row[position], column, self.connection
-                        )
+                        row[position] = converter(row[position], column, connection)
             instance = self.model.from_db(
-                db, self.names, [row[position] for position in self.positions]
+                connection.alias,
+                self.names,
+                [row[position] for position in self.positions],
             )
             for name, position in self.annotations:
                 setattr(instance, name, row[position])

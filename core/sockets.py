@@ -13,5 +13,5 @@ CLOSE_NOT_MEMBER = 4404  # not this user's thread (or no such thread): for good
 # The ASGI extension by which the server offers to write a broadcast's frame
 # straight to the connection, its bytes made once for all its pages
 # (healingpaws/frame_writer.py, under daphne): {"write": write(text) -> bool}.
-# LiveSocketConsumer.push_text() uses it when offered.
+# LiveSocketConsumer.send_text() (pushes, presence counts) uses it when offered.
 FRAME_WRITER_EXTENSION = "healingpaws.frame_writer"
