@@ -90,15 +90,31 @@ class RedisStore:
         `role` is None), then users() of each of the roles `counted`; the
         counts of each entry, in order. One round trip for them all: the
         sockets opening together (core.trips)."""
-        pipeline = self.client.pipeline(transaction=False)
-        for role, member, expires_at, counted in entries:
-            self._enter_and_count(
-                keys=[self._key(role or ""), *(self._key(r) for r in counted)],
-                args=[now, member if role else "", expires_at],
-                client=pipeline,
+        calls = [
+            (
+                [self._key(role or ""), *(self._key(r) for r in counted)],
+                [now, member if role else "", expires_at],
             )
+            for role, member, expires_at, counted in entries
+        ]
         with self.away.guard():
-            return pipeline.execute()
+            try:
+                return self._run_all(self._enter_and_count, calls)
+            except redis.exceptions.NoScriptError:
+                # Redis restarted (or its scripts were flushed): none of the
+                # calls ran. Loaded again, they run once.
+                script = self._enter_and_count
+                script.sha = self.client.script_load(script.script)
+                return self._run_all(script, calls)
+
+    def _run_all(self, script, calls):
+        # EVALSHA in a pipeline of our own, where the script's own call in a
+        # pipeline asks Redis whether it knows the script first: a round
+        # trip more, each time, on the sockets' database thread.
+        pipeline = self.client.pipeline(transaction=False)
+        for keys, args in calls:
+            pipeline.evalsha(script.sha, len(keys), *keys, *args)
+        return pipeline.execute()
 
     def swap_published(self, role, count):
         with self.away.guard():

@@ -1,7 +1,9 @@
 """The presence store counts distinct users among the live entries, in
 Redis as in memory (core/presence_store.py)."""
 
-from core import presence
+import pytest
+
+from core import presence, presence_store
 
 
 def test_a_user_with_two_sockets_counts_once_and_expired_entries_not(
@@ -45,3 +47,36 @@ def test_sockets_opening_together_enter_and_read_their_counts_at_once(
     assert counts == [[2, 1], [2, 1], [2]]
     assert store.users(presence.DOCTOR, now) == 2
     assert store.users(presence.CUSTOMER, now) == 2
+
+
+def test_redis_enters_without_asking_for_its_script_first_and_after_a_restart(
+    settings,
+):
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    store = presence_store.store()
+    now = 1_000_000.0
+    for role in presence.ROLES:
+        store.expire(role, float("inf"))
+    asked = _script_exists_calls(store)
+    # Redis restarted: it no longer knows the script.
+    store.client.script_flush()
+
+    first = store.enter_and_count(
+        [(presence.DOCTOR, "10:chat", now + 30, presence.ROLES)], now
+    )
+    second = store.enter_and_count(
+        [(presence.DOCTOR, "11:chat", now + 30, (presence.DOCTOR,))], now
+    )
+
+    assert (first, second) == ([[1, 0]], [[2]])
+    assert store.users(presence.DOCTOR, now) == 2  # each entered once
+    # A round trip less each time: the pipeline runs the script by its
+    # hash, where redis-py's own asked Redis whether it knew it first.
+    assert _script_exists_calls(store) == asked
+    store.expire(presence.DOCTOR, float("inf"))
+
+
+def _script_exists_calls(store):
+    stats = store.client.info("commandstats")
+    return stats.get("cmdstat_script|exists", {}).get("calls", 0)
