@@ -34,9 +34,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.consumers import UserSocketConsumer
 from accounts.roles import is_doctor
 from core.compiled_query import CompiledBatch
-from core.consumers import socket_database
 from core.ratelimit import counted
 from core.sockets import CLOSE_NOT_MEMBER
+from core.trips import socket_database
 
 from . import services
 from .models import Thread
@@ -248,7 +248,7 @@ def _current_second():
 
 
 # The chat's database work runs on the sockets' own threads, not the one
-# every socket shares (core.consumers.socket_database): the message's
+# every socket shares (core.trips.socket_database): the message's
 # transaction, its notification and the push after the commit (which reads
 # the message and builds its frames) included.
 # One trip for a message frame, not three (who is asking, the rate, the

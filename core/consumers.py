@@ -14,12 +14,9 @@ import asyncio
 import functools
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import close_old_connections
 from django.utils.crypto import salted_hmac
 
 from .access_checks import admissions, checked_user, checked_users
@@ -31,7 +28,7 @@ from .fanout import (
 )
 from .presence import PresenceMixin, enter_presence
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED, FRAME_WRITER_EXTENSION
-from .trips import shared_trip
+from .trips import Gathering, shared_trip, socket_database
 
 logger = logging.getLogger("healingpaws.sockets")
 
@@ -50,39 +47,14 @@ logger = logging.getLogger("healingpaws.sockets")
 # thread query), +30% CPU and 2.6 times the echo's.
 ACCESS_RECHECK_SECONDS = 5.0
 
-# The sockets' database work (the connect's one trip, the checks at frames,
-# pushes and heartbeats, the chat's posts and read marks) runs on these few
-# threads of its own, not on the one thread that asgiref's sync_to_async
-# shares with every other socket and handler: there a chat post queued behind
-# 200 connects and access checks (issue 14). Each call closes its connection
-# as it ends (database_sync_to_async does, and with CONN_MAX_AGE 0 it goes
-# back to the pool), so these threads hold no connection between calls. Two:
-# two cores, and the HTTP side may take all but one of the pool's connections
-# (WEB_CONCURRENCY_LIMIT).
-SOCKET_DATABASE_THREADS = 2
-_socket_database = ThreadPoolExecutor(
-    SOCKET_DATABASE_THREADS, thread_name_prefix="socket-database"
-)
-
-
-def socket_database(func):
-    """database_sync_to_async on the sockets' own threads (above). The
-    function closes what it leaves open itself, from inside the call: on
-    these threads Channels' own clean-up around it missed the call's
-    connection (asgiref runs the call in a copy of the caller's context),
-    which stayed open, and PostgreSQL's test database was left "in use"."""
-
-    @functools.wraps(func)
-    def closing(*args, **kwargs):
-        close_old_connections()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return database_sync_to_async(
-        closing, thread_sensitive=False, executor=_socket_database
-    )
+# Sockets opening together share the connect's trip (core.trips), but not
+# evenly: as a trip's twenty sockets finish their handshakes, the next ones
+# arrive one or two at a time, and a trip that went at once carried one
+# socket for the price of twenty (bench/chat.py: 91 trips for 600 sockets,
+# two thirds of them with one to four; 1.6 ms of the database thread's CPU
+# a trip, 0.1 ms a socket). Waiting up to 5 ms for ten, 600 sockets went in
+# about half as many trips, and opened a fifth faster.
+ADMISSIONS_GATHERING = Gathering(items=10, seconds=0.005)
 
 
 class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketConsumer):
@@ -153,7 +125,9 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
             # One trip for the whole connect, shared with the sockets opening
             # meanwhile (issue 14): who the session belongs to, held or not,
             # what the socket needs, presence role, greeting, presence entry.
-            user, refusal = await shared_trip(self, _admissions_trip)
+            user, refusal = await shared_trip(
+                self, _admissions_trip, ADMISSIONS_GATHERING
+            )
             if refusal is not None:
                 await self.leave_shared()
                 # Accepted, then closed: the page sees the code (refused
@@ -173,7 +147,7 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
             await self.presence_begin()
             await self.accept()
             for frame in [*self.greeting_frames, self.presence_greeting]:
-                await self.send_json(frame)
+                await self.send_text(await self.encode_json(frame))
 
     def admission(self):
         """(user, None) to let the socket in, (user, code) to refuse it; sync,

@@ -1,40 +1,101 @@
-"""Trips off the event loop that the sockets asking meanwhile share (issue 14).
+"""The sockets' trips off the event loop (issue 14).
 
-A socket's access check (core.access_checks), its admission when it opens,
-and its presence entry (core.presence) each need a trip to a thread: the
-database, or Redis through a blocking client. Two hundred sockets opening
-or re-checking at once made two hundred trips, each a hop to a thread and
-back, every hop waiting behind the others for the thread and the GIL. Here
-the sockets that ask while a trip is under way wait for the next one, which
-answers all of them: one hop, one round of queries or one pipeline.
+Their database work runs on threads of their own (socket_database). And a
+socket's access check (core.access_checks), its admission when it opens,
+and its presence entry (core.presence) each need a trip to such a thread:
+the database, or Redis through a blocking client. Two hundred sockets
+opening or re-checking at once made two hundred trips, each a hop to a
+thread and back, every hop waiting behind the others for the thread and the
+GIL. So the sockets that ask while a trip is under way wait for the next
+one, which answers all of them: one hop, one round of queries or one
+pipeline (shared_trip).
 """
 
 import asyncio
 import contextvars
+import functools
 import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from django.db import close_old_connections
+
+# The sockets' database work (the connect's one trip, the checks at frames,
+# pushes and heartbeats, the chat's posts and read marks) runs on these few
+# threads of its own, not on the one thread that asgiref's sync_to_async
+# shares with every other socket and handler: there a chat post queued behind
+# 200 connects and access checks (issue 14). Each call closes its connection
+# as it ends (database_sync_to_async does, and with CONN_MAX_AGE 0 it goes
+# back to the pool), so these threads hold no connection between calls. Two:
+# two cores, and the HTTP side may take all but one of the pool's connections
+# (WEB_CONCURRENCY_LIMIT).
+SOCKET_DATABASE_THREADS = 2
+_socket_database = ThreadPoolExecutor(
+    SOCKET_DATABASE_THREADS, thread_name_prefix="socket-database"
+)
 
 
-async def shared_trip(item, run_trip):
+def socket_database(func):
+    """database_sync_to_async on the sockets' own threads (above). The
+    function closes what it leaves open itself, from inside the call: on
+    these threads Channels' own clean-up around it missed the call's
+    connection (asgiref runs the call in a copy of the caller's context),
+    which stayed open, and PostgreSQL's test database was left "in use"."""
+
+    @functools.wraps(func)
+    def closing(*args, **kwargs):
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return database_sync_to_async(
+        closing, thread_sensitive=False, executor=_socket_database
+    )
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """How long a kind of trip waits for company before it goes: until
+    `items` ask, or `seconds` have passed. By default it goes at once."""
+
+    items: int = 1
+    seconds: float = 0.0
+
+
+AT_ONCE = Gathering()
+
+
+async def shared_trip(item, run_trip, gathering=AT_ONCE):
     """The answer for `item` (a consumer) of a trip shared with the others of
     this event loop that ask meanwhile: `run_trip(items)` (async, through a
     thread) answers a list with the answer, or the exception, for each item,
-    in order; an exception it raises is every caller's."""
+    in order; an exception it raises is every caller's. A kind of trip (its
+    `run_trip`) keeps the `gathering` of its first call."""
     by_trip = _trips.setdefault(asyncio.get_running_loop(), {})
     trips = by_trip.get(run_trip)
     if trips is None:
-        trips = by_trip[run_trip] = _Trips(run_trip)
+        trips = by_trip[run_trip] = _Trips(run_trip, gathering)
     return await trips.ask(item)
 
 
 class _Trips:
-    def __init__(self, run_trip):
+    def __init__(self, run_trip, gathering):
         self.run_trip = run_trip
+        self.gathering = gathering
         self.waiting = []  # (item, future) for the next trip
         self.making = None  # the task making trips while any wait
+        self.gathered = None  # a future while a trip waits for company
 
     async def ask(self, item):
         future = asyncio.get_running_loop().create_future()
         self.waiting.append((item, future))
+        gathered = self.gathered  # a trip waiting for company: enough now?
+        enough = len(self.waiting) >= self.gathering.items
+        if gathered and enough and not gathered.done():
+            gathered.set_result(None)
         if self.making is None or self.making.done():
             # A context of its own, not the first caller's copied: the trips
             # serve every socket, and none of one socket's context variables
@@ -50,6 +111,7 @@ class _Trips:
         # sockets go on together) go in the first trip.
         await asyncio.sleep(0)
         while self.waiting:
+            await self._gather()
             batch, self.waiting = self.waiting, []
             try:
                 answers = await self.run_trip([item for item, _ in batch])
@@ -62,6 +124,18 @@ class _Trips:
                     future.set_exception(answer)
                 else:
                     future.set_result(answer)
+
+    async def _gather(self):
+        if len(self.waiting) >= self.gathering.items:
+            return
+        self.gathered = asyncio.get_running_loop().create_future()
+        try:
+            async with asyncio.timeout(self.gathering.seconds):
+                await self.gathered
+        except TimeoutError:
+            pass
+        finally:
+            self.gathered = None
 
 
 # Per event loop (each test runs its own) and kind of trip.

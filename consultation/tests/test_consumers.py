@@ -161,7 +161,10 @@ async def test_a_broadcast_is_written_by_the_servers_frame_writer_where_offered(
     written = []
 
     def frame_writer(text):  # under daphne: healingpaws/frame_writer.py
-        written.append(json.loads(text)["message"]["text"])
+        frame = json.loads(text)
+        if frame["type"] != "message":
+            return False  # the greeting: declined, so sent (test below)
+        written.append(frame["message"]["text"])
         return written[-1] == "Written directly."  # declines the other
 
     mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
@@ -175,6 +178,26 @@ async def test_a_broadcast_is_written_by_the_servers_frame_writer_where_offered(
     assert message["text"] == "Declined, so sent."
     assert written == ["Written directly.", "Declined, so sent."]
     assert await nothing_but_presence(doctors)
+
+
+async def test_the_greeting_is_written_by_the_servers_frame_writer_where_offered(
+    people,
+):
+    written = []
+
+    def frame_writer(text):
+        written.append(json.loads(text))
+        return True
+
+    doctors, _ = await connected(
+        chat(people["thread"]), people["doctor"], greetings=0, frame_writer=frame_writer
+    )
+
+    # The presence counts, which the page would have heard first.
+    assert [(frame["type"], sorted(frame["counts"])) for frame in written] == [
+        ("presence", ["customer", "doctor"])
+    ]
+    assert await doctors.receive_nothing()
 
 
 async def test_a_message_posted_with_the_plain_form_is_broadcast_too(people):

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from core.trips import shared_trip
+from core.trips import Gathering, shared_trip
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,3 +37,43 @@ async def test_a_failed_trip_is_each_callers_error():
     )
 
     assert [type(answer) for answer in answers] == [ConnectionError] * 2
+
+
+async def test_a_gathering_trip_goes_as_soon_as_enough_have_asked():
+    trips = []
+
+    async def trip(items):
+        trips.append(list(items))
+        return list(items)
+
+    # It would wait an hour for a third: the third's ask sends it.
+    gathering = Gathering(items=3, seconds=3600)
+    first = asyncio.ensure_future(shared_trip("a", trip, gathering))
+    await asyncio.sleep(0.01)
+    assert trips == []  # still waiting for company
+    second = asyncio.ensure_future(shared_trip("b", trip, gathering))
+    await asyncio.sleep(0.01)
+    assert trips == []
+    async with asyncio.timeout(10):  # a guard against a hang, not a speed check
+        answers = await asyncio.gather(first, second, shared_trip("c", trip, gathering))
+
+    assert trips == [["a", "b", "c"]]
+    assert answers == ["a", "b", "c"]
+
+
+async def test_a_gathering_trip_with_too_few_goes_after_its_seconds():
+    trips = []
+
+    async def trip(items):
+        trips.append(list(items))
+        return list(items)
+
+    gathering = Gathering(items=10, seconds=0.05)
+    async with asyncio.timeout(10):
+        answers = await asyncio.gather(
+            shared_trip("a", trip, gathering), shared_trip("b", trip, gathering)
+        )
+        later = await shared_trip("c", trip, gathering)
+
+    assert trips == [["a", "b"], ["c"]]
+    assert (answers, later) == (["a", "b"], "c")

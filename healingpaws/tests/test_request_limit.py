@@ -126,7 +126,7 @@ async def test_a_waiting_request_that_goes_away_gives_up_its_place_in_the_queue(
 
 
 def test_the_default_limit_leaves_a_connection_for_each_socket_thread(settings):
-    from core.consumers import SOCKET_DATABASE_THREADS
+    from core.trips import SOCKET_DATABASE_THREADS
 
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool", {})
 
