@@ -23,7 +23,13 @@ ACK = re.compile(rb'"type": "ack", "client_id": "bench-(\d+)"')
 WARMUP = 3  # messages sent first and not counted: the first ones load code
 CONNECTING_AT_ONCE = 20  # daphne's listen backlog is 50
 OPENINGS = 3  # the sockets' opening is timed as the median of this many
-CLOSED_SECONDS = 1.0  # between openings: the closed sockets leave the server
+# Before each opening the server is left to finish what closed sockets left
+# it (their groups, presence, the consumers' ends): until it has used less
+# than SETTLED_CPU of a core for SETTLED_SECONDS. The chat's first opening
+# had overlapped the end of the echo's 200 sockets in the same daphne, and
+# paid for it (up to 0.2 s more).
+SETTLED_SECONDS = 0.5
+SETTLED_CPU = 0.05
 # After the last send, how long to wait for stragglers. A delivery heard
 # later than LATE_SECONDS after its send counts as late, one never heard
 # within DRAIN_SECONDS as lost: a server that falls behind shows as late
@@ -97,6 +103,7 @@ async def measure(base, name, path, cookies, *, server_pid, messages, rate, send
     # echo's 0.20-0.39 s), and the last socket's greeting decides it.
     openings = []
     for opening in range(OPENINGS):
+        await settled(server_pid)
         started = time.perf_counter()
         sockets = await asyncio.gather(*(connect(cookie) for cookie in cookies))
         openings.append(time.perf_counter() - started)
@@ -104,7 +111,6 @@ async def measure(base, name, path, cookies, *, server_pid, messages, rate, send
             await quiet(run)
             await close_all(run, sockets)
             run.closing = False
-            await asyncio.sleep(CLOSED_SECONDS)  # the server's cleanup
     run.connect_seconds = statistics.median(openings)
     run.sockets = sockets
     print(
@@ -141,6 +147,16 @@ def cpu_seconds(pid):
     """CPU time a process has used so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def settled(pid, *, at_most=30):
+    """Wait until the process is (nearly) idle: see SETTLED_SECONDS."""
+    deadline = time.perf_counter() + at_most
+    while time.perf_counter() < deadline:
+        used = cpu_seconds(pid)
+        await asyncio.sleep(SETTLED_SECONDS)
+        if cpu_seconds(pid) - used < SETTLED_CPU * SETTLED_SECONDS:
+            return
 
 
 async def quiet(run, *, for_seconds=0.5, at_most=30):
