@@ -2,7 +2,7 @@
 batches (issue 14).
 
 channels_redis subscribes each channel under its connection's one lock, one
-SUBSCRIBE at a time: every opening socket subscribes its own channel and its
+SUBSCRIBE at a time: every opening socket subscribed its own channel and its
 user's group, and each waited its turn in the lock's queue, a turn of the
 event loop each (bench/chat.py: a chat socket's user group took 18 ms to join
 at 20 sockets opening at once, for a SUBSCRIBE that takes microseconds). Here
@@ -16,6 +16,7 @@ subscribed again.
 """
 
 import asyncio
+import uuid
 
 from channels_redis.pubsub import (
     RedisPubSubChannelLayer,
@@ -43,6 +44,16 @@ class _LoopLayer(RedisPubSubLoopLayer):
         super().__init__(hosts, *args, **kwargs)
         # In place of the shards made above, which have not connected yet.
         self._shards = [_Shard(host, self) for host in decode_hosts(hosts)]
+
+    async def new_local_channel(self, prefix="local."):
+        """A channel of this process that only its groups reach: nothing is
+        subscribed on Redis for it (new_channel() subscribes its name, for
+        sends to it from anywhere); a group_add() then subscribes the group.
+        Left like any other: a receive on it cancelled, or the layer's
+        unsubscribe (which sends nothing for it)."""
+        channel = f"{self.prefix}{prefix}{uuid.uuid4().hex}"
+        self.channels[channel] = asyncio.Queue()
+        return channel
 
 
 class _Shard(RedisSingleShardConnection):

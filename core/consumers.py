@@ -4,7 +4,8 @@ It owns what the site's sockets share: the connect (refused sockets are
 accepted, then closed with a code from sockets.py), the user's own group, which
 also carries "session.end" (sent when the user logs out, changes the password,
 is deactivated or loses a role) and closes the socket, the broadcast groups
-(joined once per process, fanout.py), presence, and the re-check that the
+(all of them, the user's too, joined once per process: fanout.py), presence,
+and the re-check that the
 socket's session still belongs to a user who may use it: before a push is
 forwarded, at each frame, and at each presence heartbeat (trips.py).
 The consumers built on it keep only their own frames.
@@ -14,18 +15,18 @@ import asyncio
 import functools
 import logging
 import time
+import uuid
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.utils.crypto import salted_hmac
 
 from .access_checks import admissions, checked_user, checked_users
 from .deferred_auth import resolved_user
-from .fanout import (
-    SharedGroupsMixin,
-    channel_unsubscribe_quietly,
-    group_discard_quietly,
-)
+from .fanout import SharedGroupsMixin
 from .presence import PresenceMixin, enter_presence
 from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED, FRAME_WRITER_EXTENSION
 from .trips import Gathering, shared_trip, socket_database
@@ -69,7 +70,7 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     - refusal_for(user): what it needs of the user besides being signed in,
       asked again before pushes, at frames and at heartbeats;
     - more_groups(): the broadcast groups it joins besides the user's
-      (through the process's fan-out, fanout.py: one channel per process);
+      (all through the process's fan-out, fanout.py: one channel per process);
     - greetings(user): the frames it sends first (sync, in the same trip);
     - receive_frame(text): a frame from the page (by default dropped unread).
 
@@ -88,9 +89,22 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
     def user_group(self, user_id: int) -> str:
         raise NotImplementedError
 
+    # Channels' AsyncConsumer.__call__, but for the channel of the socket's
+    # own that it opens on the layer: everything a socket hears comes through
+    # its process's groups (fanout.py), its user's group too, so nothing was
+    # ever sent to it. On the pub/sub layer it cost every socket a SUBSCRIBE
+    # and an UNSUBSCRIBE, their replies parsed, and a task that waited on it:
+    # the chat's opening 12% of its CPU (bench/chat.py). The name stays, for
+    # presence's entries, and names no channel.
     async def __call__(self, scope, receive, send):
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = f"socket.{uuid.uuid4().hex}"
+        self.base_send = send
         try:
-            await super().__call__(scope, receive, send)
+            await await_many_dispatch([receive], self.dispatch)
+        except StopConsumer:
+            pass  # closed
         finally:
             await self.leave_everything()
 
@@ -136,14 +150,9 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
                 await self.close(code=refusal)
                 return
             self.user = user
-            # Both at once: each may wait for Redis. A failure stops the
-            # other; the cleanup leaves whatever was joined.
-            try:
-                async with asyncio.TaskGroup() as joining:
-                    joining.create_task(self.join(self.user_group(user.pk)))
-                    joining.create_task(self.join_shared(*self.more_groups()))
-            except ExceptionGroup as failed:
-                raise failed.exceptions[0] from None
+            # A failure leaves the rest unjoined; the cleanup leaves the others.
+            await self.join_shared(self.user_group(user.pk), *self.more_groups())
+            self.access_checked_at = time.monotonic()  # checked by the trip
             await self.presence_begin()
             await self.accept()
             for frame in [*self.greeting_frames, self.presence_greeting]:
@@ -179,14 +188,6 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         """The frames sent first, read in the connect's trip (sync)."""
         return []
 
-    async def join(self, *groups: str) -> None:
-        """Join groups with the socket's own channel (the user's group)."""
-        # Recorded before the add: a failed add is discarded on the way out.
-        for group in groups:
-            self.groups_joined = [*getattr(self, "groups_joined", ()), group]
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.access_checked_at = time.monotonic()  # checked by connect()
-
     async def disconnect(self, code):
         await self.leave_everything()
 
@@ -201,18 +202,10 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         await asyncio.shield(self.leaving)
 
     async def _leave_everything(self):
-        groups, self.groups_joined = getattr(self, "groups_joined", ()), []
         try:
             await self.presence_stop()
         finally:
             await self.leave_shared()
-            for group in groups:
-                await group_discard_quietly(
-                    self.channel_layer, group, self.channel_name
-                )
-            await channel_unsubscribe_quietly(
-                self.channel_layer, getattr(self, "channel_name", None)
-            )
 
     # --- from the page
 

@@ -10,7 +10,8 @@ message with the echo's own sockets, 9 ms through one channel per process).
 Here the process joins the group once, with a channel of its own, and one
 relay task hands each event to the local members in turn
 (member.receive_shared(event), see core.consumers). The user's own group,
-which carries one user's events, stays on the socket's own channel.
+which carries one user's events to their few pages, goes the same way: the
+sockets then need no channel of their own (core.consumers).
 
 Also here: leaving a group and a channel without raising, for sockets that
 are closing.
@@ -141,7 +142,10 @@ class Fanout:
             await channel_unsubscribe_quietly(self.layer, group.channel)
 
     async def _open(self, group: _Group) -> None:
-        group.channel = await self.layer.new_channel()
+        # On the project's pub/sub layer, a channel Redis never hears of:
+        # only the group reaches it (core/channel_layer.py).
+        new_channel = getattr(self.layer, "new_local_channel", self.layer.new_channel)
+        group.channel = await new_channel()
         group.relay = asyncio.create_task(self._relay(group))
 
     async def _relay(self, group: _Group) -> None:

@@ -154,3 +154,42 @@ async def test_a_group_left_and_joined_again_at_once_stays_subscribed():
     async with asyncio.timeout(5):
         assert (await layer.receive(channel))["number"] == 1
     await layer.group_discard("rejoined", channel)
+
+
+async def test_a_socket_subscribes_its_groups_on_redis_and_no_channel_of_its_own():
+    """Everything a socket hears comes through its process's groups
+    (core/fanout.py), its user's group too: it needs no channel of its own,
+    whose SUBSCRIBE and UNSUBSCRIBE every opening and closing paid for."""
+    customer = await sync_to_async(UserFactory)()
+    loop_layer = get_channel_layer()._get_layer()
+    shard = loop_layer._shards[0]
+    before = set(shard._subscribed_to)
+
+    notifications, _ = await connected("/ws/notifications/", customer)
+
+    user_group = loop_layer._get_group_channel_name(notification_group(customer.pk))
+    added = set(shard._subscribed_to) - before
+    assert user_group in added
+    assert all("__group__" in channel for channel in added)
+    # And the user's group still reaches the page.
+    await get_channel_layer().group_send(
+        notification_group(customer.pk),
+        {"type": "notification.unread", "unread": 4},
+    )
+    assert (await frame_of(notifications, "unread"))["unread"] == 4
+    await notifications.disconnect()
+    assert user_group not in shard._subscribed_to
+
+
+async def test_a_local_channel_hears_its_groups_and_redis_never_hears_of_it():
+    layer = get_channel_layer()
+    shard = layer._get_layer()._shards[0]
+    channel = await layer.new_local_channel()
+    await layer.group_add("local-channel-test", channel)
+
+    await layer.group_send("local-channel-test", {"type": "hello"})
+
+    async with asyncio.timeout(5):
+        assert await layer.receive(channel) == {"type": "hello"}
+    assert channel not in shard._subscribed_to
+    await layer.group_discard("local-channel-test", channel)
