@@ -75,3 +75,19 @@ def test_an_unhashed_name_is_not_cached_for_long(served):
 
     assert response.status_code == 200
     assert "immutable" not in response.headers["Cache-Control"]
+
+
+def test_a_static_url_is_made_once_for_each_manifest(settings, tmp_path):
+    from healingpaws.storage import StaticFilesStorage
+
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path  # no manifest there: set below
+    storage = StaticFilesStorage()
+    storage.hashed_files = {"css/site.css": "css/site.1a2b.css"}
+    assert storage.url("css/site.css") == "/static/css/site.1a2b.css"
+
+    storage.hashed_files["css/site.css"] = "css/site.changed.css"
+    assert storage.url("css/site.css") == "/static/css/site.1a2b.css"  # kept
+
+    storage.hashed_files = {"css/site.css": "css/site.3c4d.css"}  # collected again
+    assert storage.url("css/site.css") == "/static/css/site.3c4d.css"
