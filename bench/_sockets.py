@@ -22,7 +22,7 @@ TOKEN = re.compile(rb"bench-msg-(\d+)")
 ACK = re.compile(rb'"type": "ack", "client_id": "bench-(\d+)"')
 WARMUP = 3  # messages sent first and not counted: the first ones load code
 CONNECTING_AT_ONCE = 20  # daphne's listen backlog is 50
-OPENINGS = 3  # the sockets' opening is timed as the median of this many
+OPENINGS = 5  # the sockets' opening is timed as the median of this many
 # Before each opening the server is left to finish what closed sockets left
 # it (their groups, presence, the consumers' ends): until it has used less
 # than SETTLED_CPU of a core for SETTLED_SECONDS. The chat's first opening
