@@ -39,13 +39,19 @@ async def test_a_failed_trip_is_each_callers_error():
     assert [type(answer) for answer in answers] == [ConnectionError] * 2
 
 
-async def test_a_gathering_trip_goes_as_soon_as_enough_have_asked():
+def recorded_trip():
+    """A trip that answers each item with itself, and the batches it made."""
     trips = []
 
     async def trip(items):
         trips.append(list(items))
         return list(items)
 
+    return trips, trip
+
+
+async def test_a_gathering_trip_goes_as_soon_as_enough_have_asked():
+    trips, trip = recorded_trip()
     # It would wait an hour for a third: the third's ask sends it.
     gathering = Gathering(items=3, seconds=3600)
     first = asyncio.ensure_future(shared_trip("a", trip, gathering))
@@ -62,12 +68,7 @@ async def test_a_gathering_trip_goes_as_soon_as_enough_have_asked():
 
 
 async def test_a_gathering_trip_with_too_few_goes_after_its_seconds():
-    trips = []
-
-    async def trip(items):
-        trips.append(list(items))
-        return list(items)
-
+    trips, trip = recorded_trip()
     gathering = Gathering(items=10, seconds=0.05)
     async with asyncio.timeout(10):
         answers = await asyncio.gather(
