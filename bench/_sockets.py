@@ -26,8 +26,8 @@ OPENINGS = 5  # the sockets' opening is timed as the median of this many
 # Before each opening the server is left to finish what closed sockets left
 # it (their groups, presence, the consumers' ends): until it has used less
 # than SETTLED_CPU of a core for SETTLED_SECONDS. The chat's first opening
-# had overlapped the end of the echo's 200 sockets in the same daphne, and
-# paid for it (up to 0.2 s more).
+# had begun while 194 of the echo's 200 consumers were still ending in the
+# same daphne (seen in daphne's tasks; a fixed second had been waited).
 SETTLED_SECONDS = 0.5
 SETTLED_CPU = 0.05
 # After the last send, how long to wait for stragglers. A delivery heard

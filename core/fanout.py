@@ -13,8 +13,8 @@ relay task hands each event to the local members in turn
 which carries one user's events to their few pages, goes the same way: the
 sockets then need no channel of their own (core.consumers).
 
-Also here: leaving a group and a channel without raising, for sockets that
-are closing.
+Also here: leaving a group and a channel without raising, for the fan-out's
+groups when their last socket closes.
 """
 
 import asyncio

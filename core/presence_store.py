@@ -102,10 +102,9 @@ class RedisStore:
                 return self._run_all(self._enter_and_count, calls)
             except redis.exceptions.NoScriptError:
                 # Redis restarted (or its scripts were flushed): none of the
-                # calls ran. Loaded again, they run once.
-                script = self._enter_and_count
-                script.sha = self.client.script_load(script.script)
-                return self._run_all(script, calls)
+                # calls ran. Loaded again (same hash), they run once.
+                self.client.script_load(self._enter_and_count.script)
+                return self._run_all(self._enter_and_count, calls)
 
     def _run_all(self, script, calls):
         # EVALSHA in a pipeline of our own, where the script's own call in a
