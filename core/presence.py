@@ -322,7 +322,9 @@ class PresenceMixin:
         if not getattr(self, "presence_started", False):
             return
         self.presence_started = False
-        if heartbeat_task := getattr(self, "presence_heartbeat", None):
+        # Let go of the task as well: cancelled, it keeps its frame, which
+        # refers to this consumer (a cycle, freed only by a full collection).
+        if heartbeat_task := self.__dict__.pop("presence_heartbeat", None):
             heartbeat_task.cancel()
         await _off_thread(presence_leave)(
             role=self.presence_role,

@@ -81,6 +81,17 @@ class WebRequest(http_protocol.WebRequest):
         self._body_bytes = 0
         self._body_refused = False
 
+    def process(self):
+        processing = super().process()
+        if self.transport is None and self.channel is not None:
+            # daphne has handed the connection to a WebSocket protocol. This
+            # request never finishes as HTTP, so it stays in its channel's
+            # queue, each referring to the other: a cycle that only a full
+            # collection frees, and with it the socket's hundred-odd objects
+            # once it closes (heap.py).
+            self.channel.requests.remove(self)
+        return processing
+
     def gotLength(self, length):
         if length is None or length <= settings.REQUEST_BODY_MAX_BYTES:
             super().gotLength(length)

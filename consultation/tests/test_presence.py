@@ -2,7 +2,10 @@
 
 import asyncio
 import datetime
+import gc
 import json
+import time
+import weakref
 
 import pytest
 import redis
@@ -288,6 +291,35 @@ async def test_a_socket_that_crashes_leaves_its_groups_and_stops_counting(
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
     await asyncio.sleep(0.5)  # a heartbeat left running would count it again
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", SOCKETS)
+async def test_a_closed_socket_is_freed_without_a_full_collection(
+    kind, no_doctor_online
+):
+    """Its cancelled heartbeat keeps the frame that refers to the consumer:
+    the consumer holding the heartbeat as well made a cycle, which only a full
+    collection freed, a pause as long as the open sockets are many
+    (healingpaws/heap.py)."""
+    consumer_class, greetings = SOCKETS[kind]
+    doctor = await sync_to_async(doctor_after_a_flush)()
+    thread = await sync_to_async(ThreadFactory)()
+    gc.collect()  # earlier tests' consumers
+    socket, _ = await connected(_path_of(kind, thread), doctor, greetings=greetings)
+    [consumer] = [o for o in gc.get_objects() if type(o) is consumer_class]
+    freed = weakref.ref(consumer)
+    del consumer
+    gc.disable()
+    try:
+        await socket.disconnect()
+        deadline = time.monotonic() + 2  # its leaving ends on a task
+        while freed() is not None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert freed() is None
+    finally:
+        gc.enable()
 
 
 @pytest.mark.asyncio
