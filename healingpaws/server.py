@@ -40,6 +40,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from . import heap
 from .middleware import outage_response
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class WebRequest(http_protocol.WebRequest):
     def __init__(self, *args, **kwargs):
         kwargs["parsePOSTFormSubmission"] = False
         super().__init__(*args, **kwargs)
+        heap.keep_full_collections_quiet()
         self._body_bytes = 0
         self._body_refused = False
 
