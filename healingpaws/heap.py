@@ -28,8 +28,8 @@ from django.urls import get_resolver
 # passes, once generation 2 has grown by this share since the last one.
 YOUNG_PASSES = 10
 GROWTH_SHARE = 0.25
-# How often the rule is checked; once a pass is due, how often the loop is
-# looked at for a quiet moment, and how long a pass may wait for one.
+# How often the count is checked; once a look is due, how often the loop is
+# looked at for a quiet moment, and how long a look may wait for one.
 CHECK_SECONDS = 1.0
 QUIET_CHECK_SECONDS = 0.005
 LONGEST_WAIT_SECONDS = 5.0
@@ -52,7 +52,7 @@ class QuietFullCollections:
         self.loop = loop
         self.size_after_last_pass = len(gc.get_objects(generation=2))
         self.young_passes_checked = 0  # gc.get_count()[2] when last measured
-        self.due_since = None  # the loop's time when a pass became due
+        self.due_since = None  # the loop's time when a look became due
         self._handle = None
         self._thresholds = None
 
@@ -72,14 +72,21 @@ class QuietFullCollections:
             self._thresholds = None
 
     def check(self) -> None:
-        if self.due_since is None and self._grown():
+        """Once CPython's count of young passes calls for a look at
+        generation 2, wait for a quiet turn of the loop (at most
+        LONGEST_WAIT_SECONDS), measure generation 2 there (listing it takes
+        a millisecond or two), and collect it if it has grown enough."""
+        if self.due_since is None and self._young_passes_due():
             self.due_since = self.loop.time()
         delay = CHECK_SECONDS
         if self.due_since is not None:
             if self._quiet() or (
                 self.loop.time() - self.due_since >= LONGEST_WAIT_SECONDS
             ):
-                self.collect()
+                self.due_since = None
+                self.young_passes_checked = gc.get_count()[2]
+                if self._grown():
+                    self.collect()
             else:
                 delay = QUIET_CHECK_SECONDS
         self._handle = self.loop.call_later(delay, self.check)
@@ -87,16 +94,12 @@ class QuietFullCollections:
     def collect(self) -> None:
         gc.collect(2)
         self.size_after_last_pass = len(gc.get_objects(generation=2))
-        self.young_passes_checked = 0
-        self.due_since = None
+        self.young_passes_checked = 0  # the pass started CPython's count again
+
+    def _young_passes_due(self) -> bool:
+        return gc.get_count()[2] >= self.young_passes_checked + YOUNG_PASSES
 
     def _grown(self) -> bool:
-        # Generation 2 is measured (listed: a millisecond or two) once per
-        # YOUNG_PASSES young passes, as CPython's threshold would have it.
-        young_passes = gc.get_count()[2]
-        if young_passes < self.young_passes_checked + YOUNG_PASSES:
-            return False
-        self.young_passes_checked = young_passes
         size = len(gc.get_objects(generation=2))
         return size - self.size_after_last_pass > (
             self.size_after_last_pass * GROWTH_SHARE
