@@ -76,20 +76,24 @@ class QuietFullCollections:
         generation 2, wait for a quiet turn of the loop (at most
         LONGEST_WAIT_SECONDS), measure generation 2 there (listing it takes
         a millisecond or two), and collect it if it has grown enough."""
-        if self.due_since is None and self._young_passes_due():
-            self.due_since = self.loop.time()
         delay = CHECK_SECONDS
-        if self.due_since is not None:
-            if self._quiet() or (
-                self.loop.time() - self.due_since >= LONGEST_WAIT_SECONDS
-            ):
-                self.due_since = None
-                self.young_passes_checked = gc.get_count()[2]
-                if self._grown():
-                    self.collect()
-            else:
-                delay = QUIET_CHECK_SECONDS
-        self._handle = self.loop.call_later(delay, self.check)
+        try:
+            if self.due_since is None and self._young_passes_due():
+                self.due_since = self.loop.time()
+            if self.due_since is not None:
+                if self._quiet() or (
+                    self.loop.time() - self.due_since >= LONGEST_WAIT_SECONDS
+                ):
+                    self.due_since = None
+                    self.young_passes_checked = gc.get_count()[2]
+                    if self._grown():
+                        self.collect()
+                else:
+                    delay = QUIET_CHECK_SECONDS
+        finally:
+            # Whatever happened, the next check comes: CPython no longer
+            # starts full passes itself, and without it none would run.
+            self._handle = self.loop.call_later(delay, self.check)
 
     def collect(self) -> None:
         gc.collect(2)

@@ -24,7 +24,12 @@ class _Loop:
 
     def call_later(self, delay, callback):
         self.next_check_in = delay
-        return asyncio.Handle(callback, (), asyncio.new_event_loop())
+        return _Handle()
+
+
+class _Handle:
+    def cancel(self):
+        pass
 
 
 class _Cycle:
@@ -163,3 +168,19 @@ def test_a_serving_loop_starts_them_once_and_a_request_built_by_hand_never(
         if heap._started is not None:
             heap._started.stop()
     assert gc.get_threshold() == before
+
+
+def test_a_check_that_fails_still_leaves_the_next_one_coming(
+    loop, collections, monkeypatch
+):
+    grown = _grow_generation_2(collections, 0.3)  # noqa: F841 (lives on)
+
+    def fails(**kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(heap.gc, "get_objects", fails)
+    loop.next_check_in = None
+    with pytest.raises(MemoryError):
+        collections.check()
+
+    assert loop.next_check_in == heap.CHECK_SECONDS
