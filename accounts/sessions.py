@@ -3,7 +3,7 @@
 allauth keeps a row per signed-in session (browser, IP, when it started) and
 lets a user sign the other ones out (/accounts/sessions/). Here:
 - signing a session out also closes that session's open sockets, and only
-  its own (core.consumers.session_tag names it in the "session.end" event);
+  its own (core.sockets.session_tag names it in the "session.end" event);
 - "last seen" is kept up to date without a query per request: at most once
   every LAST_SEEN_EVERY_SECONDS per session (allauth's own tracking would
   write on every request);
@@ -33,8 +33,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.consumers import session_tag
 from core.realtime import push_after_commit
+from core.sockets import session_tag
 
 from .notifications import notification_group
 from .second_factor import STAFF_DECISION_KEY, is_staff_account, staff_decision

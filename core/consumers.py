@@ -5,15 +5,16 @@ accepted, then closed with a code from sockets.py), the user's own group, which
 also carries "session.end" (sent when the user logs out, changes the password,
 is deactivated or loses a role) and closes the socket, the broadcast groups
 (all of them, the user's too, joined once per process: fanout.py), presence,
-and the re-check that the
-socket's session still belongs to a user who may use it: before a push is
-forwarded, at each frame, and at each presence heartbeat (trips.py).
+and the re-check that the socket's session still belongs to a user who may
+use it: before a push is forwarded, at each frame, and at each presence
+heartbeat (trips.py).
 The consumers built on it keep only their own frames.
 """
 
 import asyncio
 import functools
 import logging
+import random
 import time
 import uuid
 
@@ -22,13 +23,17 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
-from django.utils.crypto import salted_hmac
 
 from .access_checks import admissions, checked_user, checked_users
 from .deferred_auth import resolved_user
 from .fanout import SharedGroupsMixin
 from .presence import PresenceMixin, enter_presence
-from .sockets import CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED, FRAME_WRITER_EXTENSION
+from .sockets import (
+    CLOSE_NOT_SIGNED_IN,
+    CLOSE_SESSION_ENDED,
+    FRAME_WRITER_EXTENSION,
+    session_tag,
+)
 from .trips import Gathering, shared_trip, socket_database
 
 logger = logging.getLogger("healingpaws.sockets")
@@ -37,24 +42,30 @@ logger = logging.getLogger("healingpaws.sockets")
 # user who may see it (the user in the scope was fixed at connect). Whatever
 # takes access away closes the user's sockets at once (session.end, after the
 # commit); the re-check before a push covers a session.end that was lost (a
-# Redis blip). It costs three queries (session, user, groups) and a few ms of
-# the one thread that runs every socket's database work: on every push, one
-# chat message to a thread with 200 open pages would cost 600 queries. So a
-# socket trusts its last check (a push's, a frame's or its presence
-# heartbeat's) for this many seconds, and a lost session.end lets at most that
-# much through. Measured with bench/chat.py (200 sockets, 5 messages a second):
-# checking every 3 s doubled daphne's CPU per message and took the p50 from
-# 1.2 to 8 times the echo's; every 5 s, with the chat's cheaper check (no
-# thread query), +30% CPU and 2.6 times the echo's.
+# Redis blip). Checked at every push, one chat message to 200 open pages
+# would cost 200 checks, so a socket trusts its last check (a push's, a
+# frame's or its presence heartbeat's) for this many seconds, and a lost
+# session.end lets at most that much through (bench/chat.py: every 3 s
+# doubled daphne's CPU per message, with an older check).
 ACCESS_RECHECK_SECONDS = 5.0
+# A push past that limit waits for its socket's check; sockets that opened
+# together came due together, and every five seconds one chat message waited
+# for two hundred checks (bench/chat.py: the p99 35 ms, the p50 17). So a
+# socket that hears pushes asks again ahead of the limit, in the background,
+# while its pushes go on: at a point drawn anew after each check between
+# these shares of the limit, which spreads the sockets' checks apart.
+ACCESS_REFRESH_SHARES = (0.55, 0.75)
+# Those checks wait up to a second for company, in trips of their own: fewer
+# trips, and none in the middle of the broadcast that found them due. The
+# latest point and the wait end before the limit (3.75 + 1 s < 5 s).
+CHECK_AHEAD_GATHERING = Gathering(items=200, seconds=1.0)
 
 # Sockets opening together share the connect's trip (core.trips), but not
 # evenly: as a trip's twenty sockets finish their handshakes, the next ones
 # arrive one or two at a time, and a trip that went at once carried one
-# socket for the price of twenty (bench/chat.py: 91 trips for 600 sockets,
-# two thirds of them with one to four; 1.6 ms of the database thread's CPU
-# a trip, 0.1 ms a socket). Waiting up to 5 ms for ten, 600 sockets went in
-# about half as many trips, and opened a fifth faster.
+# socket for the price of twenty (1.6 ms of the database thread's CPU a trip,
+# 0.1 ms a socket). Waiting up to 5 ms for ten, 600 sockets went in about
+# half as many trips, and opened a fifth faster (bench/chat.py).
 ADMISSIONS_GATHERING = Gathering(items=10, seconds=0.005)
 
 
@@ -84,18 +95,18 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
 
     user = None
     access_checked_at = float("-inf")
+    access_refresh_at = float("inf")  # when to check ahead (ACCESS_REFRESH_SHARES)
+    access_refreshing = None  # the task checking ahead
     access_lost = False
 
     def user_group(self, user_id: int) -> str:
         raise NotImplementedError
 
-    # Channels' AsyncConsumer.__call__, but for the channel of the socket's
-    # own that it opens on the layer: everything a socket hears comes through
-    # its process's groups (fanout.py), its user's group too, so nothing was
-    # ever sent to it. On the pub/sub layer it cost every socket a SUBSCRIBE
-    # and an UNSUBSCRIBE, their replies parsed, and a task that waited on it:
-    # the chat's opening 12% of its CPU (bench/chat.py). The name stays, for
-    # presence's entries, and names no channel.
+    # Channels' AsyncConsumer.__call__, without the socket's own channel on
+    # the layer: a socket hears everything through its process's groups
+    # (fanout.py), so nothing was ever sent to it, and on the pub/sub layer
+    # its SUBSCRIBE and UNSUBSCRIBE were 12% of the chat's opening CPU
+    # (bench/chat.py). The name stays, for presence's entries.
     async def __call__(self, scope, receive, send):
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
@@ -152,7 +163,7 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
             self.user = user
             # A failure leaves the rest unjoined; the cleanup leaves the others.
             await self.join_shared(self.user_group(user.pk), *self.more_groups())
-            self.access_checked_at = time.monotonic()  # checked by the trip
+            self.access_checked()  # by the trip
             await self.presence_begin()
             await self.accept()
             for frame in [*self.greeting_frames, self.presence_greeting]:
@@ -202,6 +213,12 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
         await asyncio.shield(self.leaving)
 
     async def _leave_everything(self):
+        # Out of the consumer before it is cancelled: a cancelled task keeps
+        # its exception, whose traceback holds the consumer (a cycle, freed
+        # only by a full collection).
+        checking = self.__dict__.pop("access_refreshing", None)
+        if checking is not None:
+            checking.cancel()
         try:
             await self.presence_stop()
         finally:
@@ -279,17 +296,41 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
 
     async def may_push(self) -> bool:
         """Whether the page may still hear pushes; closes the socket if not.
-        Asks access_refusal() at most every ACCESS_RECHECK_SECONDS."""
+        Waits for access_refusal() once the last check is older than
+        ACCESS_RECHECK_SECONDS; asks it ahead, without waiting, from the
+        socket's drawn point before that (ACCESS_REFRESH_SHARES)."""
         if self.access_lost:
             return False
         if self._access_fresh():
+            checking = self.access_refreshing
+            if time.monotonic() >= self.access_refresh_at and (
+                checking is None or checking.done()
+            ):
+                self.access_refreshing = asyncio.ensure_future(self._check_ahead())
             return True
         return await self.access_confirmed(await self.access_refusal())
+
+    async def _check_ahead(self):
+        try:
+            _user, refusal = await shared_trip(
+                self, _checked_ahead_trip, CHECK_AHEAD_GATHERING
+            )
+        except Exception:
+            # The database away, say: pushes go on until the limit, and the
+            # first one past it asks again (and waits).
+            logger.warning("access of %s not checked ahead", self.channel_name)
+            return
+        await self.access_confirmed(refusal)
+
+    def access_checked(self) -> None:  # found nothing against the socket now
+        self.access_checked_at = now = time.monotonic()
+        share = random.uniform(*ACCESS_REFRESH_SHARES)  # noqa: S311 (a spread)
+        self.access_refresh_at = now + ACCESS_RECHECK_SECONDS * share
 
     async def access_confirmed(self, refusal: int | None) -> bool:
         """Record a fresh check: None, or the code to close the socket with."""
         if refusal is None:
-            self.access_checked_at = time.monotonic()
+            self.access_checked()
             return True
         self.access_lost = True
         await self.close(code=refusal)
@@ -355,10 +396,5 @@ def _admissions_and_presence(consumers):
 
 
 _checked_users_trip = socket_database(checked_users)
+_checked_ahead_trip = socket_database(checked_users)  # another kind of trip
 _admissions_trip = socket_database(_admissions_and_presence)
-
-
-def session_tag(session_key: str | None) -> str:
-    """Names a session in a "session.end" event without its key (the key
-    signs a browser in; the channel layer need not carry it)."""
-    return salted_hmac("healingpaws.session-end", session_key or "").hexdigest()

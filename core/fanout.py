@@ -158,18 +158,24 @@ class Fanout:
                 logger.warning("%s: no event from the layer", group.name, exc_info=True)
                 await asyncio.sleep(RELAY_RETRY_SECONDS)
                 continue
-            # A copy: a member that leaves while it is handed the event (its
-            # socket closing, or in a turn of the loop between batches)
-            # changes the set.
-            for handed, member in enumerate(tuple(group.members), start=1):
-                if member not in group.members:
-                    continue  # left in a turn of the loop between batches
-                try:
-                    await member.receive_shared(event)
-                except Exception:  # one page's failure is not the others'
-                    logger.exception("%s: event not handed over", group.name)
-                if handed % RELAY_BATCH == 0:
-                    await asyncio.sleep(0)
+            await self._hand_over(group, event)
+
+    async def _hand_over(self, group: _Group, event: dict) -> None:
+        # Its own call: the loop's last member would stay referenced by the
+        # relay's frame until the next event, and a closed socket's consumer
+        # not freed until then.
+        # A copy: a member that leaves while it is handed the event (its
+        # socket closing, or in a turn of the loop between batches) changes
+        # the set.
+        for handed, member in enumerate(tuple(group.members), start=1):
+            if member not in group.members:
+                continue  # left in a turn of the loop between batches
+            try:
+                await member.receive_shared(event)
+            except Exception:  # one page's failure is not the others'
+                logger.exception("%s: event not handed over", group.name)
+            if handed % RELAY_BATCH == 0:
+                await asyncio.sleep(0)
 
 
 # Per event loop (a test runs each in its own; the pub/sub layer also keeps a

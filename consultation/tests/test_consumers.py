@@ -4,8 +4,11 @@ These run on the in-memory channel layer, and on Redis when REDIS_URL is set
 (as in CI).
 """
 
+import asyncio
+import gc
 import json
 import time
+import weakref
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -30,6 +33,7 @@ from consultation.consumers import (
     FRAME_FAILED_ERROR,
     FRAME_MAX_BYTES,
     MESSAGES_PER_SECOND,
+    ConsultationConsumer,
 )
 from consultation.models import Message, SystemEvent
 from consultation.services import thread_close, thread_mute
@@ -37,6 +41,7 @@ from consultation.tests.factories import ThreadFactory
 from core import presence
 from core.consumers import ACCESS_RECHECK_SECONDS
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_NOT_SIGNED_IN, CLOSE_SESSION_ENDED
+from core.trips import Gathering
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -501,6 +506,98 @@ async def test_a_socket_trusts_its_check_for_a_few_seconds_only(people, monkeypa
 
     await send(mine, "Later.")
 
+    assert await next_output_but_presence(doctors) == {
+        "type": "websocket.close",
+        "code": CLOSE_NOT_MEMBER,
+    }
+
+
+@pytest.fixture
+def checks_ahead_at_every_push(monkeypatch):
+    """Sockets connected from here check ahead at every push they hear, at
+    once (not at a drawn point, nor after waiting for company)."""
+    monkeypatch.setattr("core.consumers.ACCESS_REFRESH_SHARES", (0, 0))
+    monkeypatch.setattr("core.consumers.CHECK_AHEAD_GATHERING", Gathering())
+
+
+async def test_a_push_past_the_sockets_refresh_point_waits_for_no_check(
+    people, checks_ahead_at_every_push, monkeypatch
+):
+    """Within ACCESS_RECHECK_SECONDS the check ahead runs beside the push."""
+    asked, answer = [], asyncio.Event()
+
+    async def slow_check(consumers):
+        asked.extend(consumer.user.pk for consumer in consumers)
+        await answer.wait()
+        return [(consumer.user, None) for consumer in consumers]
+
+    monkeypatch.setattr("core.consumers._checked_ahead_trip", slow_check)
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    await send(mine, "Still there?")
+
+    assert (await frame_of(doctors, "message"))["message"]["text"] == "Still there?"
+    async with asyncio.timeout(2):  # asked from the push, on a task of its own
+        while people["doctor"].pk not in asked:
+            await asyncio.sleep(0.01)
+    answer.set()
+
+
+async def test_a_socket_closed_during_its_check_ahead_is_freed_at_once(
+    people, checks_ahead_at_every_push, monkeypatch
+):
+    """The cancelled check keeps the frame that refers to the consumer: the
+    consumer holding it as well would make a cycle, freed only by a full
+    collection (healingpaws/heap.py)."""
+
+    answer = asyncio.Event()
+
+    async def slow_check(consumers):
+        await answer.wait()
+        return [(consumer.user, None) for consumer in consumers]
+
+    monkeypatch.setattr("core.consumers._checked_ahead_trip", slow_check)
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    earlier = _consumers_of(ConsultationConsumer)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    [consumer] = [c for c in _consumers_of(ConsultationConsumer) if c not in earlier]
+    await send(mine, "Still there?")
+    await frame_of(doctors, "message")
+    async with asyncio.timeout(2):
+        while consumer.access_refreshing is None:
+            await asyncio.sleep(0.01)
+    freed = weakref.ref(consumer)
+    del consumer, earlier
+    gc.disable()
+    try:
+        await doctors.disconnect()
+        answer.set()  # the trip ends, its answer for the closed socket unread
+        async with asyncio.timeout(5):  # its leaving ends on a task
+            while freed() is not None:
+                await asyncio.sleep(0.05)
+    finally:
+        gc.enable()
+
+
+def _consumers_of(consumer_class):
+    return [o for o in gc.get_objects() if type(o) is consumer_class]
+
+
+async def test_a_check_ahead_that_finds_the_role_gone_closes_the_socket(
+    people, checks_ahead_at_every_push, monkeypatch
+):
+    """The session.end push lost (a Redis blip): the first push after the
+    demotion still goes (the last check is fresh), and its check ahead
+    closes the socket."""
+    monkeypatch.setattr("accounts.notifications._end_sessions", lambda user_id: None)
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+    await sync_to_async(user_demote_from_doctor)(user=people["doctor"])
+
+    await send(mine, "After.")
+
+    assert (await frame_of(doctors, "message"))["message"]["text"] == "After."
     assert await next_output_but_presence(doctors) == {
         "type": "websocket.close",
         "code": CLOSE_NOT_MEMBER,

@@ -3,6 +3,8 @@ per process, every local socket hearing each event once and in order, even
 a socket that must wait (a stale access check) or is holding its events."""
 
 import asyncio
+import gc
+import weakref
 
 import pytest
 from channels.layers import get_channel_layer
@@ -175,3 +177,26 @@ async def test_on_the_pub_sub_layer_only_the_first_page_asks_redis(monkeypatch):
     for page in pages:
         await page.leave_shared()
     assert await group_size(GROUP) == 0
+
+
+async def test_a_page_that_left_after_an_event_is_not_kept_by_the_relay():
+    """The relay's frame held the last page it handed an event to until the
+    next event: a closed socket's consumer lived on meanwhile."""
+    pages = [Page(), Page()]
+    for page in pages:
+        await page.join_shared(GROUP)
+    await send(1)
+    await heard_by(pages, 1)
+    # The one handed the event last (the relay's order is the set's).
+    *_, leaving = fanout_of(get_channel_layer()).groups[GROUP].members
+    [staying] = [page for page in pages if page is not leaving]
+    del pages
+    await leaving.leave_shared()
+    gone = weakref.ref(leaving)
+    del leaving
+    gc.disable()  # freed by its references alone, not by a collection
+    try:
+        assert gone() is None
+    finally:
+        gc.enable()
+        await staying.leave_shared()
