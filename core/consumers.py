@@ -55,10 +55,10 @@ ACCESS_RECHECK_SECONDS = 5.0
 # while its pushes go on: at a point drawn anew after each check between
 # these shares of the limit, which spreads the sockets' checks apart.
 ACCESS_REFRESH_SHARES = (0.55, 0.75)
-# Those checks wait up to a second for company, in trips of their own: fewer
-# trips, and none in the middle of the broadcast that found them due. The
-# latest point and the wait end before the limit (3.75 + 1 s < 5 s).
-CHECK_AHEAD_GATHERING = Gathering(items=200, seconds=1.0)
+# They wait up to a second for company (as many as core.compiled_query's
+# largest batch) in trips of their own: fewer trips, none in the middle of
+# the broadcast that found them due, and done by the limit (3.75 + 1 < 5 s).
+CHECK_AHEAD_GATHERING = Gathering(items=64, seconds=1.0)
 
 # Sockets opening together share the connect's trip (core.trips), but not
 # evenly: as a trip's twenty sockets finish their handshakes, the next ones
