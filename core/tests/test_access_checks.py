@@ -19,6 +19,11 @@ from core.access_checks import (
     checked_users,
     users_of_sessions,
 )
+from core.consumers import (
+    ACCESS_RECHECK_SECONDS,
+    ACCESS_REFRESH_SHARES,
+    CHECK_AHEAD_GATHERING,
+)
 from core.sockets import CLOSE_NOT_MEMBER, CLOSE_SESSION_ENDED
 
 
@@ -230,3 +235,11 @@ def test_a_doctor_who_lost_the_role_is_refused_at_once():
     doctor.groups.clear()
 
     assert checked_user(page)[1] == CLOSE_NOT_MEMBER
+
+
+def test_a_check_ahead_is_done_before_the_checks_limit():
+    """Drawn at its latest point and waiting its longest for company, a check
+    ahead still ends before pushes would have to wait for one."""
+    latest = ACCESS_RECHECK_SECONDS * max(ACCESS_REFRESH_SHARES)
+    assert latest + CHECK_AHEAD_GATHERING.seconds < ACCESS_RECHECK_SECONDS
+    assert 0 < min(ACCESS_REFRESH_SHARES) < max(ACCESS_REFRESH_SHARES)  # spread
