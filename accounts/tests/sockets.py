@@ -1,5 +1,11 @@
 """WebSocket test helpers: a communicator for the real ASGI application, as a
-browser page would open it (origin, host and, when signed in, the session)."""
+browser page would open it (origin, host and, when signed in, the session);
+and what tells a closed socket's consumer freed by its references alone."""
+
+import asyncio
+import contextlib
+import gc
+import time
 
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -96,3 +102,28 @@ async def closed_with(communicator):
         output = await communicator.receive_output(timeout=2)
         if output["type"] == "websocket.close":
             return output["code"]
+
+
+def live_consumers(consumer_class):
+    """The consumers of the class alive now (an earlier test's may live on)."""
+    return [o for o in gc.get_objects() if type(o) is consumer_class]
+
+
+@contextlib.contextmanager
+def collector_off():
+    """No garbage collection meanwhile: what is freed is freed by its
+    references alone, as a socket's objects must be (healingpaws/heap.py)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+async def freed(reference, seconds=5):
+    """Whether the weakly referred object goes within `seconds` (a socket's
+    leaving ends on a task)."""
+    deadline = time.monotonic() + seconds
+    while reference() is not None and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return reference() is None

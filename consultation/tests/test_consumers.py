@@ -5,7 +5,6 @@ These run on the in-memory channel layer, and on Redis when REDIS_URL is set
 """
 
 import asyncio
-import gc
 import json
 import time
 import weakref
@@ -21,9 +20,12 @@ from accounts.services import user_deactivate, user_demote_from_doctor
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import (
     closed_with,
+    collector_off,
     connected,
     doctor_after_a_flush,
     frame_of,
+    freed,
+    live_consumers,
     nothing_but_background,
     nothing_but_presence,
     socket,
@@ -559,29 +561,20 @@ async def test_a_socket_closed_during_its_check_ahead_is_freed_at_once(
 
     monkeypatch.setattr("core.consumers._checked_ahead_trip", slow_check)
     mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
-    earlier = _consumers_of(ConsultationConsumer)
+    earlier = live_consumers(ConsultationConsumer)
     doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
-    [consumer] = [c for c in _consumers_of(ConsultationConsumer) if c not in earlier]
+    [consumer] = [c for c in live_consumers(ConsultationConsumer) if c not in earlier]
     await send(mine, "Still there?")
     await frame_of(doctors, "message")
     async with asyncio.timeout(2):
         while consumer.access_refreshing is None:
             await asyncio.sleep(0.01)
-    freed = weakref.ref(consumer)
+    reference = weakref.ref(consumer)
     del consumer, earlier
-    gc.disable()
-    try:
+    with collector_off():
         await doctors.disconnect()
         answer.set()  # the trip ends, its answer for the closed socket unread
-        async with asyncio.timeout(5):  # its leaving ends on a task
-            while freed() is not None:
-                await asyncio.sleep(0.05)
-    finally:
-        gc.enable()
-
-
-def _consumers_of(consumer_class):
-    return [o for o in gc.get_objects() if type(o) is consumer_class]
+        assert await freed(reference)
 
 
 async def test_a_check_ahead_that_finds_the_role_gone_closes_the_socket(

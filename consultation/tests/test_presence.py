@@ -2,9 +2,7 @@
 
 import asyncio
 import datetime
-import gc
 import json
-import time
 import weakref
 
 import pytest
@@ -21,8 +19,11 @@ from accounts.notifications import notification_group
 from accounts.services import user_demote_from_doctor
 from accounts.tests.sockets import (
     closed_with,
+    collector_off,
     connected,
     doctor_after_a_flush,
+    freed,
+    live_consumers,
     nothing_but_presence,
 )
 from consultation.consumers import ConsultationConsumer
@@ -293,10 +294,6 @@ async def test_a_socket_that_crashes_leaves_its_groups_and_stops_counting(
     assert await sync_to_async(presence.online_count)(presence.DOCTOR) == 0
 
 
-def _consumers(consumer_class):
-    return [o for o in gc.get_objects() if type(o) is consumer_class]
-
-
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kind", SOCKETS)
@@ -310,20 +307,14 @@ async def test_a_closed_socket_is_freed_without_a_full_collection(
     consumer_class, greetings = SOCKETS[kind]
     doctor = await sync_to_async(doctor_after_a_flush)()
     thread = await sync_to_async(ThreadFactory)()
-    earlier = _consumers(consumer_class)  # an earlier test's may live on
+    earlier = live_consumers(consumer_class)
     socket, _ = await connected(_path_of(kind, thread), doctor, greetings=greetings)
-    [consumer] = [c for c in _consumers(consumer_class) if c not in earlier]
-    freed = weakref.ref(consumer)
+    [consumer] = [c for c in live_consumers(consumer_class) if c not in earlier]
+    reference = weakref.ref(consumer)
     del consumer, earlier
-    gc.disable()
-    try:
+    with collector_off():
         await socket.disconnect()
-        deadline = time.monotonic() + 5  # its leaving ends on a task
-        while freed() is not None and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        assert freed() is None
-    finally:
-        gc.enable()
+        assert await freed(reference)
 
 
 @pytest.mark.asyncio
