@@ -85,13 +85,15 @@ class WebRequest(http_protocol.WebRequest):
 
     def process(self):
         processing = super().process()
-        if self.transport is None and self.channel is not None:
+        channel = self.channel
+        if self.transport is None and channel is not None and self in channel.requests:
             # daphne has handed the connection to a WebSocket protocol. This
             # request never finishes as HTTP, so it stays in its channel's
             # queue, each referring to the other: a cycle that only a full
             # collection frees, and with it the socket's hundred-odd objects
-            # once it closes (heap.py).
-            self.channel.requests.remove(self)
+            # once it closes (heap.py). (Not in the queue: Twisted let go of
+            # it already, and a ValueError here would drop the connection.)
+            channel.requests.remove(self)
         return processing
 
     def gotLength(self, length):
