@@ -95,18 +95,17 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
 
     user = None
     access_checked_at = float("-inf")
-    access_refresh_at = float("inf")  # when to check ahead (ACCESS_REFRESH_SHARES)
-    access_refreshing = None  # the task checking ahead
+    access_refresh_at = float("inf")  # to check ahead (ACCESS_REFRESH_SHARES)
+    access_refreshing = None  # its task
     access_lost = False
 
     def user_group(self, user_id: int) -> str:
         raise NotImplementedError
 
     # Channels' AsyncConsumer.__call__, without the socket's own channel on
-    # the layer: a socket hears everything through its process's groups
-    # (fanout.py), so nothing was ever sent to it, and on the pub/sub layer
-    # its SUBSCRIBE and UNSUBSCRIBE were 12% of the chat's opening CPU
-    # (bench/chat.py). The name stays, for presence's entries.
+    # the layer, which nothing ever sent to (all comes through the process's
+    # groups, fanout.py): its SUBSCRIBE and UNSUBSCRIBE were 12% of the chat's
+    # opening CPU (bench/chat.py). The name stays, for presence's entries.
     async def __call__(self, scope, receive, send):
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
@@ -316,9 +315,10 @@ class LiveSocketConsumer(PresenceMixin, SharedGroupsMixin, AsyncJsonWebsocketCon
                 self, _checked_ahead_trip, CHECK_AHEAD_GATHERING
             )
         except Exception:
-            # The database away, say: pushes go on until the limit, and the
-            # first one past it asks again (and waits).
+            # The database away, say: no retry at every push; pushes go on
+            # until the limit, and the first one past it asks (and waits).
             logger.warning("access of %s not checked ahead", self.channel_name)
+            self.access_refresh_at = self.access_checked_at + ACCESS_RECHECK_SECONDS
             return
         await self.access_confirmed(refusal)
 

@@ -12,6 +12,7 @@ import weakref
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.sessions.models import Session
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -544,6 +545,29 @@ async def test_a_push_past_the_sockets_refresh_point_waits_for_no_check(
         while people["doctor"].pk not in asked:
             await asyncio.sleep(0.01)
     answer.set()
+
+
+async def test_a_check_ahead_that_fails_is_not_asked_again_at_every_push(
+    people, checks_ahead_at_every_push, monkeypatch
+):
+    """The database away: the pushes still go (the last check is fresh), and
+    the socket does not ask ahead again at each of them."""
+    asked = []
+
+    async def failing_check(consumers):
+        asked.extend(consumer.user.pk for consumer in consumers)
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr("core.consumers._checked_ahead_trip", failing_check)
+    mine, _ = await connected(chat(people["thread"]), people["customer"], greetings=1)
+    doctors, _ = await connected(chat(people["thread"]), people["doctor"], greetings=1)
+
+    for text in ("One.", "Two.", "Three."):
+        await send(mine, text)
+        assert (await frame_of(doctors, "message"))["message"]["text"] == text
+        await asyncio.sleep(0.05)  # the check ahead of this push has failed
+
+    assert asked.count(people["doctor"].pk) == 1
 
 
 async def test_a_socket_closed_during_its_check_ahead_is_freed_at_once(
