@@ -32,13 +32,27 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django_tasks import task
 
+from .trips import loop_sends
+
 logger = logging.getLogger("healingpaws.realtime")
 
 
 def push(group: str, event: dict, *, label: str, log=logger) -> None:
-    """Send `event` to `group` now; a failure is logged as "<label> not sent"."""
+    """Send `event` to `group` now; a failure is logged as "<label> not sent".
+    From a socket's database call, its event loop sends it and the call's
+    thread goes on (core.trips.loop_sends)."""
+    if (sends := loop_sends()) is not None:
+        sends.add(_send(group, event, label=label, log=log))
+        return
     try:
         async_to_sync(get_channel_layer().group_send)(group, event)
+    except Exception:
+        log.warning("%s not sent", label, exc_info=True)
+
+
+async def _send(group, event, *, label, log):
+    try:
+        await get_channel_layer().group_send(group, event)
     except Exception:
         log.warning("%s not sent", label, exc_info=True)
 

@@ -12,9 +12,11 @@ pipeline (shared_trip).
 """
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import weakref
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,7 +43,13 @@ def socket_database(func):
     function closes what it leaves open itself, from inside the call: on
     these threads Channels' own clean-up around it missed the call's
     connection (asgiref runs the call in a copy of the caller's context),
-    which stayed open, and PostgreSQL's test database was left "in use"."""
+    which stayed open, and PostgreSQL's test database was left "in use".
+
+    What the call sends over the channel layer (core.realtime.push, after
+    its commit) the event loop sends, and the thread goes on: see
+    loop_sends(). The call returns once they are sent (a chat post's ack
+    follows its broadcast, as before); an error or a cancelled caller does
+    not wait for them, and they are sent all the same."""
 
     @functools.wraps(func)
     def closing(*args, **kwargs):
@@ -51,9 +59,59 @@ def socket_database(func):
         finally:
             close_old_connections()
 
-    return database_sync_to_async(
+    in_thread = database_sync_to_async(
         closing, thread_sensitive=False, executor=_socket_database
     )
+
+    @functools.wraps(func)
+    async def call(*args, **kwargs):
+        sends = _LoopSends(asyncio.get_running_loop())
+        # The thread runs in a copy of this context, and so sees it.
+        token = _loop_sends.set(sends)
+        try:
+            result = await in_thread(*args, **kwargs)
+        finally:
+            _loop_sends.reset(token)
+        await sends.done()
+        return result
+
+    return call
+
+
+def loop_sends() -> "_LoopSends | None":
+    """Inside a socket_database call (on its thread), where to hand what it
+    sends to the event loop; else None.
+
+    A send from the thread (async_to_sync) waited for the loop, which was
+    busy handing the last message to 200 pages: at 35 messages a second the
+    sockets' two threads spent more than half their time so, the next post
+    waiting for a free one (issue 14, bench/README.md)."""
+    return _loop_sends.get()
+
+
+class _LoopSends:
+    def __init__(self, loop):
+        self.loop = loop
+        self.sending: list[concurrent.futures.Future] = []
+
+    def add(self, send: Coroutine) -> None:
+        """Run `send` (a coroutine that handles its own errors) on the
+        loop, in the order added; from the call's thread."""
+        future = asyncio.run_coroutine_threadsafe(send, self.loop)
+        # Kept until it ends, should the caller be gone (cancelled).
+        _sending.add(future)
+        future.add_done_callback(_sending.discard)
+        self.sending.append(future)
+
+    async def done(self):
+        for future in self.sending:
+            await asyncio.wrap_future(future)
+
+
+_loop_sends: contextvars.ContextVar["_LoopSends | None"] = contextvars.ContextVar(
+    "loop_sends", default=None
+)
+_sending: set[concurrent.futures.Future] = set()
 
 
 @dataclass(frozen=True)

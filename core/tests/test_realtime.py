@@ -1,12 +1,15 @@
 """Pushes after the commit: sent once the change stands, never for a rolled
 back one, one merged push per transaction where asked."""
 
+import asyncio
 import logging
+import threading
 
 import pytest
 from django.db import transaction
 
 from core import realtime
+from core.trips import SOCKET_DATABASE_THREADS, socket_database
 
 
 class RecordingLayer:
@@ -141,3 +144,87 @@ def test_once_after_commit_after_a_rolled_back_savepoint_still_runs(
         realtime.once_after_commit(("end", 1), lambda: calls.append("stands"))
 
     assert calls == ["stands"]
+
+
+class HeldLayer(RecordingLayer):
+    """Sends only once released: an event loop busy elsewhere, or a slow Redis."""
+
+    def __init__(self):
+        super().__init__()
+        self.released = asyncio.Event()
+
+    async def group_send(self, group, message):
+        await self.released.wait()
+        await super().group_send(group, message)
+
+
+@pytest.fixture
+def held_layer(monkeypatch):
+    held = HeldLayer()
+    monkeypatch.setattr(realtime, "get_channel_layer", lambda: held)
+    yield held
+    held.released.set()  # never leave the sockets' threads waiting
+
+
+@socket_database
+def _pushing(number):
+    realtime.push("g", {"type": "x.y", "number": number}, label="test push")
+    return number
+
+
+@pytest.mark.asyncio
+async def test_a_socket_call_that_pushes_frees_its_thread_while_the_loop_sends(
+    held_layer,
+):
+    # More pushing calls than the sockets have threads: a thread that waited
+    # for its push would leave none for the next call (a chat post waiting
+    # for the loop kept the next one waiting, issue 14).
+    pushing = [
+        asyncio.ensure_future(_pushing(number))
+        for number in range(SOCKET_DATABASE_THREADS + 1)
+    ]
+
+    assert await asyncio.wait_for(socket_database(lambda: "free")(), 5) == "free"
+    assert not any(call.done() for call in pushing)  # each waits for its push
+
+    held_layer.released.set()
+    assert await asyncio.gather(*pushing) == list(range(SOCKET_DATABASE_THREADS + 1))
+    assert sorted(event["number"] for _, event in held_layer.sent) == list(
+        range(SOCKET_DATABASE_THREADS + 1)
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_push_of_a_cancelled_socket_call_is_sent_all_the_same(layer):
+    go_on = threading.Event()
+
+    @socket_database
+    def post_then_push():
+        go_on.wait(5)  # the message stored; its caller's socket closes meanwhile
+        realtime.push("g", {"type": "x.y"}, label="test push")
+
+    call = asyncio.ensure_future(post_then_push())
+    await asyncio.sleep(0.05)
+    call.cancel()
+    go_on.set()
+
+    async with asyncio.timeout(5):
+        while not layer.sent:
+            await asyncio.sleep(0.01)
+    assert layer.sent == [("g", {"type": "x.y"})]
+
+
+@pytest.mark.asyncio
+async def test_a_failing_push_of_a_socket_call_is_logged_with_its_label(
+    monkeypatch, caplog
+):
+    class BrokenLayer:
+        async def group_send(self, group, message):
+            raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(realtime, "get_channel_layer", BrokenLayer)
+
+    with caplog.at_level(logging.WARNING, logger="healingpaws.realtime"):
+        assert await _pushing(7) == 7  # the call itself stands
+
+    assert "test push not sent" in caplog.text
