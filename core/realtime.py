@@ -10,10 +10,11 @@ Two ways out. What tells other people's pages of a change (a notification, the
 doctors' dashboard) is a task on the "live" backend (push_later, and the tasks
 of the apps): the request that made the change neither waits for Redis nor
 builds the pushes; the worker's live lane sends them (core/background.py).
-What the user's own exchange needs at once goes straight from the process
-after the commit (push_after_commit): the chat's messages and read marks,
-whose delay is the conversation's, and the closing of a signed-out user's
-sockets.
+(A socket's database call hands its pushes to the event loop and does not
+wait: there a merged push goes straight out, see MergedPush.) What the user's
+own exchange needs at once goes straight from the process after the commit
+(push_after_commit): the chat's messages and read marks, whose delay is the
+conversation's, and the closing of a signed-out user's sockets.
 
 push_merged_after_commit() makes one push per transaction for a group however
 many changes ask for it, merging what they name (the doctors' dashboard: a bulk
@@ -145,6 +146,13 @@ class MergedPush:
         self.sent = True
         event = self.event()
         label = self.label(event)
+        if loop_sends() is not None:
+            # A socket's database call (a chat message's): its event loop
+            # sends the push and the thread does not wait, so the worker's
+            # lane would only add a task row to write and read back (a round
+            # trip on every message's way, issue 14).
+            push(self.group, event, label=label, log=self.log)
+            return
         try:
             push_later.enqueue(self.group, event, label)
         except Exception:

@@ -6,7 +6,9 @@ import logging
 import threading
 
 import pytest
+from channels.db import database_sync_to_async
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from core import realtime
 from core.trips import SOCKET_DATABASE_THREADS, socket_database
@@ -228,3 +230,41 @@ async def test_a_failing_push_of_a_socket_call_is_logged_with_its_label(
         assert await _pushing(7) == 7  # the call itself stands
 
     assert "test push not sent" in caplog.text
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_merged_push_of_a_socket_call_goes_out_with_no_task_row(
+    layer, settings
+):
+    # As in production with Redis, where it is a row for the worker's lane.
+    settings.TASKS = {
+        **settings.TASKS,
+        "live": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    }
+
+    @socket_database
+    def change():
+        with transaction.atomic():
+            _merged(reasons=["state"])
+            _merged(reasons=["consultation"])
+
+    await change()
+
+    event = {"type": "dashboard.changed", "reasons": ["consultation", "state"]}
+    assert layer.sent == [("dashboard", event)]
+    assert await database_sync_to_async(DBTaskResult.objects.count)() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merged_push_elsewhere_is_a_task_row_for_the_worker(layer, settings):
+    settings.TASKS = {
+        **settings.TASKS,
+        "live": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    }
+
+    with transaction.atomic():
+        _merged(reasons=["state"])
+
+    assert layer.sent == []  # the worker's to send
+    assert DBTaskResult.objects.get().task_path == "core.realtime.push_later"
