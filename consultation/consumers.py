@@ -249,8 +249,8 @@ def _current_second():
 
 # The chat's database work runs on the sockets' own threads, not the one
 # every socket shares (core.trips.socket_database): the message's
-# transaction, its notification and the push after the commit (which reads
-# the message and builds its frames) included.
+# transaction, its notification and the push after the commit (its frames
+# built there, then sent by the event loop: core.trips.loop_sends) included.
 # One trip for a message frame, not three (who is asking, the rate, the
 # post): each hop off the event loop waited for it, and for the GIL while the
 # loop wrote a broadcast's 200 frames.
