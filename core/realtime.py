@@ -42,11 +42,11 @@ def push(group: str, event: dict, *, label: str, log=logger) -> None:
     """Send `event` to `group` now; a failure is logged as "<label> not sent".
     From a socket's database call, its event loop sends it and the call's
     thread goes on (core.trips.loop_sends)."""
-    if (sends := loop_sends()) is not None:
-        sends.add(_send(group, event, label=label, log=log))
-        return
     try:
-        async_to_sync(get_channel_layer().group_send)(group, event)
+        if (sends := loop_sends()) is not None:
+            sends.add(_send(group, event, label=label, log=log))
+        else:
+            async_to_sync(get_channel_layer().group_send)(group, event)
     except Exception:
         log.warning("%s not sent", label, exc_info=True)
 

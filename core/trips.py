@@ -96,8 +96,13 @@ class _LoopSends:
 
     def add(self, send: Coroutine) -> None:
         """Run `send` (a coroutine that handles its own errors) on the
-        loop, in the order added; from the call's thread."""
-        future = asyncio.run_coroutine_threadsafe(send, self.loop)
+        loop, in the order added; from the call's thread. RuntimeError when
+        the loop has closed (the server stopping)."""
+        try:
+            future = asyncio.run_coroutine_threadsafe(send, self.loop)
+        except RuntimeError:
+            send.close()  # never to run: no "never awaited" warning
+            raise
         # Kept until it ends, should the caller be gone (cancelled).
         _sending.add(future)
         future.add_done_callback(_sending.discard)

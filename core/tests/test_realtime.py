@@ -11,7 +11,12 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from core import realtime
-from core.trips import SOCKET_DATABASE_THREADS, socket_database
+from core.trips import (
+    SOCKET_DATABASE_THREADS,
+    _loop_sends,
+    _LoopSends,
+    socket_database,
+)
 
 
 class RecordingLayer:
@@ -268,3 +273,20 @@ def test_a_merged_push_elsewhere_is_a_task_row_for_the_worker(layer, settings):
 
     assert layer.sent == []  # the worker's to send
     assert DBTaskResult.objects.get().task_path == "core.realtime.push_later"
+
+
+@pytest.mark.asyncio
+async def test_a_push_after_the_loop_closed_is_logged_not_raised(layer, caplog):
+    # The server stopping while a post's thread still runs: the post stands.
+    stopped = asyncio.new_event_loop()
+    stopped.close()
+    sends = _LoopSends(stopped)
+    token = _loop_sends.set(sends)
+    try:
+        with caplog.at_level(logging.WARNING, logger="healingpaws.realtime"):
+            realtime.push("g", {"type": "x.y"}, label="test push")
+    finally:
+        _loop_sends.reset(token)
+
+    assert "test push not sent" in caplog.text
+    assert layer.sent == []
