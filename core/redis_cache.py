@@ -91,6 +91,23 @@ def _count(self, key, timeout):
     return count
 
 
+def _set_many(self, data, timeout):
+    # Each key in one SET with its timeout, pipelined without MULTI: Django's
+    # sends MULTI, MSET, an EXPIRE a key and EXEC, each reply parsed in
+    # Python (the generations every chat message changes, twice: issue 14).
+    # No caller needs the keys set atomically (generations, access log
+    # marks: each key stands alone). `timeout` as Django's client gets it:
+    # None keeps the keys, 0 deletes them.
+    client = self.get_client(None, write=True)
+    with client.pipeline(transaction=False) as pipe:
+        for key, value in data.items():
+            if timeout == 0:
+                pipe.delete(key)
+            else:
+                pipe.set(key, self._serializer.dumps(value), ex=timeout)
+        pipe.execute()
+
+
 def _guarded(operation):
     # Each of RedisCacheClient's operations, below: fails at once while away,
     # notes a timeout.
@@ -111,7 +128,6 @@ for _name in (
     "get_many",
     "has_key",
     "incr",
-    "set_many",
     "delete_many",
     "clear",
 ):
@@ -119,6 +135,7 @@ for _name in (
         KeptClientRedisCacheClient, _name, _guarded(getattr(RedisCacheClient, _name))
     )
 KeptClientRedisCacheClient.count = _guarded(_count)
+KeptClientRedisCacheClient.set_many = _guarded(_set_many)
 
 
 class KeptClientRedisCache(RedisCache):

@@ -40,6 +40,33 @@ def test_a_count_starts_at_one_and_lasts_its_timeout(cache):
     assert cache.count("other", timeout=5) == 1
 
 
+def test_set_many_keeps_each_key_for_its_timeout_or_for_good(cache):
+    client = cache._cache.get_client()
+
+    def ttl(key):
+        return client.ttl(cache.make_and_validate_key(key))
+
+    cache.set_many({"a": "token", "b": 2, "c": {"x": 1}}, timeout=30)
+    cache.set_many({"kept": "for good"}, timeout=None)
+
+    assert cache.get_many(["a", "b", "c", "kept"]) == {
+        "a": "token",
+        "b": 2,
+        "c": {"x": 1},
+        "kept": "for good",
+    }
+    assert all(0 < ttl(key) <= 30 for key in "abc")
+    assert ttl("kept") == -1  # no expiry
+
+
+def test_set_many_with_a_timeout_of_zero_deletes_the_keys(cache):
+    cache.set_many({"a": 1, "b": 2}, timeout=60)
+
+    cache.set_many({"a": 3, "b": 4}, timeout=0)
+
+    assert cache.get_many(["a", "b"]) == {}
+
+
 def test_a_connection_killed_by_redis_is_replaced(cache):
     client = cache._cache.get_client(write=True)
     cache.set("k", "before")
