@@ -99,12 +99,12 @@ def _set_many(self, data, timeout):
     # marks: each key stands alone). `timeout` as Django's client gets it:
     # None keeps the keys, 0 deletes them.
     client = self.get_client(None, write=True)
+    if timeout == 0:
+        client.delete(*data)
+        return
     with client.pipeline(transaction=False) as pipe:
         for key, value in data.items():
-            if timeout == 0:
-                pipe.delete(key)
-            else:
-                pipe.set(key, self._serializer.dumps(value), ex=timeout)
+            pipe.set(key, self._serializer.dumps(value), ex=timeout)
         pipe.execute()
 
 
