@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from accounts.tests.sockets import doctor_after_a_flush
+from core.tests.databases import only_on_postgresql
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Reservation, Slot, State, Triage
@@ -24,9 +25,8 @@ from reservations.tests.factories import book, ensure_default_hours, tomorrow_at
 
 CONTENDERS = 20
 
-requires_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite serialises writers; the race is only real on PostgreSQL",
+requires_postgresql = only_on_postgresql(
+    "SQLite serialises writers; the race is only real on PostgreSQL"
 )
 
 

@@ -18,6 +18,7 @@ from accounts.tests.sockets import (
     nothing_but_presence,
 )
 from core import realtime, schedule
+from core.tests.databases import only_on_postgresql
 from pets.tests.factories import PetFactory
 from reservations import reminders
 from reservations.models import MaxWait, Reservation, State, Triage
@@ -149,6 +150,7 @@ def test_only_checked_in_visits_are_pushed(
     assert pushed == []
 
 
+@only_on_postgresql("two runs write at once; SQLite serialises writers")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_push_a_visit_once(customer, at_noon, pushed):
     """Two runs list the same visit; only the one whose mark changed the row

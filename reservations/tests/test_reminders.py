@@ -9,12 +9,13 @@ import pytest
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.management import call_command
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connections
 from django.utils import timezone
 
 from core import schedule
 from core.background import run_ready_tasks
 from core.mail import QueuedEmailBackend
+from core.tests.databases import only_on_postgresql
 from core.tests.mail import ACCEPTING, REFUSING, retries_due
 from pets.models import Species
 from pets.tests.factories import PetFactory
@@ -326,9 +327,8 @@ def test_the_command_explains_itself_in_help(capsys):
     assert "--dry-run" in out
 
 
-requires_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite has no row locks; overlapping runs are only safe on PostgreSQL",
+requires_postgresql = only_on_postgresql(
+    "SQLite has no row locks; overlapping runs are only safe on PostgreSQL"
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from core.tests.databases import only_on_postgresql
 from pets.tests.factories import PetFactory
 from reservations.models import ClinicSettings, Reservation, Slot, State, VisitType
 from reservations.services import SLOT_TAKEN_ERROR
@@ -18,9 +19,8 @@ from reservations.tests.factories import book, ensure_default_hours, tomorrow_at
 CONTENDERS = 30
 CAPACITY = 2
 
-requires_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite serialises writers; the race is only real on PostgreSQL",
+requires_postgresql = only_on_postgresql(
+    "SQLite serialises writers; the race is only real on PostgreSQL"
 )
 
 

@@ -9,9 +9,10 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
+from core.tests.databases import only_on_postgresql
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Slot, State, VisitType, WaitlistEntry
@@ -20,9 +21,8 @@ from reservations.tests.places import join_tomorrow
 
 pytestmark = pytest.mark.calendar
 
-requires_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="SQLite serialises writers; the race is only real on PostgreSQL",
+requires_postgresql = only_on_postgresql(
+    "SQLite serialises writers; the race is only real on PostgreSQL"
 )
 
 

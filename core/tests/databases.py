@@ -1,0 +1,13 @@
+"""What a test needs of the database it runs on."""
+
+import pytest
+from django.db import connection
+
+
+def only_on_postgresql(reason: str) -> pytest.MarkDecorator:
+    """Skip the test on SQLite (the README's test command on a machine without
+    DATABASE_URL; CI runs on PostgreSQL). For races and row locks: SQLite
+    serialises writers, and its in-memory test database, shared between
+    threads, refuses a second writer at once ("database table is locked")
+    instead of waiting."""
+    return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)
