@@ -179,7 +179,13 @@ def _pushing(number):
     return number
 
 
+# A socket_database call closes its thread's old connections before and
+# after, which reaches the database: on SQLite's in-memory test database a
+# connection is never really closed, so these tests need the database too.
+
+
 @pytest.mark.asyncio
+@pytest.mark.django_db
 async def test_a_socket_call_that_pushes_frees_its_thread_while_the_loop_sends(
     held_layer,
 ):
@@ -202,6 +208,7 @@ async def test_a_socket_call_that_pushes_frees_its_thread_while_the_loop_sends(
 
 
 @pytest.mark.asyncio
+@pytest.mark.django_db
 async def test_a_push_of_a_cancelled_socket_call_is_sent_all_the_same(layer):
     go_on = threading.Event()
 
@@ -222,6 +229,7 @@ async def test_a_push_of_a_cancelled_socket_call_is_sent_all_the_same(layer):
 
 
 @pytest.mark.asyncio
+@pytest.mark.django_db
 async def test_a_failing_push_of_a_socket_call_is_logged_with_its_label(
     monkeypatch, caplog
 ):
