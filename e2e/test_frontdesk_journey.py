@@ -86,6 +86,7 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     expect(desk.locator(".claim-slip-code")).to_have_text(
         re.compile(r"^[A-Z2-9]{4}-[A-Z2-9]{4}$")
     )
+    desk.wait_for_load_state("load")  # measured with its style sheets in
     slip = desk.locator(".claim-slip").bounding_box()
     assert slip["x"] >= 0
     assert slip["x"] + slip["width"] <= 375
