@@ -8,6 +8,7 @@ import pytest_asyncio
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
+from django.db import connections
 from django.utils import translation
 
 from accounts.tests.api import app_login
@@ -104,6 +105,27 @@ def _isolated_settings(settings, tmp_path):
 
 # What migrate leaves that post_migrate would make again after a flush.
 KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+):
+    """SQLite's test database in a file, as the site's own (e2e/conftest.py
+    names its own), not Django's shared in-memory one. There a connection
+    that meets a table another has written to fails at once ("database table
+    is locked": shared-cache locks ignore the timeout), and tests with
+    threads or sockets at once failed now and then; in a file, writers wait
+    their turn (healingpaws.backing_services.use_sqlite_locking), as the
+    site's do. Unsafe writes: a test database outlives no crash."""
+    db_settings = connections["default"].settings_dict
+    test_settings = db_settings.setdefault("TEST", {})
+    if db_settings["ENGINE"] == "django.db.backends.sqlite3" and not test_settings.get(
+        "NAME"
+    ):
+        test_settings["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+        options = db_settings.setdefault("OPTIONS", {})
+        options["init_command"] = "PRAGMA synchronous = OFF"
 
 
 @pytest.fixture(scope="session", autouse=True)

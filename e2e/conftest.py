@@ -383,7 +383,7 @@ def socket_open(page, element):
 
 def fits_375(page):
     """Nothing on the page is wider than a 375 px phone's screen, once its
-    style sheets are in (before, the admin's responsive.css missing, a page
+    style sheets are in (before, without the admin's responsive style sheet, a page
     is laid out for a desktop: seen under load)."""
     page.wait_for_load_state("load")
     return page.evaluate("document.documentElement.scrollWidth") <= 375
