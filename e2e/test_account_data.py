@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from accounts.models import AccountClosure
 from accounts.tests.factories import PASSWORD
 
-from .conftest import log_in, make_customer
+from .browsing import log_in, make_customer
 
 pytestmark = pytest.mark.e2e
 

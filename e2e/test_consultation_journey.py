@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.tests.factories import PASSWORD
 from consultation.models import CATCH_UP_PAGE_SIZE, Message, Thread
 from consultation.tests.factories import MessageFactory, ThreadFactory
-from e2e.conftest import (
+from e2e.browsing import (
     BELL_SOCKET,
     CHAT_SOCKET,
     log_in,

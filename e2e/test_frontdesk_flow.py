@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import log_in, make_doctor
+from e2e.browsing import log_in, make_doctor
 from reservations.models import Triage
 from reservations.tests.test_flow import DAY, treated
 

@@ -14,14 +14,14 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from core.presence import DOCTOR, online_count
-from e2e.conftest import (
+from e2e.browsing import (
     DASHBOARD_SOCKET,
-    _with_server_password,
     fits_375,
     log_in,
     make_customer,
     make_doctor,
     socket_open,
+    with_server_password,
 )
 from pets.tests.factories import PetFactory
 from reservations import reminders
@@ -41,7 +41,7 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
     page, new_page, screenshot, transactional_db
 ):
     make_doctor("dr_chen")
-    _with_server_password(make_front_desk(username="reception"))
+    with_server_password(make_front_desk(username="reception"))
     owner = make_customer("alice")
     make_visit(
         PetFactory(owner=owner, name="Bolt"),
@@ -122,7 +122,7 @@ def test_an_emergency_walk_in_reaches_the_doctors_queue_and_its_alarm(
 def test_the_desk_registers_a_walk_in_for_a_known_customer_without_javascript(
     browser, daphne_server, django_db_serialized_rollback, transactional_db
 ):
-    _with_server_password(make_front_desk(username="reception"))
+    with_server_password(make_front_desk(username="reception"))
     owner = make_customer("alice")
     owner.phone = "138 0013 8000"
     owner.save(update_fields=["phone"])
@@ -177,7 +177,7 @@ def test_a_doctor_on_another_dashboard_page_is_alerted_of_an_overdue_visit(
     if not os.environ.get("REDIS_URL"):
         pytest.skip("needs REDIS_URL: the worker's push reaches daphne through it")
     make_doctor("dr_chen")
-    _with_server_password(make_front_desk(username="reception"))
+    with_server_password(make_front_desk(username="reception"))
     owner = make_customer("alice")
     log_in(page, "dr_chen", PASSWORD)
     page.goto("/admin/pets/pet/")

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
 from accounts.tests.second_factor import totp_code, with_recovery_codes, with_totp
-from e2e.conftest import daphne, log_in, make_doctor
+from e2e.browsing import log_in, make_doctor
+from e2e.conftest import daphne
 from healingpaws.tests.servers import HOST
 
 pytestmark = pytest.mark.e2e

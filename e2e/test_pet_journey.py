@@ -9,7 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import log_in, make_customer
+from e2e.browsing import log_in, make_customer
 from pets.models import Pet
 
 pytestmark = pytest.mark.e2e

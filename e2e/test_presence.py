@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import ARTIFACTS_DIR, daphne, log_in, make_customer, make_doctor
+from e2e.browsing import log_in, make_customer, make_doctor
+from e2e.conftest import ARTIFACTS_DIR, daphne
 
 pytestmark = pytest.mark.e2e
 

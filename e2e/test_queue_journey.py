@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import (
+from e2e.browsing import (
     DASHBOARD_SOCKET,
     log_in,
     make_customer,

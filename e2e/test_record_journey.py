@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import BELL_SOCKET, log_in, make_customer, make_doctor, socket_open
+from e2e.browsing import BELL_SOCKET, log_in, make_customer, make_doctor, socket_open
 from pets.models import CareDose, Prescription, RefillRequest, WeightEntry
 from pets.tests.factories import PetFactory
 from reservations.models import State

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.browsing import log_in, make_customer, make_doctor
 from pets.models import CareItem, Certificate, PetDocument, RecordShareOpen
 from pets.record import services
 from pets.tests.documents_samples import pdf_bytes

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import Notification
 from accounts.tests.factories import PASSWORD
 from consultation.services import thread_open
-from e2e.conftest import CHAT_SOCKET, log_in, make_customer, make_doctor, socket_open
+from e2e.browsing import CHAT_SOCKET, log_in, make_customer, make_doctor, socket_open
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from accounts.tests.factories import PASSWORD
 from consultation.tests.factories import ThreadFactory
 from core.images import IMAGE_BROKEN_ERROR
 from core.tests import images as samples
-from e2e.conftest import log_in, make_customer, make_doctor
+from e2e.browsing import log_in, make_customer, make_doctor
 from e2e.test_pet_journey import UPLOAD_BYTES_PER_SECOND, noisy_png
 
 pytestmark = pytest.mark.e2e

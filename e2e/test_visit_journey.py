@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Notification
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import BELL_SOCKET, log_in, make_customer, make_doctor, socket_open
+from e2e.browsing import BELL_SOCKET, log_in, make_customer, make_doctor, socket_open
 from pets.tests.factories import PetFactory
 from reservations.models import OpeningHours, Reservation, State, Triage, VisitType
 from reservations.tests.factories import make_visit

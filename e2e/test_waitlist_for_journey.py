@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import _with_server_password, fits_375, log_in, make_customer
+from e2e.browsing import fits_375, log_in, make_customer, with_server_password
 from pets.tests.factories import PetFactory
 from reservations.models import WaitlistEntry
 from reservations.tests.factories import make_front_desk, tomorrow_at
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_the_desk_puts_a_customer_on_the_waitlist_without_javascript(
     browser, daphne_server, django_db_serialized_rollback, transactional_db, language
 ):
-    _with_server_password(
+    with_server_password(
         make_front_desk(username="reception", preferred_language=language)
     )
     owner = make_customer("alice")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD
-from e2e.conftest import _with_server_password, fits_375, log_in, make_customer
+from e2e.browsing import fits_375, log_in, make_customer, with_server_password
 from pets.tests.factories import PetFactory
 from reservations import services
 from reservations.models import ClinicSettings, Reservation, Slot, State, WaitlistEntry
@@ -76,7 +76,7 @@ def test_an_owner_joins_the_waitlist_and_takes_a_freed_place(
 def test_the_desk_books_for_a_customer_without_javascript(
     browser, daphne_server, django_db_serialized_rollback, transactional_db
 ):
-    desk_user = _with_server_password(make_front_desk(username="reception"))
+    desk_user = with_server_password(make_front_desk(username="reception"))
     owner = make_customer("alice")
     owner.phone = "138 0013 8000"
     owner.save(update_fields=["phone"])
