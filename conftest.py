@@ -111,8 +111,9 @@ KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
 def django_db_modify_db_settings(
     django_db_modify_db_settings_parallel_suffix, tmp_path_factory
 ):
-    """SQLite's test database in a file, as the site's own (e2e/conftest.py
-    names its own), not Django's shared in-memory one. There a connection
+    """SQLite's test database in a file, as the site's own, not Django's
+    shared in-memory one (the browser tests' server, another process, opens
+    it too: e2e/conftest.py). There a connection
     that meets a table another has written to fails at once ("database table
     is locked": shared-cache locks ignore the timeout), and tests with
     threads or sockets at once failed now and then; in a file, writers wait

@@ -60,25 +60,21 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(
-    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
-):
+def django_db_modify_db_settings(django_db_modify_db_settings):
     """Name the test database so that a second process can open it.
 
-    SQLite's default test database lives in the memory of this process. On
-    PostgreSQL the name carries the process id: two runs at once (the other
-    suite, a colleague's e2e run) would otherwise drop each other's database.
-    An explicit TEST_DATABASE_NAME wins. (Under pytest-xdist the name it
-    would have, test_<name>_gw0, is set by now: that is not explicit.)
+    SQLite's is a file already (the root conftest's fixture, which this one
+    extends). On PostgreSQL the name carries the process id: two runs at once
+    (the other suite, a colleague's e2e run) would otherwise drop each
+    other's database. An explicit TEST_DATABASE_NAME wins. (Under
+    pytest-xdist the name it would have, test_<name>_gw0, is set by now: that
+    is not explicit.)
     """
     db_settings = connections["default"].settings_dict
-    test_settings = db_settings.setdefault("TEST", {})
-    if not os.environ.get("TEST_DATABASE_NAME"):
-        if db_settings["ENGINE"] == "django.db.backends.sqlite3":
-            folder = tmp_path_factory.mktemp("e2e-db")
-            test_settings["NAME"] = str(folder / "test.sqlite3")
-        else:
-            test_settings["NAME"] = f"test_{db_settings['NAME']}_e2e_{os.getpid()}"
+    if db_settings["ENGINE"] != "django.db.backends.sqlite3" and not os.environ.get(
+        "TEST_DATABASE_NAME"
+    ):
+        db_settings["TEST"]["NAME"] = f"test_{db_settings['NAME']}_e2e_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from django.db import connection
 def only_on_postgresql(reason: str) -> pytest.MarkDecorator:
     """Skip the test on SQLite (the README's test command on a machine without
     DATABASE_URL; CI runs on PostgreSQL). For races and row locks: SQLite
-    serialises writers, and its in-memory test database, shared between
-    threads, refuses a second writer at once ("database table is locked")
-    instead of waiting."""
+    has no row locks and serialises writers, so the race these tests stage
+    never happens there."""
     return pytest.mark.skipif(connection.vendor != "postgresql", reason=reason)

@@ -180,8 +180,9 @@ def _pushing(number):
 
 
 # A socket_database call closes its thread's old connections before and
-# after, which reaches the database: on SQLite's in-memory test database a
-# connection is never really closed, so these tests need the database too.
+# after, which checks a connection an earlier test left on the thread (on
+# SQLite's in-memory test database every one: its close() keeps it): these
+# tests need the database too.
 
 
 @pytest.mark.asyncio
